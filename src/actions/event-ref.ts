@@ -1,0 +1,101 @@
+// `event.input.<path>` references, the one resolver every action uses
+// (http body/url/headers, kubernetes selectors and labels, docker cmd/env,
+// scan targets).
+//
+// Path syntax: dot-separated keys, `[n]` array indexes, quoted keys
+// (`["a.b"]` or `['a.b']`) for keys containing dots or spaces:
+//   event.input.SigMetadata.ID
+//   event.input.Results[0].Vulnerabilities[2]["PkgName"]
+// A path that does not exist in the event is an error of the delivery,
+// never an empty string (an empty value would, e.g., widen a selector).
+
+export const EVENT_REF_PREFIX = 'event.input';
+
+export class EventRefError extends Error {
+  constructor(message: string, public readonly ref: string) {
+    super(message);
+    this.name = 'EventRefError';
+  }
+}
+
+export type PathSegment = string | number;
+
+/** Parses the part after `event.input` into segments; throws EventRefError on bad syntax. */
+export function parseEventRef(ref: string): PathSegment[] {
+  if (ref !== EVENT_REF_PREFIX && !ref.startsWith(EVENT_REF_PREFIX + '.') && !ref.startsWith(EVENT_REF_PREFIX + '[')) {
+    throw new EventRefError(`not an event reference (must start with ${EVENT_REF_PREFIX})`, ref);
+  }
+  const rest = ref.slice(EVENT_REF_PREFIX.length);
+  const segments: PathSegment[] = [];
+  let i = 0;
+  while (i < rest.length) {
+    const ch = rest[i];
+    if (ch === '.') {
+      let j = i + 1;
+      while (j < rest.length && rest[j] !== '.' && rest[j] !== '[') j++;
+      const key = rest.slice(i + 1, j);
+      if (key === '') throw new EventRefError(`empty key at offset ${EVENT_REF_PREFIX.length + i}`, ref);
+      segments.push(key);
+      i = j;
+    } else if (ch === '[') {
+      const close = rest.indexOf(']', i);
+      const quote = rest[i + 1];
+      if (quote === '"' || quote === "'") {
+        const end = rest.indexOf(quote + ']', i + 2);
+        if (end < 0) throw new EventRefError(`unterminated quoted key at offset ${EVENT_REF_PREFIX.length + i}`, ref);
+        segments.push(rest.slice(i + 2, end));
+        i = end + 2;
+      } else {
+        if (close < 0) throw new EventRefError(`unterminated [ at offset ${EVENT_REF_PREFIX.length + i}`, ref);
+        const inner = rest.slice(i + 1, close);
+        if (!/^\d+$/.test(inner)) throw new EventRefError(`index [${inner}] must be a number or a quoted key`, ref);
+        segments.push(Number(inner));
+        i = close + 1;
+      }
+    } else {
+      throw new EventRefError(`unexpected '${ch}' at offset ${EVENT_REF_PREFIX.length + i}`, ref);
+    }
+  }
+  return segments;
+}
+
+export function isEventRef(value: unknown): value is string {
+  return typeof value === 'string' && (value === EVENT_REF_PREFIX || value.startsWith(EVENT_REF_PREFIX + '.') || value.startsWith(EVENT_REF_PREFIX + '['));
+}
+
+/** The value at `ref` in the event; throws EventRefError naming the first missing segment. */
+export function resolveEventRef(event: unknown, ref: string): unknown {
+  let cur: unknown = event;
+  let walked = EVENT_REF_PREFIX;
+  for (const seg of parseEventRef(ref)) {
+    const label = typeof seg === 'number' ? `[${seg}]` : `.${seg}`;
+    if (typeof seg === 'number') {
+      if (!Array.isArray(cur) || seg >= cur.length) throw new EventRefError(`${walked}${label} does not exist in the event`, ref);
+      cur = cur[seg];
+    } else {
+      if (cur === null || typeof cur !== 'object' || Array.isArray(cur) || !Object.prototype.hasOwnProperty.call(cur, seg)) {
+        throw new EventRefError(`${walked}${label} does not exist in the event`, ref);
+      }
+      cur = (cur as Record<string, unknown>)[seg];
+    }
+    walked += label;
+  }
+  return cur;
+}
+
+/** Resolves to text: strings as they are, other JSON values serialised. */
+export function resolveEventRefText(event: unknown, ref: string): string {
+  const v = resolveEventRef(event, ref);
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+const EMBEDDED = /event\.input(?:\.[A-Za-z0-9_\-]+|\[\d+\]|\["[^"]*"\]|\['[^']*'\])+/g;
+
+/**
+ * Replaces every `event.input.<path>` embedded in a text (http body-content,
+ * url, headers). `encode` escapes each value for its destination (e.g.
+ * encodeURIComponent in a URL).
+ */
+export function substituteEventRefs(text: string, event: unknown, encode: (s: string) => string = (s) => s): string {
+  return text.replace(EMBEDDED, (ref) => encode(resolveEventRefText(event, ref)));
+}

@@ -1,0 +1,84 @@
+// Values and declarations for builtins implemented in TypeScript.
+//
+// Crossing the wasm boundary: the policy calls a TypeScript builtin through
+// the SDK's `opa_builtinN` imports, which hand over each argument as JSON
+// produced by the runtime's `opa_json_dump` and load the result back with
+// `opa_json_parse`. While a builtin call is in progress the runtime runs
+// both in *tagged* mode, so that Rego values that JSON cannot express
+// survive the round trip:
+//   - a set is written as      {"\u0000set": [elem, ...]}
+//   - an object with any non-string key as {"\u0000obj": [[key, value], ...]}
+// `decode`/`encode` in value.ts turn these into `RegoSet` / `RegoObject`
+// instances and back, so builtin code never sees the tags.
+
+export type RegoScalar = null | boolean | number | string;
+
+/** A Rego set. Elements are kept in insertion order; use `value.ts` helpers to dedup/sort. */
+export class RegoSet {
+  constructor(public readonly items: RegoValue[]) {}
+}
+
+/** A Rego object with at least one non-string key (rare: `{1: "a"}`). */
+export class RegoObject {
+  constructor(public readonly entries: Array<[RegoValue, RegoValue]>) {}
+}
+
+export type RegoValue =
+  | RegoScalar
+  | RegoValue[]
+  | RegoSet
+  | RegoObject
+  | { [key: string]: RegoValue };
+
+/**
+ * Types as OPA's builtin declarations give them (see "Built-in Functions"
+ * in OPA's documentation). Used for compile-time arity/type checks and for
+ * the runtime "operand N must be T but got U" errors.
+ */
+export type TypeSpec =
+  | { type: 'any' }
+  | { type: 'null' }
+  | { type: 'boolean' }
+  | { type: 'number' }
+  | { type: 'string' }
+  | { type: 'array'; of?: TypeSpec }
+  | { type: 'object'; key?: TypeSpec; value?: TypeSpec }
+  | { type: 'set'; of?: TypeSpec }
+  | { type: 'oneOf'; of: TypeSpec[] };
+
+export type BuiltinImpl = (args: RegoValue[], ctx: BuiltinContext) => RegoValue | undefined;
+
+export interface BuiltinContext {
+  /** Nanoseconds since the epoch, fixed for one evaluation (time.now_ns). */
+  nowNs: bigint;
+  /** Per-evaluation cache (e.g. for rand.intn / uuid.rfc4122 to be stable within one evaluation). */
+  cache: Map<string, RegoValue>;
+}
+
+export interface BuiltinDecl {
+  /** Rego name, e.g. "strings.replace_n". */
+  name: string;
+  args: TypeSpec[];
+  result: TypeSpec;
+  /** Variadic? (none of OPA's current builtins is, but `print` and `internal.print` take a list). */
+  impl?: BuiltinImpl;
+  /** Same inputs may give different outputs (time.now_ns, rand.intn, http.send): never constant-folded. */
+  nondeterministic?: boolean;
+  /** Infix spelling, for error messages (`plus` is `+`). */
+  infix?: string;
+}
+
+/**
+ * Thrown by builtin implementations. `eval_type_error` for operands of the
+ * wrong type, `eval_builtin_error` otherwise. The message must not repeat
+ * the builtin's name: the caller prefixes "name: ".
+ */
+export class BuiltinError extends Error {
+  constructor(
+    message: string,
+    public readonly code: 'eval_builtin_error' | 'eval_type_error' = 'eval_builtin_error',
+  ) {
+    super(message);
+    this.name = 'BuiltinError';
+  }
+}

@@ -1,0 +1,95 @@
+// What the compile stage hands to the planner.
+//
+// `compileModules` (compile/index.ts) parses nothing: it takes parsed
+// modules (syntax/ast.ts) and returns a `CompiledProgram` or throws
+// RegoCompileError listing every problem (file:row:col).
+//
+// Guarantees on every rule body, every query body, every comprehension body
+// and every `every` body of a CompiledProgram:
+//  1. Refs are resolved: a ref to a rule, a package or an import is written
+//     in full, starting with `var data` (`q` -> data.pkg.q, `alias.x` ->
+//     data.a.b.x); refs to the input start with `var input`. `var data` and
+//     `var input` never mean anything else.
+//  2. Locals are renamed to names unique within the rule (or query):
+//     declared/unified vars keep a readable prefix (`x` -> `__local3__x`
+//     is not required; any unique spelling starting with `__` or the
+//     original name if unique); every `_` becomes a distinct fresh var.
+//  3. `x := v` is written as call `assign(x, v)` only where x is a fresh
+//     local; the planner may treat it like `eq`. Re-assignment and use of an
+//     undeclared `:=` var are compile errors.
+//  4. `some x in xs` becomes `x = xs[$k]` (fresh $k), `some k, v in xs`
+//     becomes `v = xs[k]`; plain `some x` declarations are removed.
+//  5. Nested calls are lifted: every call argument, ref key and composite
+//     element is a scalar, var, ref (whose keys are scalars or vars) or a
+//     composite of those; a call in term position becomes a preceding
+//     expression `call(args..., $out)` with a fresh output var `$out`.
+//     Comparison calls used as expressions (`x > 1`) stay calls without an
+//     output. Function calls are `call` exprs whose operator is the full ref
+//     (`data.pkg.f`) or the builtin name (`count`, `strings.replace_n`).
+//  6. Template strings become a call `internal.template_string(array)` whose
+//     array holds the literal parts as strings and each embedded term
+//     wrapped in a single-element set when defined (or an empty set when
+//     undefined), as OPA does.
+//  7. Bodies are ordered for safety: every var is bound (by unification,
+//     an iteration ref, a call output, or a closure var of the enclosing
+//     body) before any expression that needs it as an input. Negated
+//     expressions, `every`, comprehensions and `with` values come after the
+//     vars they read. Unsafe vars are compile errors
+//     (rego_unsafe_var_error: "var x is unsafe").
+//  8. `with` targets are full refs: `input...`, `data...` or the name of a
+//     builtin / the full ref of a function being replaced.
+//  9. Checks done: rule conflicts (complete vs partial, functions with
+//     different arity, multiple defaults), recursion (rego_recursion_error),
+//     undefined functions and wrong arity (rego_type_error), unknown
+//     imports. Expressions are left otherwise as the user wrote them.
+// 10. Rule heads: `head.value` is always present for single-value rules and
+//     functions; `head.ref` is resolved relative to the package.
+
+import type { Body, Location, Rule, Term } from '../syntax/ast.js';
+
+/** All rules sharing one path, e.g. data.pkg.p or data.pkg.a.b (ground prefix of the head ref). */
+export interface RuleSet {
+  /** Full path without "data": ["pkg", "p"]. */
+  path: string[];
+  kind: 'single' | 'multi' | 'function';
+  /**
+   * Non-default rules in source order. For ref heads with variables
+   * (`p[q].r := 1`), `path` is the ground prefix (["pkg","p"]) and each
+   * rule's head.ref keeps the remaining terms after that prefix.
+   */
+  rules: Rule[];
+  default?: Rule;
+  /** Functions only. */
+  arity?: number;
+}
+
+/** The package/rule tree rooted at `data`. */
+export interface DocNode {
+  /** Child documents by key (packages and rule path segments). */
+  children: Map<string, DocNode>;
+  /** The rules whose path ends here (present only at rule nodes). */
+  ruleSet?: RuleSet;
+}
+
+export interface CompiledQuery {
+  /** The query's name as given by the caller (becomes a plan name). */
+  name: string;
+  body: Body;
+  /** Variables the user wrote in the query, in order of first appearance: the bindings to report. */
+  vars: string[];
+  /** Maps a user-visible var to the (possibly renamed) var used in `body`. */
+  varNames: Map<string, string>;
+  loc: Location;
+}
+
+export interface CompiledProgram {
+  root: DocNode;
+  /** Every rule set, keyed by its path joined with "." ("pkg.p"). */
+  ruleSets: Map<string, RuleSet>;
+  queries: CompiledQuery[];
+  /** Entrypoints as refs relative to data ("pkg/p" is given as ["pkg","p"]). */
+  entrypoints: string[][];
+  warnings: string[];
+}
+
+export type { Body, Rule, Term };
