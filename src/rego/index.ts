@@ -1,8 +1,21 @@
 // Public API of the Rego compiler: Rego source -> OPA-ABI WebAssembly.
 // Pipeline: syntax (parse) -> compile (checks, rewrites) -> plan (IR) -> wasm (emit).
-// (Being assembled; the signatures below are the contract other modules code against.)
 
-import type { RegoVersion } from './syntax/ast.js';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import opa from '@open-policy-agent/opa-wasm';
+import type { Body, Module, RegoVersion } from './syntax/ast.js';
+import { parseModule, parseQuery } from './syntax/parser.js';
+import { compileModules } from './compile/index.js';
+import { planProgram } from './plan/index.js';
+import type { Policy } from './plan/ir.js';
+import { emitWasm } from './wasm/emit.js';
+import { importedMemoryMinimum } from './wasm/memory-import.js';
+import { createHostBuiltins } from './builtins/index.js';
+import { RegoCompileError, RegoEvalError, type RegoProblem } from './errors.js';
+
+export { RegoCompileError, RegoEvalError };
+export type { RegoProblem };
 
 export interface SourceModule {
   /** Shown in every error as file:row:col. */
@@ -16,8 +29,11 @@ export interface CompileOptions {
   modules: SourceModule[];
   /** Entrypoints as paths below data, "pkg/rule" or "pkg.rule". */
   entrypoints: string[];
-  /** Ad-hoc queries planned as extra entrypoints named by `name`; each result is the query's bindings. */
-  queries?: Array<{ name: string; query: string }>;
+  /**
+   * Ad-hoc queries planned as extra entrypoints named by `name`; each result
+   * is the query's bindings. A query is Rego text or an already parsed body.
+   */
+  queries?: Array<{ name: string; query: string | Body }>;
   regoVersion?: RegoVersion;
 }
 
@@ -40,4 +56,96 @@ export interface RegoPolicy {
   setData(data: unknown): void;
   /** Result set as the SDK returns it: [{result: value}] for entrypoints, binding objects for queries; [] when undefined. */
   evaluate(input: unknown, entrypoint?: string | number): Array<Record<string, unknown>>;
+}
+
+/** Splits "pkg/rule", "pkg.rule" or "data.pkg.rule" into path segments below data. */
+export function entrypointPath(ep: string): string[] {
+  const parts = ep.includes('/') ? ep.split('/') : ep.split('.');
+  if (parts[0] === 'data') parts.shift();
+  return parts.filter((p) => p !== '');
+}
+
+export function parseSources(opts: Pick<CompileOptions, 'modules' | 'regoVersion'>): Module[] {
+  const problems: RegoProblem[] = [];
+  const modules: Module[] = [];
+  for (const m of opts.modules) {
+    try {
+      modules.push(parseModule(m.source, m.file, { regoVersion: m.regoVersion ?? opts.regoVersion ?? 'v1' }));
+    } catch (e) {
+      if (e instanceof RegoCompileError) problems.push(...e.problems);
+      else throw e;
+    }
+  }
+  if (problems.length) throw new RegoCompileError(problems);
+  return modules;
+}
+
+/** Source -> IR (what `hooker build --plan` prints). */
+export function plan(opts: CompileOptions): { policy: Policy; warnings: string[] } {
+  const modules = parseSources(opts);
+  const queries = (opts.queries ?? []).map((q) => ({
+    name: q.name,
+    body: typeof q.query === 'string' ? parseQuery(q.query, `query:${q.name}`, { regoVersion: opts.regoVersion ?? 'v1' }) : q.query,
+  }));
+  const program = compileModules(modules, { entrypoints: opts.entrypoints.map(entrypointPath), queries });
+  return { policy: planProgram(program), warnings: program.warnings };
+}
+
+let runtimeBytes: Uint8Array | undefined;
+
+/** The value runtime built from src/rego/runtime by `npm ci` (scripts/build-runtime.mjs). */
+export function runtimeWasm(): Uint8Array {
+  if (!runtimeBytes) {
+    const url = new URL('../../build/runtime.wasm', import.meta.url);
+    try {
+      runtimeBytes = readFileSync(fileURLToPath(url));
+    } catch (e) {
+      throw new Error(`the Rego value runtime is not built (${fileURLToPath(url)}): run \`npm run build:runtime\` (${(e as Error).message})`);
+    }
+  }
+  return runtimeBytes;
+}
+
+export function compile(opts: CompileOptions): CompileResult {
+  const { policy, warnings } = plan(opts);
+  const wasm = emitWasm(policy, runtimeWasm());
+  const entrypoints: Record<string, number> = {};
+  policy.plans.forEach((p, i) => { entrypoints[p.name] = i; });
+  return { wasm, entrypoints, warnings };
+}
+
+interface SdkPolicy {
+  entrypoints: Record<string, number>;
+  wasmInstance: WebAssembly.Instance;
+  setData(data: unknown): void;
+  evaluate(input: unknown, entrypoint?: string | number): Array<Record<string, unknown>>;
+}
+
+function asEvalError(e: unknown): unknown {
+  if (typeof e === 'string') return RegoEvalError.fromAbort(e);
+  return e;
+}
+
+/** Loads a compiled policy in the OPA SDK together with Hooker's TypeScript builtins. */
+export async function loadPolicy(wasm: Uint8Array, opts: LoadOptions = {}): Promise<RegoPolicy> {
+  const strict = opts.strictBuiltinErrors ?? false;
+  const host = createHostBuiltins({ strict });
+  const pages = Math.max(opts.memoryPages ?? 0, importedMemoryMinimum(wasm), 5);
+  const sdk = (await opa.loadPolicy(wasm, { initial: pages }, host.builtins)) as unknown as SdkPolicy;
+  const setStrict = sdk.wasmInstance.exports['hooker_set_strict'] as ((v: number) => void) | undefined;
+  setStrict?.(strict ? 1 : 0);
+  return {
+    entrypoints: sdk.entrypoints,
+    setData(data: unknown) {
+      try { sdk.setData(data); } catch (e) { throw asEvalError(e); }
+    },
+    evaluate(input: unknown, entrypoint: string | number = 0) {
+      host.beginEvaluation();
+      try {
+        return sdk.evaluate(input, entrypoint);
+      } catch (e) {
+        throw asEvalError(e);
+      }
+    },
+  };
 }

@@ -22,8 +22,9 @@
 // * `NotStmt` runs its block; if the block runs to its end the NotStmt is
 //   undefined, otherwise execution continues after it.
 // * Functions take `params` (by convention params[0] is input and
-//   params[1] is data, then the Rego arguments) and return the value of
-//   their `result` local, or undefined when it was never assigned.
+//   params[1] is data, then the Rego arguments). ReturnLocal returns at
+//   once; falling off the end returns the `result` local (undefined when
+//   never assigned).
 // * Errors: AssignVarOnce/ObjectInsertOnce with a different value abort
 //   evaluation with eval_conflict_error (message given by the statement);
 //   builtins may abort with eval_builtin_error/eval_type_error.
@@ -84,14 +85,15 @@ export interface ObjectMergeStmt { type: 'ObjectMerge'; a: Operand; b: Operand; 
 export interface ResetLocalStmt { type: 'ResetLocal'; target: Local }
 /** Adds a value to the plan's result set (plans only). */
 export interface ResultSetAddStmt { type: 'ResultSetAdd'; value: Local }
-/** Sets the function's return value (funcs only). */
+/** Returns from the function immediately with the value of `source` (undefined if unset). Funcs only. */
 export interface ReturnLocalStmt { type: 'ReturnLocal'; source: Local }
 export interface ScanStmt { type: 'Scan'; source: Local; key: Local; value: Local; block: Block }
 export interface SetAddStmt { type: 'SetAdd'; value: Operand; set: Local }
 /**
  * Runs block with `local` replaced by a copy of itself in which the value at
  * `path` (string table indexes; empty path replaces the whole value) is
- * `value`; the original is restored afterwards.
+ * `value`; the original is restored afterwards. If the block ends early
+ * the WithStmt itself is undefined (after restoring), as in OPA.
  */
 export interface WithStmt { type: 'With'; local: Local; path: number[]; value: Operand; block: Block }
 /** Aborts evaluation with "<code>: <message>" (e.g. functions producing conflicting outputs). */
