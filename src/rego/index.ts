@@ -1,8 +1,6 @@
 // Public API of the Rego compiler: Rego source -> OPA-ABI WebAssembly.
 // Pipeline: syntax (parse) -> compile (checks, rewrites) -> plan (IR) -> wasm (emit).
 
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import opa from '@open-policy-agent/opa-wasm';
 import type { Body, Module, RegoVersion } from './syntax/ast.js';
 import { parseModule, parseQuery } from './syntax/parser.js';
@@ -10,11 +8,12 @@ import { compileModules } from './compile/index.js';
 import { planProgram } from './plan/index.js';
 import type { Policy } from './plan/ir.js';
 import { emitWasm } from './wasm/emit.js';
+import { runtimeWasm } from './wasm/runtime.js';
 import { importedMemoryMinimum } from './wasm/memory-import.js';
 import { createHostBuiltins } from './builtins/index.js';
 import { RegoCompileError, RegoEvalError, type RegoProblem } from './errors.js';
 
-export { RegoCompileError, RegoEvalError };
+export { RegoCompileError, RegoEvalError, runtimeWasm };
 export type { RegoProblem };
 
 export interface SourceModule {
@@ -89,21 +88,6 @@ export function plan(opts: CompileOptions): { policy: Policy; warnings: string[]
   }));
   const program = compileModules(modules, { entrypoints: opts.entrypoints.map(entrypointPath), queries });
   return { policy: planProgram(program), warnings: program.warnings };
-}
-
-let runtimeBytes: Uint8Array | undefined;
-
-/** The value runtime built from src/rego/runtime by `npm ci` (scripts/build-runtime.mjs). */
-export function runtimeWasm(): Uint8Array {
-  if (!runtimeBytes) {
-    const url = new URL('../../build/runtime.wasm', import.meta.url);
-    try {
-      runtimeBytes = readFileSync(fileURLToPath(url));
-    } catch (e) {
-      throw new Error(`the Rego value runtime is not built (${fileURLToPath(url)}): run \`npm run build:runtime\` (${(e as Error).message})`);
-    }
-  }
-  return runtimeBytes;
 }
 
 export function compile(opts: CompileOptions): CompileResult {

@@ -62,6 +62,11 @@ export interface BuiltinDecl {
   result: TypeSpec;
   /** Variadic? (none of OPA's current builtins is, but `print` and `internal.print` take a list). */
   impl?: BuiltinImpl;
+  /**
+   * Type of any number of arguments after `args` (only `print`, which the
+   * compile stage rewrites to `internal.print([{x}, ...])`). Absent: fixed arity.
+   */
+  variadic?: TypeSpec;
   /** Same inputs may give different outputs (time.now_ns, rand.intn, http.send): never constant-folded. */
   nondeterministic?: boolean;
   /** Infix spelling, for error messages (`plus` is `+`). */

@@ -1,4 +1,4 @@
-// npm run conformance -- [DIR] [--json FILE] [--filter TEXT] [--failures]
+// npm run conformance -- [DIR] [--json FILE] [--filter TEXT] [--failures] [--write-floor FILE]
 // Runs every case under DIR (default ../shared/conformance) through
 // compile -> wasm -> opa-wasm SDK, prints a table per topic and the line
 // `conformance: N passed, M failed`.
@@ -7,9 +7,9 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadCases } from './cases.js';
 import { runCase } from './run.js';
-import { closingLine, formatTable, tally } from './report.js';
+import { closingLine, floorOf, formatTable, tally } from './report.js';
 
-interface Args { dir: string; json?: string; filter?: string; failures: boolean }
+interface Args { dir: string; json?: string; filter?: string; failures: boolean; writeFloor?: string }
 
 function parseArgs(argv: string[]): Args {
   const args: Args = { dir: resolve(process.cwd(), '../shared/conformance'), failures: false };
@@ -18,6 +18,7 @@ function parseArgs(argv: string[]): Args {
     if (a === '--json') args.json = argv[++i];
     else if (a === '--filter') args.filter = argv[++i];
     else if (a === '--failures') args.failures = true;
+    else if (a === '--write-floor') args.writeFloor = argv[++i];
     else if (a.startsWith('-')) throw new Error(`unknown option ${a}`);
     else args.dir = resolve(process.cwd(), a);
   }
@@ -42,6 +43,7 @@ async function main(): Promise<number> {
   const topics = tally(rows);
   console.log(formatTable(topics));
   if (args.json) writeFileSync(args.json, JSON.stringify({ topics, cases: rows }, null, 2));
+  if (args.writeFloor) writeFileSync(args.writeFloor, `${JSON.stringify(floorOf(topics), null, 2)}\n`);
   console.log(closingLine(topics));
   return 0;
 }

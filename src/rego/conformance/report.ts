@@ -29,3 +29,10 @@ export function closingLine(topics: TopicTally[]): string {
   const failed = topics.reduce((n, t) => n + t.failed, 0);
   return `conformance: ${passed} passed, ${failed} failed`;
 }
+
+/** Passed cases per topic: the floor that test/rego/conformance.test.ts enforces. */
+export function floorOf(topics: TopicTally[]): Record<string, number> {
+  const floor: Record<string, number> = {};
+  for (const t of topics) if (t.passed > 0) floor[t.topic] = t.passed;
+  return floor;
+}

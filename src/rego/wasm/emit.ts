@@ -337,8 +337,9 @@ class FunctionBuilder {
 }
 
 function i64(m: binaryen.Module, v: bigint): ExprRef {
-  const u = BigInt.asUintN(64, v);
-  return m.i64.const(Number(u & 0xffffffffn) | 0, Number(u >> 32n) | 0);
+  // binaryen.js takes a bigint here; its typings still describe (low, high).
+  const make = m.i64.const as unknown as (value: bigint) => ExprRef;
+  return make(BigInt.asIntN(64, v));
 }
 
 class Emitter {
@@ -348,11 +349,15 @@ class Emitter {
   private readonly funcNames = new Map<string, string>();
   private readonly hostIds = new Map<string, number>();
   private readonly problems: string[] = [];
+  /** Names of the functions added here (optimised one by one). */
+  readonly generated: string[] = [];
 
   constructor(private readonly policy: Policy, runtime: Uint8Array) {
     this.m = binaryen.readBinary(runtime);
-    this.m.setFeatures(binaryen.Features.MVP | binaryen.Features.MutableGlobals | binaryen.Features.SignExt
-      | binaryen.Features.BulkMemory | binaryen.Features.NontrappingFPToInt);
+    // What the runtime was built with, plus what Node 20 supports that the optimizer may use.
+    const f = binaryen.Features as unknown as Record<string, number>;
+    this.m.setFeatures(this.m.getFeatures() | f['MutableGlobals']! | f['SignExt']! | f['BulkMemory']! | f['BulkMemoryOpt']!
+      | f['NontrappingFPToInt']!);
     this.link = readLinkInfo(this.m);
     this.data = new DataLayout(align8(Math.max(this.runtimeDataEnd(), this.heapStartInit())));
     for (const f of policy.funcs) this.funcNames.set(f.name, `rego:${f.name}`);
@@ -471,6 +476,7 @@ class Emitter {
     ], binaryen.none);
     const params = binaryen.createType(new Array(f.params.length).fill(binaryen.i32));
     this.m.addFunction(this.funcNames.get(f.name)!, params, binaryen.i32, fb.varTypes, body);
+    this.generated.push(this.funcNames.get(f.name)!);
   }
 
   private addPlan(p: Plan, index: number): string {
@@ -479,6 +485,7 @@ class Emitter {
     const body = this.m.block(null, fb.blocks(p.blocks), binaryen.none);
     const name = `plan:${index}:${p.name}`;
     this.m.addFunction(name, binaryen.createType([binaryen.i32, binaryen.i32, binaryen.i32]), binaryen.none, fb.varTypes, body);
+    this.generated.push(name);
     return name;
   }
 
@@ -515,8 +522,12 @@ class Emitter {
     const heapStart = align8(this.data.end);
     const pages = Math.max(1, Math.ceil(heapStart / PAGE));
     const memInfo = m.getMemoryInfo();
-    const memName = '0';
-    m.setMemory(pages, -1 as unknown as number, null, segments.map((s) => ({
+    // binaryen names an imported memory `mimport$0` when the name section does not
+    // (the runtime build keeps no memory names); setMemory must reuse that name or
+    // the runtime's memory instructions would point at a memory that no longer exists.
+    const memName = 'mimport$0';
+    // -1: no maximum, so the module links against the SDK's growable memory.
+    m.setMemory(pages, -1, null, segments.map((s) => ({
       offset: m.i32.const(s.offset ?? 0), data: s.data, passive: s.passive,
     })), false, false, memName);
     m.addMemoryImport(memName, memInfo.module ?? 'env', memInfo.base ?? 'memory');
@@ -539,10 +550,11 @@ class Emitter {
     this.addJsonExport('entrypoints', entrypoints);
     if (this.problems.length) throw new RegoCompileError(this.problems.map((message) => ({ code: 'rego_compile_error', message })));
     this.finishMemory();
-    if (!this.m.validate()) throw new Error('internal error: generated wasm does not validate');
+    // No binaryen validate() here: WebAssembly.Module validates the output anyway, for less.
+    // The runtime arrives optimised: optimise only the generated functions.
     binaryen.setOptimizeLevel(2);
     binaryen.setShrinkLevel(1);
-    this.m.optimize();
+    for (const name of this.generated) this.m.optimizeFunction(name);
     const out = this.m.emitBinary();
     this.m.dispose();
     return out;

@@ -1,0 +1,92 @@
+// `http`: sends a request built from cfg.yaml. `event.input.<path>` in the
+// url, headers and body-content is replaced by that value of the event (a
+// missing path fails the delivery). Hooker-Event carries the whole event
+// base64-encoded and Hooker-Hops lets a receiving Hooker stop loops.
+
+import { readFileSync } from 'node:fs';
+import type { Action, ActionFactory, DeliveryContext, DeliveryResult } from './types.js';
+import { ActionConfigReader } from './action-config.js';
+import { sendHttp, describeHttpError } from './http-send.js';
+import { EventRefError, substituteEventRefs } from './event-ref.js';
+
+export const HTTP_DEFAULT_TIMEOUT_MS = 5_000;
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
+
+export const HEADER_EVENT = 'Hooker-Event';
+export const HEADER_HOPS = 'Hooker-Hops';
+export const HEADER_DELIVERY_ID = 'Hooker-Delivery-Id';
+
+export interface HttpSpec {
+  name: string;
+  url: string;
+  method: string;
+  headers: Array<[string, string]>;
+  body?: string;
+  timeoutMs: number;
+}
+
+export function createHttpAction(spec: HttpSpec): Action {
+  return {
+    name: spec.name,
+    type: 'http',
+    async deliver(ctx: DeliveryContext): Promise<DeliveryResult> {
+      let url: string;
+      const headers: Record<string, string | string[]> = {};
+      let body: string | undefined;
+      try {
+        url = substituteEventRefs(spec.url, ctx.event, encodeURIComponent);
+        for (const [name, value] of spec.headers) {
+          const v = substituteEventRefs(value, ctx.event);
+          const prev = headers[name];
+          headers[name] = prev === undefined ? v : [...(Array.isArray(prev) ? prev : [prev]), v];
+        }
+        body = spec.body === undefined ? undefined : substituteEventRefs(spec.body, ctx.event);
+      } catch (e) {
+        if (e instanceof EventRefError) return { ok: false, retryable: false, detail: `${e.ref}: ${e.message}` };
+        throw e;
+      }
+      headers[HEADER_EVENT] = Buffer.from(JSON.stringify(ctx.event)).toString('base64');
+      headers[HEADER_HOPS] = String(ctx.hops + 1);
+      headers[HEADER_DELIVERY_ID] = ctx.deliveryId;
+      if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) {
+        headers['content-type'] = looksLikeJson(body) ? 'application/json' : 'text/plain; charset=utf-8';
+      }
+      const sendBody = spec.method === 'GET' || spec.method === 'HEAD' ? undefined : body;
+      try {
+        const res = await sendHttp({ url, method: spec.method, headers, body: sendBody, timeoutMs: spec.timeoutMs, signal: ctx.signal });
+        ctx.log(`${spec.method} ${url} -> ${res.status}`);
+        if (res.status < 200 || res.status > 299) return { ok: false, detail: `${spec.method} ${url} answered ${res.status}: ${res.body.slice(0, 200)}` };
+        return { ok: true, detail: `${spec.method} ${url} answered ${res.status}` };
+      } catch (e) {
+        return { ok: false, detail: `${spec.method} ${url}: ${describeHttpError(e, spec.timeoutMs)}` };
+      }
+    },
+  };
+}
+
+function looksLikeJson(text: string): boolean {
+  const t = text.trim();
+  if (!(t.startsWith('{') || t.startsWith('['))) return false;
+  try { JSON.parse(t); return true; } catch { return false; }
+}
+
+export const httpAction: ActionFactory = {
+  types: ['http'],
+  keys: ['url', 'method', 'headers', 'timeout', 'body-file', 'body-content'],
+  create(config) {
+    const r = new ActionConfigReader(config);
+    const url = r.url('url', true);
+    const method = (r.string('method') ?? 'POST').toUpperCase();
+    if (!METHODS.includes(method)) r.problems.push({ path: 'method', message: `method "${method}" is not one of ${METHODS.join(', ')}` });
+    const headers = r.headers('headers');
+    const timeoutMs = r.timeout('timeout', HTTP_DEFAULT_TIMEOUT_MS);
+    const bodyFile = r.string('body-file');
+    let body = r.string('body-content');
+    if (bodyFile && body !== undefined) r.problems.push({ path: 'body-file', message: 'give either body-file or body-content, not both' });
+    else if (bodyFile) {
+      try { body = readFileSync(bodyFile, 'utf8'); } catch (e) { r.problems.push({ path: 'body-file', message: `cannot read ${bodyFile}: ${(e as Error).message}` }); }
+    }
+    if (!url || r.problems.length) return { problems: r.problems };
+    return { action: createHttpAction({ name: String(config['name']), url, method, headers, body, timeoutMs }), problems: [] };
+  },
+};

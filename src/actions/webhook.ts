@@ -1,0 +1,41 @@
+// `webhook`: POSTs the rendered result as JSON to `url`. A result that is
+// already JSON is sent as it is; plain text is wrapped as a JSON string.
+
+import type { Action, ActionFactory, DeliveryContext, DeliveryResult } from './types.js';
+import { ActionConfigReader } from './action-config.js';
+import { sendHttp, describeHttpError } from './http-send.js';
+
+export const WEBHOOK_DEFAULT_TIMEOUT_MS = 120_000;
+
+function jsonBody(body: string): string {
+  try { JSON.parse(body); return body; } catch { return JSON.stringify(body); }
+}
+
+export const webhookAction: ActionFactory = {
+  types: ['webhook'],
+  keys: ['url', 'timeout'],
+  create(config) {
+    const r = new ActionConfigReader(config);
+    const url = r.url('url', true);
+    const timeoutMs = r.timeout('timeout', WEBHOOK_DEFAULT_TIMEOUT_MS);
+    if (!url || r.problems.length) return { problems: r.problems };
+    const name = String(config['name']);
+    const action: Action = {
+      name,
+      type: 'webhook',
+      async deliver(ctx: DeliveryContext): Promise<DeliveryResult> {
+        try {
+          const res = await sendHttp({
+            url, method: 'POST', timeoutMs, signal: ctx.signal, body: jsonBody(ctx.message.body),
+            headers: { 'content-type': 'application/json', 'hooker-delivery-id': ctx.deliveryId },
+          });
+          if (res.status < 200 || res.status > 299) return { ok: false, detail: `${url} answered ${res.status}: ${res.body.slice(0, 200)}` };
+          return { ok: true, detail: `${url} answered ${res.status}` };
+        } catch (e) {
+          return { ok: false, detail: `POST ${url}: ${describeHttpError(e, timeoutMs)}` };
+        }
+      },
+    };
+    return { action, problems: [] };
+  },
+};

@@ -1,0 +1,71 @@
+// Server settings from the environment. Every HOOKER_* variable also accepts
+// its POSTEE_* name so Postee deployments keep working unchanged.
+
+export interface ServerSettings {
+  cfgPath: string;
+  /** host:port, or undefined when disabled. */
+  http?: string;
+  https?: string;
+  certPem?: string;
+  keyPem?: string;
+  debug: boolean;
+  filtersPath: string;
+  templatesPath?: string;
+  adminToken?: string;
+  ingestToken?: string;
+  hmacSecret?: string;
+  hmacHeader: string;
+  maxBody: number;
+  maxHops: number;
+  /** Public URL of this server, given to templates as input.hooker.url. */
+  publicUrl?: string;
+}
+
+export const DEFAULT_MAX_BODY = 10 * 1024 * 1024;
+export const DEFAULT_MAX_HOPS = 8;
+
+/** HOOKER_<name>, else POSTEE_<name>; `undefined` when neither is set. */
+export function envValue(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  return env[`HOOKER_${name}`] ?? env[`POSTEE_${name}`];
+}
+
+function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = envValue(env, name);
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`HOOKER_${name} must be a positive integer, got "${raw}"`);
+  return n;
+}
+
+function truthy(v: string | undefined): boolean {
+  return v !== undefined && /^(1|true|yes|on)$/i.test(v.trim());
+}
+
+export function readServerSettings(env: NodeJS.ProcessEnv, defaults: { cfgPath: string }): ServerSettings {
+  const http = envValue(env, 'HTTP');
+  const https = envValue(env, 'HTTPS');
+  return {
+    cfgPath: envValue(env, 'CFG') || defaults.cfgPath,
+    http: http === undefined ? '0.0.0.0:8082' : http || undefined,
+    https: https === undefined ? '0.0.0.0:8445' : https || undefined,
+    certPem: envValue(env, 'CERT_PEM') || undefined,
+    keyPem: envValue(env, 'KEY_PEM') || undefined,
+    debug: truthy(envValue(env, 'DEBUG')),
+    filtersPath: env['REGO_FILTERS_PATH'] || 'rego/filters',
+    templatesPath: env['REGO_TEMPLATES_PATH'] || undefined,
+    adminToken: envValue(env, 'ADMIN_TOKEN') || undefined,
+    ingestToken: envValue(env, 'TOKEN') || undefined,
+    hmacSecret: envValue(env, 'HMAC_SECRET') || undefined,
+    hmacHeader: (envValue(env, 'HMAC_HEADER') || 'x-hooker-signature').toLowerCase(),
+    maxBody: positiveInt(env, 'MAX_BODY', DEFAULT_MAX_BODY),
+    maxHops: positiveInt(env, 'MAX_HOPS', DEFAULT_MAX_HOPS),
+    publicUrl: envValue(env, 'URL') || undefined,
+  };
+}
+
+/** Splits "host:port" (IPv6 in brackets allowed). */
+export function parseListen(addr: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(addr.trim());
+  if (!m) throw new Error(`listen address "${addr}" must be host:port`);
+  return { host: m[1] ?? (m[2] || '0.0.0.0'), port: Number(m[3]) };
+}

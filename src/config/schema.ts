@@ -1,0 +1,11 @@
+// Keys that cfg.yaml may use (Postee v2 and Hooker). Anything else is warned
+// about by path so a typo never silently drops a setting.
+
+export const TOP_LEVEL_KEYS = [
+  'name', 'khulnasoft-server', 'aqua-server', 'max-db-size', 'delete-old-data', 'db-verify-interval',
+  'routes', 'templates', 'actions', 'outputs', 'rules',
+];
+export const ROUTE_KEYS = ['name', 'input', 'input-files', 'actions', 'outputs', 'template', 'serialize-actions', 'serialize-outputs', 'plugins'];
+export const PLUGIN_KEYS = ['aggregate-message-number', 'aggregate-message-timeout', 'unique-message-props', 'unique-message-timeout'];
+export const TEMPLATE_KEYS = ['name', 'rego-package', 'body', 'url', 'legacy-scan-renderer'];
+export const ACTION_COMMON_KEYS = ['name', 'type', 'enable'];

@@ -1,0 +1,271 @@
+// cfg.yaml text -> HookerConfig plus every problem found, each with file,
+// line, key path and reason. Checks that need other stages (action keys,
+// Rego compilation) are done by their owners; this module checks structure,
+// references between sections, durations and env substitution.
+
+import type { Problem, KeyPath } from './problems.js';
+import { hasErrors } from './problems.js';
+import { parseYamlSource, problemAt, type YamlSource } from './yaml-source.js';
+import { parseDuration } from './duration.js';
+import { envReference, VERBATIM_KEYS } from './env-subst.js';
+import { TOP_LEVEL_KEYS, ROUTE_KEYS, PLUGIN_KEYS, TEMPLATE_KEYS, ACTION_COMMON_KEYS } from './schema.js';
+import type { ActionConfig, HookerConfig, PluginsConfig, RouteConfig, TemplateConfig, TemplateSource } from './types.js';
+
+export interface ValidateOptions {
+  env: NodeJS.ProcessEnv;
+  /** Keys an action type accepts besides name/type/enable; undefined for an unknown type. */
+  actionKeys(type: string): string[] | undefined;
+}
+
+export interface ValidatedConfig {
+  config?: HookerConfig;
+  problems: Problem[];
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+class Checker {
+  readonly problems: Problem[] = [];
+  constructor(readonly src: YamlSource, readonly env: NodeJS.ProcessEnv) {}
+  error(path: KeyPath, message: string) { this.problems.push(problemAt(this.src, 'error', path, message)); }
+  warn(path: KeyPath, message: string) { this.problems.push(problemAt(this.src, 'warning', path, message)); }
+
+  unknownKeys(obj: Obj, allowed: readonly string[], path: KeyPath, what: string) {
+    for (const k of Object.keys(obj)) {
+      if (!allowed.includes(k)) this.warn([...path, k], `unknown key "${k}" in ${what} (ignored; known keys: ${allowed.join(', ')})`);
+    }
+  }
+
+  /** Replaces `$NAME` values (recursively) by the environment's value. */
+  substitute(value: unknown, path: KeyPath): unknown {
+    if (Array.isArray(value)) return value.map((v, i) => this.substitute(v, [...path, i]));
+    if (isObj(value)) {
+      const out: Obj = {};
+      for (const [k, v] of Object.entries(value)) out[k] = VERBATIM_KEYS.has(k) ? v : this.substitute(v, [...path, k]);
+      return out;
+    }
+    const ref = envReference(value);
+    if (ref === undefined) return value;
+    const got = this.env[ref.name];
+    if (got !== undefined && got !== '') return got;
+    if (ref.fallback !== undefined) return ref.fallback;
+    if (got === undefined) this.warn(path, `environment variable ${ref.name} is not set (the value is empty)`);
+    return '';
+  }
+
+  string(obj: Obj, key: string, path: KeyPath, required: boolean): string | undefined {
+    const v = obj[key];
+    if (v === undefined || v === null) {
+      if (required) this.error(path, `"${key}" is required`);
+      return undefined;
+    }
+    if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+    if (typeof v !== 'string') { this.error([...path, key], `"${key}" must be a string`); return undefined; }
+    return v;
+  }
+
+  stringList(obj: Obj, key: string, path: KeyPath): string[] {
+    const v = obj[key];
+    if (v === undefined || v === null) return [];
+    if (typeof v === 'string') return [v];
+    if (!Array.isArray(v)) { this.error([...path, key], `"${key}" must be a list of strings`); return []; }
+    const out: string[] = [];
+    v.forEach((item, i) => {
+      if (typeof item === 'string') out.push(item);
+      else this.error([...path, key, i], `"${key}" entries must be strings`);
+    });
+    return out;
+  }
+
+  bool(obj: Obj, key: string, path: KeyPath): boolean | undefined {
+    const v = obj[key];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v === 'boolean') return v;
+    if (typeof v === 'string' && /^(true|false)$/i.test(v)) return v.toLowerCase() === 'true';
+    this.error([...path, key], `"${key}" must be true or false`);
+    return undefined;
+  }
+
+  duration(obj: Obj, key: string, path: KeyPath): number | undefined {
+    const v = obj[key];
+    if (v === undefined || v === null || v === '') return undefined;
+    const d = parseDuration(v);
+    if ('error' in d) { this.error([...path, key], d.error); return undefined; }
+    return d.ms;
+  }
+
+  list(value: unknown, path: KeyPath, what: string): unknown[] {
+    if (value === undefined || value === null) return [];
+    if (!Array.isArray(value)) { this.error(path, `"${what}" must be a list`); return []; }
+    return value;
+  }
+}
+
+function checkPlugins(c: Checker, raw: unknown, path: KeyPath): PluginsConfig {
+  if (raw === undefined || raw === null) return {};
+  if (!isObj(raw)) { c.error(path, '"plugins" must be a mapping'); return {}; }
+  c.unknownKeys(raw, PLUGIN_KEYS, path, 'plugins');
+  const out: PluginsConfig = {};
+  const n = raw['aggregate-message-number'];
+  if (n !== undefined && n !== null && n !== '') {
+    if (typeof n === 'number' && Number.isInteger(n) && n > 0) out.aggregateMessageNumber = n;
+    else c.error([...path, 'aggregate-message-number'], 'must be a positive integer');
+  }
+  out.aggregateMessageTimeoutMs = c.duration(raw, 'aggregate-message-timeout', path);
+  const props = c.stringList(raw, 'unique-message-props', path);
+  if (props.length) out.uniqueMessageProps = props;
+  out.uniqueMessageTimeoutMs = c.duration(raw, 'unique-message-timeout', path);
+  return out;
+}
+
+function checkRoute(c: Checker, raw: unknown, i: number): RouteConfig | undefined {
+  const path: KeyPath = ['routes', i];
+  if (!isObj(raw)) { c.error(path, 'a route must be a mapping'); return undefined; }
+  c.unknownKeys(raw, ROUTE_KEYS, path, 'a route');
+  const name = c.string(raw, 'name', path, true);
+  if (name === undefined) return undefined;
+  let actions = c.stringList(raw, 'actions', path);
+  if (raw['outputs'] !== undefined) {
+    c.warn([...path, 'outputs'], '"outputs" is the old name of "actions"; it is accepted, please rename it');
+    actions = [...actions, ...c.stringList(raw, 'outputs', path)];
+  }
+  const input = c.string(raw, 'input', path, false);
+  const serialize = c.bool(raw, 'serialize-actions', path) ?? c.bool(raw, 'serialize-outputs', path) ?? false;
+  return {
+    name,
+    input: input && input.trim() !== '' ? input : undefined,
+    inputLine: input ? c.src.lineOf([...path, 'input']) : undefined,
+    inputFiles: c.stringList(raw, 'input-files', path),
+    actions,
+    template: c.string(raw, 'template', path, false),
+    serializeActions: serialize,
+    plugins: checkPlugins(c, raw['plugins'], [...path, 'plugins']),
+    path: `routes[${i}]`,
+    line: c.src.lineOf(path),
+  };
+}
+
+function checkTemplate(c: Checker, raw: unknown, i: number): TemplateConfig | undefined {
+  const path: KeyPath = ['templates', i];
+  if (!isObj(raw)) { c.error(path, 'a template must be a mapping'); return undefined; }
+  c.unknownKeys(raw, TEMPLATE_KEYS, path, 'a template');
+  const name = c.string(raw, 'name', path, true);
+  if (name === undefined) return undefined;
+  const sources: TemplateSource[] = [];
+  const pkg = c.string(raw, 'rego-package', path, false);
+  if (pkg) sources.push({ kind: 'rego-package', package: pkg });
+  const body = c.string(raw, 'body', path, false);
+  if (body) sources.push({ kind: 'body', body, line: c.src.lineOf([...path, 'body']) });
+  const url = c.string(raw, 'url', path, false);
+  if (url) sources.push({ kind: 'url', url });
+  if (raw['legacy-scan-renderer'] !== undefined) {
+    c.error([...path, 'legacy-scan-renderer'], `template "${name}": legacy-scan-renderer is not supported; use a rego-package such as hooker.trivy.html`);
+    return undefined;
+  }
+  if (sources.length !== 1) {
+    c.error(path, `template "${name}" must have exactly one of rego-package, body, url (found ${sources.length})`);
+    return undefined;
+  }
+  return { name, source: sources[0]!, path: `templates[${i}]`, line: c.src.lineOf(path) };
+}
+
+function checkAction(c: Checker, raw: unknown, i: number, section: string, opts: ValidateOptions): ActionConfig | undefined {
+  const path: KeyPath = [section, i];
+  if (!isObj(raw)) { c.error(path, 'an action must be a mapping'); return undefined; }
+  const name = c.string(raw, 'name', path, true);
+  const type = c.string(raw, 'type', path, true);
+  if (name === undefined || type === undefined) return undefined;
+  let enable = c.bool(raw, 'enable', path);
+  if (enable === undefined) {
+    c.warn(path, `action "${name}" has no "enable" key: it is disabled, as in Postee (set enable: true)`);
+    enable = false;
+  }
+  const keys = opts.actionKeys(type);
+  if (keys === undefined) {
+    if (enable) c.error([...path, 'type'], `action "${name}": unknown action type "${type}"`);
+    else c.warn([...path, 'type'], `action "${name}": unknown action type "${type}" (the action is disabled, so it is ignored)`);
+  } else {
+    c.unknownKeys(raw, [...ACTION_COMMON_KEYS, ...keys], path, `an action of type ${type}`);
+  }
+  const substituted = c.substitute(raw, path) as Obj;
+  return { name, type, enable, raw: substituted, path: `${section}[${i}]`, line: c.src.lineOf(path) };
+}
+
+function checkUnique(c: Checker, items: Array<{ name: string; path: string }>, section: string, pathOf: (i: number) => KeyPath) {
+  const seen = new Map<string, number>();
+  items.forEach((item, i) => {
+    const first = seen.get(item.name);
+    if (first !== undefined) c.error(pathOf(i), `${section} name "${item.name}" is used twice (first at ${items[first]!.path})`);
+    else seen.set(item.name, i);
+  });
+}
+
+export function validateConfigText(file: string, text: string, opts: ValidateOptions): ValidatedConfig {
+  const { source, problems: yamlProblems } = parseYamlSource(file, text);
+  const c = new Checker(source, opts.env);
+  c.problems.push(...yamlProblems);
+  if (hasErrors(yamlProblems)) return { problems: c.problems };
+  const root = source.doc.toJS({ maxAliasCount: 100 }) as unknown;
+  if (root === null || root === undefined) {
+    c.error([], 'the configuration is empty');
+    return { problems: c.problems };
+  }
+  if (!isObj(root)) {
+    c.error([], 'the configuration must be a mapping with routes, templates and actions');
+    return { problems: c.problems };
+  }
+  c.unknownKeys(root, TOP_LEVEL_KEYS, [], 'the top level');
+
+  const routesRaw = c.list(root['routes'], ['routes'], 'routes');
+  const templatesRaw = c.list(root['templates'], ['templates'], 'templates');
+  let actionSection = 'actions';
+  let actionsRaw = c.list(root['actions'], ['actions'], 'actions');
+  if (root['outputs'] !== undefined) {
+    c.warn(['outputs'], '"outputs" is the old name of "actions"; it is accepted, please rename it');
+    if (root['actions'] === undefined) { actionSection = 'outputs'; actionsRaw = c.list(root['outputs'], ['outputs'], 'outputs'); }
+    else c.error(['outputs'], 'both "actions" and "outputs" are present; keep only "actions"');
+  }
+
+  const routes = routesRaw.map((r, i) => checkRoute(c, r, i)).filter((r): r is RouteConfig => !!r);
+  const templates = templatesRaw.map((t, i) => checkTemplate(c, t, i)).filter((t): t is TemplateConfig => !!t);
+  const actions = actionsRaw.map((a, i) => checkAction(c, a, i, actionSection, opts)).filter((a): a is ActionConfig => !!a);
+  checkUnique(c, routes, 'route', (i) => ['routes', i]);
+  checkUnique(c, templates, 'template', (i) => ['templates', i]);
+  checkUnique(c, actions, 'action', (i) => [actionSection, i]);
+
+  const templateNames = new Set(templates.map((t) => t.name));
+  const actionsByName = new Map(actions.map((a) => [a.name, a]));
+  routesRaw.forEach((raw, i) => {
+    const route = routes.find((r) => r.path === `routes[${i}]`);
+    if (!route) return;
+    const actionKey = isObj(raw) && raw['actions'] !== undefined ? 'actions' : 'outputs';
+    route.actions.forEach((a, j) => {
+      const action = actionsByName.get(a);
+      if (!action) c.error(['routes', i, actionKey, j], `route "${route.name}" names action "${a}", which is not defined in ${actionSection}`);
+      else if (!action.enable) c.warn(['routes', i, actionKey, j], `route "${route.name}" names action "${a}", which is disabled`);
+    });
+    if (route.template !== undefined && !templateNames.has(route.template)) {
+      c.error(['routes', i, 'template'], `route "${route.name}" names template "${route.template}", which is not defined in templates`);
+    }
+    if (route.actions.length > 0 && route.template === undefined) {
+      c.error(['routes', i], `route "${route.name}" has actions but no template`);
+    }
+  });
+
+  const serverUrl = c.string(root, 'khulnasoft-server', [], false) ?? c.string(root, 'aqua-server', [], false);
+  const dbVerify = root['db-verify-interval'];
+  const config: HookerConfig = {
+    file,
+    name: c.string(root, 'name', [], false),
+    serverUrl: serverUrl ? String(c.substitute(serverUrl, ['khulnasoft-server'])) : undefined,
+    maxDbSize: c.string(root, 'max-db-size', [], false),
+    dbVerifyInterval: typeof dbVerify === 'number' ? dbVerify : undefined,
+    routes,
+    templates,
+    actions,
+    rules: Array.isArray(root['rules']) ? root['rules'] : [],
+  };
+  if (dbVerify !== undefined && dbVerify !== null && typeof dbVerify !== 'number') c.error(['db-verify-interval'], 'must be a number of hours');
+  return { config: hasErrors(c.problems) ? undefined : config, problems: c.problems };
+}

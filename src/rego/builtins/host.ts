@@ -1,0 +1,72 @@
+// The custom builtins handed to the SDK's loadPolicy: one wrapper per
+// TypeScript-implemented builtin, keyed "hooker:<name>" (the wasm declares
+// them under that name so the SDK's own JS builtins never shadow ours).
+
+import { RegoEvalError } from '../errors.js';
+import { checkArgs } from './operands.js';
+import { allBuiltins } from './registry.js';
+import { BuiltinError, type BuiltinContext, type BuiltinDecl, type RegoValue } from './types.js';
+import { decode, encode } from './value.js';
+
+export const HOST_PREFIX = 'hooker:';
+
+export interface HostBuiltinOptions {
+  /** Builtin errors abort evaluation (OPA's strict-builtin-errors) instead of making the call undefined. */
+  strict: boolean;
+  /** Where `print` output goes (default: stderr). */
+  print?: (line: string) => void;
+  /** Clock for time.now_ns, in nanoseconds (tests pin it). */
+  now?: () => bigint;
+}
+
+export interface HostBuiltins {
+  builtins: Record<string, (...args: unknown[]) => unknown>;
+  /** Starts a new evaluation: fixes time.now_ns and clears the per-evaluation cache. */
+  beginEvaluation(): void;
+}
+
+export type PrintContext = BuiltinContext & { print?: (line: string) => void };
+
+function wallClockNs(): bigint {
+  return BigInt(Date.now()) * 1_000_000n;
+}
+
+export function createHostBuiltins(opts: HostBuiltinOptions): HostBuiltins {
+  const now = opts.now ?? wallClockNs;
+  let ctx: PrintContext | undefined;
+  const context = (): PrintContext => (ctx ??= { nowNs: now(), cache: new Map(), print: opts.print });
+
+  const builtins: Record<string, (...args: unknown[]) => unknown> = {};
+  for (const decl of allBuiltins()) {
+    if (!decl.impl) continue;
+    builtins[HOST_PREFIX + decl.name] = wrap(decl, opts.strict, context);
+  }
+  return {
+    builtins,
+    beginEvaluation() {
+      ctx = undefined;
+    },
+  };
+}
+
+function wrap(decl: BuiltinDecl, strict: boolean, context: () => BuiltinContext): (...args: unknown[]) => unknown {
+  const impl = decl.impl!;
+  return (...raw: unknown[]) => {
+    try {
+      const args: RegoValue[] = raw.map(decode);
+      checkArgs(decl.args, args, decl.variadic);
+      const out = impl(args, context());
+      return out === undefined ? undefined : encode(out);
+    } catch (e) {
+      if (!strict) return undefined;
+      throw toEvalError(decl.name, e);
+    }
+  };
+}
+
+export function toEvalError(name: string, e: unknown): RegoEvalError {
+  if (e instanceof RegoEvalError) return e;
+  if (e instanceof BuiltinError) return new RegoEvalError(e.code, `${name}: ${e.message}`);
+  const message = e instanceof Error ? e.message : String(e);
+  return new RegoEvalError('eval_builtin_error', `${name}: ${message}`);
+}

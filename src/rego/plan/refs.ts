@@ -1,0 +1,121 @@
+// References: walking into values (Dot for known keys, Scan for keys that
+// are unbound vars), and references into `data`, which reach rules (a call
+// of the rule's func), packages (a virtual document built from the rules
+// below merged with the base document) or plain base data.
+
+import type { DocNode, RuleSet } from '../compile/types.js';
+import type { RefTerm, Term } from '../syntax/ast.js';
+import { DATA_LOCAL, INPUT_LOCAL, local, type OperandIter } from './builder.js';
+import { isOverridden } from './context.js';
+import type { Local, Operand } from './ir.js';
+import type { Planner } from './planner.js';
+import { planTerm } from './terms.js';
+import { hasUnboundVars, isUnboundVar, planUnifyLocal } from './unify.js';
+
+export function planRef(p: Planner, ref: RefTerm, iter: OperandIter): void {
+  const head = ref.terms[0];
+  if (!head) return p.fail('internal error: empty ref', ref.loc);
+  if (head.type === 'var' && p.f.vars.lookup(head.name) === undefined) {
+    if (head.name === 'data') return planRefData(p, ref.terms, iter);
+    if (head.name === 'input') return planRefRec(p, local(INPUT_LOCAL), ref.terms, 1, iter);
+  }
+  planTerm(p, head, (op) => planRefRec(p, op, ref.terms, 1, iter));
+}
+
+/** Runs fn inside a Scan over `source` (one run per element). */
+export function planScan(p: Planner, source: Operand, fn: (key: Local, value: Local) => void): void {
+  const src = p.f.toLocal(source);
+  const key = p.f.newLocal();
+  const value = p.f.newLocal();
+  const block = p.f.block(() => fn(key, value));
+  p.f.emit({ type: 'Scan', source: src, key, value, block });
+}
+
+export function planDot(p: Planner, source: Operand, key: Operand): Operand {
+  const target = p.f.newLocal();
+  p.f.emit({ type: 'Dot', source, key, target });
+  return local(target);
+}
+
+/** Walks terms[i..] as keys into the value `base`. */
+export function planRefRec(p: Planner, base: Operand, terms: Term[], i: number, iter: OperandIter): void {
+  if (i === terms.length) return iter(base);
+  const key = terms[i]!;
+  if (isUnboundVar(p, key)) {
+    return planScan(p, base, (k, v) => {
+      p.f.vars.bind((key as { name: string }).name, k);
+      planRefRec(p, local(v), terms, i + 1, iter);
+    });
+  }
+  if ((key.type === 'array' || key.type === 'object') && hasUnboundVars(p, key)) {
+    return planScan(p, base, (k, v) => planUnifyLocal(p, k, key, () => planRefRec(p, local(v), terms, i + 1, iter)));
+  }
+  planTerm(p, key, (kop) => planRefRec(p, planDot(p, base, kop), terms, i + 1, iter));
+}
+
+function planBaseDoc(p: Planner, path: string[]): Operand {
+  let cur: Operand = local(DATA_LOCAL);
+  for (const seg of path) cur = planDot(p, cur, p.strings.operand(seg));
+  return cur;
+}
+
+/** Calls the func of a rule set (functions referenced as documents are empty objects, as in OPA's virtual documents). */
+function planRuleValue(p: Planner, rs: RuleSet): Operand {
+  const result = p.f.newLocal();
+  if (rs.kind === 'function') {
+    p.f.emit({ type: 'MakeObject', target: result });
+  } else {
+    p.f.emit({ type: 'Call', func: p.funcFor(rs), args: [], result });
+  }
+  return local(result);
+}
+
+/** `data` followed by terms[1..]. */
+function planRefData(p: Planner, terms: Term[], iter: OperandIter): void {
+  let node: DocNode = p.program.root;
+  const path: string[] = [];
+  let i = 1;
+  for (;;) {
+    if (isOverridden(p.ctx, path)) return planRefRec(p, planBaseDoc(p, path), terms, i, iter);
+    if (node.ruleSet) return planRefRec(p, planRuleValue(p, node.ruleSet), terms, i, iter);
+    if (i === terms.length) return iter(planVirtualDoc(p, node, path));
+    const key = terms[i]!;
+    if (key.type !== 'string') return planRefRec(p, planVirtualDoc(p, node, path), terms, i, iter);
+    const child = node.children.get(key.value);
+    if (!child) return planRefRec(p, planBaseDoc(p, [...path, key.value]), terms, i + 1, iter);
+    node = child;
+    path.push(key.value);
+    i++;
+  }
+}
+
+/**
+ * The document at `path` (a package or a prefix of rule paths): an object
+ * of every rule value below that is defined, merged with the base document
+ * at the same path (rules win).
+ */
+export function planVirtualDoc(p: Planner, node: DocNode, path: string[]): Operand {
+  if (isOverridden(p.ctx, path)) return planBaseDoc(p, path);
+  if (node.ruleSet) return planRuleValue(p, node.ruleSet);
+  const obj = p.f.newLocal();
+  p.f.emit({ type: 'MakeObject', target: obj });
+  for (const [key, child] of node.children) {
+    const childPath = [...path, key];
+    // Replaced documents come in with the base document below.
+    if (isOverridden(p.ctx, childPath)) continue;
+    const block = p.f.block(() => {
+      const value = planVirtualDoc(p, child, childPath);
+      p.f.emit({ type: 'ObjectInsert', key: p.strings.operand(key), value, object: obj });
+    });
+    p.f.emit({ type: 'Block', blocks: [block] });
+  }
+  const merge = p.f.block(() => {
+    const base = planBaseDoc(p, path);
+    p.f.emit({ type: 'IsObject', source: base });
+    const merged = p.f.newLocal();
+    p.f.emit({ type: 'ObjectMerge', a: local(obj), b: base, target: merged });
+    p.f.emit({ type: 'AssignVar', source: local(merged), target: obj });
+  });
+  p.f.emit({ type: 'Block', blocks: [merge] });
+  return local(obj);
+}

@@ -1,0 +1,152 @@
+// One func per rule set: complete rules (one value, conflicts abort),
+// multi-value rules (a set), rules whose head ref has variables (nested
+// objects), functions (head args unified with the params), `else` chains
+// and defaults.
+
+import type { RuleSet } from '../compile/types.js';
+import type { Rule, Term } from '../syntax/ast.js';
+import { FuncBuilder, local } from './builder.js';
+import type { PlanContext } from './context.js';
+import type { Block, Func, Local, Operand } from './ir.js';
+import type { Planner } from './planner.js';
+import { planQuery } from './body.js';
+import { planTerm, planTerms } from './terms.js';
+import { planUnifyLocal } from './unify.js';
+
+const COMPLETE_CONFLICT = 'complete rules must not produce multiple outputs';
+const FUNCTION_CONFLICT = 'functions must not produce multiple outputs for same inputs';
+const OBJECT_CONFLICT = 'object keys must be unique';
+
+/** The head ref terms after the rule set's path (the keys of a ref head with variables). */
+export function headKeys(rs: RuleSet, rule: Rule): Term[] {
+  let ref = rule.head.ref;
+  if (ref[0]?.type === 'var' && ref[0].name === 'data') ref = ref.slice(1);
+  const names: string[] = [];
+  for (const [i, t] of ref.entries()) {
+    if (i === 0 && t.type === 'var') names.push(t.name);
+    else if (t.type === 'string') names.push(t.value);
+    else break;
+  }
+  for (let j = Math.min(names.length, rs.path.length); j > 0; j--) {
+    const tail = rs.path.slice(rs.path.length - j);
+    if (tail.every((s, i) => names[i] === s)) return ref.slice(j);
+  }
+  return ref;
+}
+
+export function planRuleSetFunc(p: Planner, name: string, rs: RuleSet, ctx: PlanContext): Func {
+  const arity = rs.kind === 'function' ? rs.arity ?? rs.rules[0]?.head.args?.length ?? rs.default?.head.args?.length ?? 0 : 0;
+  const params: Local[] = [0, 1];
+  for (let i = 0; i < arity; i++) params.push(2 + i);
+  const f = new FuncBuilder({ stmts: [] }, 2 + arity);
+  const result = f.newLocal();
+  const blocks: Block[] = [];
+  const prevF = p.f;
+  p.f = f;
+  try {
+    p.inContext(ctx, () => {
+      const add = (fn: () => void): void => { blocks.push(f.block(() => f.vars.scoped(fn))); };
+      const keyed = rs.kind !== 'function' && rs.rules.some((r) => headKeys(rs, r).length > 0);
+      if (rs.kind === 'multi' && !keyed) add(() => f.emit({ type: 'MakeSet', target: result }));
+      if (keyed) add(() => f.emit({ type: 'MakeObject', target: result }));
+      for (const rule of rs.rules) {
+        if (rs.kind === 'multi') add(() => planMultiRule(p, rs, rule, result));
+        else if (keyed) add(() => planKeyedRule(p, rs, rule, result));
+        else planValueRule(p, rule, params.slice(2), result, rs.kind === 'function' ? FUNCTION_CONFLICT : COMPLETE_CONFLICT, add);
+      }
+      if (rs.default) {
+        const def = rs.default;
+        add(() => {
+          f.emit({ type: 'IsUndefined', source: result });
+          planTerm(p, def.head.value ?? trueTerm(def), (op) => f.emit({ type: 'AssignVar', source: op, target: result }));
+        });
+      }
+    });
+  } finally {
+    p.f = prevF;
+  }
+  return { name, path: ['data', ...rs.path], params, result, blocks };
+}
+
+function trueTerm(rule: Rule): Term {
+  return { type: 'boolean', value: true, loc: rule.loc };
+}
+
+function unifyArgs(p: Planner, rule: Rule, args: Local[], iter: () => void): void {
+  const terms = rule.head.args ?? [];
+  const rec = (i: number): void => {
+    if (i === terms.length) return iter();
+    planUnifyLocal(p, args[i]!, terms[i]!, () => rec(i + 1));
+  };
+  rec(0);
+}
+
+/** A complete rule or function definition, with its else chain: each link is tried only while the chain has no value. */
+function planValueRule(p: Planner, rule: Rule, args: Local[], result: Local, message: string, add: (fn: () => void) => void): void {
+  const f = p.f;
+  const bodyThen = (link: Rule, target: Local): void => {
+    unifyArgs(p, link.head.args ? link : rule, args, () => planQuery(p, link.body, () => {
+      planTerm(p, link.head.value ?? trueTerm(link), (op) => f.emit({ type: 'AssignVarOnce', source: op, target, message }));
+    }));
+  };
+  if (!rule.else) {
+    add(() => bodyThen(rule, result));
+    return;
+  }
+  const chain = f.newLocal();
+  add(() => f.emit({ type: 'ResetLocal', target: chain }));
+  for (let link: Rule | undefined = rule, first = true; link; link = link.else, first = false) {
+    const l = link;
+    const isFirst = first;
+    add(() => {
+      if (!isFirst) f.emit({ type: 'IsUndefined', source: chain });
+      bodyThen(l, chain);
+    });
+  }
+  add(() => {
+    f.emit({ type: 'IsDefined', source: chain });
+    f.emit({ type: 'AssignVarOnce', source: local(chain), target: result, message });
+  });
+}
+
+/** The collection at container[key], created (as an object or set) when missing. */
+function getOrCreate(p: Planner, container: Local, key: Operand, kind: 'object' | 'set'): Local {
+  const f = p.f;
+  const t = f.newLocal();
+  f.emit({ type: 'ResetLocal', target: t });
+  f.emit({ type: 'Block', blocks: [f.block(() => f.emit({ type: 'Dot', source: local(container), key, target: t }))] });
+  f.emit({
+    type: 'Block',
+    blocks: [f.block(() => {
+      f.emit({ type: 'IsUndefined', source: t });
+      f.emit(kind === 'object' ? { type: 'MakeObject', target: t } : { type: 'MakeSet', target: t });
+      f.emit({ type: 'ObjectInsert', key, value: local(t), object: container });
+    })],
+  });
+  return t;
+}
+
+function planMultiRule(p: Planner, rs: RuleSet, rule: Rule, result: Local): void {
+  const elem = rule.head.key ?? rule.head.value ?? trueTerm(rule);
+  let keys = headKeys(rs, rule);
+  // v0 `p[x] { ... }` may keep the element in the ref as well.
+  const last = keys[keys.length - 1];
+  if (last?.type === 'var' && elem.type === 'var' && last.name === elem.name) keys = keys.slice(0, -1);
+  planQuery(p, rule.body, () => planTerms(p, [...keys, elem], (ops) => {
+    let container = result;
+    for (let i = 0; i < keys.length; i++) {
+      container = getOrCreate(p, container, ops[i]!, i === keys.length - 1 ? 'set' : 'object');
+    }
+    p.f.emit({ type: 'SetAdd', value: ops[keys.length]!, set: container });
+  }));
+}
+
+function planKeyedRule(p: Planner, rs: RuleSet, rule: Rule, result: Local): void {
+  const keys = headKeys(rs, rule);
+  const value = rule.head.value ?? trueTerm(rule);
+  planQuery(p, rule.body, () => planTerms(p, [...keys, value], (ops) => {
+    let container = result;
+    for (let i = 0; i < keys.length - 1; i++) container = getOrCreate(p, container, ops[i]!, 'object');
+    p.f.emit({ type: 'ObjectInsertOnce', key: ops[keys.length - 1]!, value: ops[keys.length]!, object: container, message: OBJECT_CONFLICT });
+  }));
+}

@@ -1,0 +1,5 @@
+// Entry point of the value runtime: every export of build/runtime.wasm.
+export { hooker_heap_start } from "./memory";
+export * from "./abi";
+export * from "./runtime-fns";
+export * from "./builtins";

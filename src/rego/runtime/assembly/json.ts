@@ -1,0 +1,453 @@
+// JSON text <-> values. Also the Rego-syntax dumper (sets as {1, 2} and
+// set()) and the tagged encoding used while a TypeScript builtin runs:
+//   {"\u0000set": [elems]}  and  {"\u0000obj": [[key, value], ...]}
+// for sets and for objects having a non-string key.
+
+import { alloc, grow } from "./memory";
+import {
+  T_NULL, T_BOOL, T_NUMBER, T_STRING, T_ARRAY, T_OBJECT, T_SET, NULL_VALUE, TRUE_VALUE, FALSE_VALUE,
+  tagOf, boolOf, newString, strLen, strPtr, newArray, newObject, newSet, arrayAppend, collLen, arrayGet, objKeyAt, objValueAt,
+} from "./values";
+import { numberFromText, numberText, textPtr } from "./number";
+import { pushEntry, sortEntries } from "./collections";
+
+// > 0 while a TypeScript builtin runs: dump and parse use the tagged encoding.
+let taggedDepth: i32 = 0;
+export function builtinEnter(): void { taggedDepth++; }
+export function builtinExit(): void { if (taggedDepth > 0) taggedDepth--; }
+
+// ---------------------------------------------------------------- parsing
+
+let pos: usize = 0;
+let end: usize = 0;
+
+@inline function peek(): u32 { return pos < end ? <u32>load<u8>(pos) : 0xffffffff; }
+@inline function isDigit(c: u32): bool { return c - 48 < 10; }
+
+function skipWs(): void {
+  while (pos < end) {
+    const c = load<u8>(pos);
+    if (c != 32 && c != 10 && c != 13 && c != 9) break;
+    pos++;
+  }
+}
+
+/** Parses JSON text; 0 when it is not valid JSON. Strings and numbers may point into the text. */
+export function parseJson(ptr: usize, len: usize): usize {
+  pos = ptr;
+  end = ptr + len;
+  skipWs();
+  const v = parseValue();
+  if (v == 0) return 0;
+  skipWs();
+  return pos == end ? v : 0;
+}
+
+function expectWord(w: string): bool {
+  const n = <usize>w.length;
+  if (end - pos < n) return false;
+  for (let i: usize = 0; i < n; i++) if (<u32>load<u8>(pos + i) != <u32>w.charCodeAt(<i32>i)) return false;
+  pos += n;
+  return true;
+}
+
+function parseValue(): usize {
+  const c = peek();
+  if (c == 123) return parseObject();
+  if (c == 91) return parseArray();
+  if (c == 34) return parseString();
+  if (c == 116) return expectWord("true") ? TRUE_VALUE : 0;
+  if (c == 102) return expectWord("false") ? FALSE_VALUE : 0;
+  if (c == 110) return expectWord("null") ? NULL_VALUE : 0;
+  if (c == 45 || isDigit(c)) return parseNumber();
+  return 0;
+}
+
+function digits(): usize {
+  const start = pos;
+  while (pos < end && isDigit(load<u8>(pos))) pos++;
+  return pos - start;
+}
+
+function parseNumber(): usize {
+  const start = pos;
+  if (peek() == 45) pos++;
+  if (peek() == 48) {
+    pos++;
+  } else if (digits() == 0) {
+    return 0;
+  }
+  if (peek() == 46) {
+    pos++;
+    if (digits() == 0) return 0;
+  }
+  const e = peek();
+  if (e == 101 || e == 69) {
+    pos++;
+    const s = peek();
+    if (s == 43 || s == 45) pos++;
+    if (digits() == 0) return 0;
+  }
+  return numberFromText(start, pos - start);
+}
+
+function hex4(p: usize): i32 {
+  let v: i32 = 0;
+  for (let i: usize = 0; i < 4; i++) {
+    const c = <i32>load<u8>(p + i);
+    let d: i32;
+    if (c >= 48 && c <= 57) d = c - 48;
+    else if (c >= 97 && c <= 102) d = c - 87;
+    else if (c >= 65 && c <= 70) d = c - 55;
+    else return -1;
+    v = (v << 4) | d;
+  }
+  return v;
+}
+
+function putUtf8(dst: usize, cp: u32): usize {
+  if (cp < 0x80) {
+    store<u8>(dst, <u8>cp);
+    return 1;
+  }
+  if (cp < 0x800) {
+    store<u8>(dst, <u8>(0xc0 | (cp >> 6)));
+    store<u8>(dst, <u8>(0x80 | (cp & 0x3f)), 1);
+    return 2;
+  }
+  if (cp < 0x10000) {
+    store<u8>(dst, <u8>(0xe0 | (cp >> 12)));
+    store<u8>(dst, <u8>(0x80 | ((cp >> 6) & 0x3f)), 1);
+    store<u8>(dst, <u8>(0x80 | (cp & 0x3f)), 2);
+    return 3;
+  }
+  store<u8>(dst, <u8>(0xf0 | (cp >> 18)));
+  store<u8>(dst, <u8>(0x80 | ((cp >> 12) & 0x3f)), 1);
+  store<u8>(dst, <u8>(0x80 | ((cp >> 6) & 0x3f)), 2);
+  store<u8>(dst, <u8>(0x80 | (cp & 0x3f)), 3);
+  return 4;
+}
+
+function parseString(): usize {
+  pos++; // opening quote
+  const start = pos;
+  let escaped = false;
+  while (pos < end) {
+    const c = load<u8>(pos);
+    if (c == 34) break;
+    if (c < 0x20) return 0;
+    if (c == 92) {
+      escaped = true;
+      pos += 2;
+    } else {
+      pos++;
+    }
+  }
+  if (pos >= end) return 0;
+  const rawEnd = pos;
+  pos++; // closing quote
+  if (!escaped) return newString(start, rawEnd - start);
+  // unescaped text is never longer than the escaped text
+  const buf = alloc(rawEnd - start);
+  let o: usize = 0;
+  let p = start;
+  while (p < rawEnd) {
+    const c = load<u8>(p);
+    if (c != 92) {
+      store<u8>(buf + o, c);
+      o++;
+      p++;
+      continue;
+    }
+    const e = load<u8>(p + 1);
+    p += 2;
+    switch (e) {
+      case 34: store<u8>(buf + o, 34); o++; break;
+      case 92: store<u8>(buf + o, 92); o++; break;
+      case 47: store<u8>(buf + o, 47); o++; break;
+      case 98: store<u8>(buf + o, 8); o++; break;
+      case 102: store<u8>(buf + o, 12); o++; break;
+      case 110: store<u8>(buf + o, 10); o++; break;
+      case 114: store<u8>(buf + o, 13); o++; break;
+      case 116: store<u8>(buf + o, 9); o++; break;
+      case 117: {
+        if (p + 4 > rawEnd) return 0;
+        let cp = hex4(p);
+        if (cp < 0) return 0;
+        p += 4;
+        if (cp >= 0xd800 && cp < 0xdc00) {
+          // high surrogate: combine with a following low surrogate, else U+FFFD (as Go does)
+          let lo: i32 = -1;
+          if (p + 6 <= rawEnd && load<u8>(p) == 92 && load<u8>(p + 1) == 117) lo = hex4(p + 2);
+          if (lo >= 0xdc00 && lo < 0xe000) {
+            cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+            p += 6;
+          } else {
+            cp = 0xfffd;
+          }
+        } else if (cp >= 0xdc00 && cp < 0xe000) {
+          cp = 0xfffd;
+        }
+        o += putUtf8(buf + o, <u32>cp);
+        break;
+      }
+      default: return 0;
+    }
+  }
+  return newString(buf, o);
+}
+
+function parseArray(): usize {
+  pos++;
+  const arr = newArray(4);
+  skipWs();
+  if (peek() == 93) { pos++; return arr; }
+  for (;;) {
+    skipWs();
+    const v = parseValue();
+    if (v == 0) return 0;
+    arrayAppend(arr, v);
+    skipWs();
+    const c = peek();
+    pos++;
+    if (c == 93) return arr;
+    if (c != 44) return 0;
+  }
+  return 0;
+}
+
+function isTagKey(key: usize, second: u32): bool {
+  // "\u0000set" / "\u0000obj": NUL then three ASCII letters
+  if (tagOf(key) != T_STRING || strLen(key) != 4) return false;
+  const p = strPtr(key);
+  return load<u8>(p) == 0 && <u32>load<u8>(p + 1) == second;
+}
+
+function parseObject(): usize {
+  pos++;
+  const obj = newObject(4);
+  skipWs();
+  if (peek() == 125) { pos++; return obj; }
+  for (;;) {
+    skipWs();
+    if (peek() != 34) return 0;
+    const k = parseString();
+    if (k == 0) return 0;
+    skipWs();
+    if (peek() != 58) return 0;
+    pos++;
+    skipWs();
+    const v = parseValue();
+    if (v == 0) return 0;
+    pushEntry(obj, k, v);
+    skipWs();
+    const c = peek();
+    pos++;
+    if (c == 125) break;
+    if (c != 44) return 0;
+  }
+  if (taggedDepth > 0 && collLen(obj) == 1) {
+    const k = objKeyAt(obj, 0);
+    const v = objValueAt(obj, 0);
+    if (tagOf(v) == T_ARRAY) {
+      if (isTagKey(k, 115)) return untagSet(v);
+      if (isTagKey(k, 111)) return untagObject(v);
+    }
+  }
+  sortEntries(obj);
+  return obj;
+}
+
+function untagSet(elems: usize): usize {
+  const n = collLen(elems);
+  const s = newSet(n);
+  for (let i: u32 = 0; i < n; i++) pushEntry(s, arrayGet(elems, i), 0);
+  sortEntries(s);
+  return s;
+}
+
+function untagObject(pairs: usize): usize {
+  const n = collLen(pairs);
+  const o = newObject(n);
+  for (let i: u32 = 0; i < n; i++) {
+    const pair = arrayGet(pairs, i);
+    if (tagOf(pair) != T_ARRAY || collLen(pair) != 2) return 0;
+    pushEntry(o, arrayGet(pair, 0), arrayGet(pair, 1));
+  }
+  sortEntries(o);
+  return o;
+}
+
+// ---------------------------------------------------------------- dumping
+
+let outPtr: usize = 0;
+let outLen: usize = 0;
+let outCap: usize = 0;
+
+function reserve(n: usize): void {
+  if (outLen + n <= outCap) return;
+  let cap = outCap * 2;
+  if (cap < outLen + n) cap = outLen + n + 64;
+  outPtr = grow(outPtr, outCap, cap);
+  outCap = cap;
+}
+
+@inline function putByte(b: u32): void {
+  reserve(1);
+  store<u8>(outPtr + outLen, <u8>b);
+  outLen++;
+}
+
+function putBytes(p: usize, n: usize): void {
+  reserve(n);
+  memory.copy(outPtr + outLen, p, n);
+  outLen += n;
+}
+
+function putLit(s: string): void {
+  const n = s.length;
+  reserve(<usize>n);
+  for (let i = 0; i < n; i++) store<u8>(outPtr + outLen + i, <u8>s.charCodeAt(i));
+  outLen += n;
+}
+
+const HEX = "0123456789abcdef";
+
+function putQuoted(p: usize, n: usize): void {
+  putByte(34);
+  let runStart = p;
+  const e = p + n;
+  for (let q = p; q < e; q++) {
+    const c = <u32>load<u8>(q);
+    if (c >= 0x20 && c != 34 && c != 92) continue;
+    putBytes(runStart, q - runStart);
+    runStart = q + 1;
+    if (c == 34) putLit("\\\"");
+    else if (c == 92) putLit("\\\\");
+    else if (c == 10) putLit("\\n");
+    else if (c == 13) putLit("\\r");
+    else if (c == 9) putLit("\\t");
+    else if (c == 8) putLit("\\b");
+    else if (c == 12) putLit("\\f");
+    else {
+      putLit("\\u00");
+      putByte(<u32>HEX.charCodeAt(<i32>(c >> 4)));
+      putByte(<u32>HEX.charCodeAt(<i32>(c & 15)));
+    }
+  }
+  putBytes(runStart, e - runStart);
+  putByte(34);
+}
+
+function hasNonStringKey(obj: usize): bool {
+  // string keys sort after every scalar but before composites: checking the ends suffices
+  const n = collLen(obj);
+  if (n == 0) return false;
+  return tagOf(objKeyAt(obj, 0)) != T_STRING || tagOf(objKeyAt(obj, n - 1)) != T_STRING;
+}
+
+/** Rego syntax (sets as {..}/set()) instead of JSON. */
+let regoSyntax = false;
+
+function dumpValue(v: usize): void {
+  switch (tagOf(v)) {
+    case T_NULL: putLit("null"); return;
+    case T_BOOL: putLit(boolOf(v) ? "true" : "false"); return;
+    case T_NUMBER: {
+      const n = numberText(v);
+      putBytes(textPtr, n);
+      return;
+    }
+    case T_STRING: putQuoted(strPtr(v), strLen(v)); return;
+    case T_ARRAY: dumpElems(v, 91, 93); return;
+    case T_SET: {
+      if (regoSyntax) {
+        if (collLen(v) == 0) putLit("set()");
+        else dumpElems(v, 123, 125);
+      } else if (taggedDepth > 0) {
+        putLit("{\"\\u0000set\":");
+        dumpElems(v, 91, 93);
+        putByte(125);
+      } else {
+        dumpElems(v, 91, 93);
+      }
+      return;
+    }
+    case T_OBJECT: {
+      if (!regoSyntax && taggedDepth > 0 && hasNonStringKey(v)) {
+        putLit("{\"\\u0000obj\":[");
+        const n = collLen(v);
+        for (let i: u32 = 0; i < n; i++) {
+          if (i > 0) putByte(44);
+          putByte(91);
+          dumpValue(objKeyAt(v, i));
+          putByte(44);
+          dumpValue(objValueAt(v, i));
+          putByte(93);
+        }
+        putLit("]}");
+        return;
+      }
+      dumpObject(v);
+      return;
+    }
+  }
+  putLit("null");
+}
+
+function dumpElems(v: usize, open: u32, close: u32): void {
+  putByte(open);
+  const n = collLen(v);
+  for (let i: u32 = 0; i < n; i++) {
+    if (i > 0) separator(44);
+    dumpValue(arrayGet(v, i));
+  }
+  putByte(close);
+}
+
+function dumpObject(v: usize): void {
+  putByte(123);
+  const n = collLen(v);
+  for (let i: u32 = 0; i < n; i++) {
+    if (i > 0) separator(44);
+    const k = objKeyAt(v, i);
+    if (tagOf(k) == T_STRING || regoSyntax) {
+      dumpValue(k);
+    } else {
+      // JSON keys are strings: OPA writes a non-string key as its JSON text
+      const start = outLen;
+      dumpValue(k);
+      const klen = outLen - start;
+      const tmp = alloc(klen);
+      memory.copy(tmp, outPtr + start, klen);
+      outLen = start;
+      putQuoted(tmp, klen);
+    }
+    separator(58);
+    dumpValue(objValueAt(v, i));
+  }
+  putByte(125);
+}
+
+/** `,` or `:`; Rego text has a space after it, as OPA prints values. */
+function separator(c: u32): void {
+  putByte(c);
+  if (regoSyntax) putByte(32);
+}
+
+function dumpWith(v: usize, rego: bool): usize {
+  outCap = 64;
+  outPtr = alloc(outCap);
+  outLen = 0;
+  regoSyntax = rego;
+  if (v == 0) putLit("null");
+  else dumpValue(v);
+  putByte(0);
+  return outPtr;
+}
+
+/** NUL-terminated JSON text of v. */
+export function dumpJson(v: usize): usize { return dumpWith(v, false); }
+
+/** NUL-terminated Rego text of v. */
+export function dumpRego(v: usize): usize { return dumpWith(v, true); }

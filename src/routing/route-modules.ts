@@ -1,0 +1,129 @@
+// Generates the Rego of a whole config's routing: every route's filters are
+// renamed into their own package (data.hooker.route_<i>) where their `allow`
+// rules are OR-ed, and one generated module collects the names of matching
+// routes in data.hooker.routes.matched, the single entrypoint each event is
+// evaluated against.
+
+import { readFileSync, existsSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import type { RouteConfig } from '../config/types.js';
+import type { Problem } from '../config/problems.js';
+import { RegoCompileError, type RegoProblem } from '../rego/errors.js';
+import { renamePackage, withDetectedVersion, type VersionedModule } from './rego-version.js';
+
+export const ROUTES_ENTRYPOINT = 'hooker/routes/matched';
+
+/** Where a generated module's lines come from, to report errors in the user's terms. */
+export interface ModuleOrigin {
+  routeName: string;
+  routePath: string;
+  /** The user's file (cfg.yaml for inline input, the filter file otherwise). */
+  file: string;
+  /** Added to the module's row to get the line in `file`. */
+  lineOffset: number;
+  what: string;
+}
+
+export interface RouteProgram {
+  modules: VersionedModule[];
+  origins: Map<string, ModuleOrigin>;
+  /** Route name -> package below data (e.g. hooker.route_0), absent for routes without input. */
+  packages: Map<string, string>;
+  problems: Problem[];
+}
+
+export function routePackage(index: number): string {
+  return `hooker.route_${index}`;
+}
+
+/** Postee's input-files are names below REGO_FILTERS_PATH, with or without `.rego`. */
+export function resolveFilterFile(name: string, filtersPath: string): string | undefined {
+  const candidates = isAbsolute(name) ? [name, `${name}.rego`] : [join(filtersPath, name), join(filtersPath, `${name}.rego`), name];
+  return candidates.find((c) => existsSync(c));
+}
+
+export function regoProblems(e: RegoCompileError, origins: Map<string, ModuleOrigin>, fallbackFile: string): Problem[] {
+  return e.problems.map((p: RegoProblem) => {
+    const origin = p.loc ? origins.get(p.loc.file) : undefined;
+    if (!origin) {
+      return { severity: 'error' as const, file: p.loc?.file ?? fallbackFile, line: p.loc?.row, path: '', message: `${p.code}: ${p.message}` };
+    }
+    const line = p.loc ? Math.max(1, p.loc.row + origin.lineOffset) : undefined;
+    return {
+      severity: 'error' as const,
+      file: origin.file,
+      line,
+      path: origin.what === 'input' ? `${origin.routePath}.input` : origin.routePath,
+      message: `route "${origin.routeName}" ${origin.what}: ${p.code}: ${p.message}${p.loc ? ` (Rego line ${p.loc.row}, column ${p.loc.col})` : ''}`,
+    };
+  });
+}
+
+function inlineModule(route: RouteConfig, pkg: string, file: string, version: 'v0' | 'v1'): string {
+  const head = version === 'v1' ? 'allow if {' : 'allow {';
+  return `package ${pkg}\n${head}\n${route.input}\n}\n`;
+}
+
+export function buildRouteProgram(routes: RouteConfig[], opts: { cfgFile: string; filtersPath: string }): RouteProgram {
+  const modules: VersionedModule[] = [];
+  const origins = new Map<string, ModuleOrigin>();
+  const packages = new Map<string, string>();
+  const problems: Problem[] = [];
+  const matched: string[] = [];
+
+  routes.forEach((route, i) => {
+    const pkg = routePackage(i);
+    const routeModules: VersionedModule[] = [];
+    if (route.input !== undefined) {
+      const file = `${opts.cfgFile}#${route.path}.input`;
+      // `input: |` puts the Rego on the line after the key; the module has 2 header lines.
+      const firstLine = (route.inputLine ?? 1) + (route.input.includes('\n') ? 1 : 0);
+      const origin: ModuleOrigin = { routeName: route.name, routePath: route.path, file: opts.cfgFile, lineOffset: firstLine - 3, what: 'input' };
+      origins.set(file, origin);
+      try {
+        // Both wrappers are tried: v1 for Hooker users, v0 for Postee inputs using old-style bodies.
+        try {
+          routeModules.push(withDetectedVersion({ file, source: inlineModule(route, pkg, file, 'v1') }, ['v1']));
+        } catch (e) {
+          if (!(e instanceof RegoCompileError)) throw e;
+          try { routeModules.push(withDetectedVersion({ file, source: inlineModule(route, pkg, file, 'v0') }, ['v0'])); } catch { throw e; }
+        }
+      } catch (e) {
+        if (!(e instanceof RegoCompileError)) throw e;
+        problems.push(...regoProblems(e, origins, opts.cfgFile));
+      }
+    }
+    route.inputFiles.forEach((name, j) => {
+      const path = resolveFilterFile(name, opts.filtersPath);
+      if (!path) {
+        problems.push({ severity: 'error', file: opts.cfgFile, line: route.line, path: `${route.path}.input-files[${j}]`, message: `route "${route.name}": filter file "${name}" not found (looked in ${opts.filtersPath})` });
+        return;
+      }
+      const text = readFileSync(path, 'utf8');
+      const renamed = renamePackage(text, pkg);
+      if (!renamed.renamed) {
+        problems.push({ severity: 'error', file: path, line: 1, path: `${route.path}.input-files[${j}]`, message: `route "${route.name}": ${path} has no package clause (expected package hooker or package postee with rule allow)` });
+        return;
+      }
+      origins.set(path, { routeName: route.name, routePath: `${route.path}.input-files[${j}]`, file: path, lineOffset: 0, what: `input-file ${name}` });
+      try {
+        routeModules.push(withDetectedVersion({ file: path, source: renamed.source }));
+      } catch (e) {
+        if (!(e instanceof RegoCompileError)) throw e;
+        problems.push(...regoProblems(e, origins, path));
+      }
+    });
+    modules.push(...routeModules);
+    const name = JSON.stringify(route.name);
+    if (route.input === undefined && route.inputFiles.length === 0) {
+      matched.push(`matched contains ${name} if { true }`);
+    } else {
+      packages.set(route.name, pkg);
+      matched.push(`matched contains ${name} if { data.${pkg}.allow }`);
+    }
+  });
+
+  const routesFile = `${opts.cfgFile}#routes`;
+  modules.push({ file: routesFile, source: `package hooker.routes\n\n${matched.join('\n')}\n`, regoVersion: 'v1' });
+  return { modules, origins, packages, problems };
+}

@@ -1,0 +1,23 @@
+// Prometheus metrics of one server instance (its own registry, so several
+// servers can run in one process, as the tests do).
+
+import { Registry, Counter, Histogram, Gauge, collectDefaultMetrics } from 'prom-client';
+
+export class ServerMetrics {
+  readonly registry = new Registry();
+  readonly eventsReceived = new Counter({ name: 'hooker_events_received_total', help: 'Events accepted for routing', registers: [this.registry] });
+  readonly eventsMatched = new Counter({ name: 'hooker_events_matched_total', help: 'Events that matched at least one route', registers: [this.registry] });
+  readonly eventsUnmatched = new Counter({ name: 'hooker_events_unmatched_total', help: 'Events that matched no route', registers: [this.registry] });
+  readonly eventsRejected = new Counter({ name: 'hooker_events_rejected_total', help: 'Requests to the ingest endpoints that were refused', labelNames: ['reason'] as const, registers: [this.registry] });
+  readonly hopsExceeded = new Counter({ name: 'hooker_hops_exceeded_total', help: 'Events refused because Hooker-Hops reached HOOKER_MAX_HOPS', registers: [this.registry] });
+  readonly evaluationSeconds = new Histogram({ name: 'hooker_route_evaluation_seconds', help: 'Time to evaluate the route entrypoint for one event', buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1], registers: [this.registry] });
+  readonly deliveries = new Counter({ name: 'hooker_deliveries_total', help: 'Deliveries by action and outcome', labelNames: ['action', 'outcome'] as const, registers: [this.registry] });
+  readonly deliverySeconds = new Histogram({ name: 'hooker_delivery_seconds', help: 'Time from enqueue to the end of a delivery', labelNames: ['action'] as const, buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 60], registers: [this.registry] });
+  readonly renderFailures = new Counter({ name: 'hooker_template_failures_total', help: 'Template renders that failed', labelNames: ['route'] as const, registers: [this.registry] });
+  readonly reloads = new Counter({ name: 'hooker_config_reloads_total', help: 'Configuration reloads by outcome', labelNames: ['outcome'] as const, registers: [this.registry] });
+  readonly pending = new Gauge({ name: 'hooker_deliveries_pending', help: 'Deliveries accepted and not finished', registers: [this.registry] });
+
+  constructor(opts: { defaultMetrics?: boolean } = {}) {
+    if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry });
+  }
+}

@@ -1,0 +1,124 @@
+// Starts Hooker: builds the runtime from cfg.yaml (refusing to start on
+// errors), serves HTTP and HTTPS with the same routes, reloads on SIGHUP
+// and on changes of the config file.
+
+import { watch, type FSWatcher } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { ServerSettings } from '../config/env.js';
+import { parseListen } from '../config/env.js';
+import { ConfigError, formatProblem, hasErrors, type Problem } from '../config/problems.js';
+import { actionHandler } from '../routing/event-router.js';
+import { InMemoryDeliveryQueue, type DeliveryQueue } from '../routing/delivery-queue.js';
+import { buildApp } from './app.js';
+import { ServerMetrics } from './metrics.js';
+import { buildRuntime } from './runtime.js';
+import { RuntimeHolder } from './runtime-holder.js';
+import { loadOrCreateTls } from './tls-files.js';
+
+export interface RunningServer {
+  httpUrl?: string;
+  httpsUrl?: string;
+  holder: RuntimeHolder;
+  metrics: ServerMetrics;
+  reload(): ReturnType<RuntimeHolder['reload']>;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  settings: ServerSettings;
+  env: NodeJS.ProcessEnv;
+  /** Writes human-readable lines (warnings, reload outcomes). */
+  log?: (line: string) => void;
+  watchConfig?: boolean;
+  handleSignals?: boolean;
+  bundledTemplatesDir?: string;
+  queue?: (handler: ReturnType<typeof actionHandler>) => DeliveryQueue;
+}
+
+function urlOf(scheme: string, addr: AddressInfo | string | null): string | undefined {
+  if (!addr || typeof addr === 'string') return undefined;
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  return `${scheme}://${host}:${addr.port}`;
+}
+
+export async function startServer(opts: StartOptions): Promise<RunningServer> {
+  const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'));
+  const { settings, env } = opts;
+  const buildOptions = {
+    cfgPath: settings.cfgPath, env, filtersPath: settings.filtersPath, templatesPath: settings.templatesPath,
+    bundledTemplatesDir: opts.bundledTemplatesDir,
+  };
+  const built = await buildRuntime(buildOptions);
+  const report = (problems: Problem[]) => { for (const p of problems) log(formatProblem(p)); };
+  if (!built.runtime || hasErrors(built.problems)) throw new ConfigError(built.problems);
+  report(built.problems);
+
+  const metrics = new ServerMetrics({ defaultMetrics: true });
+  const holder: RuntimeHolder = new RuntimeHolder(built.runtime, buildOptions, (outcome) => {
+    metrics.reloads.inc({ outcome: outcome.ok ? 'success' : 'failure' });
+    if (outcome.ok) log(`configuration reloaded from ${settings.cfgPath}`);
+    else log(`configuration reload rejected, the running configuration stays:`);
+    report(outcome.problems);
+  });
+  const handler = actionHandler(() => holder.current.actions);
+  const queue = opts.queue ? opts.queue(handler) : new InMemoryDeliveryQueue(handler);
+  const deps = { settings, holder, queue, metrics, logger: settings.debug };
+
+  const apps: FastifyInstance[] = [];
+  let httpUrl: string | undefined;
+  let httpsUrl: string | undefined;
+  try {
+    if (settings.http) {
+      const app = buildApp(deps);
+      apps.push(app);
+      const { host, port } = parseListen(settings.http);
+      await app.listen({ host, port });
+      httpUrl = urlOf('http', app.server.address());
+    }
+    if (settings.https) {
+      const tls = loadOrCreateTls({ certPem: settings.certPem, keyPem: settings.keyPem, warn: log });
+      const app = buildApp(deps);
+      // Fastify's https option types are narrow; build the server ourselves.
+      apps.push(app);
+      const { host, port } = parseListen(settings.https);
+      await app.ready();
+      const server = createHttpsServer({ cert: tls.cert, key: tls.key }, (req, res) => app.routing(req, res));
+      await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(port, host, () => resolve()); });
+      httpsUrl = urlOf('https', server.address());
+      app.addHook('onClose', (_i, done) => { server.close(() => done()); server.closeAllConnections?.(); });
+    }
+  } catch (e) {
+    await Promise.allSettled(apps.map((a) => a.close()));
+    throw e;
+  }
+
+  let watcher: FSWatcher | undefined;
+  let debounce: ReturnType<typeof setTimeout> | undefined;
+  if (opts.watchConfig ?? true) {
+    try {
+      watcher = watch(settings.cfgPath, () => {
+        clearTimeout(debounce);
+        debounce = setTimeout(() => { void holder.reload(); }, 300);
+      });
+    } catch (e) {
+      log(`cannot watch ${settings.cfgPath} for changes: ${(e as Error).message}`);
+    }
+  }
+  const onHup = () => { void holder.reload(); };
+  if (opts.handleSignals ?? false) process.on('SIGHUP', onHup);
+
+  return {
+    httpUrl, httpsUrl, holder, metrics,
+    reload: () => holder.reload(),
+    async close() {
+      clearTimeout(debounce);
+      watcher?.close();
+      process.off('SIGHUP', onHup);
+      await Promise.allSettled(apps.map((a) => a.close()));
+      await queue.close();
+      await holder.close();
+    },
+  };
+}

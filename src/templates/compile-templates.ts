@@ -1,0 +1,71 @@
+// cfg.yaml templates -> compiled renderers, or problems naming the template,
+// its file and line.
+
+import type { TemplateConfig } from '../config/types.js';
+import type { Problem } from '../config/problems.js';
+import { RegoCompileError } from '../rego/index.js';
+import { declaredPackage, withDetectedVersion, type VersionedModule } from '../routing/rego-version.js';
+import { compileTemplate, type TemplateRenderer } from './template-renderer.js';
+import type { TemplateLibrary } from './template-files.js';
+import { fetchTemplate } from './template-fetch.js';
+
+export interface CompiledTemplates {
+  renderers: Map<string, TemplateRenderer>;
+  problems: Problem[];
+}
+
+interface Origin { file: string; lineOffset: number }
+
+function rego(e: RegoCompileError, t: TemplateConfig, origins: Map<string, Origin>, cfgFile: string): Problem[] {
+  return e.problems.map((p) => {
+    const o = p.loc ? origins.get(p.loc.file) : undefined;
+    return {
+      severity: 'error' as const,
+      file: o?.file ?? p.loc?.file ?? cfgFile,
+      line: p.loc ? p.loc.row + (o?.lineOffset ?? 0) : t.line,
+      path: t.path,
+      message: `template "${t.name}": ${p.code}: ${p.message}`,
+    };
+  });
+}
+
+async function modulesOf(t: TemplateConfig, library: TemplateLibrary, cfgFile: string, origins: Map<string, Origin>): Promise<{ pkg: string; modules: VersionedModule[] }> {
+  const src = t.source;
+  if (src.kind === 'rego-package') {
+    const found = library.modulesFor(src.package);
+    if (!found) throw new Error(`rego-package "${src.package}" is not a bundled template nor found under REGO_TEMPLATES_PATH`);
+    for (const m of found.modules) origins.set(m.file, { file: m.file, lineOffset: 0 });
+    return { pkg: found.package, modules: found.modules.map((m) => withDetectedVersion({ file: m.file, source: m.source })) };
+  }
+  const text = src.kind === 'body' ? src.body : await fetchTemplate(src.url);
+  const file = src.kind === 'body' ? `${cfgFile}#${t.path}.body` : src.url;
+  origins.set(file, src.kind === 'body'
+    ? { file: cfgFile, lineOffset: (src.line ?? 1) + (src.body.includes('\n') ? 1 : 0) - 1 }
+    : { file: src.url, lineOffset: 0 });
+  const pkg = declaredPackage(text);
+  if (!pkg) throw new Error(`${src.kind === 'body' ? 'body' : src.url} has no package clause`);
+  return { pkg, modules: [withDetectedVersion({ file, source: text })] };
+}
+
+export async function compileTemplates(templates: TemplateConfig[], opts: { cfgFile: string; library: TemplateLibrary; only?: Set<string> }): Promise<CompiledTemplates> {
+  const renderers = new Map<string, TemplateRenderer>();
+  const problems: Problem[] = [];
+  // Bundled templates share modules; compile each distinct (package, module set) once.
+  const cache = new Map<string, Promise<TemplateRenderer>>();
+  for (const t of templates) {
+    if (opts.only && !opts.only.has(t.name)) continue;
+    const origins = new Map<string, Origin>();
+    try {
+      const { pkg, modules } = await modulesOf(t, opts.library, opts.cfgFile, origins);
+      const key = t.source.kind === 'rego-package' ? `pkg:${pkg}` : `tpl:${t.name}`;
+      let renderer = cache.get(key);
+      if (!renderer) { renderer = compileTemplate(t.name, pkg, modules); cache.set(key, renderer); }
+      const r = await renderer;
+      renderers.set(t.name, { name: t.name, package: r.package, render: r.render });
+    } catch (e) {
+      if (e instanceof RegoCompileError) problems.push(...rego(e, t, origins, opts.cfgFile));
+      else problems.push({ severity: 'error', file: opts.cfgFile, line: t.line, path: t.path, message: `template "${t.name}": ${(e as Error).message}` });
+    }
+  }
+  return { renderers, problems };
+}

@@ -1,0 +1,114 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { httpAction } from '../../src/actions/http.js';
+import { webhookAction } from '../../src/actions/webhook.js';
+import { stdoutAction, createStdoutAction } from '../../src/actions/stdout.js';
+import { deliveryContext } from '../server/delivery-context.js';
+
+interface Seen { method: string; url: string; headers: IncomingMessage['headers']; body: string }
+let server: Server;
+let base: string;
+const seen: Seen[] = [];
+let status = 200;
+let delayMs = 0;
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => { body += c; });
+    req.on('end', () => {
+      seen.push({ method: req.method!, url: req.url!, headers: req.headers, body });
+      setTimeout(() => { res.statusCode = status; res.end('answer'); }, delayMs);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
+
+function make(factory: typeof httpAction, config: Record<string, unknown>) {
+  const r = factory.create({ name: 'h', type: 'http', ...config }, {});
+  if (!r.action) throw new Error(JSON.stringify(r.problems));
+  return r.action;
+}
+
+const event = { SigMetadata: { ID: 'TRC-2', Name: 'Anti-Debugging' }, Context: { hostName: 'node a/b' }, list: [{ k: 'v' }] };
+
+describe('http action', () => {
+  it('substitutes event.input references and sends Hooker-Event, Hooker-Hops and Hooker-Delivery-Id', async () => {
+    seen.length = 0; status = 200; delayMs = 0;
+    const a = make(httpAction, {
+      url: `${base}/hook/event.input.Context.hostName`,
+      method: 'PUT',
+      headers: { 'X-Sig': ['event.input.SigMetadata.ID'] },
+      'body-content': 'sig=event.input.SigMetadata.ID first=event.input.list[0].k',
+    });
+    const r = await a.deliver(deliveryContext({ event, hops: 2, deliveryId: 'del-9' }));
+    expect(r.ok).toBe(true);
+    const got = seen[0]!;
+    expect(got.method).toBe('PUT');
+    expect(got.url).toBe('/hook/node%20a%2Fb');
+    expect(got.headers['x-sig']).toBe('TRC-2');
+    expect(got.body).toBe('sig=TRC-2 first=v');
+    expect(JSON.parse(Buffer.from(String(got.headers['hooker-event']), 'base64').toString('utf8'))).toEqual(event);
+    expect(got.headers['hooker-hops']).toBe('3');
+    expect(got.headers['hooker-delivery-id']).toBe('del-9');
+  });
+
+  it('fails the delivery (not retryable) when a referenced path is missing, without sending', async () => {
+    seen.length = 0;
+    const a = make(httpAction, { url: `${base}/x`, 'body-content': 'event.input.Context.nothere' });
+    const r = await a.deliver(deliveryContext({ event }));
+    expect(r).toMatchObject({ ok: false, retryable: false });
+    expect(r.detail).toContain('event.input.Context.nothere does not exist');
+    expect(seen).toHaveLength(0);
+  });
+
+  it('treats non-2xx answers as failures', async () => {
+    status = 500;
+    const r = await make(httpAction, { url: `${base}/x` }).deliver(deliveryContext({ event }));
+    status = 200;
+    expect(r.ok).toBe(false);
+    expect(r.detail).toContain('answered 500');
+  });
+
+  it('times out', async () => {
+    delayMs = 1_000;
+    const r = await make(httpAction, { url: `${base}/slow`, timeout: '200ms' }).deliver(deliveryContext({ event }));
+    delayMs = 0;
+    expect(r.ok).toBe(false);
+    expect(r.detail).toContain('timed out');
+  });
+
+  it('validates its configuration', () => {
+    expect(httpAction.create({ name: 'h', type: 'http' }, {}).problems[0]!.path).toBe('url');
+    expect(httpAction.create({ name: 'h', type: 'http', url: 'ftp://x' }, {}).problems[0]!.path).toBe('url');
+    expect(httpAction.create({ name: 'h', type: 'http', url: 'http://x', method: 'BREW' }, {}).problems[0]!.path).toBe('method');
+    expect(httpAction.create({ name: 'h', type: 'http', url: 'http://x', 'body-file': '/nonexistent' }, {}).problems[0]!.path).toBe('body-file');
+  });
+});
+
+describe('webhook action', () => {
+  it('POSTs the rendered result as JSON', async () => {
+    seen.length = 0;
+    const a = make(webhookAction, { url: `${base}/wh` });
+    expect((await a.deliver(deliveryContext({ message: { title: 't', body: '[{"type":"header"}]' } }))).ok).toBe(true);
+    expect((await a.deliver(deliveryContext({ message: { title: 't', body: '<b>html</b>' } }))).ok).toBe(true);
+    expect(seen.map((s) => [s.method, s.headers['content-type'], JSON.parse(s.body)])).toEqual([
+      ['POST', 'application/json', [{ type: 'header' }]],
+      ['POST', 'application/json', '<b>html</b>'],
+    ]);
+  });
+});
+
+describe('stdout action', () => {
+  it('writes one JSON line per delivery', async () => {
+    const out: string[] = [];
+    const a = createStdoutAction('s', { write: (t) => out.push(t) });
+    await a.deliver(deliveryContext({ routeName: 'r1', message: { title: 'T', body: 'B' } }));
+    expect(out).toHaveLength(1);
+    expect(JSON.parse(out[0]!)).toMatchObject({ route: 'r1', action: 's', title: 'T', body: 'B' });
+    expect(stdoutAction.create({ name: 's', type: 'stdout' }, {}).action?.type).toBe('stdout');
+  });
+});
