@@ -1,7 +1,7 @@
 // Public API of the Rego compiler: Rego source -> OPA-ABI WebAssembly.
 // Pipeline: syntax (parse) -> compile (checks, rewrites) -> plan (IR) -> wasm (emit).
 
-import opa from '@open-policy-agent/opa-wasm';
+import { loadPolicy as loadSdkPolicy } from '@open-policy-agent/opa-wasm';
 import type { Body, Module, RegoVersion } from './syntax/ast.js';
 import { parseModule, parseQuery } from './syntax/parser.js';
 import { compileModules } from './compile/index.js';
@@ -105,8 +105,12 @@ interface SdkPolicy {
   evaluate(input: unknown, entrypoint?: string | number): Array<Record<string, unknown>>;
 }
 
+/** The SDK throws strings (opa_abort) and plain objects (missing builtins); give callers Errors. */
 function asEvalError(e: unknown): unknown {
   if (typeof e === 'string') return RegoEvalError.fromAbort(e);
+  if (e !== null && typeof e === 'object' && !(e instanceof Error) && typeof (e as { message?: unknown }).message === 'string') {
+    return RegoEvalError.fromAbort((e as { message: string }).message);
+  }
   return e;
 }
 
@@ -115,7 +119,7 @@ export async function loadPolicy(wasm: Uint8Array, opts: LoadOptions = {}): Prom
   const strict = opts.strictBuiltinErrors ?? false;
   const host = createHostBuiltins({ strict });
   const pages = Math.max(opts.memoryPages ?? 0, importedMemoryMinimum(wasm), 5);
-  const sdk = (await opa.loadPolicy(wasm, { initial: pages }, host.builtins)) as unknown as SdkPolicy;
+  const sdk = (await loadSdkPolicy(wasm, { initial: pages }, host.builtins)) as unknown as SdkPolicy;
   const setStrict = sdk.wasmInstance.exports['hooker_set_strict'] as ((v: number) => void) | undefined;
   setStrict?.(strict ? 1 : 0);
   return {

@@ -44,6 +44,41 @@
 //     imports. Expressions are left otherwise as the user wrote them.
 // 10. Rule heads: `head.value` is always present for single-value rules and
 //     functions; `head.ref` is resolved relative to the package.
+//
+// Precisions added by the compile stage (additive; they narrow or spell out
+// the guarantees above):
+//  1a. `head.ref` is written in full like any other ref:
+//      [var data, string pkg..., string p, <dynamic terms>]; the terms after
+//      the rule set path are `head.ref.slice(ruleSet.path.length + 1)`
+//      (each a scalar or a var bound by the body). Else rules carry the same
+//      ref/args as their parent.
+//  2a. Fresh vars are spelled `__localN__` (never a name the user wrote).
+//      Undeclared user vars keep their spelling. A var is bound in exactly
+//      one scope of a rule: a comprehension/`every` body reads vars bound
+//      by its enclosing bodies before it (closure vars) and binds its own
+//      under names used nowhere else in the rule. Function args keep their
+//      names (`_` args become fresh vars) and are bound on entry.
+//  5a. Also allowed: a comprehension as a direct operand of `eq`/`assign`
+//      (`$t = [x | ...]`); everywhere else comprehensions are lifted that
+//      way. Head `key`/`value` are scalars, vars or composites of those
+//      (refs and calls in heads are evaluated in the body:
+//      `p := input.x` becomes `p := $t if { ...; $t = input.x }`).
+//      Ref heads are vars (or data/input); ref keys are scalars or vars.
+//  5b. A negated expression that needed lifting becomes
+//      `$n = {true | <lifted exprs>; <expr>}` followed by `not $n[true]`
+//      (with modifiers copied onto the inner expressions).
+//  5c. `print(a, b)` becomes `internal.print([{$1 | $1 = a}, {$2 | $2 = b}])`
+//      (comprehensions lifted as in 5a).
+//  7a. Call exprs: args beyond the callee's arity (at most one) are outputs;
+//      `eq`/`assign` unify. Refs anywhere in an expression may still bind
+//      the vars of their keys by iteration (`count(xs[i], n)`, `xs[i] > 1`,
+//      `x = data.a[k]`), as in OPA; every other var is bound before.
+//  8a. A `with` whose target is a function or builtin and whose value is a
+//      ref naming a function (full `data...` ref of a function rule set) or
+//      a builtin (`[var count]`, `[var object, string union_n]`) replaces
+//      the function by that one; any other value replaces it by a constant.
+//  9a. Recursion is detected through refs matched against the rule tree
+//      (`data[x].allow` depends on every `*.allow` rule), not through with.
 
 import type { Body, Location, Rule, Term } from '../syntax/ast.js';
 

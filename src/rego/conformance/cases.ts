@@ -3,7 +3,7 @@
 // grouped in folders by topic).
 
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 
 export interface ConformanceCase {
   note: string;
@@ -42,7 +42,8 @@ export function loadCases(dir: string): LoadedCase[] {
   for (const file of files) {
     const parsed = JSON.parse(readFileSync(file, 'utf8')) as { cases?: ConformanceCase[] };
     const rel = relative(dir, file);
-    const topic = rel.includes('/') ? rel.split('/')[0]! : (rel === '' ? file : rel.replace(/\.json$/, ''));
+    // Cases directly in DIR belong to DIR's own topic (e.g. DIR is one topic folder).
+    const topic = rel.includes('/') ? rel.split('/')[0]! : basename(rel === '' ? dirname(file) : dir);
     for (const c of parsed.cases ?? []) cases.push({ ...c, topic, file });
   }
   return cases;

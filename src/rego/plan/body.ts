@@ -19,8 +19,9 @@ export function planQuery(p: Planner, body: Body, iter: Iter, index = 0): void {
 
 export function planExpr(p: Planner, e: Expr, iter: Iter): void {
   if (e.negated) {
-    const block = p.f.block(() => p.f.vars.scoped(() => planPositive(p, e, () => undefined)));
-    p.f.emit({ type: 'Not', block });
+    // Not "the block ran to its end" (a Scan always does) but "there was no solution".
+    const found = p.f.exists((onSolution) => p.f.vars.scoped(() => planPositive(p, e, onSolution)));
+    p.f.emit({ type: 'IsUndefined', source: found });
     return iter();
   }
   planPositive(p, e, iter);
@@ -82,17 +83,16 @@ function requireCollection(p: Planner, op: Operand): void {
 function planEvery(p: Planner, key: Term | null, value: Term, domain: Term, body: Body, iter: Iter): void {
   planTerm(p, domain, (dom) => {
     requireCollection(p, dom);
-    const failed = p.f.newLocal();
-    p.f.emit({ type: 'ResetLocal', target: failed });
-    p.f.vars.scoped(() => planScan(p, dom, (k, v) => {
+    // `failed` is set (and the scan left) at the first element for which the body has no solution.
+    const failed = p.f.exists((counterexample) => p.f.vars.scoped(() => planScan(p, dom, (k, v) => {
       const bindValue = (): void => planUnifyLocal(p, v, value, () => {
-        const check = p.f.block(() => p.f.vars.scoped(() => planQuery(p, body, () => undefined)));
-        p.f.emit({ type: 'Not', block: check });
-        p.f.emit({ type: 'AssignVar', source: { type: 'bool', value: true }, target: failed });
+        const holds = p.f.exists((onSolution) => p.f.vars.scoped(() => planQuery(p, body, onSolution)));
+        p.f.emit({ type: 'IsUndefined', source: holds });
+        counterexample();
       });
       if (key) planUnifyLocal(p, k, key, bindValue);
       else bindValue();
-    }));
+    })));
     p.f.emit({ type: 'IsUndefined', source: failed });
     iter();
   });

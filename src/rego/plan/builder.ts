@@ -10,12 +10,17 @@ export const DATA_LOCAL: Local = 1;
 
 export class FuncBuilder {
   private nextLocal: number;
-  curr: Block;
+  /** Blocks being built, innermost last (the emitter nests wasm blocks the same way). */
+  private readonly open: Block[];
   readonly vars = new VarScope();
 
   constructor(readonly root: Block, firstFree = 2) {
-    this.curr = root;
+    this.open = [root];
     this.nextLocal = firstFree;
+  }
+
+  get curr(): Block {
+    return this.open[this.open.length - 1]!;
   }
 
   newLocal(): Local {
@@ -29,14 +34,38 @@ export class FuncBuilder {
   /** Runs fn with statements going to a new block, which is returned (not emitted). */
   block(fn: () => void): Block {
     const b: Block = { stmts: [] };
-    const prev = this.curr;
-    this.curr = b;
+    this.open.push(b);
     try {
       fn();
     } finally {
-      this.curr = prev;
+      this.open.pop();
     }
     return b;
+  }
+
+  /** A Break that leaves `target` (a block still being built) from the current block. */
+  breakOut(target: Block): void {
+    const at = this.open.lastIndexOf(target);
+    if (at < 0) throw new Error('internal error: break target is not an enclosing block');
+    this.emit({ type: 'Break', index: this.open.length - 1 - at });
+  }
+
+  /**
+   * Emits a block running `plan`, stopping at its first solution; returns a
+   * local that is defined (true) after it iff there was a solution.
+   */
+  exists(plan: (onSolution: () => void) => void): Local {
+    const found = this.newLocal();
+    this.emit({ type: 'ResetLocal', target: found });
+    const outer: Block = this.block(() => {
+      const target = this.curr;
+      plan(() => {
+        this.emit({ type: 'AssignVar', source: { type: 'bool', value: true }, target: found });
+        this.breakOut(target);
+      });
+    });
+    this.emit({ type: 'Block', blocks: [outer] });
+    return found;
   }
 
   /** The operand as a local (Scan, With and a few others need one). */

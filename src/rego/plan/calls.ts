@@ -42,7 +42,10 @@ function emitCall(p: Planner, name: string, args: Operand[], loc: Location | und
   if (path !== undefined) {
     const rs = p.program.ruleSets.get(path);
     if (!rs) return p.fail(`undefined function ${target}`, loc);
-    p.f.emit({ type: 'Call', func: p.funcFor(rs), args, result, ...(loc ? { loc } : {}) });
+    // A replacement runs without the replacements of its caller's with (as in OPA).
+    const ctx = mock ? p.contexts.get(p.ctx.dataOverrides, new Map()) : p.ctx;
+    const func = p.inContext(ctx, () => p.funcFor(rs));
+    p.f.emit({ type: 'Call', func, args, result, ...(loc ? { loc } : {}) });
   } else {
     p.builtins.use(target, args.length);
     p.f.emit({ type: 'Call', func: target, args, result, ...(loc ? { loc } : {}) });

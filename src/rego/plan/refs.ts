@@ -17,7 +17,10 @@ export function planRef(p: Planner, ref: RefTerm, iter: OperandIter): void {
   if (!head) return p.fail('internal error: empty ref', ref.loc);
   if (head.type === 'var' && p.f.vars.lookup(head.name) === undefined) {
     if (head.name === 'data') return planRefData(p, ref.terms, iter);
-    if (head.name === 'input') return planRefRec(p, local(INPUT_LOCAL), ref.terms, 1, iter);
+    if (head.name === 'input') {
+      if (ref.terms.length === 1) p.f.emit({ type: 'IsDefined', source: INPUT_LOCAL });
+      return planRefRec(p, local(INPUT_LOCAL), ref.terms, 1, iter);
+    }
   }
   planTerm(p, head, (op) => planRefRec(p, op, ref.terms, 1, iter));
 }
@@ -59,7 +62,7 @@ function planBaseDoc(p: Planner, path: string[]): Operand {
   return cur;
 }
 
-/** Calls the func of a rule set (functions referenced as documents are empty objects, as in OPA's virtual documents). */
+/** Calls the func of a rule set (a function referenced as a document is an empty object). */
 function planRuleValue(p: Planner, rs: RuleSet): Operand {
   const result = p.f.newLocal();
   if (rs.kind === 'function') {
@@ -101,8 +104,8 @@ export function planVirtualDoc(p: Planner, node: DocNode, path: string[]): Opera
   p.f.emit({ type: 'MakeObject', target: obj });
   for (const [key, child] of node.children) {
     const childPath = [...path, key];
-    // Replaced documents come in with the base document below.
-    if (isOverridden(p.ctx, childPath)) continue;
+    // Replaced documents come in with the base document below; functions are not documents.
+    if (isOverridden(p.ctx, childPath) || child.ruleSet?.kind === 'function') continue;
     const block = p.f.block(() => {
       const value = planVirtualDoc(p, child, childPath);
       p.f.emit({ type: 'ObjectInsert', key: p.strings.operand(key), value, object: obj });
@@ -113,7 +116,8 @@ export function planVirtualDoc(p: Planner, node: DocNode, path: string[]): Opera
     const base = planBaseDoc(p, path);
     p.f.emit({ type: 'IsObject', source: base });
     const merged = p.f.newLocal();
-    p.f.emit({ type: 'ObjectMerge', a: local(obj), b: base, target: merged });
+    // Where both define a value, the base document's wins (as OPA's conformance cases show).
+    p.f.emit({ type: 'ObjectMerge', a: base, b: local(obj), target: merged });
     p.f.emit({ type: 'AssignVar', source: local(merged), target: obj });
   });
   p.f.emit({ type: 'Block', blocks: [merge] });

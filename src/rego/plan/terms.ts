@@ -39,7 +39,10 @@ export function planTerm(p: Planner, t: Term, iter: OperandIter): void {
     case 'var': {
       const l = p.f.vars.lookup(t.name);
       if (l === undefined) {
-        if (t.name === 'input') return iter(local(0));
+        if (t.name === 'input') {
+          p.f.emit({ type: 'IsDefined', source: 0 });
+          return iter(local(0));
+        }
         if (t.name === 'data') return planRef(p, { type: 'ref', terms: [t], loc: t.loc }, iter);
         return p.fail(`var ${t.name} is unsafe`, t.loc);
       }

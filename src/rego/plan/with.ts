@@ -56,39 +56,51 @@ function isConstant(t: Term): boolean {
   }
 }
 
+type Target =
+  | { kind: 'input'; path: string[] }
+  | { kind: 'data'; path: string[] }
+  | { kind: 'callee'; name: string; replacement?: string };
+
+function classify(p: Planner, target: RefTerm, value: Term): Target {
+  const head = target.terms[0];
+  if (head?.type === 'var' && head.name === 'input') return { kind: 'input', path: stringPath(p, target.terms, 1, target.loc) };
+  const name = calleeName(target);
+  const isFunction = head?.type === 'var' && head.name === 'data'
+    ? p.program.ruleSets.get(name.slice(5))?.kind === 'function'
+    : true;
+  if (!isFunction) return { kind: 'data', path: stringPath(p, target.terms, 1, target.loc) };
+  const replacement = calleeOf(p, value);
+  return replacement === undefined ? { kind: 'callee', name } : { kind: 'callee', name, replacement };
+}
+
 export function planWith(p: Planner, e: Expr, iter: Iter): void {
-  planTerms(p, e.with.map((w) => w.value), (values) => {
+  const targets = e.with.map((w) => classify(p, w.target, w.value));
+  // Replacement functions are names, not values: only the other values are evaluated (outside the with).
+  const valued = e.with.filter((_, i) => { const t = targets[i]!; return !(t.kind === 'callee' && t.replacement !== undefined); });
+  planTerms(p, valued.map((w) => w.value), (ops) => {
     const updates: Update[] = [];
     const overrides: string[][] = [];
     const mocks = new Map<string, Mock>();
+    let next = 0;
     e.with.forEach((w, i) => {
-      const terms = w.target.terms;
-      const head = terms[0];
-      const value = values[i]!;
-      if (head?.type === 'var' && head.name === 'input') {
-        updates.push({ local: INPUT_LOCAL, path: stringPath(p, terms, 1, w.loc), value });
+      const t = targets[i]!;
+      if (t.kind === 'callee' && t.replacement !== undefined) {
+        mocks.set(t.name, { kind: 'func', target: t.replacement });
         return;
       }
-      const name = calleeName(w.target);
-      const isFunction = head?.type === 'var' && head.name === 'data'
-        ? p.program.ruleSets.get(name.slice(5))?.kind === 'function'
-        : true;
-      if (!isFunction) {
-        const path = stringPath(p, terms, 1, w.loc);
-        updates.push({ local: DATA_LOCAL, path, value });
-        if (touchesRules(p, path)) overrides.push(path);
-        return;
-      }
-      const callee = calleeOf(p, w.value);
-      if (callee !== undefined) {
-        mocks.set(name, { kind: 'func', target: callee });
+      const value = ops[next++]!;
+      if (t.kind === 'input') {
+        updates.push({ local: INPUT_LOCAL, path: t.path, value });
+      } else if (t.kind === 'data') {
+        updates.push({ local: DATA_LOCAL, path: t.path, value });
+        if (touchesRules(p, t.path)) overrides.push(t.path);
       } else if (isConstant(w.value)) {
-        mocks.set(name, { kind: 'value', value: w.value });
+        mocks.set(t.name, { kind: 'value', value: w.value });
       } else {
         // Funcs planned for the context read the value from a hidden spot in data.
-        const path = [MOCK_ROOT, name];
+        const path = [MOCK_ROOT, t.name];
         updates.push({ local: DATA_LOCAL, path, value });
-        mocks.set(name, { kind: 'value', value: { type: 'ref', terms: [{ type: 'var', name: 'data', loc: w.loc }, ...path.map((s) => ({ type: 'string' as const, value: s, loc: w.loc }))], loc: w.loc } });
+        mocks.set(t.name, { kind: 'value', value: { type: 'ref', terms: [{ type: 'var', name: 'data', loc: w.loc }, ...path.map((s) => ({ type: 'string' as const, value: s, loc: w.loc }))], loc: w.loc } });
       }
     });
     const outer = p.ctx;

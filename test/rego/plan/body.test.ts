@@ -31,9 +31,16 @@ pairs contains [i, j] if { input.xs[i] == input.ys[j] }
 p if { not input.x }
 q if { not input.x == 1 }
 r contains x if { some x in input.xs; not x in input.bad }
-`], ['t/p', 't/q', 't/r']);
+n if { not input.xs[_] == 3 }
+b if { [input] }
+`], ['t/p', 't/q', 't/r', 't/n', 't/b']);
+    expect(l.value('t/n', { xs: [1, 2] })).toBe(true);
+    expect(l.value('t/n', { xs: [1, 3, 3] })).toBeUndefined();
     expect(l.value('t/p', {})).toBe(true);
     expect(l.value('t/p', { x: false })).toBe(true);
+    expect(l.value('t/p')).toBe(true);
+    expect(l.value('t/b')).toBeUndefined();
+    expect(l.value('t/b', 0)).toBe(true);
     expect(l.value('t/p', { x: 1 })).toBeUndefined();
     expect(l.value('t/q', { x: 2 })).toBe(true);
     expect(l.value('t/q', { x: 1 })).toBeUndefined();
@@ -58,7 +65,10 @@ bad := {"k": v | v := input[_]}
     const l = interpret([`package t
 p if { every x in input { x > 0 } }
 q if { every k, v in input { k == v } }
-`], ['t/p', 't/q']);
+r if { every x in input.xs { some y in input.ys; y == x } }
+`], ['t/p', 't/q', 't/r']);
+    expect(l.value('t/r', { xs: [1, 2], ys: [2, 1, 0] })).toBe(true);
+    expect(l.value('t/r', { xs: [1, 5], ys: [2, 1, 0] })).toBeUndefined();
     expect(l.value('t/p', [1, 2])).toBe(true);
     expect(l.value('t/p', [1, -2])).toBeUndefined();
     expect(l.value('t/p', [])).toBe(true);

@@ -26,10 +26,11 @@ describe('planner: references to data', () => {
     expect(l.value('use/elem')).toBe(true);
   });
 
-  it('builds virtual documents for packages, merged with base data (functions as empty objects)', () => {
-    expect(l.value('use/pkg', undefined, { a: { b: { extra: 'e' } } })).toEqual({ p: 1, s: [1, 2], f: {}, extra: 'e' });
-    expect(l.value('use/whole')).toEqual({ b: { p: 1, s: [1, 2], f: {} }, c: { q: 2 } });
-    expect(l.value('a')).toEqual({ b: { p: 1, s: [1, 2], f: {} }, c: { q: 2 } });
+  it('builds virtual documents for packages, merged with base data (functions left out, base wins)', () => {
+    expect(l.value('use/pkg', undefined, { a: { b: { extra: 'e' } } })).toEqual({ p: 1, s: [1, 2], extra: 'e' });
+    expect(l.value('use/pkg', undefined, { a: { b: { p: 'base' } } })).toEqual({ p: 'base', s: [1, 2] });
+    expect(l.value('use/whole')).toEqual({ b: { p: 1, s: [1, 2] }, c: { q: 2 } });
+    expect(l.value('a')).toEqual({ b: { p: 1, s: [1, 2] }, c: { q: 2 } });
   });
 
   it('iterates virtual documents', () => {

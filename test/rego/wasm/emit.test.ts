@@ -1,7 +1,7 @@
 // The emitter on hand-written IR: each program is linked into the real
 // runtime and run in the bare @open-policy-agent/opa-wasm SDK.
 import { describe, expect, it } from 'vitest';
-import opa from '@open-policy-agent/opa-wasm';
+import { loadPolicy as loadSdkPolicy } from '@open-policy-agent/opa-wasm';
 import type { Block, Func, Plan, Policy, Stmt } from '../../../src/rego/plan/ir.js';
 import { emitWasm } from '../../../src/rego/wasm/emit.js';
 import { runtimeWasm } from '../../../src/rego/wasm/runtime.js';
@@ -31,7 +31,7 @@ type Sdk = { evaluate(input: unknown, ep?: string | number): Array<{ result: unk
 
 async function load(p: Policy, custom: Record<string, (...a: unknown[]) => unknown> = {}): Promise<Sdk> {
   const wasm = emitWasm(p, runtimeWasm());
-  return (await opa.loadPolicy(wasm, undefined, custom)) as unknown as Sdk;
+  return (await loadSdkPolicy(wasm, undefined, custom)) as unknown as Sdk;
 }
 
 describe('emitter', () => {

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { compileModules } from '../../../src/rego/compile/index.js';
+import { RegoCompileError } from '../../../src/rego/errors.js';
+import { parseModule } from '../../../src/rego/syntax/parser.js';
+import { compile } from './helpers.js';
+
+describe('compileModules', () => {
+  it('warns about entrypoints that name nothing, accepts packages, rules and paths under rule sets', () => {
+    const p = compile('package a.b\np := 1\nobj[k] := 2 if some k in ["x"]', {
+      entrypoints: [['a'], ['a', 'b', 'p'], ['a', 'b', 'obj', 'x'], ['a', 'c'], []],
+    });
+    expect(p.warnings).toEqual(['entrypoint "a/c" does not refer to any rule or package']);
+    expect(p.entrypoints).toHaveLength(5);
+  });
+
+  it('collects problems from every pass and module in one error', () => {
+    let error: unknown;
+    try {
+      compile(['package a\np if { x > 1 }', 'package b\nq if { nope(1) }\nr := 1\nr := 2 if input.a\nr contains 3']);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(RegoCompileError);
+    const problems = (error as RegoCompileError).problems;
+    expect(problems.map((x) => x.code).sort()).toEqual(['rego_type_error', 'rego_type_error', 'rego_unsafe_var_error']);
+    expect(problems.every((x) => x.loc?.file)).toBe(true);
+  });
+
+  it('does not modify the modules it is given', () => {
+    const m = parseModule('package a\np if { x := count(input.y); x > 1 }', 'm.rego');
+    const before = JSON.stringify(m);
+    compileModules([m], { entrypoints: [] });
+    expect(JSON.stringify(m)).toBe(before);
+  });
+});
