@@ -9,7 +9,8 @@ import type { Body, Expr } from '../rego/syntax/ast.js';
 import { loadRegoFiles } from './rego-files.js';
 import { parseArgs, UsageError } from './args.js';
 
-const EXPR_VAR = '__hooker_expr';
+// A name the compile stage reports as a binding (it hides vars starting with _ or $).
+const EXPR_VAR = 'hooker_expr__';
 
 /** Source text of each top-level expression, for the `text` field. */
 function exprTexts(query: string, body: Body): string[] {

@@ -50,15 +50,19 @@ export function compileModules(modules: Module[], opts: CompileModulesOptions): 
   const safety = new SafetyChecker({ arity: (op) => arityOf(op, tree.ruleSets), problems, fresh, negationNeeds: lift.negationNeeds });
 
   for (const { rule, module } of tree.entries) {
+    const before = problems.count;
     new LocalRewriter({ names: namesByModule.get(module)!, table, problems, fresh }).rule(rule, module.package.path);
     liftRule(rule, lift);
-    safety.rule(rule);
+    // As OPA stops after a failing stage: unsafe vars are only reported for rules that resolved.
+    if (problems.count === before) safety.rule(rule);
   }
 
   const queries: CompiledQuery[] = (opts.queries ?? []).map((q) => {
     const vars = reportedVars(q.body);
+    const before = problems.count;
     const rewritten = new LocalRewriter({ names: QUERY_NAMES, table, problems, fresh }).query(q.body);
-    const body = safety.query(liftBody(rewritten.body, lift));
+    const lifted = liftBody(rewritten.body, lift);
+    const body = problems.count === before ? safety.query(lifted) : lifted;
     const varNames = new Map(vars.map((name) => [name, rewritten.renamed.get(name) ?? name]));
     return { name: q.name, body, vars, varNames, loc: q.loc ?? q.body[0]?.loc ?? { file: q.name, row: 1, col: 1 } };
   });

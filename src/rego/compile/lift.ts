@@ -22,11 +22,14 @@ export interface LiftEnv {
 export function liftRule(rule: Rule, env: LiftEnv): void {
   if (rule.default) return;
   for (let r: Rule | undefined = rule; r; r = r.else) {
-    const body = liftBody(r.body, env);
     const pre: Expr[] = [];
+    const args = r.head.args?.map((a) => liftFunctionArg(a, pre, env));
+    const body = [...pre, ...liftBody(r.body, env)];
+    pre.length = 0;
     const head = r.head;
     r.head = {
       ...head,
+      ...(args ? { args } : {}),
       ref: head.ref.map((t, i) => (i === 0 ? t : liftKey(t, pre, [], env))),
       ...(head.key ? { key: bindRefs(liftArg(head.key, pre, [], env), pre, env) } : {}),
       ...(head.value ? { value: bindRefs(liftArg(head.value, pre, [], env), pre, env) } : {}),
@@ -49,6 +52,23 @@ function bindRefs(t: Term, pre: Expr[], env: LiftEnv): Term {
     case 'array': case 'set': return { ...t, items: t.items.map((x) => bindRefs(x, pre, env)) };
     case 'object': return { ...t, items: t.items.map(([k, x]) => [bindRefs(k, pre, env), bindRefs(x, pre, env)] as [Term, Term]) };
     default: return t;
+  }
+}
+
+/** A function arg that must be computed (`f(count(x))`, `f($"{x}")`) becomes a var compared in the body. */
+function liftFunctionArg(t: Term, pre: Expr[], env: LiftEnv): Term {
+  if (!needsEvaluation(t)) return t;
+  const arg = env.fresh.next(t.loc);
+  pre.push(...liftBody([eqExpr(arg, t, t.loc)], env));
+  return arg;
+}
+
+function needsEvaluation(t: Term): boolean {
+  switch (t.type) {
+    case 'ref': case 'call': case 'template': case 'arraycomp': case 'setcomp': case 'objectcomp': return true;
+    case 'array': case 'set': return t.items.some(needsEvaluation);
+    case 'object': return t.items.some(([k, x]) => needsEvaluation(k) || needsEvaluation(x));
+    default: return false;
   }
 }
 

@@ -8,7 +8,7 @@
 
 import type { Body, Expr, RefTerm, Rule, Term, VarTerm } from '../syntax/ast.js';
 import type { FreshVars, Problems } from './context.js';
-import { bodyVars, dottedName, exprVars, forEachClosure, functionValues, renameInBody, renameInTerm, SAFETY, termVars, type VarParams } from './terms.js';
+import { bodyVars, dottedName, eqExpr, exprVars, forEachClosure, functionValues, renameInBody, renameInTerm, SAFETY, termVars, type VarParams } from './terms.js';
 
 type Comprehension = Extract<Term, { type: 'arraycomp' | 'setcomp' | 'objectcomp' }>;
 
@@ -132,15 +132,59 @@ export class SafetyChecker {
         this.unsafe(name, where.get(name) ?? { type: 'var', name, loc: e.loc });
       }
     }
+    const final = this.hoistIterations(reordered, globals);
     const g = new Set(globals);
-    reordered.forEach((e, i) => {
-      if (i > 0) for (const x of this.vars(reordered[i - 1]!)) g.add(x);
+    final.forEach((e, i) => {
+      if (i > 0) for (const x of this.vars(final[i - 1]!)) g.add(x);
       forEachClosure(e, (c) => {
         if ('comp' in c) this.comprehension(c.comp, g);
         else this.every(c.every, g);
       });
     });
-    return reordered;
+    return final;
+  }
+
+  /**
+   * A ref that binds vars by iteration inside the inputs of a call
+   * (`foo == input.foos[foo]`, `count(xs[i], n)`) is bound to a fresh var
+   * by a unification of its own first, so calls only read bound vars.
+   */
+  private hoistIterations(body: Body, globals: Set<string>): Body {
+    const out: Body = [];
+    const safe = new Set(globals);
+    for (const e of body) {
+      let expr = e;
+      const k = e.kind;
+      const name = k.type === 'call' ? dottedName(k.operator) : undefined;
+      if (k.type === 'call' && !e.negated && name !== 'eq' && name !== 'assign') {
+        const arity = this.env.arity(k.operator);
+        const inputs = arity < 0 ? k.args.length : Math.min(arity, k.args.length);
+        const args = k.args.map((a, i) => (i < inputs ? this.hoistRefs(a, safe, out, e) : a));
+        expr = { ...e, kind: { ...k, args } };
+      }
+      out.push(expr);
+      for (const x of this.outputVars(expr, safe)) safe.add(x);
+    }
+    return out;
+  }
+
+  private hoistRefs(t: Term, safe: Set<string>, out: Body, at: Expr): Term {
+    switch (t.type) {
+      case 'ref': {
+        const keyVars = new Map<string, VarTerm>();
+        for (const key of t.terms.slice(1)) termVars(key, {}, keyVars);
+        if ([...keyVars.keys()].every((x) => safe.has(x)) || !refIsSafe(t, safe)) return t;
+        const tmp = this.env.fresh.next(t.loc);
+        out.push({ ...eqExpr(tmp, t, t.loc), with: at.with.map((w) => ({ ...w })) });
+        safe.add(tmp.name);
+        for (const x of keyVars.keys()) safe.add(x);
+        this.claimed.add(tmp.name);
+        return tmp;
+      }
+      case 'array': case 'set': return { ...t, items: t.items.map((x) => this.hoistRefs(x, safe, out, at)) };
+      case 'object': return { ...t, items: t.items.map(([key, x]) => [key, this.hoistRefs(x, safe, out, at)] as [Term, Term]) };
+      default: return t;
+    }
   }
 
   /** Gives the closure's own locals names no other scope of the rule binds. */

@@ -100,26 +100,45 @@ function planRefData(p: Planner, terms: Term[], iter: OperandIter): void {
 export function planVirtualDoc(p: Planner, node: DocNode, path: string[]): Operand {
   if (isOverridden(p.ctx, path)) return planBaseDoc(p, path);
   if (node.ruleSet) return planRuleValue(p, node.ruleSet);
-  const obj = p.f.newLocal();
-  p.f.emit({ type: 'MakeObject', target: obj });
+  const f = p.f;
+  const base = f.newLocal();
+  f.emit({ type: 'ResetLocal', target: base });
+  f.emit({
+    type: 'Block',
+    blocks: [f.block(() => {
+      const b = planBaseDoc(p, path);
+      f.emit({ type: 'IsObject', source: b });
+      f.emit({ type: 'AssignVar', source: b, target: base });
+    })],
+  });
+  const obj = f.newLocal();
+  f.emit({ type: 'MakeObject', target: obj });
   for (const [key, child] of node.children) {
     const childPath = [...path, key];
     // Replaced documents come in with the base document below; functions are not documents.
     if (isOverridden(p.ctx, childPath) || child.ruleSet?.kind === 'function') continue;
-    const block = p.f.block(() => {
+    const keyOp = p.strings.operand(key);
+    const block = f.block(() => {
+      if (child.ruleSet) {
+        // Where base data and a rule define the same document, the base document wins (as in OPA's conformance cases).
+        const inBase = f.exists((found) => {
+          f.emit({ type: 'IsDefined', source: base });
+          planDot(p, local(base), keyOp);
+          found();
+        });
+        f.emit({ type: 'IsUndefined', source: inBase });
+      }
       const value = planVirtualDoc(p, child, childPath);
-      p.f.emit({ type: 'ObjectInsert', key: p.strings.operand(key), value, object: obj });
+      f.emit({ type: 'ObjectInsert', key: keyOp, value, object: obj });
     });
-    p.f.emit({ type: 'Block', blocks: [block] });
+    f.emit({ type: 'Block', blocks: [block] });
   }
-  const merge = p.f.block(() => {
-    const base = planBaseDoc(p, path);
-    p.f.emit({ type: 'IsObject', source: base });
-    const merged = p.f.newLocal();
-    // Where both define a value, the base document's wins (as OPA's conformance cases show).
-    p.f.emit({ type: 'ObjectMerge', a: base, b: local(obj), target: merged });
-    p.f.emit({ type: 'AssignVar', source: local(merged), target: obj });
+  const merge = f.block(() => {
+    f.emit({ type: 'IsDefined', source: base });
+    const merged = f.newLocal();
+    f.emit({ type: 'ObjectMerge', a: local(base), b: local(obj), target: merged });
+    f.emit({ type: 'AssignVar', source: local(merged), target: obj });
   });
-  p.f.emit({ type: 'Block', blocks: [merge] });
+  f.emit({ type: 'Block', blocks: [merge] });
   return local(obj);
 }

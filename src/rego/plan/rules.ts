@@ -3,7 +3,7 @@
 // objects), functions (head args unified with the params), `else` chains
 // and defaults.
 
-import type { RuleSet } from '../compile/types.js';
+import type { DocNode, RuleSet } from '../compile/types.js';
 import type { Rule, Term } from '../syntax/ast.js';
 import { FuncBuilder, local } from './builder.js';
 import type { PlanContext } from './context.js';
@@ -46,7 +46,8 @@ export function planRuleSetFunc(p: Planner, name: string, rs: RuleSet, ctx: Plan
   try {
     p.inContext(ctx, () => {
       const add = (fn: () => void): void => { blocks.push(f.block(() => f.vars.scoped(fn))); };
-      const keyed = rs.kind !== 'function' && rs.rules.some((r) => headKeys(rs, r).length > 0);
+      const below = rs.kind === 'function' ? [] : descendants(p, rs);
+      const keyed = rs.kind !== 'function' && (below.length > 0 || rs.rules.some((r) => headKeys(rs, r).length > 0));
       if (rs.kind === 'multi' && !keyed) add(() => f.emit({ type: 'MakeSet', target: result }));
       if (keyed) add(() => f.emit({ type: 'MakeObject', target: result }));
       for (const rule of rs.rules) {
@@ -54,6 +55,7 @@ export function planRuleSetFunc(p: Planner, name: string, rs: RuleSet, ctx: Plan
         else if (keyed) add(() => planKeyedRule(p, rs, rule, result));
         else planValueRule(p, rule, params.slice(2), result, rs.kind === 'function' ? FUNCTION_CONFLICT : COMPLETE_CONFLICT, add);
       }
+      for (const d of below) add(() => planDescendant(p, rs, d, result));
       if (rs.default) {
         const def = rs.default;
         add(() => {
@@ -107,6 +109,47 @@ function planValueRule(p: Planner, rule: Rule, args: Local[], result: Local, mes
     f.emit({ type: 'IsDefined', source: chain });
     f.emit({ type: 'AssignVarOnce', source: local(chain), target: result, message });
   });
+}
+
+/**
+ * Rule sets below a rule set with variables in its head refs (`p[q].r := 1`
+ * beside `p.a.r := 0`): their values are part of this rule set's object.
+ */
+function descendants(p: Planner, rs: RuleSet): RuleSet[] {
+  let node: DocNode | undefined = p.program.root;
+  for (const seg of rs.path) node = node?.children.get(seg);
+  const out: RuleSet[] = [];
+  const walk = (n: DocNode): void => {
+    for (const child of n.children.values()) {
+      if (child.ruleSet) {
+        if (child.ruleSet.kind !== 'function') out.push(child.ruleSet);
+      } else walk(child);
+    }
+  };
+  if (node) walk(node);
+  return out;
+}
+
+/** Places the value of rule set `d` (below `rs`) into rs's object, sets merging with sets. */
+function planDescendant(p: Planner, rs: RuleSet, d: RuleSet, result: Local): void {
+  const f = p.f;
+  const rel = d.path.slice(rs.path.length);
+  const value = f.newLocal();
+  f.emit({ type: 'Call', func: p.funcFor(d), args: [], result: value });
+  let container = result;
+  for (const seg of rel.slice(0, -1)) container = getOrCreate(p, container, p.strings.operand(seg), 'object');
+  const last = p.strings.operand(rel[rel.length - 1]!);
+  const isSet = d.kind === 'multi' && !d.rules.some((r) => headKeys(d, r).length > 0);
+  if (!isSet) {
+    f.emit({ type: 'ObjectInsertOnce', key: last, value: local(value), object: container, message: OBJECT_CONFLICT });
+    return;
+  }
+  const set = getOrCreate(p, container, last, 'set');
+  f.emit({ type: 'IsSet', source: local(set) });
+  const k = f.newLocal();
+  const v = f.newLocal();
+  const body = f.block(() => f.emit({ type: 'SetAdd', value: local(v), set }));
+  f.emit({ type: 'Scan', source: value, key: k, value: v, block: body });
 }
 
 /** The collection at container[key], created (as an object or set) when missing. */

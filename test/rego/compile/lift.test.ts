@@ -23,6 +23,14 @@ describe('lifting nested calls', () => {
     expect(rulesOf(p, 'a.g')).toEqual(['data "a" "g" = $1 { $1 = input.v }']);
   });
 
+  it('turns computed function args into a var compared in the body', () => {
+    const p = compile('package a\nf($"{x}!") := 42 if x = "foo"\ng([a, b]) := a + b');
+    expect(rulesOf(p, 'a.f')).toEqual([
+      'data "a" "f"($1) = 42 { $1 = $2; x = "foo"; $3 = {$4 | $4 = x}; internal.template_string([$3, "!"], $2) }',
+    ]);
+    expect(rulesOf(p, 'a.g')).toEqual(['data "a" "g"([a, b]) = $1 { plus(a, b, $1) }']);
+  });
+
   it('lifts else values into the else body', () => {
     const p = compile('package a\nf(x) := 1 if x > 1 else := count(x)');
     expect(rulesOf(p, 'a.f')).toEqual(['data "a" "f"(x) = 1 { x > 1 }', 'data "a" "f"(x) = $1 { count(x, $1) }']);

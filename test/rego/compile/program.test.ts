@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { compileModules } from '../../../src/rego/compile/index.js';
 import { RegoCompileError } from '../../../src/rego/errors.js';
 import { parseModule } from '../../../src/rego/syntax/parser.js';
-import { compile } from './helpers.js';
+import { compile, compileErrors } from './helpers.js';
 
 describe('compileModules', () => {
   it('warns about entrypoints that name nothing, accepts packages, rules and paths under rule sets', () => {
@@ -24,6 +24,13 @@ describe('compileModules', () => {
     const problems = (error as RegoCompileError).problems;
     expect(problems.map((x) => x.code).sort()).toEqual(['rego_type_error', 'rego_type_error', 'rego_unsafe_var_error']);
     expect(problems.every((x) => x.loc?.file)).toBe(true);
+  });
+
+  it('reports only the resolution error of a rule whose calls do not resolve, like OPA stopping after a stage', () => {
+    expect(compileErrors('package a\np if { x := nope(1); x > 0 }\nq if { y > 1 }')).toEqual([
+      'm0.rego:2:13: rego_type_error: undefined function nope',
+      'm0.rego:3:8: rego_unsafe_var_error: var y is unsafe',
+    ]);
   });
 
   it('does not modify the modules it is given', () => {

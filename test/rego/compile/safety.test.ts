@@ -28,6 +28,12 @@ describe('safety reordering', () => {
     expect(rulesOf(p, 'a.f')).toEqual(['data "a" "f"(x) = $1 { $1 := x }']);
   });
 
+  it('binds refs that iterate inside call inputs to a var of their own first', () => {
+    const p = compile('package a\nq := foo if { some foo; foo == input.foos[foo] }\nr if { count(input.xs[i], n); n > i }');
+    expect(rulesOf(p, 'a.q')).toEqual(['data "a" "q" = $1 { $2 = input.foos[$1]; $1 == $2 }']);
+    expect(bodyOf(p, 'a.r')).toBe('$1 = input.xs[i]; count($1, n); n > i');
+  });
+
   it('reports unsafe vars with their location and user spelling', () => {
     expect(
       compileErrors(

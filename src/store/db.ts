@@ -1,0 +1,67 @@
+// The one SQLite file every durable part of Hooker shares (inbox, deliveries,
+// dedup keys, aggregation buffers, scan history). Each owner migrates its own
+// tables under its own name so modules written apart never collide.
+
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+
+export type SqliteDatabase = Database.Database;
+
+export interface OpenDatabaseOptions {
+  /** Milliseconds a writer waits for another connection's lock before failing. */
+  busyTimeoutMs?: number;
+  readonly?: boolean;
+}
+
+/**
+ * Opens (creating its directory when needed) a SQLite file in WAL mode, so
+ * readers never block the writer and a crash loses nothing that was committed.
+ * `:memory:` is accepted for tests.
+ */
+export function openDatabase(path: string, options: OpenDatabaseOptions = {}): SqliteDatabase {
+  if (path !== ':memory:' && !path.startsWith('file:')) mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path, { readonly: options.readonly ?? false });
+  db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5_000))}`);
+  if (!options.readonly) {
+    db.pragma('journal_mode = WAL');
+    // NORMAL in WAL mode keeps every committed transaction across a process
+    // crash (only an OS crash may lose the last ones), at a fraction of FULL's cost.
+    db.pragma('synchronous = NORMAL');
+  }
+  db.pragma('foreign_keys = ON');
+  ensureMigrationTable(db);
+  return db;
+}
+
+function ensureMigrationTable(db: SqliteDatabase): void {
+  if (db.readonly) return;
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    name TEXT NOT NULL,
+    step INTEGER NOT NULL,
+    applied_at INTEGER NOT NULL,
+    PRIMARY KEY (name, step)
+  )`);
+}
+
+/**
+ * Applies, in order, the steps of migration set `name` that this file has not
+ * seen yet; each step runs in its own transaction together with its record.
+ * Steps are append-only: never edit one that shipped, add a new one.
+ * Returns how many steps were applied now.
+ */
+export function migrate(db: SqliteDatabase, name: string, steps: readonly string[]): number {
+  ensureMigrationTable(db);
+  const applied = db.prepare('SELECT COALESCE(MAX(step), -1) AS last FROM schema_migrations WHERE name = ?').get(name) as { last: number };
+  const record = db.prepare('INSERT INTO schema_migrations (name, step, applied_at) VALUES (?, ?, ?)');
+  let count = 0;
+  for (let step = applied.last + 1; step < steps.length; step++) {
+    const sql = steps[step]!;
+    db.transaction(() => {
+      db.exec(sql);
+      record.run(name, step, Date.now());
+    }).immediate();
+    count++;
+  }
+  return count;
+}
