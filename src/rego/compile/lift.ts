@@ -2,7 +2,7 @@
 // that every call is an expression of its own with an explicit output var
 // (types.ts guarantees 5 and 6), and rewrites `print(...)` the way OPA does.
 
-import type { Body, Expr, RefTerm, Rule, Term, TemplateStringTerm } from '../syntax/ast.js';
+import type { Body, Expr, RefTerm, Rule, Term, TemplateStringTerm, VarTerm } from '../syntax/ast.js';
 import type { FreshVars } from './context.js';
 import { callExpr, dottedName, eqExpr, exprVars, functionValues, isComprehension, isScalar, opRef, ref, SAFETY, str, termExpr } from './terms.js';
 
@@ -21,9 +21,11 @@ export interface LiftEnv {
 
 export function liftRule(rule: Rule, env: LiftEnv): void {
   if (rule.default) return;
+  // Else rules share the parent's arg vars, so computed args get one name for the chain.
+  const argVars = new Map<number, VarTerm>();
   for (let r: Rule | undefined = rule; r; r = r.else) {
     const pre: Expr[] = [];
-    const args = r.head.args?.map((a) => liftFunctionArg(a, pre, env));
+    const args = r.head.args?.map((a, i) => liftFunctionArg(a, i, argVars, pre, env));
     const body = [...pre, ...liftBody(r.body, env)];
     pre.length = 0;
     const head = r.head;
@@ -56,9 +58,10 @@ function bindRefs(t: Term, pre: Expr[], env: LiftEnv): Term {
 }
 
 /** A function arg that must be computed (`f(count(x))`, `f($"{x}")`) becomes a var compared in the body. */
-function liftFunctionArg(t: Term, pre: Expr[], env: LiftEnv): Term {
+function liftFunctionArg(t: Term, index: number, argVars: Map<number, VarTerm>, pre: Expr[], env: LiftEnv): Term {
   if (!needsEvaluation(t)) return t;
-  const arg = env.fresh.next(t.loc);
+  const arg = argVars.get(index) ?? env.fresh.next(t.loc);
+  argVars.set(index, arg);
   pre.push(...liftBody([eqExpr(arg, t, t.loc)], env));
   return arg;
 }

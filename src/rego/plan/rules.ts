@@ -171,10 +171,7 @@ function getOrCreate(p: Planner, container: Local, key: Operand, kind: 'object' 
 
 function planMultiRule(p: Planner, rs: RuleSet, rule: Rule, result: Local): void {
   const elem = rule.head.key ?? rule.head.value ?? trueTerm(rule);
-  let keys = headKeys(rs, rule);
-  // v0 `p[x] { ... }` may keep the element in the ref as well.
-  const last = keys[keys.length - 1];
-  if (last?.type === 'var' && elem.type === 'var' && last.name === elem.name) keys = keys.slice(0, -1);
+  const keys = headKeys(rs, rule);
   planQuery(p, rule.body, () => planTerms(p, [...keys, elem], (ops) => {
     let container = result;
     for (let i = 0; i < keys.length; i++) {
