@@ -20,12 +20,10 @@ vulns := [v |
 	upper(common.get(v, "severity", "UNKNOWN")) == sev
 ]
 
-summary := concat(", ", [
-	sprintf("CRITICAL %d", [common.get(report.summary, "criticalCount", 0)]),
-	sprintf("HIGH %d", [common.get(report.summary, "highCount", 0)]),
-	sprintf("MEDIUM %d", [common.get(report.summary, "mediumCount", 0)]),
-	sprintf("LOW %d", [common.get(report.summary, "lowCount", 0)]),
-	sprintf("UNKNOWN %d", [common.get(report.summary, "unknownCount", 0)]),
-])
+# Counted from the listed vulnerabilities so the summary always agrees with
+# the rows under it (report.summary may describe a longer, truncated list).
+counts := {sev: count([1 | some v in vulns; upper(common.get(v, "severity", "UNKNOWN")) == sev]) | some sev in common.severities}
+
+summary := concat(", ", [sprintf("%s %d", [sev, counts[sev]]) | some sev in common.severities])
 
 title := sprintf("trivy-operator: %d vulnerabilities in %s (%s)", [count(vulns), image, workload])

@@ -18,10 +18,12 @@ registry := common.get(input, "registry", "")
 
 title := sprintf("%s vulnerability scan report", [image])
 
-# One entry per vulnerability of every scanned resource.
+# One entry per vulnerability of every scanned resource, most severe first.
 vulns := [v |
+	some l in array.concat(levels, ["other"])
 	some r in common.get(input, "resources", [])
 	some x in common.get(r, "vulnerabilities", [])
+	severity_rank(x) == l
 	v := {
 		"name": x.name,
 		"resource": sprintf("%s %s", [common.get(r.resource, "name", ""), common.get(r.resource, "version", "")]),
@@ -29,3 +31,10 @@ vulns := [v |
 		"fix": common.get(x, "fix_version", ""),
 	}
 ]
+
+severity_of(x) := lower(common.get(x, "aqua_severity", common.get(x, "severity", "unknown")))
+
+# A severity outside the known levels still gets listed, after the others.
+severity_rank(x) := severity_of(x) if severity_of(x) in levels
+
+severity_rank(x) := "other" if not severity_of(x) in levels

@@ -2,6 +2,7 @@
 // url, headers and body-content is replaced by that value of the event (a
 // missing path fails the delivery). Hooker-Event carries the whole event
 // base64-encoded and Hooker-Hops lets a receiving Hooker stop loops.
+// Without body-content/body-file the body is the event as JSON.
 
 import { readFileSync } from 'node:fs';
 import type { Action, ActionFactory, DeliveryContext, DeliveryResult } from './types.js';
@@ -40,7 +41,9 @@ export function createHttpAction(spec: HttpSpec): Action {
           const prev = headers[name];
           headers[name] = prev === undefined ? v : [...(Array.isArray(prev) ? prev : [prev]), v];
         }
-        body = spec.body === undefined ? undefined : substituteEventRefs(spec.body, ctx.event);
+        // Without a configured body the event itself is sent, so an http
+        // action pointed at another Hooker forwards the event (chaining).
+        body = spec.body === undefined ? JSON.stringify(ctx.event) : substituteEventRefs(spec.body, ctx.event);
       } catch (e) {
         if (e instanceof EventRefError) return { ok: false, retryable: false, detail: `${e.ref}: ${e.message}` };
         throw e;

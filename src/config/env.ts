@@ -1,6 +1,8 @@
 // Server settings from the environment. Every HOOKER_* variable also accepts
 // its POSTEE_* name so Postee deployments keep working unchanged.
 
+import { parseDuration } from './duration.js';
+
 export interface ServerSettings {
   cfgPath: string;
   /** host:port, or undefined when disabled. */
@@ -19,7 +21,19 @@ export interface ServerSettings {
   maxHops: number;
   /** Public URL of this server, given to templates as input.hooker.url. */
   publicUrl?: string;
+  /** SQLite file of the inbox, deliveries, dedup keys and aggregation buffers. */
+  dbPath: string;
+  /** Events with unfinished deliveries above which ingest answers 503. */
+  maxInbox: number;
+  /** How long SIGTERM waits for running deliveries before leaving them stored. */
+  shutdownTimeoutMs: number;
+  /** "full" makes every accepted event survive an OS crash too, at a cost in throughput. */
+  dbSynchronous: 'normal' | 'full';
 }
+
+export const DEFAULT_DB_PATH = 'data/hooker.db';
+export const DEFAULT_MAX_INBOX = 100_000;
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 
 export const DEFAULT_MAX_BODY = 10 * 1024 * 1024;
 export const DEFAULT_MAX_HOPS = 8;
@@ -60,7 +74,19 @@ export function readServerSettings(env: NodeJS.ProcessEnv, defaults: { cfgPath: 
     maxBody: positiveInt(env, 'MAX_BODY', DEFAULT_MAX_BODY),
     maxHops: positiveInt(env, 'MAX_HOPS', DEFAULT_MAX_HOPS),
     publicUrl: envValue(env, 'URL') || undefined,
+    dbPath: envValue(env, 'DB') || DEFAULT_DB_PATH,
+    maxInbox: positiveInt(env, 'MAX_INBOX', DEFAULT_MAX_INBOX),
+    shutdownTimeoutMs: shutdownTimeout(env),
+    dbSynchronous: /^full$/i.test(envValue(env, 'DB_SYNCHRONOUS') ?? '') ? 'full' : 'normal',
   };
+}
+
+function shutdownTimeout(env: NodeJS.ProcessEnv): number {
+  const raw = envValue(env, 'SHUTDOWN_TIMEOUT');
+  if (raw === undefined || raw === '') return DEFAULT_SHUTDOWN_TIMEOUT_MS;
+  const d = parseDuration(raw);
+  if ('error' in d) throw new Error(`HOOKER_SHUTDOWN_TIMEOUT: ${d.error}`);
+  return d.ms;
 }
 
 /** Splits "host:port" (IPv6 in brackets allowed). */

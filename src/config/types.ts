@@ -37,10 +37,29 @@ export interface TemplateConfig {
   line?: number;
 }
 
+/** How deliveries to an action are ordered, retried and limited (keys common to every action type). */
+export interface DeliveryPolicy {
+  /** ReadAndWrite actions may change the event for the actions after them. */
+  kind: 'ReadOnly' | 'ReadAndWrite';
+  /** Higher runs first within a route; default 0. */
+  priority: number;
+  /** Attempts after the first one before the delivery is dead-lettered. */
+  retries: number;
+  retryBackoffMs: number;
+  retryMaxBackoffMs: number;
+  /** Deliveries of this action that may run at once. */
+  concurrency: number;
+}
+
+export const DEFAULT_DELIVERY_POLICY: DeliveryPolicy = {
+  kind: 'ReadOnly', priority: 0, retries: 5, retryBackoffMs: 1_000, retryMaxBackoffMs: 5 * 60_000, concurrency: 4,
+};
+
 export interface ActionConfig {
   name: string;
   type: string;
   enable: boolean;
+  delivery: DeliveryPolicy;
   /** Every key of the action as written (after $NAME substitution). */
   raw: Record<string, unknown>;
   path: string;

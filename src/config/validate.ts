@@ -9,6 +9,7 @@ import { parseYamlSource, problemAt, type YamlSource } from './yaml-source.js';
 import { parseDuration } from './duration.js';
 import { envReference, VERBATIM_KEYS } from './env-subst.js';
 import { TOP_LEVEL_KEYS, ROUTE_KEYS, PLUGIN_KEYS, TEMPLATE_KEYS, ACTION_COMMON_KEYS } from './schema.js';
+import { DEFAULT_DELIVERY_POLICY, type DeliveryPolicy } from './types.js';
 import type { ActionConfig, HookerConfig, PluginsConfig, RouteConfig, TemplateConfig, TemplateSource } from './types.js';
 
 export interface ValidateOptions {
@@ -189,7 +190,39 @@ function checkAction(c: Checker, raw: unknown, i: number, section: string, opts:
     c.unknownKeys(raw, [...ACTION_COMMON_KEYS, ...keys], path, `an action of type ${type}`);
   }
   const substituted = c.substitute(raw, path) as Obj;
-  return { name, type, enable, raw: substituted, path: `${section}[${i}]`, line: c.src.lineOf(path) };
+  const delivery = checkDeliveryPolicy(c, substituted, path, name);
+  return { name, type, enable, delivery, raw: substituted, path: `${section}[${i}]`, line: c.src.lineOf(path) };
+}
+
+function integer(c: Checker, obj: Obj, key: string, path: KeyPath, min: number, fallback: number): number {
+  const v = obj[key];
+  if (v === undefined || v === null || v === '') return fallback;
+  const n = typeof v === 'string' && /^-?\d+$/.test(v.trim()) ? Number(v) : v;
+  if (typeof n === 'number' && Number.isInteger(n) && n >= min) return n;
+  c.error([...path, key], `"${key}" must be an integer of at least ${min}`);
+  return fallback;
+}
+
+function checkDeliveryPolicy(c: Checker, raw: Obj, path: KeyPath, name: string): DeliveryPolicy {
+  const d = DEFAULT_DELIVERY_POLICY;
+  let kind = d.kind;
+  if (raw['kind'] !== undefined) {
+    const k = String(raw['kind']).toLowerCase();
+    if (k === 'readonly') kind = 'ReadOnly';
+    else if (k === 'readandwrite') kind = 'ReadAndWrite';
+    else c.error([...path, 'kind'], `action "${name}": kind must be ReadOnly or ReadAndWrite, got "${String(raw['kind'])}"`);
+  }
+  const retryBackoffMs = c.duration(raw, 'retry-backoff', path) ?? d.retryBackoffMs;
+  const retryMaxBackoffMs = c.duration(raw, 'retry-max-backoff', path) ?? Math.max(d.retryMaxBackoffMs, retryBackoffMs);
+  if (retryMaxBackoffMs < retryBackoffMs) c.error([...path, 'retry-max-backoff'], `action "${name}": retry-max-backoff must not be shorter than retry-backoff`);
+  return {
+    kind,
+    priority: integer(c, raw, 'priority', path, -1_000_000, d.priority),
+    retries: integer(c, raw, 'retries', path, 0, d.retries),
+    retryBackoffMs,
+    retryMaxBackoffMs,
+    concurrency: integer(c, raw, 'concurrency', path, 1, d.concurrency),
+  };
 }
 
 function checkUnique(c: Checker, items: Array<{ name: string; path: string }>, section: string, pathOf: (i: number) => KeyPath) {

@@ -1,16 +1,20 @@
 // One event through the current runtime: evaluate the route entrypoint once,
-// render each matching route's template, hand every (route, action) pair to
-// the delivery queue. Serialized routes run their actions one after another;
-// otherwise all go at once, each on its action's own lane.
+// drop repeats of routes with unique-message-props, render each matching
+// route's template, and hand the whole plan (staged deliveries, dedup keys,
+// aggregation items) to the delivery queue, which commits it at once.
 
 import { randomUUID } from 'node:crypto';
 import type { Action, DeliveryResult, RenderedMessage } from '../actions/types.js';
-import type { RouteConfig } from '../config/types.js';
+import type { ActionConfig, DeliveryPolicy, RouteConfig } from '../config/types.js';
 import type { TemplateRenderer } from '../templates/template-renderer.js';
 import { templateInput } from '../templates/template-input.js';
+import { combineMessages } from '../templates/aggregate-messages.js';
+import type { AggregateStore } from '../store/aggregate-store.js';
+import { DEFAULT_DEDUP_TTL_MS, dedupKey, type DedupStore } from '../store/dedup-store.js';
+import type { ClaimedDelivery, DedupKey, EventPlan, PlannedRoute } from '../store/delivery-store.js';
 import type { DeliveryJob, DeliveryQueue, DeliveryRecord } from './delivery-queue.js';
+import { planStages } from './delivery-plan.js';
 import type { RouteMatcher } from './route-matcher.js';
-import { UniqueMessageFilter } from './unique-messages.js';
 
 /** What the router needs of a runtime (the server's Runtime satisfies it). */
 export interface RoutingTable {
@@ -18,7 +22,7 @@ export interface RoutingTable {
   matcher: RouteMatcher;
   templates: Map<string, TemplateRenderer>;
   actions: Map<string, Action>;
-  config: { serverUrl?: string };
+  config: { serverUrl?: string; actions?: ActionConfig[] };
 }
 
 export interface RoutedEvent {
@@ -26,37 +30,69 @@ export interface RoutedEvent {
   matched: string[];
   skipped: Array<{ route: string; reason: string }>;
   evaluationMs: number;
-  /** Resolves when every delivery of the event has finished. */
+  /** Resolves with the first attempt of every delivery of the event. */
   done: Promise<DeliveryRecord[]>;
 }
 
 export interface RouterHooks {
   onRenderFailure?(route: string, error: Error): void;
+  onDuplicate?(route: string): void;
+  onAggregateFlush?(route: string, count: number): void;
+}
+
+export interface RouterStores {
+  dedup?: DedupStore;
+  aggregates?: AggregateStore;
+}
+
+export function policyOf(table: RoutingTable, action: string): DeliveryPolicy | undefined {
+  return table.config.actions?.find((a) => a.name === action)?.delivery;
 }
 
 export class EventRouter {
-  private readonly unique = new UniqueMessageFilter();
+  private readonly aggregateTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  private closed = false;
 
   constructor(
     private readonly table: () => RoutingTable,
     private readonly queue: DeliveryQueue,
-    private readonly opts: { hookerUrl?: string; hooks?: RouterHooks } = {},
+    private readonly opts: { hookerUrl?: string; hooks?: RouterHooks; stores?: RouterStores; now?: () => number } = {},
   ) {}
+
+  private now(): number {
+    return this.opts.now?.() ?? Date.now();
+  }
+
+  render(table: RoutingTable, route: RouteConfig, event: unknown, eventId: string): RenderedMessage {
+    const renderer = route.template ? table.templates.get(route.template) : undefined;
+    if (!renderer) throw new Error(`template "${route.template}" is not loaded`);
+    return renderer.render(templateInput(event, { serverUrl: table.config.serverUrl, hookerUrl: this.opts.hookerUrl, routeName: route.name, eventId }));
+  }
+
+  /** Re-renders a delivery's route message for an enriched event (the scheduler's rerender hook). */
+  rerender(d: ClaimedDelivery, event: unknown): RenderedMessage | undefined {
+    const table = this.table();
+    const route = table.routes.get(d.route);
+    if (!route) return undefined;
+    return this.render(table, route, event, d.eventId);
+  }
 
   route(event: unknown, opts: { hops: number; only?: string; eventId?: string }): RoutedEvent {
     const table = this.table();
     const eventId = opts.eventId ?? randomUUID();
+    const receivedAt = this.now();
     const started = performance.now();
     let matched = table.matcher.match(event);
     const evaluationMs = performance.now() - started;
     if (opts.only !== undefined) matched = matched.filter((n) => n === opts.only);
     const skipped: Array<{ route: string; reason: string }> = [];
-    const runs: Array<Promise<DeliveryRecord[]>> = [];
+    const plan: EventPlan = { eventId, receivedAt, hops: opts.hops, event, routes: [], dedupKeys: [], aggregate: [] };
     for (const name of matched) {
       const route = table.routes.get(name);
       if (!route) continue;
-      const p = route.plugins;
-      if (p.uniqueMessageProps?.length && !this.unique.admit(name, event, p.uniqueMessageProps, p.uniqueMessageTimeoutMs)) {
+      const dedup = this.dedupKeyFor(route, event, receivedAt);
+      if (dedup === 'duplicate') {
+        this.opts.hooks?.onDuplicate?.(name);
         skipped.push({ route: name, reason: 'duplicate of a recent message (unique-message-props)' });
         continue;
       }
@@ -64,28 +100,99 @@ export class EventRouter {
       if (actions.length === 0) continue;
       let message: RenderedMessage;
       try {
-        const renderer = route.template ? table.templates.get(route.template) : undefined;
-        if (!renderer) throw new Error(`template "${route.template}" is not loaded`);
-        message = renderer.render(templateInput(event, { serverUrl: table.config.serverUrl, hookerUrl: this.opts.hookerUrl, routeName: name, eventId }));
+        message = this.render(table, route, event, eventId);
       } catch (e) {
         this.opts.hooks?.onRenderFailure?.(name, e as Error);
         skipped.push({ route: name, reason: `template failed: ${(e as Error).message}` });
         continue;
       }
-      const jobs = actions.map((actionName): DeliveryJob => ({
-        deliveryId: randomUUID(), eventId, routeName: name, actionName, event, message, hops: opts.hops, enqueuedAt: Date.now(),
-      }));
-      runs.push(route.serializeActions ? this.serial(jobs) : Promise.all(jobs.map((j) => this.queue.enqueue(j))));
+      if (dedup) plan.dedupKeys!.push(dedup);
+      if (this.aggregates(route)) {
+        plan.aggregate!.push({ route: name, message });
+        continue;
+      }
+      plan.routes.push(this.plannedRoute(table, route, actions, message));
     }
-    const done = Promise.all(runs).then((r) => r.flat());
+    const { done } = this.queue.accept(plan);
+    for (const a of plan.aggregate ?? []) this.checkAggregate(a.route);
     return { eventId, matched, skipped, evaluationMs, done };
   }
 
-  /** Postee semantics: a failed action does not stop the ones after it. */
-  private async serial(jobs: DeliveryJob[]): Promise<DeliveryRecord[]> {
-    const out: DeliveryRecord[] = [];
-    for (const job of jobs) out.push(await this.queue.enqueue(job));
-    return out;
+  private plannedRoute(table: RoutingTable, route: RouteConfig, actions: string[], message: RenderedMessage): PlannedRoute {
+    return {
+      route: route.name,
+      ...(route.template ? { template: route.template } : {}),
+      message,
+      deliveries: planStages(actions, (a) => policyOf(table, a), route.serializeActions),
+    };
+  }
+
+  /** The key to remember for this route, 'duplicate' when a live one exists, undefined without the plugin. */
+  private dedupKeyFor(route: RouteConfig, event: unknown, now: number): DedupKey | 'duplicate' | undefined {
+    const props = route.plugins.uniqueMessageProps;
+    const store = this.opts.stores?.dedup;
+    if (!props?.length || !store) return undefined;
+    const key = dedupKey(event, props);
+    if (store.isLive(route.name, key, now)) return 'duplicate';
+    return { route: route.name, key, expiresAt: now + (route.plugins.uniqueMessageTimeoutMs ?? DEFAULT_DEDUP_TTL_MS) };
+  }
+
+  private aggregates(route: RouteConfig): boolean {
+    const p = route.plugins;
+    return !!this.opts.stores?.aggregates && (p.aggregateMessageNumber !== undefined || p.aggregateMessageTimeoutMs !== undefined);
+  }
+
+  /** Flushes a route's buffer when it is full, or arms its timer (also used after a restart). */
+  checkAggregate(routeName: string): void {
+    const store = this.opts.stores?.aggregates;
+    const route = this.table().routes.get(routeName);
+    if (!store || this.closed) return;
+    if (!route) return;
+    const { aggregateMessageNumber: n, aggregateMessageTimeoutMs: timeout } = route.plugins;
+    if (n !== undefined && store.count(routeName) >= n) { this.flushAggregate(routeName); return; }
+    if (timeout === undefined || this.aggregateTimers.has(routeName)) return;
+    const oldest = store.oldest(routeName);
+    if (oldest === undefined) return;
+    const t = setTimeout(() => { this.aggregateTimers.delete(routeName); this.flushAggregate(routeName); }, Math.max(0, oldest + timeout - this.now()));
+    t.unref?.();
+    this.aggregateTimers.set(routeName, t);
+  }
+
+  /** Sends a route's buffered messages as one, through its template's aggregation. */
+  flushAggregate(routeName: string): void {
+    const store = this.opts.stores?.aggregates;
+    const table = this.table();
+    const route = table.routes.get(routeName);
+    if (!store || !route || this.closed) return;
+    clearTimeout(this.aggregateTimers.get(routeName));
+    this.aggregateTimers.delete(routeName);
+    const items = store.items(routeName, route.plugins.aggregateMessageNumber ?? 10_000);
+    if (items.length === 0) return;
+    const renderer = route.template ? table.templates.get(route.template) : undefined;
+    const message = renderer?.aggregate?.(items.map((i) => i.message)) ?? combineMessages(items.map((i) => i.message));
+    const actions = route.actions.filter((a) => table.actions.has(a));
+    const eventId = randomUUID();
+    this.queue.accept({
+      eventId, receivedAt: this.now(), hops: 0,
+      event: { aggregated: items.map((i) => i.eventId), route: routeName },
+      routes: actions.length ? [this.plannedRoute(table, route, actions, message)] : [],
+      consumesAggregate: { route: routeName, ids: items.map((i) => i.id) },
+    });
+    this.opts.hooks?.onAggregateFlush?.(routeName, items.length);
+    // More may be buffered than one message carries.
+    this.checkAggregate(routeName);
+
+  }
+
+  /** Re-arms aggregation timers for buffers a previous process left. */
+  resumeAggregates(): void {
+    for (const r of this.opts.stores?.aggregates?.routes() ?? []) this.checkAggregate(r);
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const t of this.aggregateTimers.values()) clearTimeout(t);
+    this.aggregateTimers.clear();
   }
 }
 

@@ -4,8 +4,10 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { ServerSettings } from '../config/env.js';
 import { formatProblem } from '../config/problems.js';
-import { EventRouter } from '../routing/event-router.js';
+import type { EventRouter } from '../routing/event-router.js';
 import type { DeliveryQueue, DeliveryRecord } from '../routing/delivery-queue.js';
+import type { DeliveryStore } from '../store/delivery-store.js';
+import { registerAdminRoutes } from './admin-routes.js';
 import { bearerMatches, signatureMatches } from './auth.js';
 import { EventLog } from './event-log.js';
 import { parseJsonBody, JsonBodyError } from './json-body.js';
@@ -16,15 +18,20 @@ export const PING_TEXT = 'Hooker alive!';
 export const HOPS_HEADER = 'hooker-hops';
 
 export interface AppDeps {
-  settings: Pick<ServerSettings, 'adminToken' | 'ingestToken' | 'hmacSecret' | 'hmacHeader' | 'maxBody' | 'maxHops' | 'publicUrl' | 'debug'>;
+  settings: Pick<ServerSettings, 'adminToken' | 'ingestToken' | 'hmacSecret' | 'hmacHeader' | 'maxBody' | 'maxHops' | 'publicUrl' | 'debug'> & { maxInbox?: number };
   holder: RuntimeHolder;
   queue: DeliveryQueue;
+  router: EventRouter;
+  /** Enables the deliveries admin API. */
+  store?: DeliveryStore;
+  /** Wakes the scheduler after an admin retry. */
+  poke?: () => void;
   metrics: ServerMetrics;
   eventLog?: EventLog;
   logger?: boolean;
 }
 
-class HttpError extends Error {
+export class HttpError extends Error {
   constructor(readonly statusCode: number, message: string, readonly reason: string) { super(message); }
 }
 
@@ -32,7 +39,7 @@ const INGEST_PATHS = new Set(['/', '/scan']);
 const rawBodies = new WeakMap<FastifyRequest, Buffer>();
 
 function summary(records: DeliveryRecord[]) {
-  return records.map((r) => ({ route: r.routeName, action: r.actionName, deliveryId: r.deliveryId, ok: r.ok, detail: r.detail, log: r.log }));
+  return records.map((r) => ({ route: r.routeName, action: r.actionName, deliveryId: r.deliveryId, ok: r.ok, state: r.state, detail: r.detail, log: r.log }));
 }
 
 export function buildApp(deps: AppDeps): FastifyInstance {
@@ -42,10 +49,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   let closing = false;
   app.addHook('onClose', async () => { closing = true; });
 
-  const router = new EventRouter(() => holder.current, queue, {
-    hookerUrl: settings.publicUrl,
-    hooks: { onRenderFailure: (route, e) => { metrics.renderFailures.inc({ route }); app.log.warn({ route, err: e.message }, 'template failed'); } },
-  });
+  const router = deps.router;
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(/^application\/([a-z0-9.+-]+\+)?json$/i, { parseAs: 'buffer' }, (req, body, done) => {
@@ -113,21 +117,24 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     metrics.pending.set(queue.pending());
     const done = routed.done.then((records) => {
       entry.deliveries = records;
-      for (const r of records) {
-        metrics.deliveries.inc({ action: r.actionName, outcome: r.ok ? 'success' : 'failure' });
-        metrics.deliverySeconds.observe({ action: r.actionName }, (r.finishedAt - r.startedAt) / 1000);
-        if (!r.ok) app.log.warn({ delivery: r.deliveryId, route: r.routeName, action: r.actionName, detail: r.detail }, 'delivery failed');
-      }
-      metrics.pending.set(queue.pending());
       return records;
     });
     return { routed, done };
+  }
+
+  function checkInbox(reply: FastifyReply) {
+    const max = settings.maxInbox;
+    if (max === undefined || queue.pending() < max) return;
+    metrics.inboxFull.inc();
+    void reply.header('retry-after', '5');
+    throw new HttpError(503, `the inbox holds ${queue.pending()} undelivered events, the limit is ${max} (HOOKER_MAX_INBOX): retry later`, 'inbox_full');
   }
 
   async function ingest(req: FastifyRequest, reply: FastifyReply) {
     if (req.body === undefined) throw new HttpError(415, 'send the event as a JSON body with content-type application/json', 'content_type');
     checkIngestAuth(req);
     const hops = readHops(req);
+    checkInbox(reply);
     const { routed } = routeEvent(req.body, hops);
     return reply.status(202).send({ eventId: routed.eventId, matched: routed.matched, skipped: routed.skipped });
   }
@@ -140,6 +147,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     const name = req.params.route;
     if (!holder.current.routes.has(name)) throw new HttpError(404, `unknown route "${name}"`, 'unknown_route');
     const hops = readHops(req);
+    checkInbox(reply);
     const { routed, done } = routeEvent(req.body, hops, name);
     const records = await done;
     return reply.status(200).send({
@@ -177,6 +185,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     }
     return { status: 'reloaded', routes: holder.current.routes.size, warnings };
   });
+
+  if (deps.store) registerAdminRoutes(app, { store: deps.store, requireAdmin, poke: deps.poke ?? (() => {}) });
 
   return app;
 }

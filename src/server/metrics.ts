@@ -11,11 +11,17 @@ export class ServerMetrics {
   readonly eventsRejected = new Counter({ name: 'hooker_events_rejected_total', help: 'Requests to the ingest endpoints that were refused', labelNames: ['reason'] as const, registers: [this.registry] });
   readonly hopsExceeded = new Counter({ name: 'hooker_hops_exceeded_total', help: 'Events refused because Hooker-Hops reached HOOKER_MAX_HOPS', registers: [this.registry] });
   readonly evaluationSeconds = new Histogram({ name: 'hooker_route_evaluation_seconds', help: 'Time to evaluate the route entrypoint for one event', buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1], registers: [this.registry] });
-  readonly deliveries = new Counter({ name: 'hooker_deliveries_total', help: 'Deliveries by action and outcome', labelNames: ['action', 'outcome'] as const, registers: [this.registry] });
+  readonly deliveries = new Counter({ name: 'hooker_deliveries_total', help: 'Delivery attempts by action and outcome (success, retry, dead)', labelNames: ['action', 'outcome'] as const, registers: [this.registry] });
   readonly deliverySeconds = new Histogram({ name: 'hooker_delivery_seconds', help: 'Time from enqueue to the end of a delivery', labelNames: ['action'] as const, buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 60], registers: [this.registry] });
   readonly renderFailures = new Counter({ name: 'hooker_template_failures_total', help: 'Template renders that failed', labelNames: ['route'] as const, registers: [this.registry] });
   readonly reloads = new Counter({ name: 'hooker_config_reloads_total', help: 'Configuration reloads by outcome', labelNames: ['outcome'] as const, registers: [this.registry] });
-  readonly pending = new Gauge({ name: 'hooker_deliveries_pending', help: 'Deliveries accepted and not finished', registers: [this.registry] });
+  readonly pending = new Gauge({ name: 'hooker_deliveries_pending', help: 'Events with unfinished deliveries (the inbox)', registers: [this.registry] });
+
+  readonly duplicates = new Counter({ name: 'hooker_duplicates_dropped_total', help: 'Events dropped for a route by unique-message-props', labelNames: ['route'] as const, registers: [this.registry] });
+  readonly aggregateFlushes = new Counter({ name: 'hooker_aggregate_flushes_total', help: 'Aggregated messages sent', labelNames: ['route'] as const, registers: [this.registry] });
+  readonly inboxFull = new Counter({ name: 'hooker_inbox_full_total', help: 'Events refused with 503 because the inbox was over HOOKER_MAX_INBOX', registers: [this.registry] });
+  readonly evicted = new Counter({ name: 'hooker_db_evicted_total', help: 'Records removed to respect max-db-size', labelNames: ['kind'] as const, registers: [this.registry] });
+  readonly dbBytes = new Gauge({ name: 'hooker_db_bytes', help: 'Size of the SQLite database', registers: [this.registry] });
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry });

@@ -65,12 +65,6 @@ export async function buildRuntime(opts: BuildOptions): Promise<BuildResult> {
     if (created.action) actions.set(a.name, created.action);
   }
 
-  for (const r of config.routes) {
-    if (r.plugins.aggregateMessageNumber !== undefined || r.plugins.aggregateMessageTimeoutMs !== undefined) {
-      problems.push({ severity: 'warning', file: config.file, line: r.line, path: `${r.path}.plugins`, message: `route "${r.name}": message aggregation is not supported yet; each event is delivered on its own` });
-    }
-  }
-
   const routes = await compileRoutes(config.routes, { cfgFile: config.file, filtersPath: opts.filtersPath });
   problems.push(...routes.problems);
 

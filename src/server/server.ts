@@ -9,9 +9,8 @@ import type { FastifyInstance } from 'fastify';
 import type { ServerSettings } from '../config/env.js';
 import { parseListen } from '../config/env.js';
 import { ConfigError, formatProblem, hasErrors, type Problem } from '../config/problems.js';
-import { actionHandler } from '../routing/event-router.js';
-import { InMemoryDeliveryQueue, type DeliveryQueue } from '../routing/delivery-queue.js';
 import { buildApp } from './app.js';
+import { createDeliveryEngine, type DeliveryEngine } from './delivery-engine.js';
 import { ServerMetrics } from './metrics.js';
 import { buildRuntime } from './runtime.js';
 import { RuntimeHolder } from './runtime-holder.js';
@@ -22,6 +21,7 @@ export interface RunningServer {
   httpsUrl?: string;
   holder: RuntimeHolder;
   metrics: ServerMetrics;
+  engine: DeliveryEngine;
   reload(): ReturnType<RuntimeHolder['reload']>;
   close(): Promise<void>;
 }
@@ -34,7 +34,8 @@ export interface StartOptions {
   watchConfig?: boolean;
   handleSignals?: boolean;
   bundledTemplatesDir?: string;
-  queue?: (handler: ReturnType<typeof actionHandler>) => DeliveryQueue;
+  /** How often dedup keys are purged and max-db-size is checked. */
+  housekeepingMs?: number;
 }
 
 function urlOf(scheme: string, addr: AddressInfo | string | null): string | undefined {
@@ -62,9 +63,27 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     else log(`configuration reload rejected, the running configuration stays:`);
     report(outcome.problems);
   });
-  const handler = actionHandler(() => holder.current.actions);
-  const queue = opts.queue ? opts.queue(handler) : new InMemoryDeliveryQueue(handler);
-  const deps = { settings, holder, queue, metrics, logger: settings.debug };
+  let engine: DeliveryEngine;
+  try {
+    engine = createDeliveryEngine({
+      dbPath: settings.dbPath,
+      synchronous: settings.dbSynchronous,
+      table: () => holder.current,
+      metrics,
+      hookerUrl: settings.publicUrl,
+      log,
+      hooks: { onRenderFailure: (route, e) => { metrics.renderFailures.inc({ route }); log(`route "${route}": template failed: ${e.message}`); } },
+      maxDbSize: () => holder.current.config.maxDbSize,
+      housekeepingMs: opts.housekeepingMs,
+    });
+  } catch (e) {
+    await holder.close();
+    throw new Error(`cannot open the database ${settings.dbPath} (HOOKER_DB): ${(e as Error).message}`);
+  }
+  const deps = {
+    settings, holder, metrics, logger: settings.debug,
+    queue: engine.scheduler, router: engine.router, store: engine.store, poke: () => engine.scheduler.poke(),
+  };
 
   const apps: FastifyInstance[] = [];
   let httpUrl: string | undefined;
@@ -91,6 +110,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     }
   } catch (e) {
     await Promise.allSettled(apps.map((a) => a.close()));
+    await engine.close(0);
+    await holder.close();
     throw e;
   }
 
@@ -110,14 +131,16 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   if (opts.handleSignals ?? false) process.on('SIGHUP', onHup);
 
   return {
-    httpUrl, httpsUrl, holder, metrics,
+    httpUrl, httpsUrl, holder, metrics, engine,
     reload: () => holder.reload(),
     async close() {
       clearTimeout(debounce);
       watcher?.close();
       process.off('SIGHUP', onHup);
+      // Stop accepting first; then running deliveries get HOOKER_SHUTDOWN_TIMEOUT
+      // to finish, and whatever is left stays stored for the next start.
       await Promise.allSettled(apps.map((a) => a.close()));
-      await queue.close();
+      await engine.close(settings.shutdownTimeoutMs);
       await holder.close();
     },
   };

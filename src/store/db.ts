@@ -12,6 +12,8 @@ export interface OpenDatabaseOptions {
   /** Milliseconds a writer waits for another connection's lock before failing. */
   busyTimeoutMs?: number;
   readonly?: boolean;
+  /** NORMAL (default) keeps commits across a process crash; FULL also across an OS crash. */
+  synchronous?: 'normal' | 'full';
 }
 
 /**
@@ -27,7 +29,7 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): S
     db.pragma('journal_mode = WAL');
     // NORMAL in WAL mode keeps every committed transaction across a process
     // crash (only an OS crash may lose the last ones), at a fraction of FULL's cost.
-    db.pragma('synchronous = NORMAL');
+    db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
   }
   db.pragma('foreign_keys = ON');
   ensureMigrationTable(db);

@@ -14,6 +14,8 @@ export interface TemplateRenderer {
   readonly name: string;
   readonly package: string;
   render(input: unknown): RenderedMessage & { aggregationPkg?: string };
+  /** Combines buffered messages of an aggregating route; absent when the template has no aggregation package. */
+  aggregate?(messages: RenderedMessage[]): RenderedMessage;
 }
 
 export class TemplateRenderError extends Error {}

@@ -90,7 +90,7 @@ actions:
     const reload = await request(`${h.url}/reload`, { method: 'POST', headers: { authorization: 'Bearer adm' } });
     expect(reload.statusCode).toBe(422);
     const body = (await reload.body.json()) as { problems: string[] };
-    expect(body.problems.join('\n')).toMatch(/trc2\.yaml:7: error: routes\[0\]\.template: route "trc2" names template "missing"/);
+    expect(body.problems.join('\n')).toMatch(/trc2\.yaml:6: error: routes\[0\]\.template: route "trc2" names template "missing"/);
     const tenant = await post(`${h.url}/tenant/trc2`, trc2);
     expect(tenant.status).toBe(200);
     expect(tenant.json()).toMatchObject({ matched: true, deliveries: [{ action: 'save', ok: true }, { action: 'ship', ok: true }] });

@@ -16,8 +16,11 @@ html(x) := strings.replace_n({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&qu
 # Escapes Slack mrkdwn control characters.
 mrkdwn(x) := strings.replace_n({"&": "&amp;", "<": "&lt;", ">": "&gt;"}, text(x))
 
-# Jira wiki markup and Markdown use | as the table separator.
-cell(x) := replace(replace(text(x), "|", "\\|"), "\n", " ")
+# Jira wiki markup and Markdown use | as the table separator. An empty cell
+# is written as a space: Jira reads "||" inside a row as a header cell.
+cell(x) := " " if text(x) == ""
+
+cell(x) := replace(replace(text(x), "|", "\\|"), "\n", " ") if text(x) != ""
 
 # The value at key k of object o, or d when o lacks it (or it is null).
 get(o, k, d) := v if {

@@ -56,7 +56,7 @@ function wrap(decl: BuiltinDecl, strict: boolean, context: () => BuiltinContext)
       const args: RegoValue[] = raw.map(decode);
       checkArgs(decl.args, args, decl.variadic);
       const out = impl(args, context());
-      return out === undefined ? undefined : encode(out);
+      return out === undefined ? undefined : wireBytes(encode(out));
     } catch (e) {
       if (!strict) return undefined;
       throw toEvalError(decl.name, e);
@@ -69,4 +69,26 @@ export function toEvalError(name: string, e: unknown): RegoEvalError {
   if (e instanceof BuiltinError) return new RegoEvalError(e.code, `${name}: ${e.message}`);
   const message = e instanceof Error ? e.message : String(e);
   return new RegoEvalError('eval_builtin_error', `${name}: ${message}`);
+}
+
+/**
+ * The result as JSON text for the SDK (which passes an ArrayBuffer through
+ * unchanged): unlike JSON.stringify, integral numbers beyond 2^53 keep their
+ * exact value (10 * 2^60 is written 11529215046068469760, not 11529215046068470000).
+ */
+function wireBytes(value: unknown): ArrayBuffer {
+  const bytes = new TextEncoder().encode(wireJson(value));
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+}
+
+function wireJson(value: unknown): string {
+  if (typeof value === 'number') {
+    if (Number.isInteger(value) && Math.abs(value) >= 2 ** 53) return BigInt(value).toString();
+    return JSON.stringify(value);
+  }
+  if (Array.isArray(value)) return `[${value.map(wireJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}:${wireJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
 }

@@ -57,7 +57,10 @@
 //      one scope of a rule: a comprehension/`every` body reads vars bound
 //      by its enclosing bodies before it (closure vars) and binds its own
 //      under names used nowhere else in the rule. Function args keep their
-//      names (`_` args become fresh vars) and are bound on entry.
+//      names (`_` args become fresh vars) and are bound on entry; an arg
+//      that must be computed (`f($"{x}")`, `f(count(y))`) becomes a fresh
+//      var compared in the body (`$a = <value>`), the same var for the
+//      whole else chain.
 //  5a. Also allowed: a comprehension as a direct operand of `eq`/`assign`
 //      (`$t = [x | ...]`); everywhere else comprehensions are lifted that
 //      way. Head `key`/`value` are scalars, vars or composites of those
@@ -70,9 +73,12 @@
 //  5c. `print(a, b)` becomes `internal.print([{$1 | $1 = a}, {$2 | $2 = b}])`
 //      (comprehensions lifted as in 5a).
 //  7a. Call exprs: args beyond the callee's arity (at most one) are outputs;
-//      `eq`/`assign` unify. Refs anywhere in an expression may still bind
-//      the vars of their keys by iteration (`count(xs[i], n)`, `xs[i] > 1`,
-//      `x = data.a[k]`), as in OPA; every other var is bound before.
+//      `eq`/`assign` unify. Refs in `eq`/`assign` operands and in term
+//      expressions may bind the vars of their keys by iteration
+//      (`x = data.a[k]`, `input.xs[i]`), as in OPA. Refs in the inputs of
+//      any other call never do: such a ref is first unified with a fresh
+//      var (`foo == input.foos[foo]` becomes `$t = input.foos[foo]; foo == $t`),
+//      so every var a call input reads is bound before the call.
 //  8a. A `with` whose target is a function or builtin and whose value is a
 //      ref naming a function (full `data...` ref of a function rule set) or
 //      a builtin (`[var count]`, `[var object, string union_n]`) replaces

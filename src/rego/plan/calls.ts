@@ -8,6 +8,7 @@ import { local, type Iter, type OperandIter } from './builder.js';
 import type { Operand } from './ir.js';
 import type { Planner } from './planner.js';
 import { builtinArity } from './strings.js';
+import { planScan } from './refs.js';
 import { planTerm, planTerms } from './terms.js';
 import { planUnify, planUnifyLocal } from './unify.js';
 
@@ -63,6 +64,12 @@ export function planCallTerm(p: Planner, t: CallTerm, iter: OperandIter): void {
   planCallValue(p, calleeName(t.operator), t.args, t.loc, iter);
 }
 
+/**
+ * Builtins that are relations in OPA (one output per solution): their
+ * implementation returns the array of all outputs, iterated here.
+ */
+const RELATIONS = new Set(['walk']);
+
 /** A call expression: unification, a call with an output argument, or a condition. */
 export function planCallExpr(p: Planner, operator: RefTerm, args: Term[], loc: Location, iter: Iter): void {
   const name = calleeName(operator);
@@ -70,8 +77,10 @@ export function planCallExpr(p: Planner, operator: RefTerm, args: Term[], loc: L
   const arity = calleeArity(p, name);
   if (arity !== undefined && args.length === arity + 1) {
     const out = args[arity]!;
+    const relation = RELATIONS.has(name) && !p.ctx.mocks.has(name);
     return planCallValue(p, name, args.slice(0, arity), loc, (result) => {
-      planUnifyLocal(p, p.f.toLocal(result), out, iter);
+      if (relation) planScan(p, result, (_k, v) => planUnifyLocal(p, v, out, iter));
+      else planUnifyLocal(p, p.f.toLocal(result), out, iter);
     });
   }
   planCallValue(p, name, args, loc, (result) => {

@@ -18,6 +18,7 @@ export class Planner {
   readonly contexts = new ContextTable();
   readonly funcs: Func[] = [];
   private readonly funcNames = new Map<string, string>();
+  private readonly usedNames = new Set<string>();
   private readonly pending: PendingFunc[] = [];
   ctx: PlanContext;
   /** The function or plan being built; set by whoever starts building one. */
@@ -32,7 +33,11 @@ export class Planner {
     const key = `${this.ctx.id}|${ruleSet.path.join('\u0000')}`;
     let name = this.funcNames.get(key);
     if (!name) {
-      name = `g${this.ctx.id}.data.${ruleSet.path.join('.')}`;
+      const base = `g${this.ctx.id}.data.${ruleSet.path.join('.')}`;
+      // Path segments may contain dots ("a.b" + "c" vs "a" + "b.c"): keep names unique.
+      name = base;
+      for (let n = 1; this.usedNames.has(name); n++) name = `${base}#${n}`;
+      this.usedNames.add(name);
       this.funcNames.set(key, name);
       this.pending.push({ name, ruleSet, ctx: this.ctx });
     }

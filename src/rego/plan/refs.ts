@@ -40,10 +40,29 @@ export function planDot(p: Planner, source: Operand, key: Operand): Operand {
   return local(target);
 }
 
-/** Walks terms[i..] as keys into the value `base`. */
-export function planRefRec(p: Planner, base: Operand, terms: Term[], i: number, iter: OperandIter): void {
+/**
+ * Walks terms[i..] as keys into the value `base`. In base documents
+ * (`inData`), an integer key also finds the object key of its text, as OPA's
+ * storage does (`data.x[2]` reads {"2": ...}).
+ */
+export function planRefRec(p: Planner, base: Operand, terms: Term[], i: number, iter: OperandIter, inData = false): void {
   if (i === terms.length) return iter(base);
   const key = terms[i]!;
+  if (inData && key.type === 'number' && /^\d+$/.test(key.value)) {
+    const f = p.f;
+    const t = f.newLocal();
+    f.emit({ type: 'ResetLocal', target: t });
+    planTerm(p, key, (kop) => f.emit({ type: 'Block', blocks: [f.block(() => f.emit({ type: 'Dot', source: base, key: kop, target: t }))] }));
+    f.emit({
+      type: 'Block',
+      blocks: [f.block(() => {
+        f.emit({ type: 'IsUndefined', source: t });
+        f.emit({ type: 'Dot', source: base, key: p.strings.operand(key.value), target: t });
+      })],
+    });
+    f.emit({ type: 'IsDefined', source: t });
+    return planRefRec(p, local(t), terms, i + 1, iter, inData);
+  }
   if (isUnboundVar(p, key)) {
     return planScan(p, base, (k, v) => {
       p.f.vars.bind((key as { name: string }).name, k);
@@ -75,21 +94,59 @@ function planRuleValue(p: Planner, rs: RuleSet): Operand {
 
 /** `data` followed by terms[1..]. */
 function planRefData(p: Planner, terms: Term[], iter: OperandIter): void {
-  let node: DocNode = p.program.root;
-  const path: string[] = [];
-  let i = 1;
+  walkData(p, p.program.root, [], terms, 1, iter);
+}
+
+/** References into data use string keys: `data.x[2]` reads key "2". */
+function dataKey(t: Term): string | undefined {
+  if (t.type === 'string') return t.value;
+  if (t.type === 'number' && /^\d+$/.test(t.value)) return t.value;
+  return undefined;
+}
+
+/** Continues a data ref at `node` (the document at `path`) with terms[i..]. */
+function walkData(p: Planner, node: DocNode, path: string[], terms: Term[], i: number, iter: OperandIter): void {
   for (;;) {
-    if (isOverridden(p.ctx, path)) return planRefRec(p, planBaseDoc(p, path), terms, i, iter);
+    if (isOverridden(p.ctx, path)) return planRefRec(p, planBaseDoc(p, path), terms, i, iter, true);
     if (node.ruleSet) return planRefRec(p, planRuleValue(p, node.ruleSet), terms, i, iter);
     if (i === terms.length) return iter(planVirtualDoc(p, node, path));
-    const key = terms[i]!;
-    if (key.type !== 'string') return planRefRec(p, planVirtualDoc(p, node, path), terms, i, iter);
-    const child = node.children.get(key.value);
-    if (!child) return planRefRec(p, planBaseDoc(p, [...path, key.value]), terms, i + 1, iter);
+    const term = terms[i]!;
+    const key = dataKey(term);
+    if (key === undefined) {
+      if (isUnboundVar(p, term) || hasUnboundVars(p, term)) {
+        return planRefRec(p, planVirtualDoc(p, node, path), terms, i, iter);
+      }
+      // A key known only at run time: one branch per document below, so that
+      // no rule is evaluated (or recursed into) when the key does not select it.
+      return planTerm(p, term, (kop) => branchOnKey(p, node, path, kop, terms, i, iter));
+    }
+    const child = node.children.get(key);
+    if (!child) return planRefRec(p, planBaseDoc(p, [...path, key]), terms, i + 1, iter, true);
     node = child;
-    path.push(key.value);
+    path = [...path, key];
     i++;
   }
+}
+
+function branchOnKey(p: Planner, node: DocNode, path: string[], key: Operand, terms: Term[], i: number, iter: OperandIter): void {
+  const f = p.f;
+  const children = [...node.children].filter(([, c]) => c.ruleSet?.kind !== 'function');
+  for (const [k, child] of children) {
+    f.emit({
+      type: 'Block',
+      blocks: [f.block(() => {
+        f.emit({ type: 'Equal', a: key, b: p.strings.operand(k) });
+        walkData(p, child, [...path, k], terms, i + 1, iter);
+      })],
+    });
+  }
+  f.emit({
+    type: 'Block',
+    blocks: [f.block(() => {
+      for (const [k] of node.children) f.emit({ type: 'NotEqual', a: key, b: p.strings.operand(k) });
+      planRefRec(p, planDot(p, planBaseDoc(p, path), key), terms, i + 1, iter, true);
+    })],
+  });
 }
 
 /**

@@ -4,7 +4,7 @@
 // and defaults.
 
 import type { DocNode, RuleSet } from '../compile/types.js';
-import type { Rule, Term } from '../syntax/ast.js';
+import { isGround, type Rule, type Term } from '../syntax/ast.js';
 import { FuncBuilder, local } from './builder.js';
 import type { PlanContext } from './context.js';
 import type { Block, Func, Local, Operand } from './ir.js';
@@ -12,10 +12,10 @@ import type { Planner } from './planner.js';
 import { planQuery } from './body.js';
 import { planTerm, planTerms } from './terms.js';
 import { planUnifyLocal } from './unify.js';
+import { containerAt, setLeaf, valueLeaf, type Node } from './placement.js';
 
 const COMPLETE_CONFLICT = 'complete rules must not produce multiple outputs';
 const FUNCTION_CONFLICT = 'functions must not produce multiple outputs for same inputs';
-const OBJECT_CONFLICT = 'object keys must be unique';
 
 /** The head ref terms after the rule set's path (the keys of a ref head with variables). */
 export function headKeys(rs: RuleSet, rule: Rule): Term[] {
@@ -48,14 +48,23 @@ export function planRuleSetFunc(p: Planner, name: string, rs: RuleSet, ctx: Plan
       const add = (fn: () => void): void => { blocks.push(f.block(() => f.vars.scoped(fn))); };
       const below = rs.kind === 'function' ? [] : descendants(p, rs);
       const keyed = rs.kind !== 'function' && (below.length > 0 || rs.rules.some((r) => headKeys(rs, r).length > 0));
+      // Rules of different depths share the object: track what each placed.
+      const depths = new Set(rs.rules.map((r) => headKeys(rs, r).length));
+      const root: Node = { obj: result };
+      if (keyed && (below.length > 0 || depths.size > 1)) root.shadow = f.newLocal();
       if (rs.kind === 'multi' && !keyed) add(() => f.emit({ type: 'MakeSet', target: result }));
-      if (keyed) add(() => f.emit({ type: 'MakeObject', target: result }));
+      if (keyed) {
+        add(() => {
+          f.emit({ type: 'MakeObject', target: result });
+          if (root.shadow !== undefined) f.emit({ type: 'MakeObject', target: root.shadow });
+        });
+      }
       for (const rule of rs.rules) {
-        if (rs.kind === 'multi') add(() => planMultiRule(p, rs, rule, result));
-        else if (keyed) add(() => planKeyedRule(p, rs, rule, result));
+        if (rs.kind === 'multi') add(() => planMultiRule(p, rs, rule, root));
+        else if (keyed) add(() => planKeyedRule(p, rs, rule, root));
         else planValueRule(p, rule, params.slice(2), result, rs.kind === 'function' ? FUNCTION_CONFLICT : COMPLETE_CONFLICT, add);
       }
-      for (const d of below) add(() => planDescendant(p, rs, d, result));
+      for (const d of below) add(() => planDescendant(p, rs, d, root));
       if (rs.default) {
         const def = rs.default;
         add(() => {
@@ -87,8 +96,12 @@ function unifyArgs(p: Planner, rule: Rule, args: Local[], iter: () => void): voi
 function planValueRule(p: Planner, rule: Rule, args: Local[], result: Local, message: string, add: (fn: () => void) => void): void {
   const f = p.f;
   const bodyThen = (link: Rule, target: Local): void => {
+    const ruleBlock = f.curr;
+    const value = link.head.value ?? trueTerm(link);
     unifyArgs(p, link.head.args ? link : rule, args, () => planQuery(p, link.body, () => {
-      planTerm(p, link.head.value ?? trueTerm(link), (op) => f.emit({ type: 'AssignVarOnce', source: op, target, message }));
+      planTerm(p, value, (op) => f.emit({ type: 'AssignVarOnce', source: op, target, message }));
+      // Further solutions could only produce the same constant: stop at the first.
+      if (isGround(value)) f.breakOut(ruleBlock);
     }));
   };
   if (!rule.else) {
@@ -131,62 +144,35 @@ function descendants(p: Planner, rs: RuleSet): RuleSet[] {
 }
 
 /** Places the value of rule set `d` (below `rs`) into rs's object, sets merging with sets. */
-function planDescendant(p: Planner, rs: RuleSet, d: RuleSet, result: Local): void {
+function planDescendant(p: Planner, rs: RuleSet, d: RuleSet, root: Node): void {
   const f = p.f;
-  const rel = d.path.slice(rs.path.length);
+  const rel = d.path.slice(rs.path.length).map((seg) => p.strings.operand(seg));
   const value = f.newLocal();
   f.emit({ type: 'Call', func: p.funcFor(d), args: [], result: value });
-  let container = result;
-  for (const seg of rel.slice(0, -1)) container = getOrCreate(p, container, p.strings.operand(seg), 'object');
-  const last = p.strings.operand(rel[rel.length - 1]!);
+  const node = containerAt(p, root, rel.slice(0, -1));
+  const last = rel[rel.length - 1]!;
   const isSet = d.kind === 'multi' && !d.rules.some((r) => headKeys(d, r).length > 0);
-  if (!isSet) {
-    f.emit({ type: 'ObjectInsertOnce', key: last, value: local(value), object: container, message: OBJECT_CONFLICT });
-    return;
-  }
-  const set = getOrCreate(p, container, last, 'set');
-  f.emit({ type: 'IsSet', source: local(set) });
+  if (!isSet) return valueLeaf(p, node, last, local(value));
+  const set = setLeaf(p, node, last);
   const k = f.newLocal();
   const v = f.newLocal();
   const body = f.block(() => f.emit({ type: 'SetAdd', value: local(v), set }));
   f.emit({ type: 'Scan', source: value, key: k, value: v, block: body });
 }
 
-/** The collection at container[key], created (as an object or set) when missing. */
-function getOrCreate(p: Planner, container: Local, key: Operand, kind: 'object' | 'set'): Local {
-  const f = p.f;
-  const t = f.newLocal();
-  f.emit({ type: 'ResetLocal', target: t });
-  f.emit({ type: 'Block', blocks: [f.block(() => f.emit({ type: 'Dot', source: local(container), key, target: t }))] });
-  f.emit({
-    type: 'Block',
-    blocks: [f.block(() => {
-      f.emit({ type: 'IsUndefined', source: t });
-      f.emit(kind === 'object' ? { type: 'MakeObject', target: t } : { type: 'MakeSet', target: t });
-      f.emit({ type: 'ObjectInsert', key, value: local(t), object: container });
-    })],
-  });
-  return t;
-}
-
-function planMultiRule(p: Planner, rs: RuleSet, rule: Rule, result: Local): void {
+function planMultiRule(p: Planner, rs: RuleSet, rule: Rule, root: Node): void {
   const elem = rule.head.key ?? rule.head.value ?? trueTerm(rule);
   const keys = headKeys(rs, rule);
   planQuery(p, rule.body, () => planTerms(p, [...keys, elem], (ops) => {
-    let container = result;
-    for (let i = 0; i < keys.length; i++) {
-      container = getOrCreate(p, container, ops[i]!, i === keys.length - 1 ? 'set' : 'object');
-    }
-    p.f.emit({ type: 'SetAdd', value: ops[keys.length]!, set: container });
+    const set = keys.length === 0 ? root.obj : setLeaf(p, containerAt(p, root, ops.slice(0, keys.length - 1)), ops[keys.length - 1]!);
+    p.f.emit({ type: 'SetAdd', value: ops[keys.length]!, set });
   }));
 }
 
-function planKeyedRule(p: Planner, rs: RuleSet, rule: Rule, result: Local): void {
+function planKeyedRule(p: Planner, rs: RuleSet, rule: Rule, root: Node): void {
   const keys = headKeys(rs, rule);
   const value = rule.head.value ?? trueTerm(rule);
   planQuery(p, rule.body, () => planTerms(p, [...keys, value], (ops) => {
-    let container = result;
-    for (let i = 0; i < keys.length - 1; i++) container = getOrCreate(p, container, ops[i]!, 'object');
-    p.f.emit({ type: 'ObjectInsertOnce', key: ops[keys.length - 1]!, value: ops[keys.length]!, object: container, message: OBJECT_CONFLICT });
+    valueLeaf(p, containerAt(p, root, ops.slice(0, keys.length - 1)), ops[keys.length - 1]!, ops[keys.length]!);
   }));
 }

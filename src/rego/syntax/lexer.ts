@@ -332,6 +332,6 @@ export function describeToken(tok: Token): string {
     case 'tmplstart': case 'tmplcont': return 'template-string';
     case 'punct': return tok.text;
     case 'illegal': return tok.text;
-    case 'eof': return 'EOF';
+    case 'eof': return 'eof';
   }
 }

@@ -33,6 +33,15 @@ describe('compileModules', () => {
     ]);
   });
 
+  it('compiles v0 modules with future.keywords imports and v1 modules importing rego.v1', () => {
+    const v0 = parseModule('package a\nimport future.keywords.in\nimport future.keywords\np[x] { x := input.xs[_] }\nq[k] = v { v := input.o[k] }\nr { 1 in input.s }', 'v0.rego', { regoVersion: 'v0' });
+    const v1 = parseModule('package b\nimport rego.v1\ns if data.a.r', 'v1.rego', { regoVersion: 'v1' });
+    const p = compileModules([v0, v1], { entrypoints: [] });
+    expect(p.ruleSets.get('a.p')?.kind).toBe('multi');
+    expect(p.ruleSets.get('a.q')?.rules[0]?.head.ref.map((t) => t.type)).toEqual(['var', 'string', 'string', 'var']);
+    expect(p.ruleSets.get('b.s')?.rules[0]?.body[0]?.kind).toMatchObject({ type: 'term', term: { type: 'ref' } });
+  });
+
   it('does not modify the modules it is given', () => {
     const m = parseModule('package a\np if { x := count(input.y); x > 1 }', 'm.rego');
     const before = JSON.stringify(m);

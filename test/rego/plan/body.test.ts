@@ -98,3 +98,12 @@ s contains x if { some x in [1, 2] }
     expect(l.results('q')).toEqual([{ x: 1, y: 2 }, { x: 2, y: 3 }]);
   });
 });
+
+describe('planner: relations', () => {
+  it('walk yields one solution per [path, value] pair', () => {
+    const l = interpret([`package t
+paths contains path if { walk(input, [path, v]); is_number(v) }
+`], ['t/paths']);
+    expect(l.value('t/paths', { a: [1, { b: 2 }] })).toEqual([['a', 0], ['a', 1, 'b']]);
+  });
+});

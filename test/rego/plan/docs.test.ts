@@ -98,3 +98,53 @@ q contains [x, y] if {
     expect(l.value('t/q', [5, 6, 7])).toEqual([[1, 3], [2, 3]]);
   });
 });
+
+describe('planner: with replacements of functions', () => {
+  it('a replacement calls the original, not itself, and not other replacements', () => {
+    const l = interpret([`package t
+mock_count(x) := count(x) + 100
+g(x) := count(x)
+q := x if { x := data.t.r with object.union_n as data.t.g }
+r := object.union_n([{}])
+p := [a, b] if {
+  a := count([1, 2]) with count as data.t.mock_count
+  b := data.t.q with count as data.t.mock_count
+}
+`], ['t/p']);
+    expect(l.value("t/p")).toEqual([102, 1]);
+  });
+
+  it('a replacement value still needs the arguments to be defined', () => {
+    const l = interpret([`package t
+p if { count(input) == 1 with count as 1 }
+`], ['t/p']);
+    expect(l.value('t/p')).toBeUndefined();
+    expect(l.value('t/p', [])).toBe(true);
+  });
+});
+
+describe('planner: keys into data known at run time', () => {
+  it('selects the document by key without evaluating the others (no self-recursion)', () => {
+    const l = interpret([`package t
+p := data[first].allow.see if { first := "primary" }
+all := data[k] if { k := "primary" }
+`, `package primary
+allow.see := "yes"
+`], ['t/p', 't/all']);
+    expect(l.value('t/p')).toBe('yes');
+    expect(l.value('t/all')).toEqual({ allow: { see: 'yes' } });
+    const pFunc = l.policy.funcs.find((f) => f.name === 'g0.data.t.p')!;
+    const callees = JSON.stringify(pFunc.blocks, (_k, v) => (typeof v === 'bigint' ? String(v) : v));
+    expect(callees).toContain('"func":"g0.data.primary.allow.see"');
+    expect(callees).not.toContain('"func":"g0.data.t.p"');
+  });
+
+  it('reads integer keys of base documents as strings too', () => {
+    const l = interpret([`package t
+p := data.nested[2]
+q := data.arr[1]
+`], ['t/p', 't/q']);
+    expect(l.value('t/p', undefined, { nested: { 2: 'bar' } })).toBe('bar');
+    expect(l.value('t/q', undefined, { arr: ['a', 'b'] })).toBe('b');
+  });
+});

@@ -57,3 +57,18 @@ k := object.keys(input)
     expect(text).toMatch(/^ {2}block\n {4}Call/m);
   });
 });
+
+describe('planner: early exits', () => {
+  it('a complete rule with a constant value stops at the first solution', () => {
+    const policy = planProgram(programOf([`package t
+allow if { some x in input; x > 1 }
+v := x if { some x in input; x > 1 }
+`], ['t/allow', 't/v']));
+    const stmts = (name: string) => allStmts(policy.funcs.find((f) => f.name === name)!.blocks);
+    const allow = stmts('g0.data.t.allow');
+    const assign = allow.findIndex((s) => s.type === 'AssignVarOnce');
+    expect(allow[assign + 1]).toMatchObject({ type: 'Break' });
+    // A value that varies per solution must see every solution (conflicts).
+    expect(stmts('g0.data.t.v').some((s) => s.type === 'Break')).toBe(false);
+  });
+});

@@ -85,3 +85,35 @@ p := data.t.f(input)
     expect(() => l.value('t/p', 2)).toThrow('functions must not produce multiple outputs for same inputs');
   });
 });
+
+describe('planner: overlapping ref heads', () => {
+  it('rule sets below a rule set with variables become part of its object', () => {
+    const l = interpret([`package t
+p[q].r := i if { some i, q in ["a", "b"] }
+p.c.r := 2
+p.e := 4
+s[q] contains r if { some q in ["a", "b"]; some r in ["x"] }
+s.b contains "foo"
+`], ['t/p', 't/s']);
+    expect(l.value('t/p')).toEqual({ a: { r: 0 }, b: { r: 1 }, c: { r: 2 }, e: 4 });
+    expect(l.value('t/s')).toEqual({ a: ['x'], b: ['foo', 'x'] });
+  });
+
+  it('placing a value inside another rule\'s value, or a different one, aborts', () => {
+    const inject = interpret([`package t
+p[q].r := v if { q := "q"; v := {"s": {"t": 1}} }
+p.q.r.s.u := 42
+`], ['t/p']);
+    expect(() => inject.value('t/p')).toThrow('eval_conflict_error');
+    const clash = interpret([`package t
+p[q].r.s := i if { some i, q in ["a"] }
+p.a.r := 42
+`], ['t/p']);
+    expect(() => clash.value('t/p')).toThrow('eval_conflict_error');
+    const same = interpret([`package t
+p[q].r := i if { some i, q in ["a", "b"] }
+p.a.r := 0
+`], ['t/p']);
+    expect(same.value('t/p')).toEqual({ a: { r: 0 }, b: { r: 1 } });
+  });
+});

@@ -63,7 +63,7 @@ describe('parse errors', () => {
   });
 
   it('reports errors in queries and terms with their file', () => {
-    expect(() => parseQuery('x := ', 'cli')).toThrow('cli:1:6: rego_parse_error: unexpected EOF token');
+    expect(() => parseQuery('x := ', 'cli')).toThrow('cli:1:6: rego_parse_error: unexpected eof token');
     expect(() => parseQuery('', 'cli')).toThrow('empty query');
     expect(() => parseTerm('{1, 2', 'input_term')).toThrow('input_term:1:6: rego_parse_error');
     expect(() => parseQuery('$"{x := 1}"')).toThrow("unexpected assignment (':=') in template-string expression");
@@ -77,7 +77,7 @@ describe('error recovery', () => {
     expect(problems(m)).toEqual([
       '3:1: unexpected ident token: expected "," or "]"',
       '3:6: unexpected ) token',
-      '6:1: unexpected EOF token',
+      '6:1: unexpected eof token',
     ]);
   });
 });

@@ -20,7 +20,13 @@ export const RESOURCES: ResourceInfo[] = [
   { resource: 'networkpolicies', group: 'networking.k8s.io', version: 'v1', kind: 'NetworkPolicy' },
   { resource: 'roles', group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'Role' },
   { resource: 'rolebindings', group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'RoleBinding' },
+  { resource: 'ingresses', group: 'networking.k8s.io', version: 'v1', kind: 'Ingress' },
+  { resource: 'endpointslices', group: 'discovery.k8s.io', version: 'v1', kind: 'EndpointSlice' },
+  { resource: 'jobs', group: 'batch', version: 'v1', kind: 'Job' },
 ];
+
+/** Subresources served: `serviceaccounts/token` (TokenRequest), `pods/log`, `pods/exec`. */
+export const SUBRESOURCES: Record<string, string[]> = { serviceaccounts: ['token'], pods: ['log', 'exec'] };
 
 export function apiVersionOf(r: ResourceInfo): string {
   return r.group === '' ? r.version : `${r.group}/${r.version}`;

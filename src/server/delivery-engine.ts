@@ -1,0 +1,100 @@
+// Wires the durable store, the scheduler and the router for one server:
+// everything that turns an accepted event into deliveries and keeps them
+// across restarts. A ':memory:' database gives the same engine without a file.
+
+import type { DeliveryRecord } from '../routing/delivery-queue.js';
+import { DeliveryScheduler } from '../routing/delivery-queue.js';
+import { EventRouter, actionHandler, policyOf, type RouterHooks, type RoutingTable } from '../routing/event-router.js';
+import { AggregateStore } from '../store/aggregate-store.js';
+import { openDatabase, type SqliteDatabase } from '../store/db.js';
+import { DedupStore } from '../store/dedup-store.js';
+import { DeliveryStore } from '../store/delivery-store.js';
+import { DbSizeGuard } from '../store/db-size-guard.js';
+import type { ServerMetrics } from './metrics.js';
+
+export interface DeliveryEngine {
+  db: SqliteDatabase;
+  store: DeliveryStore;
+  dedup: DedupStore;
+  aggregates: AggregateStore;
+  scheduler: DeliveryScheduler;
+  router: EventRouter;
+  /** Deliveries resumed from a previous run. */
+  resumed: number;
+  close(graceMs?: number): Promise<void>;
+}
+
+export interface EngineOptions {
+  dbPath: string;
+  table: () => RoutingTable;
+  metrics?: ServerMetrics;
+  hookerUrl?: string;
+  synchronous?: 'normal' | 'full';
+  log?: (line: string) => void;
+  hooks?: RouterHooks;
+  /** max-db-size of cfg.yaml, read at each check (it may change on reload). */
+  maxDbSize?: () => string | undefined;
+  housekeepingMs?: number;
+  random?: () => number;
+}
+
+export function createDeliveryEngine(opts: EngineOptions): DeliveryEngine {
+  const log = opts.log ?? (() => {});
+  const db = openDatabase(opts.dbPath, { synchronous: opts.synchronous });
+  const store = new DeliveryStore(db);
+  const dedup = new DedupStore(db);
+  const aggregates = new AggregateStore(db);
+  const m = opts.metrics;
+  const onRecord = (r: DeliveryRecord) => {
+    if (!m) return;
+    const outcome = r.ok ? 'success' : r.state === 'dead' ? 'dead' : 'retry';
+    m.deliveries.inc({ action: r.actionName, outcome });
+    m.deliverySeconds.observe({ action: r.actionName }, (r.finishedAt - r.startedAt) / 1000);
+    m.pending.set(store.openEvents());
+  };
+  let router!: EventRouter;
+  const scheduler = new DeliveryScheduler(store, actionHandler(() => opts.table().actions), {
+    policyOf: (a) => policyOf(opts.table(), a),
+    rerender: (d, event) => router.rerender(d, event),
+    onRecord: (r) => {
+      onRecord(r);
+      if (!r.ok) log(`delivery ${r.deliveryId} (route ${r.routeName}, action ${r.actionName}) ${r.state === 'dead' ? 'is dead' : 'failed'}: ${r.detail ?? ''}`);
+    },
+    ...(opts.random ? { random: opts.random } : {}),
+  });
+  router = new EventRouter(opts.table, scheduler, {
+    hookerUrl: opts.hookerUrl,
+    stores: { dedup, aggregates },
+    hooks: {
+      ...opts.hooks,
+      onDuplicate: (route) => { m?.duplicates.inc({ route }); opts.hooks?.onDuplicate?.(route); },
+      onAggregateFlush: (route, n) => { m?.aggregateFlushes.inc({ route }); opts.hooks?.onAggregateFlush?.(route, n); },
+    },
+  });
+  const { resumed } = scheduler.start();
+  if (resumed > 0) log(`resuming ${resumed} deliveries left running by the previous process`);
+  router.resumeAggregates();
+  m?.pending.set(store.openEvents());
+
+  const guard = new DbSizeGuard(db, store, dedup, { log, metrics: m });
+  const housekeeping = () => {
+    try {
+      dedup.purgeExpired();
+      guard.check(opts.maxDbSize?.());
+    } catch (e) {
+      log(`housekeeping failed: ${(e as Error).message}`);
+    }
+  };
+  const timer = setInterval(housekeeping, opts.housekeepingMs ?? 60_000);
+  timer.unref();
+
+  return {
+    db, store, dedup, aggregates, scheduler, router, resumed,
+    async close(graceMs) {
+      clearInterval(timer);
+      router.close();
+      await scheduler.close(graceMs);
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,71 @@
+// max-db-size of cfg.yaml (Postee: "300MB", "1GB"; empty or 0 is unlimited).
+// Over the limit, expired dedup keys and then the oldest finished events go
+// first. Undelivered events and live dedup keys are never dropped: when only
+// they remain, the guard says so in the log and the metrics instead.
+
+import type { SqliteDatabase } from './db.js';
+import type { DedupStore } from './dedup-store.js';
+import type { DeliveryStore } from './delivery-store.js';
+
+const UNITS: Record<string, number> = { '': 1, B: 1, KB: 1024, K: 1024, MB: 1024 ** 2, M: 1024 ** 2, GB: 1024 ** 3, G: 1024 ** 3 };
+
+/** Bytes, undefined for unlimited; throws on a malformed size. */
+export function parseDbSize(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([KMG]?B?)\s*$/i.exec(String(text));
+  if (!m) throw new Error(`max-db-size "${text}" must be a size such as 300MB or 1GB`);
+  const bytes = Number(m[1]) * UNITS[m[2]!.toUpperCase()]!;
+  return bytes > 0 ? bytes : undefined;
+}
+
+interface GuardMetrics {
+  evicted: { inc(labels: { kind: string }, n?: number): void };
+  dbBytes: { set(n: number): void };
+}
+
+export class DbSizeGuard {
+  private warnedFull = false;
+
+  constructor(
+    private readonly db: SqliteDatabase,
+    private readonly store: DeliveryStore,
+    private readonly dedup: DedupStore,
+    private readonly opts: { log: (line: string) => void; metrics?: GuardMetrics },
+  ) {}
+
+  /** Bytes in use (free pages of deleted rows are reused, so they do not count). */
+  usedBytes(): number {
+    const pages = this.db.pragma('page_count', { simple: true }) as number;
+    const free = this.db.pragma('freelist_count', { simple: true }) as number;
+    const size = this.db.pragma('page_size', { simple: true }) as number;
+    return (pages - free) * size;
+  }
+
+  /** Evicts until under `maxDbSize`; returns the number of events removed. */
+  check(maxDbSize: string | undefined): number {
+    const used = this.usedBytes();
+    this.opts.metrics?.dbBytes.set(used);
+    const limit = parseDbSize(maxDbSize);
+    if (limit === undefined || used <= limit) { this.warnedFull = false; return 0; }
+    const keys = this.dedup.purgeExpired();
+    if (keys) this.opts.metrics?.evicted.inc({ kind: 'dedup_key' }, keys);
+    let removed = 0;
+    while (this.usedBytes() > limit) {
+      const n = this.store.purgeFinished({ limit: 500 });
+      if (n === 0) break;
+      removed += n;
+    }
+    if (removed) {
+      this.opts.metrics?.evicted.inc({ kind: 'event' }, removed);
+      this.opts.log(`max-db-size ${maxDbSize}: removed ${removed} finished events (oldest first)`);
+    }
+    if (this.usedBytes() > limit) {
+      this.opts.metrics?.evicted.inc({ kind: 'none_possible' });
+      if (!this.warnedFull) {
+        this.opts.log(`max-db-size ${maxDbSize}: the database holds ${this.usedBytes()} bytes of undelivered events and live dedup keys; nothing is dropped, raise max-db-size or fix the failing actions`);
+        this.warnedFull = true;
+      }
+    }
+    return removed;
+  }
+}

@@ -1,0 +1,107 @@
+// The durable scan queue and history in Hooker's SQLite file. A scan row is
+// written before it is acknowledged, moves queued -> running -> terminal, and
+// survives restarts: `recover()` decides what a crash interrupted.
+
+import { randomUUID } from 'node:crypto';
+import { migrate, type SqliteDatabase } from './db.js';
+import type { ScanOutcome, ScanRecord, ScanRequest, ScanState } from '../scan/types.js';
+
+const MIGRATIONS = [
+  `CREATE TABLE scans (
+    id TEXT PRIMARY KEY,
+    state TEXT NOT NULL,
+    scanner TEXT NOT NULL,
+    target_key TEXT NOT NULL,
+    request TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    started_at INTEGER,
+    finished_at INTEGER,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    error TEXT,
+    outcome TEXT
+  );
+  CREATE INDEX scans_by_state ON scans (state, created_at);
+  CREATE INDEX scans_active_target ON scans (target_key) WHERE state IN ('queued', 'running');`,
+];
+
+interface Row {
+  id: string; state: ScanState; scanner: string; target_key: string; request: string;
+  created_at: number; started_at: number | null; finished_at: number | null; attempts: number; error: string | null; outcome: string | null;
+}
+
+function toRecord(r: Row): ScanRecord {
+  return {
+    id: r.id, state: r.state, request: JSON.parse(r.request) as ScanRequest, targetKey: r.target_key, createdAt: r.created_at,
+    startedAt: r.started_at ?? undefined, finishedAt: r.finished_at ?? undefined, attempts: r.attempts, error: r.error ?? undefined,
+  };
+}
+
+export class ScanStore {
+  constructor(private readonly db: SqliteDatabase, private readonly now: () => number = Date.now) {
+    migrate(db, 'scans', MIGRATIONS);
+  }
+
+  /** Queues a scan unless one of the same target is queued or running; then returns that one. */
+  enqueue(request: ScanRequest, targetKey: string): { record: ScanRecord; existing: boolean } {
+    return this.db.transaction(() => {
+      const active = this.db.prepare(`SELECT * FROM scans WHERE target_key = ? AND state IN ('queued','running') ORDER BY created_at LIMIT 1`).get(targetKey) as Row | undefined;
+      if (active) return { record: toRecord(active), existing: true };
+      const id = randomUUID();
+      this.db.prepare('INSERT INTO scans (id, state, scanner, target_key, request, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(id, 'queued', request.scanner, targetKey, JSON.stringify(request), this.now());
+      return { record: this.get(id)!, existing: false };
+    }).immediate();
+  }
+
+  /** Marks the oldest queued scan running and returns it. */
+  claimNext(): ScanRecord | undefined {
+    return this.db.transaction(() => {
+      const row = this.db.prepare(`SELECT id FROM scans WHERE state = 'queued' ORDER BY created_at, rowid LIMIT 1`).get() as { id: string } | undefined;
+      if (!row) return undefined;
+      this.db.prepare(`UPDATE scans SET state = 'running', started_at = ?, attempts = attempts + 1 WHERE id = ?`).run(this.now(), row.id);
+      return this.get(row.id);
+    }).immediate();
+  }
+
+  finish(id: string, state: Extract<ScanState, 'passed' | 'failed' | 'error'>, outcome?: ScanOutcome, error?: string): void {
+    this.db.prepare('UPDATE scans SET state = ?, finished_at = ?, outcome = ?, error = ? WHERE id = ?')
+      .run(state, this.now(), outcome ? JSON.stringify(outcome) : null, error ?? null, id);
+  }
+
+  get(id: string): ScanRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM scans WHERE id = ?').get(id) as Row | undefined;
+    return row && toRecord(row);
+  }
+
+  outcome(id: string): ScanOutcome | undefined {
+    const row = this.db.prepare('SELECT outcome FROM scans WHERE id = ?').get(id) as { outcome: string | null } | undefined;
+    return row?.outcome ? JSON.parse(row.outcome) as ScanOutcome : undefined;
+  }
+
+  countByState(state: ScanState): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM scans WHERE state = ?').get(state) as { n: number }).n;
+  }
+
+  /**
+   * After a restart nothing is running: scans that were are queued again (resumed)
+   * while they have attempts left, else marked error with the reason.
+   */
+  recover(maxAttempts: number): { resumed: string[]; failed: string[] } {
+    return this.db.transaction(() => {
+      const rows = this.db.prepare(`SELECT id, attempts FROM scans WHERE state = 'running'`).all() as Array<{ id: string; attempts: number }>;
+      const resumed: string[] = [];
+      const failed: string[] = [];
+      for (const r of rows) {
+        if (r.attempts < maxAttempts) {
+          this.db.prepare(`UPDATE scans SET state = 'queued', started_at = NULL WHERE id = ?`).run(r.id);
+          resumed.push(r.id);
+        } else {
+          this.db.prepare(`UPDATE scans SET state = 'error', finished_at = ?, error = ? WHERE id = ?`)
+            .run(this.now(), `interrupted by a restart after ${r.attempts} attempt(s); not resumed again`, r.id);
+          failed.push(r.id);
+        }
+      }
+      return { resumed, failed };
+    }).immediate();
+  }
+}

@@ -1,0 +1,80 @@
+// Tables of the inbox and delivery state (migration set "hooker-core").
+// Steps are append-only: a shipped step is never edited, a new one is added.
+
+import { migrate, type SqliteDatabase } from './db.js';
+
+export const CORE_MIGRATIONS: readonly string[] = [
+  `CREATE TABLE events (
+    id TEXT PRIMARY KEY,
+    received_at INTEGER NOT NULL,
+    hops INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    -- deliveries of this event not yet succeeded or dead; > 0 means the event is in the inbox
+    open_deliveries INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX events_open ON events(open_deliveries) WHERE open_deliveries > 0;
+  CREATE INDEX events_received ON events(received_at);
+
+  -- One matched route of one event: its rendered message and, after a
+  -- ReadAndWrite action changed it, the enriched event.
+  CREATE TABLE route_runs (
+    event_id TEXT NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+    route TEXT NOT NULL,
+    template TEXT,
+    message TEXT NOT NULL,
+    enriched TEXT,
+    PRIMARY KEY (event_id, route)
+  );
+
+  CREATE TABLE deliveries (
+    id TEXT PRIMARY KEY,
+    event_id TEXT NOT NULL,
+    route TEXT NOT NULL,
+    action TEXT NOT NULL,
+    stage INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    -- waiting (an earlier stage runs) | pending | running | succeeded | dead
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_at INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    last_error TEXT,
+    FOREIGN KEY (event_id, route) REFERENCES route_runs(event_id, route) ON DELETE CASCADE
+  );
+  CREATE INDEX deliveries_due ON deliveries(state, next_at);
+  CREATE INDEX deliveries_run ON deliveries(event_id, route, stage);
+  CREATE INDEX deliveries_route ON deliveries(route, state);
+
+  CREATE TABLE attempts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    delivery_id TEXT NOT NULL REFERENCES deliveries(id) ON DELETE CASCADE,
+    started_at INTEGER NOT NULL,
+    finished_at INTEGER NOT NULL,
+    ok INTEGER NOT NULL,
+    detail TEXT,
+    log TEXT NOT NULL
+  );
+  CREATE INDEX attempts_delivery ON attempts(delivery_id);
+
+  CREATE TABLE dedup_keys (
+    route TEXT NOT NULL,
+    key TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (route, key)
+  );
+  CREATE INDEX dedup_expiry ON dedup_keys(expires_at);
+
+  CREATE TABLE aggregate_items (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    route TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    message TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX aggregate_route ON aggregate_items(route, id);`,
+];
+
+export function migrateCore(db: SqliteDatabase): void {
+  migrate(db, 'hooker-core', CORE_MIGRATIONS);
+}
