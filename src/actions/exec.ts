@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import type { Action, ActionFactory, ConfigProblem, DeliveryContext, DeliveryResult } from './types.js';
 import { ActionConfigReader } from './action-config.js';
+import { parseJsonObject } from './http.js';
 
 export const EXEC_DEFAULT_TIMEOUT_MS = 60_000;
 const OUTPUT_CAP = 64 * 1024;
@@ -83,7 +84,11 @@ export function createExecAction(spec: ExecSpec): Action {
           if (stdout) ctx.log(`stdout: ${stdout.trimEnd()}`);
           if (stderr) ctx.log(`stderr: ${stderr.trimEnd()}`);
           if (killedFor) resolve({ ok: false, detail: `script ${killedFor}` });
-          else if (code === 0) resolve({ ok: true, detail: 'script exited 0' });
+          else if (code === 0) {
+            // JSON on stdout is offered as an event update (applied for ReadAndWrite actions).
+            const update = out.length && outBytes <= OUTPUT_CAP ? parseJsonObject(stdout) : undefined;
+            resolve({ ok: true, detail: 'script exited 0', ...(update !== undefined ? { eventUpdate: update } : {}) });
+          }
           else resolve({ ok: false, detail: code !== null ? `script exited ${code}` : `script killed by ${signal}` });
         });
       });

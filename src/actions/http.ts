@@ -59,12 +59,21 @@ export function createHttpAction(spec: HttpSpec): Action {
         const res = await sendHttp({ url, method: spec.method, headers, body: sendBody, timeoutMs: spec.timeoutMs, signal: ctx.signal });
         ctx.log(`${spec.method} ${url} -> ${res.status}`);
         if (res.status < 200 || res.status > 299) return { ok: false, detail: `${spec.method} ${url} answered ${res.status}: ${res.body.slice(0, 200)}` };
-        return { ok: true, detail: `${spec.method} ${url} answered ${res.status}` };
+        // A JSON answer is offered as an event update; only ReadAndWrite actions' updates are applied.
+        const update = parseJsonObject(res.body);
+        return { ok: true, detail: `${spec.method} ${url} answered ${res.status}`, ...(update !== undefined ? { eventUpdate: update } : {}) };
       } catch (e) {
         return { ok: false, detail: `${spec.method} ${url}: ${describeHttpError(e, spec.timeoutMs)}` };
       }
     },
   };
+}
+
+/** The parsed JSON object or array of a text, undefined for anything else. */
+export function parseJsonObject(text: string): unknown {
+  const t = text.trim();
+  if (!(t.startsWith('{') || t.startsWith('['))) return undefined;
+  try { return JSON.parse(t) as unknown; } catch { return undefined; }
 }
 
 function looksLikeJson(text: string): boolean {

@@ -1,60 +1,162 @@
-import { describe, expect, it } from 'vitest';
-import { InMemoryDeliveryQueue, type DeliveryJob } from '../../src/routing/delivery-queue.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Action, DeliveryContext, DeliveryResult } from '../../src/actions/types.js';
+import { openDatabase } from '../../src/store/db.js';
+import { DeliveryStore } from '../../src/store/delivery-store.js';
+import { planStages, retryDelayMs } from '../../src/routing/delivery-plan.js';
+import { closeEngines, engine, route, table, until } from './engine-fixture.js';
 
-const job = (actionName: string, id: string): DeliveryJob => ({
-  deliveryId: id, eventId: 'e', routeName: 'r', actionName, event: {}, message: { title: '', body: '' }, hops: 0, enqueuedAt: Date.now(),
+function action(name: string, fn: (ctx: DeliveryContext) => Promise<DeliveryResult> | DeliveryResult): Action {
+  return { name, type: 'test', deliver: async (ctx) => fn(ctx) };
+}
+
+const dirs: string[] = [];
+function tempDb(): string {
+  const d = mkdtempSync(join(tmpdir(), 'hooker-queue-'));
+  dirs.push(d);
+  return join(d, 'hooker.db');
+}
+afterEach(async () => {
+  await closeEngines();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-describe('InMemoryDeliveryQueue', () => {
-  it('a slow action never holds up another action', async () => {
+describe('DeliveryScheduler', () => {
+  it('a slow action never holds up another action or route', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
     const order: string[] = [];
-    let releaseSlow!: () => void;
-    const slowGate = new Promise<void>((r) => { releaseSlow = r; });
-    const q = new InMemoryDeliveryQueue(async (j) => {
-      if (j.actionName === 'slow') await slowGate;
-      order.push(j.deliveryId);
-      return { result: { ok: true }, log: [] };
-    });
-    const slow = q.enqueue(job('slow', 's1'));
-    const fast = await Promise.all([q.enqueue(job('fast', 'f1')), q.enqueue(job('fast', 'f2'))]);
-    expect(fast.map((r) => r.ok)).toEqual([true, true]);
-    expect(order).toEqual(['f1', 'f2']);
-    expect(q.pending()).toBe(1);
-    releaseSlow();
-    await slow;
-    expect(order).toEqual(['f1', 'f2', 's1']);
+    const t = table([route('slow', ['slow']), route('fast', ['fast'])], () => ['slow', 'fast'], [
+      action('slow', async (c) => { await gate; order.push(`slow:${c.eventId}`); return { ok: true }; }),
+      action('fast', (c) => { order.push(`fast:${c.eventId}`); return { ok: true }; }),
+    ], { slow: { concurrency: 1 } });
+    const { router, scheduler } = engine(t);
+    const events = ['e1', 'e2', 'e3'].map((id) => router.route({}, { hops: 0, eventId: id }));
+    await until(() => order.length === 3);
+    expect(order).toEqual(['fast:e1', 'fast:e2', 'fast:e3']);
+    expect(scheduler.pending()).toBe(3);
+    release();
+    await Promise.all(events.map((e) => e.done));
+    expect(order.slice(3)).toEqual(['slow:e1', 'slow:e2', 'slow:e3']);
+    expect(scheduler.pending()).toBe(0);
   });
 
-  it('runs one action\'s jobs in order, one at a time', async () => {
+  it('runs at most `concurrency` deliveries of an action at once', async () => {
     let running = 0;
-    let maxRunning = 0;
-    const order: string[] = [];
-    const q = new InMemoryDeliveryQueue(async (j) => {
-      running++; maxRunning = Math.max(maxRunning, running);
-      await new Promise((r) => setTimeout(r, 5));
-      order.push(j.deliveryId);
+    let max = 0;
+    const t = table([route('r', ['x'])], () => ['r'], [action('x', async () => {
+      running++; max = Math.max(max, running);
+      await new Promise((r) => setTimeout(r, 10));
       running--;
-      return { result: { ok: true }, log: [] };
-    });
-    await Promise.all(['a', 'b', 'c'].map((id) => q.enqueue(job('x', id))));
-    expect(order).toEqual(['a', 'b', 'c']);
-    expect(maxRunning).toBe(1);
+      return { ok: true };
+    })], { x: { concurrency: 2 } });
+    const { router } = engine(t);
+    await Promise.all(Array.from({ length: 8 }, () => router.route({}, { hops: 0 }).done));
+    expect(max).toBe(2);
   });
 
-  it('turns a throwing handler into a failed record and refuses jobs after close', async () => {
-    const q = new InMemoryDeliveryQueue(async () => { throw new Error('boom'); });
-    const r = await q.enqueue(job('x', '1'));
-    expect(r).toMatchObject({ ok: false, detail: 'action failed: boom' });
-    await q.close();
-    expect((await q.enqueue(job('x', '2'))).detail).toContain('shutting down');
+  it('retries a failing delivery with growing gaps, then dead-letters it; a replay delivers it', async () => {
+    const times: number[] = [];
+    let fail = true;
+    const t = table([route('r', ['flaky'])], () => ['r'], [action('flaky', () => {
+      times.push(Date.now());
+      return fail ? { ok: false, detail: 'receiver answered 500' } : { ok: true };
+    })], { flaky: { retries: 3, retryBackoffMs: 40, retryMaxBackoffMs: 1_000 } });
+    const e = engine(t);
+    const first = await e.router.route({}, { hops: 0 }).done;
+    expect(first[0]).toMatchObject({ ok: false, state: 'pending', attempt: 1 });
+    const id = first[0]!.deliveryId;
+    await until(() => e.store.get(id)?.state === 'dead');
+    expect(times).toHaveLength(4);
+    const gaps = times.slice(1).map((t0, i) => t0 - times[i]!);
+    // Equal jitter: the n-th gap lies in [base*2^(n-1)/2, base*2^(n-1)], so each is at least the one before.
+    expect(gaps[0]!).toBeGreaterThanOrEqual(18);
+    expect(gaps[1]!).toBeGreaterThanOrEqual(gaps[0]! - 5);
+    expect(gaps[2]!).toBeGreaterThanOrEqual(gaps[1]! - 5);
+    expect(gaps[2]!).toBeGreaterThanOrEqual(75);
+    const shown = e.store.get(id)!;
+    expect(shown.attemptLog.map((a) => a.ok)).toEqual([false, false, false, false]);
+    expect(shown.lastError).toBe('receiver answered 500');
+    expect(e.store.openEvents()).toBe(0);
+
+    fail = false;
+    expect(e.store.retryDead({})).toBe(1);
+    e.scheduler.poke();
+    await until(() => e.store.get(id)?.state === 'succeeded');
+    expect(times).toHaveLength(5);
   });
 
-  it('aborts running deliveries when closing after the grace period', async () => {
-    const q = new InMemoryDeliveryQueue((_j, signal) => new Promise((resolve) => {
-      signal.addEventListener('abort', () => resolve({ result: { ok: false, detail: 'aborted' }, log: [] }));
-    }));
-    const p = q.enqueue(job('x', '1'));
-    await q.close(20);
-    expect((await p).detail).toBe('aborted');
+  it('does not retry a delivery that says retrying cannot help', async () => {
+    const t = table([route('r', ['bad'])], () => ['r'], [action('bad', () => ({ ok: false, retryable: false, detail: 'missing path' }))]);
+    const records = await engine(t).router.route({}, { hops: 0 }).done;
+    expect(records[0]).toMatchObject({ state: 'dead', detail: 'missing path' });
+  });
+
+  it('resumes deliveries a killed process left running, with the same delivery id', async () => {
+    const path = tempDb();
+    const db = openDatabase(path);
+    const store = new DeliveryStore(db);
+    store.insertPlan({ eventId: 'ev', receivedAt: Date.now(), hops: 0, event: { a: 1 }, routes: [{ route: 'r', message: { title: 't', body: 'b' }, deliveries: [{ id: 'd-1', action: 'x', stage: 0, kind: 'ReadOnly' }] }] });
+    expect(store.claimDue(Date.now(), [], 10).map((d) => d.id)).toEqual(['d-1']);
+    db.close(); // the process "dies" with d-1 running
+
+    const seen: string[] = [];
+    const e = engine(table([route('r', ['x'])], () => [], [action('x', (c) => { seen.push(`${c.deliveryId}:${JSON.stringify(c.event)}`); return { ok: true }; })]), path);
+    expect(e.resumed).toBe(1);
+    await until(() => seen.length === 1);
+    expect(seen).toEqual(['d-1:{"a":1}']);
+    await until(() => e.store.get('d-1')?.state === 'succeeded');
+  });
+
+  it('runs ReadAndWrite actions before ReadOnly ones, which see the enriched event and message', async () => {
+    const seen: Array<[string, unknown, string]> = [];
+    const ro = (name: string) => action(name, (c) => { seen.push([name, c.event, c.message.body]); return { ok: true }; });
+    const renderer = { name: 'tpl', package: 't', render: (i: unknown) => ({ title: '', body: `owner=${(i as { owner?: string }).owner ?? '-'}` }) };
+    const t = table([route('r', ['notify', 'enrich', 'audit', 'late'])], () => ['r'], [
+      ro('notify'), ro('audit'), ro('late'),
+      action('enrich', (c) => { seen.push(['enrich', c.event, c.message.body]); return { ok: true, eventUpdate: { owner: 'team-a' } }; }),
+    ], { enrich: { kind: 'ReadAndWrite' }, late: { priority: -1 } }, renderer);
+    const records = await engine(t).router.route({ id: 7 }, { hops: 0 }).done;
+    expect(records.every((r) => r.ok)).toBe(true);
+    expect(seen[0]).toEqual(['enrich', { id: 7 }, 'owner=-']);
+    expect(seen.slice(1, 3).map((s) => s[0]).sort()).toEqual(['audit', 'notify']);
+    for (const s of seen.slice(1)) expect(s.slice(1)).toEqual([{ id: 7, owner: 'team-a' }, 'owner=team-a']);
+    expect(seen[3]![0]).toBe('late');
+  });
+
+  it('on close, a delivery cut short by the grace period stays stored for the next start', async () => {
+    const path = tempDb();
+    const e = engine(table([route('r', ['hang'])], () => ['r'], [action('hang', (c) => new Promise((resolve) => {
+      c.signal.addEventListener('abort', () => resolve({ ok: false, detail: 'aborted' }));
+    }))]), path);
+    const routed = e.router.route({}, { hops: 0 });
+    await until(() => e.store.list({ state: 'running' }).length === 1);
+    await e.close(20);
+    const store = new DeliveryStore(openDatabase(path));
+    const [d] = store.list({});
+    expect(d).toMatchObject({ state: 'pending', attempts: 0 });
+    expect(store.openEvents()).toBe(1);
+    store.db.close();
+    void routed;
+  });
+});
+
+describe('planStages', () => {
+  it('orders by priority, ReadAndWrite one by one, then ReadOnly together; serialize keeps the list order', () => {
+    let n = 0;
+    const policies: Record<string, { kind: 'ReadOnly' | 'ReadAndWrite'; priority: number }> = {
+      a: { kind: 'ReadOnly', priority: 0 }, b: { kind: 'ReadAndWrite', priority: 0 }, c: { kind: 'ReadAndWrite', priority: 0 }, d: { kind: 'ReadOnly', priority: 5 },
+    };
+    const of = (x: string) => ({ retries: 0, retryBackoffMs: 1, retryMaxBackoffMs: 1, concurrency: 1, ...policies[x]! });
+    expect(planStages(['a', 'b', 'c', 'd'], of, false, () => String(n++)).map((d) => [d.action, d.stage])).toEqual([['d', 0], ['b', 1], ['c', 2], ['a', 3]]);
+    expect(planStages(['a', 'b', 'c', 'd'], of, true, () => String(n++)).map((d) => [d.action, d.stage])).toEqual([['a', 0], ['b', 1], ['c', 2], ['d', 3]]);
+  });
+
+  it('backoff grows exponentially with jitter and is capped', () => {
+    const p = { retryBackoffMs: 100, retryMaxBackoffMs: 1_000 };
+    expect([1, 2, 3, 4, 5, 6].map((n) => retryDelayMs(n, p, () => 1))).toEqual([100, 200, 400, 800, 1000, 1000]);
+    expect(retryDelayMs(3, p, () => 0)).toBe(200);
   });
 });

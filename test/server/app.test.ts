@@ -7,8 +7,7 @@ import { signBody } from '../../src/server/auth.js';
 import { ServerMetrics } from '../../src/server/metrics.js';
 import type { Runtime } from '../../src/server/runtime.js';
 import type { ReloadOutcome, RuntimeHolder } from '../../src/server/runtime-holder.js';
-import { InMemoryDeliveryQueue } from '../../src/routing/delivery-queue.js';
-import { actionHandler } from '../../src/routing/event-router.js';
+import { createDeliveryEngine, type DeliveryEngine } from '../../src/server/delivery-engine.js';
 
 // The app over a runtime whose matcher and template are plain functions, so
 // the HTTP behaviour is tested without compiling Rego.
@@ -32,13 +31,17 @@ const holder = { current: runtime, reload: async () => nextReload } as unknown a
 
 let app: FastifyInstance;
 let metrics: ServerMetrics;
+let engine: DeliveryEngine | undefined;
 function make(settings: Partial<Parameters<typeof buildApp>[0]['settings']> = {}) {
   metrics = new ServerMetrics();
-  const queue = new InMemoryDeliveryQueue(actionHandler(() => runtime.actions));
-  app = buildApp({ settings: { hmacHeader: 'x-hooker-signature', maxBody: 1024, maxHops: 3, debug: false, ...settings }, holder, queue, metrics });
+  engine = createDeliveryEngine({ dbPath: ':memory:', table: () => runtime, metrics });
+  app = buildApp({
+    settings: { hmacHeader: 'x-hooker-signature', maxBody: 1024, maxHops: 3, debug: false, ...settings },
+    holder, queue: engine.scheduler, router: engine.router, store: engine.store, poke: () => engine!.scheduler.poke(), metrics,
+  });
   return app;
 }
-afterEach(async () => { delivered.length = 0; await app?.close(); });
+afterEach(async () => { delivered.length = 0; await app?.close(); await engine?.close(0); engine = undefined; });
 
 const json = { 'content-type': 'application/json' };
 

@@ -37,3 +37,4 @@ import './misc.js';
 
 export { createHostBuiltins, HOST_PREFIX, type HostBuiltinOptions, type HostBuiltins } from './host.js';
 export { allBuiltins, lookupBuiltin } from './registry.js';
+import './http-send.js';

@@ -6,7 +6,7 @@ import type { Body, Expr, Term } from '../syntax/ast.js';
 import type { Iter } from './builder.js';
 import type { Operand } from './ir.js';
 import type { Planner } from './planner.js';
-import { planCallExpr } from './calls.js';
+import { calleeName, planCallExpr } from './calls.js';
 import { planScan } from './refs.js';
 import { planTerm } from './terms.js';
 import { planUnifyLocal } from './unify.js';
@@ -52,7 +52,7 @@ function planSome(p: Planner, symbols: Term[], iter: Iter): void {
     if (i === symbols.length) return iter();
     const s = symbols[i]!;
     if (s.type !== 'call') return rec(i + 1);
-    const name = s.operator.terms.map((t) => (t.type === 'var' ? t.name : t.type === 'string' ? t.value : '')).join('.');
+    const name = calleeName(s.operator);
     if (name === 'internal.member_2' && s.args.length === 2) {
       return planTerm(p, s.args[1]!, (coll) => planScan(p, coll, (_k, v) => planUnifyLocal(p, v, s.args[0]!, () => rec(i + 1))));
     }

@@ -7,7 +7,7 @@ import type { DocNode, RuleSet } from '../compile/types.js';
 import { isGround, type Rule, type Term } from '../syntax/ast.js';
 import { FuncBuilder, local } from './builder.js';
 import type { PlanContext } from './context.js';
-import type { Block, Func, Local, Operand } from './ir.js';
+import type { Block, Func, Local } from './ir.js';
 import type { Planner } from './planner.js';
 import { planQuery } from './body.js';
 import { planTerm, planTerms } from './terms.js';

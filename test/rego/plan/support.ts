@@ -1,16 +1,12 @@
 // Test support for the planner: a minimal stand-in for the compile stage
 // (modules must already be written in compiled form: full data refs, unique
-// vars, safe order) and a runner that links the plan into the real runtime.
+// vars, safe order) and a runner on the reference IR interpreter.
 
-import { loadPolicy as loadOpaPolicy } from '@open-policy-agent/opa-wasm';
 import type { CompiledProgram, DocNode, RuleSet } from '../../../src/rego/compile/types.js';
 import { parseModule, parseQuery } from '../../../src/rego/syntax/parser.js';
 import { ruleKind, type Rule } from '../../../src/rego/syntax/ast.js';
 import { planProgram } from '../../../src/rego/plan/index.js';
-import type { Block, Policy, Stmt } from '../../../src/rego/plan/ir.js';
-import { emitWasm } from '../../../src/rego/wasm/emit.js';
-import { createHostBuiltins } from '../../../src/rego/builtins/index.js';
-import { readFileSync } from 'node:fs';
+import type { Policy } from '../../../src/rego/plan/ir.js';
 import { decode } from '../../../src/rego/builtins/value.js';
 import { Interpreter, toJson } from './interp.js';
 
@@ -64,75 +60,6 @@ export function programOf(sources: string[], entrypoints: string[] = [], queries
     })),
     warnings: [],
   };
-}
-
-let runtime: Uint8Array | undefined;
-
-export interface Loaded {
-  policy: Policy;
-  eval(entrypoint: string, input?: unknown, data?: unknown): Array<Record<string, unknown>>;
-}
-
-/**
- * The emitter (not ours) may not yet accept MakeNumberInt with this binaryen
- * version; until it does, integers are handed to it as decimal text.
- */
-function withIntsAsText(policy: Policy): Policy {
-  const strings = [...policy.static.strings];
-  const fix = (b: Block): Block => ({ stmts: b.stmts.map(fixStmt) });
-  const fixStmt = (s: Stmt): Stmt => {
-    switch (s.type) {
-      case 'MakeNumberInt': strings.push(String(s.value)); return { type: 'MakeNumberRef', index: strings.length - 1, target: s.target };
-      case 'Block': return { ...s, blocks: s.blocks.map(fix) };
-      case 'Scan': case 'Not': case 'With': return { ...s, block: fix(s.block) };
-      default: return s;
-    }
-  };
-  const plans = policy.plans.map((pl) => ({ ...pl, blocks: pl.blocks.map(fix) }));
-  const funcs = policy.funcs.map((f) => ({ ...f, blocks: f.blocks.map(fix) }));
-  return { static: { ...policy.static, strings }, plans, funcs };
-}
-
-function emit(policy: Policy, rt: Uint8Array): Uint8Array {
-  try {
-    return emitWasm(policy, rt);
-  } catch (e) {
-    if (!String((e as Error).message).includes('i64.const')) throw e;
-    return emitWasm(withIntsAsText(policy), rt);
-  }
-}
-
-export async function load(policy: Policy): Promise<Loaded> {
-  runtime ??= readFileSync(new URL('../../../build/runtime.wasm', import.meta.url));
-  const wasm = emit(policy, runtime);
-  const host = createHostBuiltins({ strict: false });
-  const sdk = (await loadOpaPolicy(wasm, undefined, host.builtins)) as unknown as {
-    setData(d: unknown): void;
-    evaluate(input: unknown, ep: string): Array<Record<string, unknown>>;
-  };
-  return {
-    policy,
-    eval(entrypoint, input, data = {}) {
-      sdk.setData(data);
-      host.beginEvaluation();
-      try {
-        return sdk.evaluate(input, entrypoint);
-      } catch (e) {
-        throw typeof e === 'string' ? new Error(e) : e;
-      }
-    },
-  };
-}
-
-/** Plans and loads `sources` with the given entrypoints / queries. */
-export async function build(sources: string[], entrypoints: string[] = [], queries: QuerySpec[] = []): Promise<Loaded> {
-  return load(planProgram(programOf(sources, entrypoints, queries)));
-}
-
-/** The value of entrypoint `ep` (undefined when undefined). */
-export function value(l: Loaded, ep: string, input?: unknown, data?: unknown): unknown {
-  const rs = l.eval(ep, input, data);
-  return rs.length === 0 ? undefined : rs[0]!['result'];
 }
 
 export interface Interpreted {

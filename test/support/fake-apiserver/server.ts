@@ -11,9 +11,9 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { allowAll, TokenAuthenticator, type Authorizer, type UserInfo, type Verb } from './auth.js';
+import { allowAll, rbacAuthorizer, TokenAuthenticator, type Authorizer, type UserInfo, type Verb } from './auth.js';
 import { jsonPatch, mergePatch, PATCH_TYPES, strategicMergePatch } from './patch.js';
-import { apiVersionOf, findResource, RESOURCES, type ResourceInfo } from './resources.js';
+import { apiVersionOf, findResource, RESOURCES, SUBRESOURCES, type ResourceInfo } from './resources.js';
 import { matches, parseSelector, SelectorSyntaxError } from './selector.js';
 import { StatusError, statusErrors } from './status.js';
 import { ObjectStore, type KubeObject } from './store.js';
@@ -43,6 +43,8 @@ export interface FakeApiserver {
   token: string;
   authorizer: Authorizer;
   requests: RecordedRequest[];
+  /** Text served by `pods/log`, keyed `namespace/pod` (tests play the kubelet). */
+  podLogs: Map<string, string>;
   /** Runs before each authenticated request is served (tests use it to race writers). */
   beforeServe?: (req: RecordedRequest) => void;
   /** Stores an object as if created through the API (fills apiVersion/kind/uid/resourceVersion). */
@@ -71,6 +73,7 @@ export async function startFakeApiserver(opts: FakeApiserverOptions = {}): Promi
     tokens,
     token,
     authorizer: allowAll,
+    podLogs: new Map(),
     requests,
     seed(resource, obj) {
       const r = RESOURCES.find((x) => x.resource === resource);
@@ -126,16 +129,17 @@ export async function startFakeApiserver(opts: FakeApiserverOptions = {}): Promi
       requests.push(record);
       let status = 200;
       let body: unknown;
+      let text = false;
       try {
-        ({ status, body } = serve(api, req, url, Buffer.concat(chunks).toString('utf8'), record));
+        ({ status, body, text = false } = serve(api, req, url, Buffer.concat(chunks).toString('utf8'), record));
       } catch (e) {
         if (!(e instanceof StatusError)) throw e;
         status = e.status.code;
         body = e.status;
       }
       record.status = status;
-      res.writeHead(status, { 'Content-Type': JSON_TYPE });
-      res.end(JSON.stringify(body));
+      res.writeHead(status, { 'Content-Type': text ? 'text/plain' : JSON_TYPE });
+      res.end(text ? String(body) : JSON.stringify(body));
     });
   };
   const server: Server = tls ? createHttpsServer({ key: tls.key, cert: tls.cert }, handler) : createHttpServer(handler);
@@ -162,6 +166,7 @@ interface Route {
   resource: ResourceInfo;
   namespace?: string;
   name?: string;
+  subresource?: string;
 }
 
 // /api/v1/[namespaces/{ns}/]{resource}[/{name}] and /apis/{group}/{version}/...
@@ -178,9 +183,10 @@ function route(path: string): Route | undefined {
     namespace = rest[1];
     rest = rest.slice(2);
   }
-  if (rest.length < 1 || rest.length > 2) return undefined;
+  if (rest.length < 1 || rest.length > 3) return undefined;
   const resource = findResource(group, version ?? '', rest[0]);
-  return resource && { resource, namespace, name: rest[1] };
+  if (rest.length === 3 && !(SUBRESOURCES[rest[0]] ?? []).includes(rest[2])) return undefined;
+  return resource && { resource, namespace, name: rest[1], subresource: rest[2] };
 }
 
 function verbOf(method: string, named: boolean): Verb | undefined {
@@ -194,21 +200,33 @@ function verbOf(method: string, named: boolean): Verb | undefined {
   }
 }
 
-function serve(api: FakeApiserver, req: IncomingMessage, url: URL, raw: string, record: RecordedRequest): { status: number; body: unknown } {
+function subresourceVerb(method: string, sub: string): Verb | undefined {
+  if (sub === 'token') return method === 'POST' ? 'create' : undefined;
+  if (sub === 'log') return method === 'GET' ? 'get' : undefined;
+  // Since Kubernetes 1.30 exec needs `create` whatever the transport (WebSocket GET or SPDY POST).
+  if (sub === 'exec') return method === 'GET' || method === 'POST' ? 'create' : undefined;
+  return undefined;
+}
+
+function serve(api: FakeApiserver, req: IncomingMessage, url: URL, raw: string, record: RecordedRequest): { status: number; body: unknown; text?: boolean } {
   const user: UserInfo | undefined = api.tokens.authenticate(req.headers.authorization);
   if (!user) throw statusErrors.unauthorized();
   record.user = user.name;
   const r = route(url.pathname);
   if (!r) throw statusErrors.notFoundPath(url.pathname);
-  const verb = verbOf(req.method ?? 'GET', r.name !== undefined);
+  const verb = r.subresource ? subresourceVerb(req.method ?? 'GET', r.subresource) : verbOf(req.method ?? 'GET', r.name !== undefined);
   if (!verb) throw statusErrors.methodNotAllowed(req.method ?? '');
   if (r.namespace === undefined && verb !== 'list') throw statusErrors.notFoundPath(url.pathname);
   record.verb = verb;
   api.beforeServe?.(record);
   const namespace = r.namespace ?? '';
-  if (!api.authorizer({ user, verb, resource: r.resource, namespace, name: r.name })) {
-    throw statusErrors.forbidden(user.name, verb, r.resource, namespace, r.name);
+  // Tokens the fake issued are authorized by RBAC over stored Roles/RoleBindings; others by `api.authorizer`.
+  const authorize = api.tokens.isBound(req.headers.authorization) ? rbacAuthorizer((res, ns) => api.store.list(res, ns) as Array<Record<string, unknown>>) : api.authorizer;
+  if (!authorize({ user, verb, resource: r.resource, namespace, name: r.name, subresource: r.subresource })) {
+    const shown = r.subresource ? { ...r.resource, resource: `${r.resource.resource}/${r.subresource}` } : r.resource;
+    throw statusErrors.forbidden(user.name, verb, shown, namespace, r.name);
   }
+  if (r.subresource) return serveSubresource(api, r as Route & { subresource: string; name: string }, namespace, raw, record);
   const dryRunParam = url.searchParams.getAll('dryRun');
   if (dryRunParam.some((d) => d !== 'All')) throw statusErrors.badRequest(`Invalid dryRun value: ${dryRunParam.join(',')}; valid values are: All`);
   const persist = dryRunParam.length === 0;
@@ -336,4 +354,44 @@ function fieldSelectorMatches(selector: string, obj: KubeObject): boolean {
     if (actual === undefined) throw statusErrors.badRequest(`"${field}" is not a known field selector: only "metadata.name", "metadata.namespace"`);
     return m[2] === '!=' ? actual !== m[3] : actual === m[3];
   });
+}
+
+const MIN_TOKEN_SECONDS = 600;
+
+function serveSubresource(api: FakeApiserver, r: Route & { subresource: string; name: string }, namespace: string, raw: string, record: RecordedRequest): { status: number; body: unknown; text?: boolean } {
+  const parent = api.store.get(r.resource.resource, namespace, r.name);
+  if (!parent) throw statusErrors.notFound(r.resource, r.name);
+  switch (r.subresource) {
+    case 'token': {
+      let tr: { spec?: { expirationSeconds?: number; audiences?: string[] } };
+      try { tr = JSON.parse(raw || '{}') as typeof tr; } catch (e) { throw statusErrors.badRequest(`error decoding body: ${(e as Error).message}`); }
+      record.body = tr;
+      const seconds = tr.spec?.expirationSeconds ?? 3600;
+      if (seconds < MIN_TOKEN_SECONDS) {
+        throw statusErrors.invalid({ resource: 'serviceaccounts', group: '', version: 'v1', kind: 'TokenRequest' }, r.name, [{ reason: 'FieldValueInvalid', message: 'Invalid value: may not specify a duration less than 10 minutes', field: 'spec.expirationSeconds' }]);
+      }
+      const token = randomBytes(24).toString('base64url');
+      const uid = parent.metadata.uid;
+      const expires = Date.now() + seconds * 1000;
+      // Bound tokens die with their ServiceAccount (same uid) or at expiry.
+      api.tokens.addBoundToken(token, { name: `system:serviceaccount:${namespace}:${r.name}`, groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`, 'system:authenticated'] },
+        () => Date.now() < expires && api.store.get('serviceaccounts', namespace, r.name)?.metadata.uid === uid);
+      return {
+        status: 201,
+        body: {
+          kind: 'TokenRequest', apiVersion: 'authentication.k8s.io/v1', metadata: { name: r.name, namespace, creationTimestamp: null },
+          spec: { audiences: tr.spec?.audiences?.length ? tr.spec.audiences : ['https://kubernetes.default.svc'], expirationSeconds: seconds, boundObjectRef: null },
+          status: { token, expirationTimestamp: new Date(expires).toISOString().replace(/\.\d+Z$/, 'Z') },
+        },
+      };
+    }
+    case 'log': {
+      const log = api.podLogs.get(`${namespace}/${r.name}`);
+      if (log === undefined) throw statusErrors.badRequest(`container in pod "${r.name}" is waiting to start`);
+      return { status: 200, body: log, text: true };
+    }
+    default:
+      // A plain request cannot open a stream: the real apiserver answers exactly this after authorizing.
+      throw statusErrors.badRequest('Upgrade request required');
+  }
 }

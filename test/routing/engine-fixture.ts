@@ -1,0 +1,53 @@
+// A routing table of plain functions plus a delivery engine over SQLite
+// (':memory:' or a file), so routing and delivery are tested without Rego.
+import type { Action } from '../../src/actions/types.js';
+import { DEFAULT_DELIVERY_POLICY, type ActionConfig, type DeliveryPolicy, type RouteConfig } from '../../src/config/types.js';
+import type { RoutingTable } from '../../src/routing/event-router.js';
+import { createDeliveryEngine, type DeliveryEngine } from '../../src/server/delivery-engine.js';
+import type { TemplateRenderer } from '../../src/templates/template-renderer.js';
+
+export function route(name: string, actions: string[], extra: Partial<RouteConfig> = {}): RouteConfig {
+  return { name, actions, inputFiles: [], template: 'tpl', serializeActions: false, plugins: {}, path: 'routes[0]', ...extra };
+}
+
+export const routeNameRenderer: TemplateRenderer = {
+  name: 'tpl', package: 'test',
+  render: (input) => ({ title: 'T', body: JSON.stringify((input as { hooker: { route: string } }).hooker.route) }),
+};
+
+export function actionConfig(name: string, policy: Partial<DeliveryPolicy> = {}): ActionConfig {
+  return { name, type: 'test', enable: true, delivery: { ...DEFAULT_DELIVERY_POLICY, ...policy }, raw: {}, path: 'actions[0]' };
+}
+
+export function table(routes: RouteConfig[], matchedBy: (e: unknown) => string[], actions: Action[], policies: Record<string, Partial<DeliveryPolicy>> = {}, renderer = routeNameRenderer): RoutingTable {
+  return {
+    routes: new Map(routes.map((r) => [r.name, r])),
+    matcher: { match: matchedBy },
+    templates: new Map([['tpl', renderer]]),
+    actions: new Map(actions.map((a) => [a.name, a])),
+    config: { actions: actions.map((a) => actionConfig(a.name, policies[a.name] ?? {})) },
+  };
+}
+
+const engines: DeliveryEngine[] = [];
+export function engine(t: RoutingTable | (() => RoutingTable), dbPath = ':memory:'): DeliveryEngine {
+  const e = createDeliveryEngine({ dbPath, table: typeof t === 'function' ? t : () => t });
+  engines.push(e);
+  return e;
+}
+export async function closeEngines(graceMs = 0): Promise<void> {
+  await Promise.all(engines.splice(0).map((e) => e.close(graceMs)));
+}
+
+export function until<T>(fn: () => T | undefined | false, ms = 5_000): Promise<T> {
+  const end = Date.now() + ms;
+  return new Promise((resolve, reject) => {
+    const tick = () => {
+      const v = fn();
+      if (v !== undefined && v !== false) return resolve(v);
+      if (Date.now() > end) return reject(new Error('timed out waiting'));
+      setTimeout(tick, 10);
+    };
+    tick();
+  });
+}

@@ -1,0 +1,116 @@
+// The inbox limit and the deliveries admin API over a real engine
+// (':memory:' SQLite) and actions that fail or hang on demand.
+import { afterEach, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import type { Action } from '../../src/actions/types.js';
+import { buildApp } from '../../src/server/app.js';
+import { createDeliveryEngine, type DeliveryEngine } from '../../src/server/delivery-engine.js';
+import { ServerMetrics } from '../../src/server/metrics.js';
+import type { Runtime } from '../../src/server/runtime.js';
+import type { RuntimeHolder } from '../../src/server/runtime-holder.js';
+import { actionConfig, route } from '../routing/engine-fixture.js';
+
+let mode: 'ok' | 'fail' | 'hang' = 'ok';
+const hanging: Array<() => void> = [];
+const act: Action = {
+  name: 'x', type: 'test',
+  deliver: () => {
+    if (mode === 'fail') return Promise.resolve({ ok: false, detail: 'receiver answered 500' });
+    if (mode === 'hang') return new Promise((resolve) => hanging.push(() => resolve({ ok: true })));
+    return Promise.resolve({ ok: true });
+  },
+};
+const runtime = {
+  config: { file: 'cfg.yaml', routes: [], templates: [], actions: [actionConfig('x', { retries: 1, retryBackoffMs: 10, retryMaxBackoffMs: 10 })], rules: [] },
+  routes: new Map([['r', route('r', ['x'])]]),
+  matcher: { match: () => ['r'] },
+  templates: new Map([['tpl', { name: 'tpl', package: 'p', render: () => ({ title: 't', body: 'b' }) }]]),
+  actions: new Map([['x', act]]),
+  loadedAt: Date.now(),
+} as unknown as Runtime;
+
+let app: FastifyInstance;
+let engine: DeliveryEngine;
+function make(maxInbox?: number) {
+  engine = createDeliveryEngine({ dbPath: ':memory:', table: () => runtime });
+  app = buildApp({
+    settings: { hmacHeader: 'x-hooker-signature', maxBody: 10_000, maxHops: 3, debug: false, adminToken: 'adm', ...(maxInbox ? { maxInbox } : {}) },
+    holder: { current: runtime } as unknown as RuntimeHolder, queue: engine.scheduler, router: engine.router, store: engine.store,
+    poke: () => engine.scheduler.poke(), metrics: new ServerMetrics(),
+  });
+}
+afterEach(async () => {
+  for (const h of hanging.splice(0)) h();
+  await app.close();
+  await engine.close(0);
+  mode = 'ok';
+});
+
+const admin = { authorization: 'Bearer adm' };
+const post = (payload: unknown) => app.inject({ method: 'POST', url: '/', headers: { 'content-type': 'application/json' }, payload: payload as object });
+const waitFor = async (fn: () => boolean) => { for (let i = 0; i < 500 && !fn(); i++) await new Promise((r) => setTimeout(r, 10)); };
+
+describe('inbox limit', () => {
+  it('answers 503 with Retry-After when HOOKER_MAX_INBOX events are undelivered, and accepts again once they are', async () => {
+    make(2);
+    mode = 'hang';
+    expect((await post({ n: 1 })).statusCode).toBe(202);
+    expect((await post({ n: 2 })).statusCode).toBe(202);
+    const full = await post({ n: 3 });
+    expect(full.statusCode).toBe(503);
+    expect(full.headers['retry-after']).toBe('5');
+    expect(full.json().message).toContain('HOOKER_MAX_INBOX');
+    for (const h of hanging.splice(0)) h();
+    await waitFor(() => engine.store.openEvents() === 0);
+    expect((await post({ n: 4 })).statusCode).toBe(202);
+  });
+});
+
+describe('deliveries admin API', () => {
+  it('requires the admin token', async () => {
+    make();
+    expect((await app.inject({ method: 'GET', url: '/deliveries' })).statusCode).toBe(401);
+  });
+
+  it('lists dead letters by state and route, shows attempts, replays one, purges finished events', async () => {
+    make();
+    mode = 'fail';
+    const eventId = (await post({ a: 1 })).json().eventId as string;
+    await waitFor(() => engine.store.list({ state: 'dead' }).length === 1);
+    const list = await app.inject({ method: 'GET', url: '/deliveries?state=dead&route=r', headers: admin });
+    expect(list.statusCode).toBe(200);
+    const body = list.json();
+    expect(body.counts.dead).toBe(1);
+    expect(body.deliveries).toHaveLength(1);
+    expect(body.deliveries[0]).toMatchObject({ eventId, route: 'r', action: 'x', state: 'dead', attempts: 2, lastError: 'receiver answered 500' });
+    expect((await app.inject({ method: 'GET', url: '/deliveries?state=bogus', headers: admin })).statusCode).toBe(400);
+
+    const id = body.deliveries[0].id as string;
+    const shown = (await app.inject({ method: 'GET', url: `/deliveries/${id}`, headers: admin })).json();
+    expect(shown.attemptLog).toHaveLength(2);
+    expect(shown.attemptLog[0].detail).toContain('will retry');
+    expect(shown.message).toEqual({ title: 't', body: 'b' });
+
+    mode = 'ok';
+    expect((await app.inject({ method: 'POST', url: `/deliveries/${id}/retry`, headers: admin })).json()).toEqual({ retried: 1 });
+    await waitFor(() => engine.store.get(id)?.state === 'succeeded');
+    expect(engine.store.get(id)!.state).toBe('succeeded');
+    expect((await app.inject({ method: 'POST', url: `/deliveries/${id}/retry`, headers: admin })).statusCode).toBe(409);
+
+    const purged = await app.inject({ method: 'POST', url: '/deliveries/purge?older-than=0s', headers: admin });
+    expect(purged.json()).toEqual({ purgedEvents: 1 });
+    expect((await app.inject({ method: 'GET', url: `/deliveries/${id}`, headers: admin })).statusCode).toBe(404);
+  });
+
+  it('retries all dead letters of a route at once', async () => {
+    make();
+    mode = 'fail';
+    await post({ a: 1 });
+    await post({ a: 2 });
+    await waitFor(() => engine.store.list({ state: 'dead' }).length === 2);
+    mode = 'ok';
+    expect((await app.inject({ method: 'POST', url: '/deliveries/retry-dead?route=r', headers: admin })).json()).toEqual({ retried: 2 });
+    await waitFor(() => engine.store.list({ state: 'succeeded' }).length === 2);
+    expect(engine.store.countByState()).toMatchObject({ succeeded: 2, dead: 0 });
+  });
+});
