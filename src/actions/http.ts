@@ -58,7 +58,9 @@ export function createHttpAction(spec: HttpSpec): Action {
       try {
         const res = await sendHttp({ url, method: spec.method, headers, body: sendBody, timeoutMs: spec.timeoutMs, signal: ctx.signal });
         ctx.log(`${spec.method} ${url} -> ${res.status}`);
-        if (res.status < 200 || res.status > 299) return { ok: false, detail: `${spec.method} ${url} answered ${res.status}: ${res.body.slice(0, 200)}` };
+        if (res.status < 200 || res.status > 299) {
+          return { ok: false, retryable: retryableStatus(res.status), detail: `${spec.method} ${url} answered ${res.status}: ${res.body.slice(0, 200)}` };
+        }
         // A JSON answer is offered as an event update; only ReadAndWrite actions' updates are applied.
         const update = parseJsonObject(res.body);
         return { ok: true, detail: `${spec.method} ${url} answered ${res.status}`, ...(update !== undefined ? { eventUpdate: update } : {}) };
@@ -67,6 +69,16 @@ export function createHttpAction(spec: HttpSpec): Action {
       }
     },
   };
+}
+
+/**
+ * Client errors mean the same request would fail again (except timeouts and
+ * rate limits); 508 is a Hooker refusing a loop.
+ */
+export function retryableStatus(status: number): boolean {
+  if (status === 508) return false;
+  if (status >= 400 && status < 500) return status === 408 || status === 425 || status === 429;
+  return true;
 }
 
 /** The parsed JSON object or array of a text, undefined for anything else. */

@@ -4,6 +4,7 @@
 import type { Action, ActionFactory, DeliveryContext, DeliveryResult } from './types.js';
 import { ActionConfigReader } from './action-config.js';
 import { sendHttp, describeHttpError } from './http-send.js';
+import { retryableStatus } from './http.js';
 
 export const WEBHOOK_DEFAULT_TIMEOUT_MS = 120_000;
 
@@ -27,9 +28,9 @@ export const webhookAction: ActionFactory = {
         try {
           const res = await sendHttp({
             url, method: 'POST', timeoutMs, signal: ctx.signal, body: jsonBody(ctx.message.body),
-            headers: { 'content-type': 'application/json', 'hooker-delivery-id': ctx.deliveryId },
+            headers: { 'content-type': 'application/json', 'Hooker-Delivery-Id': ctx.deliveryId },
           });
-          if (res.status < 200 || res.status > 299) return { ok: false, detail: `${url} answered ${res.status}: ${res.body.slice(0, 200)}` };
+          if (res.status < 200 || res.status > 299) return { ok: false, retryable: retryableStatus(res.status), detail: `${url} answered ${res.status}: ${res.body.slice(0, 200)}` };
           return { ok: true, detail: `${url} answered ${res.status}` };
         } catch (e) {
           return { ok: false, detail: `POST ${url}: ${describeHttpError(e, timeoutMs)}` };

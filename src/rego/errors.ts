@@ -42,14 +42,18 @@ export class RegoCompileError extends Error {
  */
 export class RegoEvalError extends Error {
   readonly code: RegoErrorCode;
-  constructor(code: RegoErrorCode, message: string) {
-    super(`${code}: ${message}`);
+  /** "file:row" of the call that failed, when known. */
+  readonly location?: string;
+  constructor(code: RegoErrorCode, message: string, location?: string) {
+    super(`${location ? `${location}: ` : ''}${code}: ${message}`);
     this.name = 'RegoEvalError';
     this.code = code;
+    if (location) this.location = location;
   }
+  /** Parses "[file:row: ]<code>: <message>" as the runtime aborts with it. */
   static fromAbort(text: string): RegoEvalError {
-    const m = /^(eval_[a-z_]+|rego_[a-z_]+): ([\s\S]*)$/.exec(text);
-    if (m) return new RegoEvalError(m[1] as RegoErrorCode, m[2]!);
+    const m = /^(?:(.+?:\d+): )?(eval_[a-z_]+|rego_[a-z_]+): ([\s\S]*)$/.exec(text);
+    if (m) return new RegoEvalError(m[2] as RegoErrorCode, m[3]!, m[1]);
     return new RegoEvalError('eval_builtin_error', text);
   }
 }

@@ -101,8 +101,20 @@ export function compile(opts: CompileOptions): CompileResult {
 interface SdkPolicy {
   entrypoints: Record<string, number>;
   wasmInstance: WebAssembly.Instance;
+  mem: WebAssembly.Memory;
   setData(data: unknown): void;
   evaluate(input: unknown, entrypoint?: string | number): Array<Record<string, unknown>>;
+}
+
+/**
+ * The SDK skips a falsy input (0, false, "", null) entirely; handing it the
+ * JSON text as an ArrayBuffer, which it passes through, keeps such inputs.
+ * An ArrayBuffer given by the caller is already JSON text.
+ */
+function inputText(input: unknown): ArrayBuffer | undefined {
+  if (input === undefined || input instanceof ArrayBuffer) return input;
+  const bytes = new TextEncoder().encode(JSON.stringify(input));
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 }
 
 /** The SDK throws strings (opa_abort) and plain objects (missing builtins); give callers Errors. */
@@ -122,6 +134,15 @@ export async function loadPolicy(wasm: Uint8Array, opts: LoadOptions = {}): Prom
   const sdk = (await loadSdkPolicy(wasm, { initial: pages }, host.builtins)) as unknown as SdkPolicy;
   const setStrict = sdk.wasmInstance.exports['hooker_set_strict'] as ((v: number) => void) | undefined;
   setStrict?.(strict ? 1 : 0);
+  const callsite = sdk.wasmInstance.exports['hooker_callsite'] as WebAssembly.Global | undefined;
+  host.setCallsiteReader(() => {
+    const ptr = callsite?.value as number | undefined;
+    if (!ptr) return undefined;
+    const bytes = new Uint8Array(sdk.mem.buffer);
+    let end = ptr;
+    while (bytes[end] !== 0 && end < bytes.length) end++;
+    return new TextDecoder().decode(bytes.subarray(ptr, end));
+  });
   return {
     entrypoints: sdk.entrypoints,
     setData(data: unknown) {
@@ -130,7 +151,7 @@ export async function loadPolicy(wasm: Uint8Array, opts: LoadOptions = {}): Prom
     evaluate(input: unknown, entrypoint: string | number = 0) {
       host.beginEvaluation();
       try {
-        return sdk.evaluate(input, entrypoint);
+        return sdk.evaluate(inputText(input), entrypoint);
       } catch (e) {
         throw asEvalError(e);
       }

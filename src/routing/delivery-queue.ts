@@ -121,13 +121,12 @@ export class DeliveryScheduler implements DeliveryQueue {
     this.pumping = true;
     try {
       for (;;) {
-        const busy = [...this.lanes].filter(([a, l]) => l.running >= this.policy(a).concurrency).map(([a]) => a);
-        const claimed = this.store.claimDue(this.now(), busy, 32);
+        const free = (a: string) => this.policy(a).concurrency - this.lane(a).running;
+        const busy = [...this.lanes.keys()].filter((a) => free(a) <= 0);
+        const claimed = this.store.claimDue(this.now(), free, busy, 64);
         if (claimed.length === 0) break;
-        const overflow: ClaimedDelivery[] = [];
         for (const d of claimed) {
           const lane = this.lane(d.action);
-          if (lane.running >= this.policy(d.action).concurrency) { overflow.push(d); continue; }
           lane.running++;
           const p = this.run(d).finally(() => {
             this.running.delete(p);
@@ -136,9 +135,6 @@ export class DeliveryScheduler implements DeliveryQueue {
           });
           this.running.add(p);
         }
-        // Claimed beyond the lane's capacity: back to pending, picked up when the lane frees.
-        for (const d of overflow) this.store.requeue(d.id, this.now());
-        if (overflow.length === claimed.length) break;
       }
     } finally {
       this.pumping = false;

@@ -13,7 +13,7 @@ import { REPORT_FORMATS, type ReportFormat } from './findings.js';
 import { parseCron, type CronSpec } from './cron.js';
 import { parseThreshold, type Threshold } from './thresholds.js';
 
-export const SCAN_TOP_LEVEL_KEYS = ['scanners', 'profiles', 'thresholds', 'schedules'] as const;
+export const SCAN_TOP_LEVEL_KEYS = ['scanners', 'profiles', 'thresholds', 'schedules', 'scan-api'] as const;
 export const RUNNER_KINDS = ['docker', 'kubernetes-exec', 'kubernetes-job', 'exec', 'http'] as const;
 export type RunnerKind = (typeof RUNNER_KINDS)[number];
 
@@ -36,11 +36,19 @@ export interface ScheduleDef {
   payload: Record<string, unknown>;
 }
 
+export interface ScanApiConfig {
+  /** Bearer tokens with scopes (values usually `$ENV_VAR`, substituted by the config loader). */
+  tokens: Array<{ token: string; scopes: Array<'scans:read' | 'scans:write'> }>;
+  /** Scans run at once. */
+  concurrency: number;
+}
+
 export interface ScanConfig {
   scanners: Map<string, ScannerDef>;
   profiles: Map<string, ProfileDef>;
   thresholds: Map<string, ThresholdDef>;
   schedules: ScheduleDef[];
+  api: ScanApiConfig;
 }
 
 export interface ScanConfigOptions {
@@ -68,7 +76,7 @@ const SCANNER_KEYS: Record<RunnerKind, string[]> = {
 const COMMON_KEYS = ['runner', 'format', 'timeout'];
 
 export function emptyScanConfig(): ScanConfig {
-  return { scanners: new Map(), profiles: new Map(), thresholds: new Map(), schedules: [] };
+  return { scanners: new Map(), profiles: new Map(), thresholds: new Map(), schedules: [], api: { tokens: [], concurrency: 2 } };
 }
 
 export function parseScanConfig(doc: Obj, opts: ScanConfigOptions): { config: ScanConfig; problems: Problem[] } {
@@ -208,6 +216,27 @@ export function parseScanConfig(doc: Obj, opts: ScanConfigOptions): { config: Sc
       }
       for (const k of Object.keys(raw)) if (!['every', 'cron', 'event'].includes(k)) report('warning', [...path, k], 'unknown key (ignored; known: every, cron, event)');
       if (def.everyMs || def.cron) config.schedules.push(def);
+    }
+  }
+
+  const api = doc['scan-api'];
+  if (api !== undefined && api !== null) {
+    if (!isObj(api)) error(['scan-api'], 'must be a mapping with tokens and concurrency');
+    else {
+      for (const k of Object.keys(api)) if (k !== 'tokens' && k !== 'concurrency') report('warning', ['scan-api', k], 'unknown key (ignored; known: tokens, concurrency)');
+      if (api.concurrency !== undefined) {
+        if (typeof api.concurrency !== 'number' || !Number.isInteger(api.concurrency) || api.concurrency < 1) error(['scan-api', 'concurrency'], 'must be a whole number of at least 1');
+        else config.api.concurrency = api.concurrency;
+      }
+      const tokens = api.tokens ?? [];
+      if (!Array.isArray(tokens)) error(['scan-api', 'tokens'], 'must be a list of {token, scopes}');
+      else tokens.forEach((t: unknown, i: number) => {
+        const path: KeyPath = ['scan-api', 'tokens', i];
+        if (!isObj(t) || typeof t.token !== 'string' || t.token.length < 16) { error(path, 'needs token (at least 16 characters; use $ENV_VAR) and scopes'); return; }
+        const scopes = Array.isArray(t.scopes) ? t.scopes : [];
+        if (scopes.length === 0 || !scopes.every((s) => s === 'scans:read' || s === 'scans:write')) { error([...path, 'scopes'], 'must list scans:read and/or scans:write'); return; }
+        config.api.tokens.push({ token: t.token, scopes: scopes as Array<'scans:read'> });
+      });
     }
   }
 

@@ -185,15 +185,26 @@ export class DeliveryStore {
     ORDER BY d.next_at, d.rowid LIMIT ?`);
   private readonly markRunning = this.stmt("UPDATE deliveries SET state = 'running', updated_at = ? WHERE id = ? AND state = 'pending'");
 
-  /** Due deliveries of actions not in `busy`, marked running. */
-  claimDue(now: number, busy: string[], limit: number): ClaimedDelivery[] {
+  /**
+   * Due deliveries, oldest first, at most `free(action)` per action, marked
+   * running. Actions with no free slot are left out of the query so their
+   * backlog never hides other actions' work.
+   */
+  claimDue(now: number, free: (action: string) => number, busy: string[], limit: number): ClaimedDelivery[] {
     return this.db.transaction(() => {
       const rows = this.claimSelect.get().all(now, JSON.stringify(busy), limit) as Array<{
         id: string; event_id: string; route: string; action: string; stage: number; kind: ActionKind; attempts: number; created_at: number;
         template: string | null; message: string; event: string; hops: number;
       }>;
-      for (const r of rows) this.markRunning.get().run(now, r.id);
-      return rows.map((r) => ({
+      const left = new Map<string, number>();
+      const taken = rows.filter((r) => {
+        const n = left.get(r.action) ?? free(r.action);
+        if (n <= 0) return false;
+        left.set(r.action, n - 1);
+        return true;
+      });
+      for (const r of taken) this.markRunning.get().run(now, r.id);
+      return taken.map((r) => ({
         id: r.id, eventId: r.event_id, route: r.route, action: r.action, stage: r.stage, kind: r.kind, attempts: r.attempts,
         ...(r.template ? { template: r.template } : {}),
         message: JSON.parse(r.message) as RenderedMessage, event: JSON.parse(r.event) as unknown, hops: r.hops, createdAt: r.created_at,
@@ -203,35 +214,44 @@ export class DeliveryStore {
 
   /** A claimed delivery that was not run (lane full, or shutdown) goes back to pending, keeping its due time. */
   requeue(id: string, now = Date.now()): void {
-    this.db.prepare("UPDATE deliveries SET state = 'pending', updated_at = ? WHERE id = ? AND state = 'running'").run(now, id);
+    this.requeueStmt.get().run(now, id);
   }
+  private readonly requeueStmt = this.stmt("UPDATE deliveries SET state = 'pending', updated_at = ? WHERE id = ? AND state = 'running'");
 
   /** Earliest time a pending delivery becomes due, if any. */
+  private readonly nextDueStmt = this.stmt("SELECT MIN(next_at) AS t FROM deliveries WHERE state = 'pending'");
   nextDueAt(): number | undefined {
-    const row = this.db.prepare("SELECT MIN(next_at) AS t FROM deliveries WHERE state = 'pending'").get() as { t: number | null };
+    const row = this.nextDueStmt.get().get() as { t: number | null };
     return row.t ?? undefined;
   }
+
+  private readonly finishSelect = this.stmt('SELECT event_id, route, stage, attempts, state FROM deliveries WHERE id = ?');
+  private readonly insertAttempt = this.stmt('INSERT INTO attempts (delivery_id, started_at, finished_at, ok, detail, log) VALUES (?, ?, ?, ?, ?, ?)');
+  private readonly updateDelivery = this.stmt('UPDATE deliveries SET state = ?, attempts = attempts + 1, next_at = ?, updated_at = ?, last_error = ? WHERE id = ?');
+  private readonly closeOne = this.stmt('UPDATE events SET open_deliveries = open_deliveries - 1 WHERE id = ? RETURNING open_deliveries');
+  private readonly unfinishedInStage = this.stmt("SELECT COUNT(*) AS n FROM deliveries WHERE event_id = ? AND route = ? AND stage = ? AND state IN ('pending', 'running', 'waiting')");
+  private readonly releaseStmt = this.stmt(`UPDATE deliveries SET state = 'pending', next_at = ?, updated_at = ?
+      WHERE event_id = ? AND route = ? AND state = 'waiting'
+        AND stage = (SELECT MIN(stage) FROM deliveries WHERE event_id = ? AND route = ? AND state = 'waiting')`);
 
   /** Records an attempt; on a final outcome releases the route's next stage. Returns the new state. */
   finishAttempt(id: string, o: AttemptOutcome): DeliveryState {
     let state: DeliveryState = 'pending';
     let eventClosed = false;
     this.db.transaction(() => {
-      const d = this.db.prepare('SELECT event_id, route, stage, attempts, state FROM deliveries WHERE id = ?').get(id) as
+      const d = this.finishSelect.get().get(id) as
         { event_id: string; route: string; stage: number; attempts: number; state: DeliveryState } | undefined;
       if (!d) return;
-      this.db.prepare('INSERT INTO attempts (delivery_id, started_at, finished_at, ok, detail, log) VALUES (?, ?, ?, ?, ?, ?)')
-        .run(id, o.startedAt, o.finishedAt, o.ok ? 1 : 0, o.detail ?? null, JSON.stringify(o.log));
+      this.insertAttempt.get().run(id, o.startedAt, o.finishedAt, o.ok ? 1 : 0, o.detail ?? null, JSON.stringify(o.log));
       state = o.ok ? 'succeeded' : o.retryAt !== undefined ? 'pending' : 'dead';
-      this.db.prepare('UPDATE deliveries SET state = ?, attempts = attempts + 1, next_at = ?, updated_at = ?, last_error = ? WHERE id = ?')
-        .run(state, o.retryAt ?? o.finishedAt, o.finishedAt, o.ok ? null : (o.detail ?? 'failed'), id);
+      this.updateDelivery.get().run(state, o.retryAt ?? o.finishedAt, o.finishedAt, o.ok ? null : (o.detail ?? 'failed'), id);
       if (state === 'pending') return;
       if (o.enriched) {
         this.db.prepare('UPDATE route_runs SET enriched = ?, message = COALESCE(?, message) WHERE event_id = ? AND route = ?')
           .run(JSON.stringify(o.enriched.event ?? null), o.enriched.message ? JSON.stringify(o.enriched.message) : null, d.event_id, d.route);
       }
       this.releaseNextStage(d.event_id, d.route, d.stage, o.finishedAt);
-      const ev = this.db.prepare('UPDATE events SET open_deliveries = open_deliveries - 1 WHERE id = ? RETURNING open_deliveries').get(d.event_id) as { open_deliveries: number };
+      const ev = this.closeOne.get().get(d.event_id) as { open_deliveries: number };
       eventClosed = ev.open_deliveries === 0;
     }).immediate();
     if (eventClosed) this.open--;
@@ -239,13 +259,9 @@ export class DeliveryStore {
   }
 
   private releaseNextStage(eventId: string, route: string, stage: number, now: number): void {
-    const unfinished = this.db.prepare("SELECT COUNT(*) AS n FROM deliveries WHERE event_id = ? AND route = ? AND stage = ? AND state IN ('pending', 'running', 'waiting')")
-      .get(eventId, route, stage) as { n: number };
+    const unfinished = this.unfinishedInStage.get().get(eventId, route, stage) as { n: number };
     if (unfinished.n > 0) return;
-    this.db.prepare(`UPDATE deliveries SET state = 'pending', next_at = ?, updated_at = ?
-      WHERE event_id = ? AND route = ? AND state = 'waiting'
-        AND stage = (SELECT MIN(stage) FROM deliveries WHERE event_id = ? AND route = ? AND state = 'waiting')`)
-      .run(now, now, eventId, route, eventId, route);
+    this.releaseStmt.get().run(now, now, eventId, route, eventId, route);
   }
 
   list(filter: DeliveryFilter = {}): DeliverySummary[] {

@@ -4,12 +4,15 @@
 // scanner), the durable SQLite queue runs it, and the scan.completed event is
 // routed to a real HTTP receiver by the webhook action.
 
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createScanActionFactory } from '../../src/actions/scan.js';
 import { webhookAction } from '../../src/actions/webhook.js';
 import type { Action, DeliveryContext } from '../../src/actions/types.js';
 import type { ScanCompletedEvent } from '../../src/scan/events.js';
-import { startTestDocker, type TestDocker } from '../support/dockerd.js';
+import { startAuthRegistry, startTestDocker, type TestDocker } from '../support/dockerd.js';
 import { startReceiver } from '../e2e/receiver.js';
 import { buildScannerImage } from '../scan/support/scanner-image.js';
 import { makeService, scanConfigFrom, type Harness } from '../scan/support/harness.js';
@@ -128,6 +131,39 @@ thresholds:
     expect(b).toMatchObject({ state: 'error', error: expect.stringContaining('exited with code 3') });
     const left = await engine!.docker.listContainers({ all: true, filters: { label: ['io.hooker.managed=true'] } });
     expect(left).toEqual([]);
+  }, 60_000);
+
+  it('pulls the scanner image from a registry that requires the credentials of a .dockerconfigjson file', async (t) => {
+    const registry = await startAuthRegistry(engine!);
+    if (!registry) { t.skip(); return; }
+    const dir = mkdtempSync(join(tmpdir(), 'hooker-regauth-'));
+    try {
+      const remote = await registry.push(scanner, 'hooker/fake-scanner', 'private');
+      await engine!.docker.getImage(remote).remove({ force: true });
+      const authFile = join(dir, 'dockerconfig.json');
+      writeFileSync(authFile, registry.dockerConfigJson, { mode: 0o600 });
+      const config = scanConfigFrom(`
+scanners:
+  with-auth: {runner: docker, image: "${remote}", args: [fake-scanner, "{image}"], pull: always, registry-auth-file: ${authFile}}
+  without-auth: {runner: docker, image: "${remote}", args: [fake-scanner, "{image}"], pull: always}
+`);
+      const h2 = makeService(config, { DOCKER_HOST: engine!.dockerHost });
+      await h2.service.start();
+      try {
+        const denied = await h2.service.waitFor(h2.service.submit({ scanner: 'without-auth', target: { image: 'example.org/webapp:1' } }).id, 30_000);
+        expect(denied).toMatchObject({ state: 'error', error: expect.stringMatching(/pulling .* failed/) });
+        const ok = await h2.service.waitFor(h2.service.submit({ scanner: 'with-auth', target: { image: 'example.org/webapp:1' } }).id, 30_000);
+        expect(ok.state).toBe('passed');
+        expect(h2.logs).toContainEqual(expect.stringContaining(`pulling ${remote} as ${registry.username}`));
+      } finally {
+        await h2.service.stop();
+        h2.db.close();
+        await engine!.docker.getImage(remote).remove({ force: true }).catch(() => undefined);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await registry.stop();
+    }
   }, 60_000);
 
   it('refuses an event without the referenced image, and unknown scanners', async () => {

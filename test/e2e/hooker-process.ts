@@ -1,40 +1,47 @@
 // Starts `hooker serve` as a child process on a free port and waits for it.
+// Each process gets its own SQLite file unless HOOKER_DB is given (a
+// restarted process reuses its predecessor's file that way).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export interface HookerProcess {
   url: string;
+  db: string;
   output(): string;
+  /** SIGTERM and wait for the exit. */
   stop(): Promise<void>;
+  /** Sends a signal and waits for the exit (SIGKILL for a crash). */
+  kill(signal: NodeJS.Signals): Promise<number | null>;
 }
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 
 export async function startHooker(env: Record<string, string>): Promise<HookerProcess> {
+  const db = env['HOOKER_DB'] ?? join(mkdtempSync(join(tmpdir(), 'hooker-db-')), 'hooker.db');
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'test/e2e/run-hooker.ts', 'serve'], {
     cwd: repo,
-    env: { ...process.env, HOOKER_HTTP: '127.0.0.1:0', HOOKER_HTTPS: '', ...env },
+    env: { ...process.env, HOOKER_HTTP: '127.0.0.1:0', HOOKER_HTTPS: '', ...env, HOOKER_DB: db },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   child.stdout!.on('data', (b) => { out += b; });
   child.stderr!.on('data', (b) => { out += b; });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`hooker did not start:\n${out}`)), 60_000);
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`hooker did not start:\n${out}`)); }, 60_000);
     const check = () => {
       const m = /serving .* on (http:\/\/[^\s]+)/.exec(out);
       if (m) { clearTimeout(timer); resolve(m[1]!); }
     };
     child.stderr!.on('data', check);
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`hooker exited ${code}:\n${out}`)); });
+    void exited.then((code) => { clearTimeout(timer); reject(new Error(`hooker exited ${code}:\n${out}`)); });
   });
-  return {
-    url,
-    output: () => out,
-    stop: () => new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    }),
+  const kill = (signal: NodeJS.Signals) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    return exited;
   };
+  return { url, db, output: () => out, stop: async () => { await kill('SIGTERM'); }, kill };
 }

@@ -257,3 +257,57 @@ function unmountUnder(dir: string): void {
     .sort((a, b) => b.length - a.length);
   for (const m of mounts) spawnSync('umount', ['-l', m], { stdio: 'ignore' });
 }
+
+export interface AuthRegistry extends TestRegistry {
+  username: string;
+  password: string;
+  /** A .dockerconfigjson document holding the credentials. */
+  dockerConfigJson: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * A second local registry that requires basic auth (htpasswd, bcrypt hashed
+ * with Python's crypt module). Undefined, with a loud message, when
+ * docker-registry or a bcrypt implementation is missing.
+ */
+export async function startAuthRegistry(engine: TestDocker, username = 'hooker-robot', password = randomBytes(12).toString('hex')): Promise<AuthRegistry | undefined> {
+  if (!commandExists('docker-registry')) { console.warn('\n!!! docker-registry is not installed: registry credential tests will be skipped !!!\n'); return undefined; }
+  const hash = spawnSync('python3', ['-W', 'ignore', '-c', 'import crypt,sys; print(crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH)))', password], { encoding: 'utf8' });
+  if (hash.status !== 0 || !hash.stdout.startsWith('$2')) { console.warn('\n!!! no bcrypt (python3 crypt): registry credential tests will be skipped !!!\n'); return undefined; }
+  const dir = mkdtempSync(join(tmpdir(), 'hkr-'));
+  const port = await freePort();
+  const address = `127.0.0.1:${port}`;
+  writeFileSync(join(dir, 'htpasswd'), `${username}:${hash.stdout.trim()}\n`);
+  const config = join(dir, 'registry.yml');
+  writeFileSync(config, [
+    'version: 0.1', 'log:', '  level: error', 'storage:', '  filesystem:', `    rootdirectory: ${join(dir, 'data')}`,
+    'auth:', '  htpasswd:', '    realm: hooker-test', `    path: ${join(dir, 'htpasswd')}`,
+    'http:', `  addr: ${address}`, `  secret: ${randomBytes(16).toString('hex')}`, '',
+  ].join('\n'));
+  const log = openSync(join(dir, 'registry.log'), 'a');
+  const proc = spawn('docker-registry', ['serve', config], { stdio: ['ignore', log, log] });
+  const deadline = Date.now() + 10_000;
+  let up = false;
+  while (!up && Date.now() < deadline) {
+    // 401 is the answer of a registry that is up and wants credentials.
+    try { up = (await fetch(`http://${address}/v2/`)).status === 401; } catch { /* not up yet */ }
+    if (!up) await new Promise((r) => setTimeout(r, 50));
+  }
+  const authconfig = { username, password, serveraddress: address };
+  return {
+    address, username, password,
+    dockerConfigJson: JSON.stringify({ auths: { [address]: { auth: Buffer.from(`${username}:${password}`).toString('base64') } } }),
+    async push(localImage, repo, tag) {
+      const ref = `${address}/${repo}:${tag}`;
+      await engine.docker.getImage(localImage).tag({ repo: `${address}/${repo}`, tag });
+      const stream = await engine.docker.getImage(ref).push({ authconfig });
+      await followProgress(engine.docker, stream);
+      return ref;
+    },
+    async stop() {
+      await terminate(proc);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

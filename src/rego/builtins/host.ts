@@ -21,6 +21,8 @@ export interface HostBuiltinOptions {
 
 export interface HostBuiltins {
   builtins: Record<string, (...args: unknown[]) => unknown>;
+  /** Tells the wrappers where to read the location of the call in progress ("file:row"). */
+  setCallsiteReader(read: () => string | undefined): void;
   /** Starts a new evaluation: fixes time.now_ns and clears the per-evaluation cache. */
   beginEvaluation(): void;
 }
@@ -36,20 +38,24 @@ export function createHostBuiltins(opts: HostBuiltinOptions): HostBuiltins {
   let ctx: PrintContext | undefined;
   const context = (): PrintContext => (ctx ??= { nowNs: now(), cache: new Map(), print: opts.print });
 
+  let callsite: () => string | undefined = () => undefined;
   const builtins: Record<string, (...args: unknown[]) => unknown> = {};
   for (const decl of allBuiltins()) {
     if (!decl.impl) continue;
-    builtins[HOST_PREFIX + decl.name] = wrap(decl, opts.strict, context);
+    builtins[HOST_PREFIX + decl.name] = wrap(decl, opts.strict, context, () => callsite());
   }
   return {
     builtins,
+    setCallsiteReader(read) {
+      callsite = read;
+    },
     beginEvaluation() {
       ctx = undefined;
     },
   };
 }
 
-function wrap(decl: BuiltinDecl, strict: boolean, context: () => BuiltinContext): (...args: unknown[]) => unknown {
+function wrap(decl: BuiltinDecl, strict: boolean, context: () => BuiltinContext, callsite: () => string | undefined): (...args: unknown[]) => unknown {
   const impl = decl.impl!;
   return (...raw: unknown[]) => {
     try {
@@ -59,16 +65,16 @@ function wrap(decl: BuiltinDecl, strict: boolean, context: () => BuiltinContext)
       return out === undefined ? undefined : wireBytes(encode(out));
     } catch (e) {
       if (!strict) return undefined;
-      throw toEvalError(decl.name, e);
+      throw toEvalError(decl.name, e, callsite());
     }
   };
 }
 
-export function toEvalError(name: string, e: unknown): RegoEvalError {
+export function toEvalError(name: string, e: unknown, location?: string): RegoEvalError {
   if (e instanceof RegoEvalError) return e;
-  if (e instanceof BuiltinError) return new RegoEvalError(e.code, `${name}: ${e.message}`);
+  if (e instanceof BuiltinError) return new RegoEvalError(e.code, `${name}: ${e.message}`, location);
   const message = e instanceof Error ? e.message : String(e);
-  return new RegoEvalError('eval_builtin_error', `${name}: ${message}`);
+  return new RegoEvalError('eval_builtin_error', `${name}: ${message}`, location);
 }
 
 /**

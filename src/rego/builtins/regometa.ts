@@ -2,10 +2,12 @@
 // marshals (terms as {"type", "value"}, expressions as {"index", "terms"}),
 // built from our own parser's AST. Locations are left out.
 // rego.metadata.chain/rule depend on the compiled module's annotations and
-// are resolved at compile time, not here.
+// are resolved at compile time (compile/metadata.ts) wherever a rule calls
+// them; what remains are calls from queries, which have no annotations:
+// OPA answers [] and {} there.
 
 import { RegoCompileError, formatProblem } from '../errors.js';
-import type { Body, Expr, Import, Module, Rule, RuleHead, Term } from '../syntax/ast.js';
+import type { Annotation, Body, Expr, Import, JsonValue, Module, Rule, RuleHead, Term } from '../syntax/ast.js';
 import { parseModule } from '../syntax/parser.js';
 import { implementAll } from './define.js';
 import { strArg } from './operands.js';
@@ -87,8 +89,39 @@ function head(h: RuleHead): Obj {
   return out;
 }
 
+/** A ref written as its segments (["input", "x"]) in term JSON: a var head, string keys. */
+function segmentsRef(segs: string[]): RegoValue[] {
+  return segs.map((s, i) => (i === 0 ? t('var', s) : t('string', s)));
+}
+
+/** Annotations as OPA marshals them (Go field names, empty fields omitted). */
+function annotationJson(a: Annotation): Obj {
+  const out: Obj = { scope: a.scope };
+  if (a.title) out.title = a.title;
+  if (a.entrypoint) out.entrypoint = true;
+  if (a.description) out.description = a.description;
+  if (a.organizations?.length) out.organizations = [...a.organizations];
+  if (a.relatedResources?.length) out.related_resources = a.relatedResources.map((r) => ({ ...r }));
+  if (a.authors?.length) out.authors = a.authors.map((x) => ({ ...x }));
+  if (a.schemas?.length) {
+    out.schemas = a.schemas.map((s) => {
+      const o: Obj = { path: segmentsRef(s.path) };
+      if (s.schema) o.schema = segmentsRef(s.schema);
+      if (s.definition !== undefined) o.definition = jsonValue(s.definition);
+      return o;
+    });
+  }
+  if (a.custom && Object.keys(a.custom).length) out.custom = jsonValue(a.custom);
+  return out;
+}
+
+function jsonValue(v: JsonValue): RegoValue {
+  return v as RegoValue;
+}
+
 function rule(r: Rule): Obj {
   const out: Obj = { head: head(r.head), body: body(r.body) };
+  if (r.annotations?.length) out.annotations = r.annotations.map(annotationJson);
   if (r.default) out.default = true;
   if (r.else) out.else = rule(r.else);
   return out;
@@ -104,10 +137,13 @@ export function moduleJson(m: Module): Obj {
     rules: m.rules.map(rule),
   };
   if (m.imports.length) out.imports = m.imports.map(importJson);
+  if (m.annotations?.length) out.annotations = m.annotations.map(annotationJson);
   return out;
 }
 
 implementAll({
+  'rego.metadata.chain': () => [],
+  'rego.metadata.rule': () => ({}),
   'rego.parse_module': (args) => {
     const file = strArg(args, 0);
     const src = strArg(args, 1);

@@ -1,6 +1,7 @@
 // The compile stage: parsed modules (and queries) in, a CompiledProgram
 // with the guarantees documented in types.ts out. Passes, in order:
 //   tree      merge packages into rule sets, conflict checks
+//   metadata  rego.metadata.rule()/chain() become constants (metadata.ts)
 //   locals    resolve names, rename locals, `some`/`every`/`with`
 //   lift      one call per expression, template strings, print
 //   safety    reorder bodies, unsafe vars
@@ -15,6 +16,7 @@ import { entrypointWarnings } from './entrypoints.js';
 import { importAliases } from './imports.js';
 import { liftBody, liftRule, type LiftEnv } from './lift.js';
 import { LocalRewriter } from './locals.js';
+import { MetadataScopes, rewriteMetadataCalls } from './metadata.js';
 import { checkRecursion } from './recursion.js';
 import { QUERY_NAMES, type Names } from './resolve.js';
 import { SafetyChecker } from './safety.js';
@@ -36,6 +38,8 @@ export function compileModules(modules: Module[], opts: CompileModulesOptions): 
   const mods = structuredClone(modules);
   const tree = buildTree(mods, problems);
   const table = { ruleSets: tree.ruleSets };
+  const metadata = new MetadataScopes(mods, tree.entries, problems);
+  for (const { rule, module, path } of tree.entries) rewriteMetadataCalls(rule, metadata, path, module.package.path);
 
   const namesByModule = new Map<Module, Names>();
   for (const m of mods) {

@@ -80,7 +80,8 @@ export async function runCase(c: ConformanceCase): Promise<CaseOutcome> {
   let wasm: Uint8Array;
   try {
     wasm = compile({
-      modules: (c.modules ?? []).map((source, i) => ({ file: `module${i}.rego`, source })),
+      // OPA's runner names modules test-<i>.rego; expected error messages carry those names.
+      modules: (c.modules ?? []).map((source, i) => ({ file: `test-${i}.rego`, source })),
       entrypoints: [],
       queries: [{ name: QUERY, query }],
     }).wasm;

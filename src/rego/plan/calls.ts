@@ -74,6 +74,13 @@ const RELATIONS = new Set(['walk']);
 export function planCallExpr(p: Planner, operator: RefTerm, args: Term[], loc: Location, iter: Iter): void {
   const name = calleeName(operator);
   if ((name === 'eq' || name === 'assign') && args.length === 2) return planUnify(p, args[0]!, args[1]!, iter);
+  if ((name === 'equal' || name === 'neq') && args.length === 2 && !p.ctx.mocks.has(name)) {
+    // As conditions, == and != need no call: the statements compare and fail themselves.
+    return planTerms(p, args, ([a, b]) => {
+      p.f.emit({ type: name === 'equal' ? 'Equal' : 'NotEqual', a: a!, b: b! });
+      iter();
+    });
+  }
   const arity = calleeArity(p, name);
   if (arity !== undefined && args.length === arity + 1) {
     const out = args[arity]!;

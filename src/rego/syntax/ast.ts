@@ -142,6 +142,8 @@ export interface Rule {
   /** `else = v { ... }` chain; the else rule's head has only `value` meaningful (ref/args copied from the parent). */
   else?: Rule;
   loc: Location;
+  /** METADATA blocks attached to this rule statement (scope `rule` or `document`), in source order. Never on else rules. */
+  annotations?: Annotation[];
 }
 
 export interface Import {
@@ -155,6 +157,8 @@ export interface Package {
   /** `package a.b["c.d"]` is ["a", "b", "c.d"] (without the leading data). */
   path: string[];
   loc: Location;
+  /** METADATA blocks attached to the package statement (scope `package` or `subpackages`). */
+  annotations?: Annotation[];
 }
 
 export interface Module {
@@ -163,7 +167,42 @@ export interface Module {
   package: Package;
   imports: Import[];
   rules: Rule[];
-  /** Annotations / comments are not kept: no stage needs them. */
+  /**
+   * Every METADATA block of the module in source order (each is also on the
+   * rule or package it is attached to). Absent when there are none. Other
+   * comments are not kept.
+   */
+  annotations?: Annotation[];
+}
+
+// --------------------------------------------------------- annotations
+
+/**
+ * A `# METADATA` comment block, following OPA's annotations reference.
+ * `scope` is always filled in (defaults: `rule` before a rule, `document`
+ * before a rule with `entrypoint: true`, `package` before the package).
+ */
+export type AnnotationScope = 'rule' | 'document' | 'package' | 'subpackages';
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+export interface AuthorAnnotation { name?: string; email?: string }
+export interface RelatedResourceAnnotation { ref: string; description?: string }
+/** `path`/`schema` are refs spelled as their segments (`input.x` is ["input", "x"]). */
+export interface SchemaAnnotation { path: string[]; schema?: string[]; definition?: JsonValue }
+
+export interface Annotation {
+  scope: AnnotationScope;
+  title?: string;
+  description?: string;
+  entrypoint?: boolean;
+  organizations?: string[];
+  relatedResources?: RelatedResourceAnnotation[];
+  authors?: AuthorAnnotation[];
+  schemas?: SchemaAnnotation[];
+  custom?: { [key: string]: JsonValue };
+  /** The `# METADATA` line. */
+  loc: Location;
 }
 
 // ------------------------------------------------------------- helpers

@@ -45,9 +45,17 @@ export type Token =
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 type TokenFields = DistributiveOmit<Token, 'loc' | 'spaceBefore' | 'nlBefore'>;
 
+/** A `#` comment: `text` is everything after the `#` up to the end of the line. */
+export interface Comment {
+  text: string;
+  loc: Location;
+}
+
 export interface LexResult {
   tokens: Token[];
   problems: RegoProblem[];
+  /** Every comment in source order (METADATA blocks are read from these). */
+  comments: Comment[];
 }
 
 const PUNCT2: ReadonlySet<string> = new Set([':=', '==', '!=', '<=', '>=']);
@@ -76,6 +84,7 @@ class Lexer {
   private readonly tokens: Token[] = [];
   readonly problems: RegoProblem[] = [];
   private readonly templates: TemplateFrame[] = [];
+  private readonly comments: Comment[] = [];
   private spaceBefore = false;
   private nlBefore = false;
 
@@ -89,7 +98,7 @@ class Lexer {
     }
     for (let i = 0; i < this.templates.length; i++) this.error(this.loc(), 'non-terminated template string');
     this.push({ kind: 'eof' }, this.loc());
-    return { tokens: this.tokens, problems: this.problems };
+    return { tokens: this.tokens, problems: this.problems, comments: this.comments };
   }
 
   private loc(): Location {
@@ -136,7 +145,11 @@ class Lexer {
         this.advance();
       } else if (c === '#') {
         this.spaceBefore = true;
+        const loc = this.loc();
+        this.advance();
+        const start = this.pos;
         while (this.pos < this.src.length && this.peek() !== '\n') this.advance();
+        this.comments.push({ text: this.src.slice(start, this.pos).replace(/\r$/, ''), loc });
       } else {
         return;
       }

@@ -8,7 +8,8 @@
 
 import type { Body, Import, Location, Module, Package, RefTerm, RegoVersion, Rule, RuleHead, Term } from './ast.js';
 import { RegoCompileError, type RegoProblem } from '../errors.js';
-import { lex, type Token } from './lexer.js';
+import { attachAnnotations } from './annotation-scope.js';
+import { lex, type Comment, type Token } from './lexer.js';
 import { ExprParser, termTypeName } from './expr-parser.js';
 import { FUTURE_KEYWORDS, ParseAbort } from './token-stream.js';
 
@@ -410,17 +411,21 @@ function findNonConstant(t: Term): string | undefined {
   }
 }
 
-function run<T>(source: string, file: string, version: RegoVersion, fn: (p: RegoParser) => T): T {
-  const { tokens, problems: lexProblems } = lex(source, file);
+function run<T>(source: string, file: string, version: RegoVersion, fn: (p: RegoParser, comments: Comment[]) => T): T {
+  const { tokens, problems: lexProblems, comments } = lex(source, file);
   const parser = new RegoParser(tokens, file, version);
-  const result = fn(parser);
+  const result = fn(parser, comments);
   const problems = sortProblems([...lexProblems, ...parser.problems]);
   if (problems.length) throw new RegoCompileError(problems);
   return result;
 }
 
 export function parseModule(source: string, file: string, opts: ParseOptions = {}): Module {
-  return run(source, file, opts.regoVersion ?? 'v1', (p) => p.parseModule());
+  return run(source, file, opts.regoVersion ?? 'v1', (p, comments) => {
+    const module = p.parseModule();
+    attachAnnotations(module, comments, p.problems);
+    return module;
+  });
 }
 
 export function parseQuery(source: string, file = 'query', opts: ParseOptions = {}): Body {

@@ -203,7 +203,7 @@ class FunctionBuilder {
         if (label === undefined) throw new Error(`break ${s.index} outside of its blocks`);
         return m.br(label);
       }
-      case 'Call': return this.call(s.func, s.args, s.result);
+      case 'Call': return this.call(s.func, s.args, s.result, s.loc);
       case 'Dot': return m.block(null, [
         this.set(s.target, em.rt('hooker_dot', [this.operand(s.source), this.operand(s.key)])),
         this.failIfZero(this.get(s.target)),
@@ -256,12 +256,18 @@ class FunctionBuilder {
     return this.failIf(m.i32.ne(this.em.rt('hooker_type', [this.operand(op)]), m.i32.const(tag)));
   }
 
-  private call(func: string, args: Operand[], result: number): ExprRef {
+  private call(func: string, args: Operand[], result: number, loc?: { file: string; row: number }): ExprRef {
     const m = this.m;
     const em = this.em;
     const argExprs = args.map((a) => this.operand(a));
     let callExpr: ExprRef;
     const planned = em.funcName(func);
+    if (!planned && loc) {
+      // Errors of this builtin name its location, as OPA's do (runtime errors.ts).
+      const site = em.constText(`${loc.file}:${loc.row}`);
+      callExpr = m.block(null, [em.setCallsite(site.ptr)], binaryen.none);
+      return m.block(null, [callExpr, this.call(func, args, result)]);
+    }
     if (planned) {
       callExpr = m.call(planned, [this.get(0), this.get(1), ...argExprs], binaryen.i32);
     } else {
@@ -409,6 +415,23 @@ class Emitter {
     const s = this.policy.static.strings[index];
     if (s === undefined) throw new Error(`string index ${index} out of range`);
     return this.data.string(s);
+  }
+
+  /** A NUL-terminated constant text in the policy's static data. */
+  constText(text: string): StaticString { return this.data.string(text); }
+
+  private callsiteGlobal: string | null | undefined;
+
+  /** Sets the runtime's hooker_callsite global (a no-op with a runtime that lacks it). */
+  setCallsite(ptr: number): ExprRef {
+    if (this.callsiteGlobal === undefined) {
+      this.callsiteGlobal = null;
+      for (let i = 0; i < this.m.getNumExports(); i++) {
+        const info = binaryen.getExportInfo(this.m.getExportByIndex(i));
+        if (info.kind === binaryen.ExternalGlobal && info.name === 'hooker_callsite') this.callsiteGlobal = info.value;
+      }
+    }
+    return this.callsiteGlobal ? this.m.global.set(this.callsiteGlobal, this.m.i32.const(ptr)) : this.m.nop();
   }
 
   abort(code: string, message: string): ExprRef {

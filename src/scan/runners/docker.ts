@@ -4,7 +4,7 @@
 // to pull the scanner image and are handed to the scanner as DOCKER_CONFIG so
 // it can pull a private target.
 
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
@@ -35,7 +35,7 @@ export class DockerRunner implements ScanRunner {
 
   async run(ctx: RunContext): Promise<RunOutput> {
     const image = withDefaultTag(this.cfg.image);
-    const authJson = this.cfg.registryAuthFile ? readFileSync(this.cfg.registryAuthFile, 'utf8') : undefined;
+    const authJson = ctx.registryAuth ?? (this.cfg.registryAuthFile ? readFileSync(this.cfg.registryAuthFile, 'utf8') : undefined);
     await this.ensureImage(image, authJson === undefined ? undefined : credentialFor(authJson, image), ctx);
 
     const scratch = mkdtempSync(join(tmpdir(), 'hooker-scan-'));
@@ -51,10 +51,10 @@ export class DockerRunner implements ScanRunner {
         binds.push(`${out}:${OUTPUT_DIR}`);
         extra.output = `${OUTPUT_DIR}/${this.cfg.reportFile}`;
       }
-      if (this.cfg.registryAuthFile) {
+      if (authJson !== undefined) {
         const auth = join(scratch, 'auth');
         mkdirSync(auth, { mode: 0o700 });
-        copyFileSync(this.cfg.registryAuthFile, join(auth, 'config.json'));
+        writeFileSync(join(auth, 'config.json'), authJson, { mode: 0o600 });
         binds.push(`${auth}:${AUTH_DIR}:ro`);
         env.push(`DOCKER_CONFIG=${AUTH_DIR}`);
       }

@@ -11,6 +11,8 @@ export interface RunContext {
   timeoutMs: number;
   signal: AbortSignal;
   log(line: string): void;
+  /** A .dockerconfigjson document for this scan only (e.g. from a pod's imagePullSecrets). */
+  registryAuth?: string;
 }
 
 export interface RunOutput {

@@ -1,14 +1,17 @@
 // Test support for the planner: a minimal stand-in for the compile stage
 // (modules must already be written in compiled form: full data refs, unique
-// vars, safe order) and a runner on the reference IR interpreter.
+// vars, safe order); the plans are then emitted to wasm and run in the SDK.
 
 import type { CompiledProgram, DocNode, RuleSet } from '../../../src/rego/compile/types.js';
 import { parseModule, parseQuery } from '../../../src/rego/syntax/parser.js';
 import { ruleKind, type Rule } from '../../../src/rego/syntax/ast.js';
 import { planProgram } from '../../../src/rego/plan/index.js';
 import type { Policy } from '../../../src/rego/plan/ir.js';
-import { decode } from '../../../src/rego/builtins/value.js';
-import { Interpreter, toJson } from './interp.js';
+import { createRequire } from 'node:module';
+import { emitWasm } from '../../../src/rego/wasm/emit.js';
+import { runtimeWasm } from '../../../src/rego/wasm/runtime.js';
+import { createHostBuiltins } from '../../../src/rego/builtins/index.js';
+import { RegoEvalError } from '../../../src/rego/errors.js';
 
 function groundPrefix(rule: Rule): string[] {
   const out: string[] = [];
@@ -70,12 +73,31 @@ export interface Interpreted {
   results(plan: string, input?: unknown, data?: unknown): unknown[];
 }
 
-/** Plans `sources` and runs the plans in the reference IR interpreter. */
+// The SDK's ESM entry exports only the async loader; these tests run synchronously.
+const { loadPolicySync } = createRequire(import.meta.url)('@open-policy-agent/opa-wasm') as {
+  loadPolicySync(wasm: Uint8Array, mem: undefined, builtins: Record<string, unknown>): unknown;
+};
+
+/** Plans `sources`, emits the plans to wasm and runs them in the SDK (strict builtin errors). */
 export function interpret(sources: string[], entrypoints: string[] = [], queries: QuerySpec[] = []): Interpreted {
   const policy = planProgram(programOf(sources, entrypoints, queries));
-  const it = new Interpreter(policy);
-  const results = (plan: string, input?: unknown, data: unknown = {}): unknown[] =>
-    it.run(plan, input === undefined ? undefined : decode(input), decode(data)).map(toJson);
+  const host = createHostBuiltins({ strict: true });
+  const sdk = loadPolicySync(emitWasm(policy, runtimeWasm()), undefined, host.builtins) as unknown as {
+    wasmInstance: WebAssembly.Instance;
+    setData(d: unknown): void;
+    evaluate(input: unknown, ep: string): unknown[];
+  };
+  (sdk.wasmInstance.exports['hooker_set_strict'] as (on: number) => void)(1);
+  const results = (plan: string, input?: unknown, data: unknown = {}): unknown[] => {
+    sdk.setData(data);
+    host.beginEvaluation();
+    try {
+      // As RegoPolicy.evaluate does: JSON text, so that falsy inputs (0, false) reach the policy.
+      return sdk.evaluate(input === undefined ? undefined : new TextEncoder().encode(JSON.stringify(input)).buffer, plan);
+    } catch (e) {
+      throw typeof e === 'string' ? RegoEvalError.fromAbort(e) : e;
+    }
+  };
   return {
     policy,
     results,

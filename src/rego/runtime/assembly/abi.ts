@@ -1,9 +1,9 @@
 // OPA's Wasm ABI (version 1.3): what @open-policy-agent/opa-wasm calls.
 
 import { alloc, heapGet, heapSet } from "./memory";
-import { parseJson, dumpJson, dumpRego } from "./json";
+import { parseJson, dumpJson, dumpRego, builtinReset } from "./json";
 import { newSet } from "./values";
-import { msgReset, msgStr, msgAbort } from "./errors";
+import { msgReset, msgStr, msgAbort, hooker_callsite } from "./errors";
 
 export const opa_wasm_abi_version: i32 = 1;
 export const opa_wasm_abi_minor_version: i32 = 3;
@@ -33,7 +33,14 @@ export function opa_eval_ctx_set_data(ctx: usize, data: usize): void { store<usi
 export function opa_eval_ctx_set_entrypoint(ctx: usize, entrypoint: i32): void { store<i32>(ctx, entrypoint, 8); }
 export function opa_eval_ctx_get_result(ctx: usize): usize { return load<usize>(ctx, 12); }
 
+/** State a previous evaluation may have left behind when it aborted. */
+function startEvaluation(): void {
+  builtinReset();
+  hooker_callsite = 0;
+}
+
 export function eval(ctx: usize): i32 {
+  startEvaluation();
   const rs = newSet(4);
   eval_plan(load<i32>(ctx, 8), load<usize>(ctx, 0), load<usize>(ctx, 4), rs);
   store<usize>(ctx, rs, 12);
@@ -43,6 +50,7 @@ export function eval(ctx: usize): i32 {
 /** ABI 1.2 one-shot evaluation: input text at input_ptr, heap restarts at heap_ptr. Returns the dumped result set. */
 export function opa_eval(reserved: i32, entrypoint: i32, data: usize, input_ptr: usize, input_len: usize, heap_ptr: usize, format: i32): usize {
   heapSet(heap_ptr);
+  startEvaluation();
   let input: usize = 0;
   if (input_len > 0) {
     input = parseJson(input_ptr, input_len);

@@ -13,7 +13,7 @@ import { newInt, numberFromF64, numKind, numInt, numF64, isIntegral, K_INT, K_BI
 import { bigAdd, bigMul, bigNeg } from "./bigint";
 import { compareValues, equalValues } from "./compare";
 import { findIndex, objectGet, setFind, pushEntry } from "./collections";
-import { typeError, builtinError, typeNameStr, msgReset, msgStr, msgInt, msgAbort } from "./errors";
+import { typeError, builtinError, typeNameStr, msgStartError, msgStr, msgInt, msgAbort } from "./errors";
 import { hooker_dot } from "./runtime-fns";
 
 @inline function isNum(v: usize): bool { return tagOf(v) == T_NUMBER; }
@@ -157,7 +157,7 @@ export function native_count(a: usize): usize {
 /** Element type error for a collection operand: "must be array of numbers but got array containing string". */
 function elementError(name: string, pos: i32, coll: usize, want: string, elem: usize): usize {
   if (!builtinErrorsStrict()) return 0;
-  msgReset();
+  msgStartError();
   msgStr("eval_type_error: ");
   msgStr(name);
   msgStr(": operand ");
@@ -318,7 +318,7 @@ function intOperand(name: string, pos: i32, v: usize): i64 {
   if (!isNum(v)) { typeError(name, pos, "number", tagOf(v)); return 0; }
   if (!isIntegral(v)) {
     if (builtinErrorsStrict()) {
-      msgReset();
+      msgStartError();
       msgStr("eval_type_error: ");
       msgStr(name);
       msgStr(": operand ");
@@ -485,7 +485,7 @@ function bitsOperand(name: string, pos: i32, v: usize): i64 {
   if (!isNum(v)) { typeError(name, pos, "number", tagOf(v)); return 0; }
   if (!isIntegral(v)) {
     if (builtinErrorsStrict()) {
-      msgReset();
+      msgStartError();
       msgStr("eval_type_error: ");
       msgStr(name);
       msgStr(": operand ");
@@ -533,7 +533,7 @@ function shiftCount(name: string, v: usize): i64 {
   if (s < 0) {
     bitsOk = false;
     if (builtinErrorsStrict()) {
-      msgReset();
+      msgStartError();
       msgStr("eval_type_error: ");
       msgStr(name);
       msgStr(": operand 2 must be an unsigned integer number but got a negative integer");

@@ -56,6 +56,24 @@ export function msgReset(): void {
   msgLen = 0;
 }
 
+/**
+ * Location of the builtin call being made: a NUL-terminated "file:row"
+ * string in the policy's static data, set by generated code before each
+ * builtin call (0: unknown). Evaluation errors start with it, as OPA's do.
+ */
+export let hooker_callsite: usize = 0;
+
+/** Starts an evaluation error message: "<file:row>: " when the call site is known. */
+export function msgStartError(): void {
+  msgLen = 0;
+  const site = hooker_callsite;
+  if (site != 0) {
+    let i: usize = 0;
+    while (load<u8>(site + i) != 0) { putByte(load<u8>(site + i)); i++; }
+    msgStr(": ");
+  }
+}
+
 function msgFinish(): usize {
   store<u8>(msgBuf + msgLen, 0);
   return msgBuf;
@@ -106,7 +124,7 @@ export function typeNameStr(tag: i32): string {
  */
 export function typeError(name: string, pos: i32, want: string, gotTag: i32): usize {
   if (!strict) return 0;
-  msgReset();
+  msgStartError();
   msgStr("eval_type_error: ");
   msgStr(name);
   msgStr(": operand ");
@@ -122,7 +140,7 @@ export function typeError(name: string, pos: i32, want: string, gotTag: i32): us
 /** `eval_builtin_error: <name>: <message>` under strict mode, else undefined. */
 export function builtinError(name: string, message: string): usize {
   if (!strict) return 0;
-  msgReset();
+  msgStartError();
   msgStr("eval_builtin_error: ");
   msgStr(name);
   msgStr(": ");

@@ -1,5 +1,6 @@
 // Entry point of the value runtime: every export of build/runtime.wasm.
 export { hooker_heap_start } from "./memory";
+export { hooker_callsite } from "./errors";
 export * from "./abi";
 export * from "./runtime-fns";
 export * from "./builtins";

@@ -15,6 +15,8 @@ import { pushEntry, sortEntries } from "./collections";
 let taggedDepth: i32 = 0;
 export function builtinEnter(): void { taggedDepth++; }
 export function builtinExit(): void { if (taggedDepth > 0) taggedDepth--; }
+/** A host builtin that threw never reached its exit: each evaluation starts untagged. */
+export function builtinReset(): void { taggedDepth = 0; }
 
 // ---------------------------------------------------------------- parsing
 

@@ -1,0 +1,39 @@
+import { createServer } from 'node:http';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { startServer } from '../src/server/server.ts';
+import { readServerSettings } from '../src/config/env.ts';
+let seen = 0;
+const srv = createServer((req, res) => { req.resume(); req.on('end', () => setTimeout(() => { seen++; res.end('ok'); }, 2)); });
+await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+const port = (srv.address() as any).port;
+const dir = mkdtempSync(join(tmpdir(), 'rate-'));
+writeFileSync(join(dir, 'cfg.yaml'), `
+routes:
+  - name: ship
+    actions: [receiver]
+    template: raw-json
+templates:
+  - name: raw-json
+    rego-package: hooker.rawmessage.json
+actions:
+  - name: receiver
+    type: http
+    enable: true
+    url: http://127.0.0.1:${port}/in
+    concurrency: 2
+`);
+const env = { HOOKER_CFG: join(dir, 'cfg.yaml'), HOOKER_HTTP: '127.0.0.1:0', HOOKER_HTTPS: '', HOOKER_DB: join(dir, 'h.db') };
+const s = await startServer({ settings: readServerSettings(env, { cfgPath: '' }), env, watchConfig: false });
+const t0 = Date.now();
+let next = 0; const lat: number[] = [];
+const poster = async () => { while (next < 1500) { next++; const ti = performance.now(); const r = await request(s.httpUrl + '/', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ n: next }) }); await r.body.text(); lat.push(performance.now() - ti); } };
+const iv = setInterval(() => console.log('t', Date.now() - t0, 'posted', next, 'seen', seen), 500);
+await Promise.all(Array.from({ length: 16 }, poster));
+lat.sort((a, b) => a - b); console.log('p50', lat[750], 'p99', lat[1485]);
+console.log('posted 1500 in', Date.now() - t0, 'seen', seen);
+while (seen < 1500) await new Promise((r) => setTimeout(r, 20)); clearInterval(iv);
+console.log('delivered 1500 in', Date.now() - t0);
+await s.close(); srv.close();
