@@ -115,6 +115,7 @@ function annotationJson(a: Annotation): Obj {
   return out;
 }
 
+/** JSON values are Rego values as they are. */
 function jsonValue(v: JsonValue): RegoValue {
   return v as RegoValue;
 }

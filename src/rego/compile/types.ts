@@ -72,6 +72,16 @@
 //      (with modifiers copied onto the inner expressions).
 //  5c. `print(a, b)` becomes `internal.print([{$1 | $1 = a}, {$2 | $2 = b}])`
 //      (comprehensions lifted as in 5a).
+//  5d. `rego.metadata.rule()` and `rego.metadata.chain()` never reach the
+//      planner from a rule: before any other pass (compile/metadata.ts) each
+//      call in a rule's head, body or nested bodies becomes the constant
+//      OPA computes from the annotations in scope of that rule (rule():
+//      the closest `rule`-scope block or {}; chain(): [{path, annotations?}]
+//      for the rule, its `document`, `package` and `subpackages` blocks,
+//      innermost first, paths without `data`). With an output arg
+//      (`rego.metadata.rule(x)`) the call becomes `x = <constant>`. Else
+//      rules have no annotations of their own. Calls in queries stay calls
+//      (the builtins answer [] and {} there, as OPA does).
 //  7a. Call exprs: args beyond the callee's arity (at most one) are outputs;
 //      `eq`/`assign` unify. Refs in `eq`/`assign` operands and in term
 //      expressions may bind the vars of their keys by iteration
