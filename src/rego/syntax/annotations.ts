@@ -6,6 +6,7 @@
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import type { RegoProblem } from '../errors.js';
 import type {
+  Annotation,
   AnnotationScope,
   AuthorAnnotation,
   JsonValue,
@@ -16,18 +17,7 @@ import type {
 import type { Comment } from './lexer.js';
 
 /** A decoded block; `scope` is undefined when the YAML does not set it (the attached statement decides). */
-export interface ParsedAnnotation {
-  scope?: AnnotationScope;
-  title?: string;
-  description?: string;
-  entrypoint?: boolean;
-  organizations?: string[];
-  relatedResources?: RelatedResourceAnnotation[];
-  authors?: AuthorAnnotation[];
-  schemas?: SchemaAnnotation[];
-  custom?: { [key: string]: JsonValue };
-  loc: Location;
-}
+export type ParsedAnnotation = Omit<Annotation, 'scope'> & { scope?: AnnotationScope };
 
 const SCOPES: ReadonlySet<string> = new Set(['rule', 'document', 'package', 'subpackages']);
 
