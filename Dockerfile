@@ -14,7 +14,8 @@ ENV NODE_ENV=production \
     HOOKER_CFG=/config/cfg.yaml \
     HOOKER_HTTP=0.0.0.0:8082 \
     HOOKER_HTTPS=0.0.0.0:8445 \
-    REGO_FILTERS_PATH=/app/rego/filters
+    REGO_FILTERS_PATH=/app/rego/filters \
+    HOOKER_DB=/server/database/hooker.db
 WORKDIR /app
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
@@ -24,8 +25,11 @@ COPY bin ./bin
 COPY rego ./rego
 COPY actions ./actions
 COPY config/cfg.yaml /config/cfg.yaml
-# data/ holds the self-signed TLS pair and the forensics log of the default config.
-RUN mkdir -p /app/data && chown -R node:node /app/data
+# data/ holds the self-signed TLS pair and the forensics log of the default
+# config; /server/database the SQLite inbox (mount a volume there to keep
+# undelivered events across container replacements).
+RUN mkdir -p /app/data /server/database && chown -R node:node /app/data /server/database
+VOLUME /server/database
 USER node
 EXPOSE 8082 8445
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s \

@@ -11,6 +11,9 @@ max_lines := 20
 
 title := trivy.title
 
+# Aggregating routes combine several reports through this package.
+aggregation_pkg := "hooker.trivy.slack.aggregation"
+
 lines := [sprintf("*%s* <%s|%s> %s %s → %s", [
 	v.severity,
 	v.url,

@@ -55,6 +55,8 @@ export const DEFAULT_DELIVERY_POLICY: DeliveryPolicy = {
   kind: 'ReadOnly', priority: 0, retries: 5, retryBackoffMs: 1_000, retryMaxBackoffMs: 5 * 60_000, concurrency: 4,
 };
 
+export const DEFAULT_DELETE_OLD_DATA_DAYS = 7;
+
 export interface ActionConfig {
   name: string;
   type: string;
@@ -72,6 +74,8 @@ export interface HookerConfig {
   serverUrl?: string;
   maxDbSize?: string;
   dbVerifyInterval?: number;
+  /** Finished events (every delivery succeeded or dead) older than this many days are purged; 0 keeps them. */
+  deleteOldDataDays: number;
   routes: RouteConfig[];
   templates: TemplateConfig[];
   actions: ActionConfig[];

@@ -9,7 +9,8 @@ import { parseYamlSource, problemAt, type YamlSource } from './yaml-source.js';
 import { parseDuration } from './duration.js';
 import { envReference, VERBATIM_KEYS } from './env-subst.js';
 import { TOP_LEVEL_KEYS, ROUTE_KEYS, PLUGIN_KEYS, TEMPLATE_KEYS, ACTION_COMMON_KEYS } from './schema.js';
-import { DEFAULT_DELIVERY_POLICY, type DeliveryPolicy } from './types.js';
+import { DEFAULT_DELETE_OLD_DATA_DAYS, DEFAULT_DELIVERY_POLICY, type DeliveryPolicy } from './types.js';
+import { parseDbSize } from '../store/db-size-guard.js';
 import type { ActionConfig, HookerConfig, PluginsConfig, RouteConfig, TemplateConfig, TemplateSource } from './types.js';
 
 export interface ValidateOptions {
@@ -194,6 +195,12 @@ function checkAction(c: Checker, raw: unknown, i: number, section: string, opts:
   return { name, type, enable, delivery, raw: substituted, path: `${section}[${i}]`, line: c.src.lineOf(path) };
 }
 
+function checkDbSize(c: Checker, root: Obj): string | undefined {
+  const v = c.string(root, 'max-db-size', [], false);
+  try { parseDbSize(v); } catch (e) { c.error(['max-db-size'], (e as Error).message); return undefined; }
+  return v;
+}
+
 function integer(c: Checker, obj: Obj, key: string, path: KeyPath, min: number, fallback: number): number {
   const v = obj[key];
   if (v === undefined || v === null || v === '') return fallback;
@@ -292,8 +299,9 @@ export function validateConfigText(file: string, text: string, opts: ValidateOpt
     file,
     name: c.string(root, 'name', [], false),
     serverUrl: serverUrl ? String(c.substitute(serverUrl, ['khulnasoft-server'])) : undefined,
-    maxDbSize: c.string(root, 'max-db-size', [], false),
+    maxDbSize: checkDbSize(c, root),
     dbVerifyInterval: typeof dbVerify === 'number' ? dbVerify : undefined,
+    deleteOldDataDays: integer(c, root, 'delete-old-data', [], 0, DEFAULT_DELETE_OLD_DATA_DAYS),
     routes,
     templates,
     actions,

@@ -7,7 +7,7 @@
 
 import type { RenderedMessage, DeliveryResult } from '../actions/types.js';
 import { DEFAULT_DELIVERY_POLICY, type DeliveryPolicy } from '../config/types.js';
-import type { ClaimedDelivery, DeliveryState, DeliveryStore, EventPlan } from '../store/delivery-store.js';
+import type { AttemptOutcome, ClaimedDelivery, DeliveryState, DeliveryStore, EventPlan } from '../store/delivery-store.js';
 import { mergeEvent, retryDelayMs } from './delivery-plan.js';
 
 export interface DeliveryJob {
@@ -44,11 +44,13 @@ export type DeliveryHandler = (job: DeliveryJob, signal: AbortSignal) => Promise
 
 export interface DeliveryQueue {
   /**
-   * Commits the plan (event, deliveries, dedup keys, aggregation items) and
-   * schedules it. `done` resolves with the outcome of each delivery's first
+   * Takes the plan (event, deliveries, dedup keys, aggregation items).
+   * `committed` resolves once it is durably stored (plans arriving in the same
+   * event-loop turn share one transaction); only then may the event be
+   * acknowledged. `done` resolves with the outcome of each delivery's first
    * attempt (later retries continue in the background).
    */
-  accept(plan: EventPlan): { done: Promise<DeliveryRecord[]> };
+  accept(plan: EventPlan): { committed: Promise<void>; done: Promise<DeliveryRecord[]> };
   /** Events with unfinished deliveries (the inbox). */
   pending(): number;
   /** Stops taking work, waits up to `graceMs` for running deliveries, then aborts them and leaves them stored. */
@@ -66,10 +68,17 @@ export interface SchedulerOptions {
 
 interface Lane { running: number }
 
+/** Plans committed together at most (a burst larger than this is split). */
+const MAX_BATCH = 256;
+
 export class DeliveryScheduler implements DeliveryQueue {
   private readonly lanes = new Map<string, Lane>();
-  private readonly running = new Set<Promise<void>>();
+  /** Actions that may have pending deliveries: the only ones the pump looks at. */
+  private readonly pendingActions = new Set<string>();
+  private readonly running = new Set<Promise<unknown>>();
   private readonly waiters = new Map<string, (r: DeliveryRecord) => void>();
+  private readonly finishing: Array<{ id: string; outcome: AttemptOutcome; resolve: (r: { state: DeliveryState; released: string[] }) => void; reject: (e: Error) => void }> = [];
+  private readonly batch: Array<{ plan: EventPlan; resolve: () => void; reject: (e: Error) => void }> = [];
   private readonly shutdown = new AbortController();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private timerAt = Infinity;
@@ -84,6 +93,7 @@ export class DeliveryScheduler implements DeliveryQueue {
   /** Resumes what a previous process left unfinished. */
   start(): { resumed: number } {
     const resumed = this.store.resetRunning(this.now());
+    for (const a of this.store.pendingActions()) this.pendingActions.add(a);
     this.pump();
     return { resumed };
   }
@@ -92,17 +102,37 @@ export class DeliveryScheduler implements DeliveryQueue {
     return this.store.openEvents();
   }
 
-  accept(plan: EventPlan): { done: Promise<DeliveryRecord[]> } {
+  accept(plan: EventPlan): { committed: Promise<void>; done: Promise<DeliveryRecord[]> } {
     if (this.closed) throw new Error('server is shutting down');
-    this.store.insertPlan(plan);
     const ids = plan.routes.flatMap((r) => r.deliveries.map((d) => d.id));
     const done = Promise.all(ids.map((id) => new Promise<DeliveryRecord>((resolve) => this.waiters.set(id, resolve))));
+    const committed = new Promise<void>((resolve, reject) => this.batch.push({ plan, resolve, reject }));
+    if (this.batch.length >= MAX_BATCH) this.flush();
+    else if (this.batch.length === 1) setImmediate(() => this.flush());
+    return { committed, done };
+  }
+
+  /** Commits the plans accepted so far in one transaction, then schedules their deliveries. */
+  flush(): void {
+    const batch = this.batch.splice(0);
+    if (batch.length === 0) return;
+    try {
+      this.store.insertPlans(batch.map((b) => b.plan));
+    } catch (e) {
+      for (const b of batch) {
+        for (const r of b.plan.routes) for (const d of r.deliveries) this.waiters.delete(d.id);
+        b.reject(e as Error);
+      }
+      return;
+    }
+    for (const b of batch) for (const r of b.plan.routes) for (const d of r.deliveries) this.pendingActions.add(d.action);
+    for (const b of batch) b.resolve();
     this.pump();
-    return { done };
   }
 
   /** Wakes the scheduler (after an admin retry, for instance). */
   poke(): void {
+    for (const a of this.store.pendingActions()) this.pendingActions.add(a);
     this.pump();
   }
 
@@ -120,38 +150,48 @@ export class DeliveryScheduler implements DeliveryQueue {
     if (this.closed || this.pumping) return;
     this.pumping = true;
     try {
-      for (;;) {
-        const free = (a: string) => this.policy(a).concurrency - this.lane(a).running;
-        const busy = [...this.lanes.keys()].filter((a) => free(a) <= 0);
-        const claimed = this.store.claimDue(this.now(), free, busy, 64);
-        if (claimed.length === 0) break;
-        for (const d of claimed) {
-          const lane = this.lane(d.action);
-          lane.running++;
-          const p = this.run(d).finally(() => {
-            this.running.delete(p);
-            lane.running--;
-            this.pump();
-          });
-          this.running.add(p);
-        }
-      }
+      const now = this.now();
+      // One transaction for every claim of this pass.
+      this.store.inTransaction(() => this.claimAll(now));
     } finally {
       this.pumping = false;
     }
     this.arm();
   }
 
+  private claimAll(now: number): void {
+    for (const action of [...this.pendingActions]) {
+      const lane = this.lane(action);
+      const free = this.policy(action).concurrency - lane.running;
+      if (free <= 0) continue;
+      const claimed = this.store.claimDue(action, now, free);
+      if (claimed.length < free && !this.store.hasPending(action)) this.pendingActions.delete(action);
+      for (const d of claimed) {
+        lane.running++;
+        // A failure to record the outcome leaves the delivery running in the
+        // database; the next start runs it again (at-least-once).
+        const p = this.run(d).catch((e: Error) => process.stderr.write(`hooker: recording delivery ${d.id} failed: ${e.message}\n`)).finally(() => {
+          this.running.delete(p);
+          lane.running--;
+          this.pump();
+        });
+        this.running.add(p);
+      }
+    }
+  }
+
   private arm(): void {
     if (this.closed) return;
     const next = this.store.nextDueAt();
     if (next === undefined) return;
-    // A due delivery whose lane is full is started when the lane frees, not by the timer.
-    const at = Math.max(next, this.now() + 5);
+    const now = this.now();
+    // Deliveries already due wait for a full lane, which pumps when it frees;
+    // the slow timer is only a safety net. Future retries get an exact timer.
+    const at = next > now ? next : now + 1_000;
     if (this.timer && this.timerAt <= at) return;
     clearTimeout(this.timer);
     this.timerAt = at;
-    this.timer = setTimeout(() => { this.timer = undefined; this.timerAt = Infinity; this.pump(); }, at - this.now());
+    this.timer = setTimeout(() => { this.timer = undefined; this.timerAt = Infinity; this.pump(); }, at - now);
     this.timer.unref?.();
   }
 
@@ -172,6 +212,7 @@ export class DeliveryScheduler implements DeliveryQueue {
     if (!result.ok && this.shutdown.signal.aborted) {
       // Cut short by shutdown: not the action's fault, the next start runs it again.
       this.store.requeue(d.id, finishedAt);
+      this.pendingActions.add(d.action);
       return;
     }
     const policy = this.policy(d.action);
@@ -184,11 +225,13 @@ export class DeliveryScheduler implements DeliveryQueue {
       enriched = { event, ...(message ? { message } : {}) };
     }
     const detail = retry ? `${result.detail ?? 'failed'} (attempt ${attempt} of ${policy.retries + 1}, will retry)` : result.detail;
-    const state = this.store.finishAttempt(d.id, {
+    const { state, released } = await this.finish(d.id, {
       ok: result.ok, detail, log, startedAt, finishedAt,
       ...(retry ? { retryAt: finishedAt + retryDelayMs(attempt, policy, this.opts.random) } : {}),
       ...(enriched ? { enriched } : {}),
     });
+    if (state === 'pending') this.pendingActions.add(d.action);
+    for (const a of released) this.pendingActions.add(a);
     const record: DeliveryRecord = {
       deliveryId: d.id, eventId: d.eventId, routeName: d.route, actionName: d.action, ok: result.ok, state, attempt,
       ...(detail !== undefined ? { detail } : {}), ...(result.changed ? { changed: result.changed } : {}), log, startedAt, finishedAt,
@@ -198,7 +241,33 @@ export class DeliveryScheduler implements DeliveryQueue {
     if (waiter) { this.waiters.delete(d.id); waiter(record); }
   }
 
+  /**
+   * Attempts finishing in the same event-loop turn are recorded in one
+   * transaction. A crash before that commit only means the delivery runs
+   * again: at-least-once, never lost.
+   */
+  private finish(id: string, outcome: AttemptOutcome): Promise<{ state: DeliveryState; released: string[] }> {
+    return new Promise((resolve, reject) => {
+      this.finishing.push({ id, outcome, resolve, reject });
+      if (this.finishing.length === 1) setImmediate(() => this.flushFinishes());
+    });
+  }
+
+  private flushFinishes(): void {
+    const items = this.finishing.splice(0);
+    let results: Array<{ state: DeliveryState; released: string[] }>;
+    try {
+      results = this.store.inTransaction(() => items.map((i) => this.store.finishAttempt(i.id, i.outcome)));
+    } catch (e) {
+      for (const i of items) i.reject(e as Error);
+      return;
+    }
+    items.forEach((i, n) => i.resolve(results[n]!));
+  }
+
   async close(graceMs = 5_000): Promise<void> {
+    // Plans accepted but not yet committed are committed: their senders get their 202.
+    this.flush();
     this.closed = true;
     clearTimeout(this.timer);
     const all = Promise.allSettled([...this.running]);

@@ -30,6 +30,8 @@ export interface RoutedEvent {
   matched: string[];
   skipped: Array<{ route: string; reason: string }>;
   evaluationMs: number;
+  /** Resolves when the event is durably stored: acknowledge it only then. */
+  committed: Promise<void>;
   /** Resolves with the first attempt of every delivery of the event. */
   done: Promise<DeliveryRecord[]>;
 }
@@ -51,6 +53,8 @@ export function policyOf(table: RoutingTable, action: string): DeliveryPolicy | 
 
 export class EventRouter {
   private readonly aggregateTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Routes whose flushed plan is not committed yet (their buffer still shows the flushed items). */
+  private readonly flushing = new Set<string>();
   private closed = false;
 
   constructor(
@@ -113,9 +117,14 @@ export class EventRouter {
       }
       plan.routes.push(this.plannedRoute(table, route, actions, message));
     }
-    const { done } = this.queue.accept(plan);
-    for (const a of plan.aggregate ?? []) this.checkAggregate(a.route);
-    return { eventId, matched, skipped, evaluationMs, done };
+    for (const k of plan.dedupKeys ?? []) this.opts.stores?.dedup?.remember(k);
+    const { committed, done } = this.queue.accept(plan);
+    const aggregated = (plan.aggregate ?? []).map((a) => a.route);
+    void committed.then(
+      () => { for (const r of aggregated) this.checkAggregate(r); },
+      () => { for (const k of plan.dedupKeys ?? []) this.opts.stores?.dedup?.forget(k); },
+    );
+    return { eventId, matched, skipped, evaluationMs, committed, done };
   }
 
   private plannedRoute(table: RoutingTable, route: RouteConfig, actions: string[], message: RenderedMessage): PlannedRoute {
@@ -146,8 +155,7 @@ export class EventRouter {
   checkAggregate(routeName: string): void {
     const store = this.opts.stores?.aggregates;
     const route = this.table().routes.get(routeName);
-    if (!store || this.closed) return;
-    if (!route) return;
+    if (!store || this.closed || !route || this.flushing.has(routeName)) return;
     const { aggregateMessageNumber: n, aggregateMessageTimeoutMs: timeout } = route.plugins;
     if (n !== undefined && store.count(routeName) >= n) { this.flushAggregate(routeName); return; }
     if (timeout === undefined || this.aggregateTimers.has(routeName)) return;
@@ -163,7 +171,7 @@ export class EventRouter {
     const store = this.opts.stores?.aggregates;
     const table = this.table();
     const route = table.routes.get(routeName);
-    if (!store || !route || this.closed) return;
+    if (!store || !route || this.closed || this.flushing.has(routeName)) return;
     clearTimeout(this.aggregateTimers.get(routeName));
     this.aggregateTimers.delete(routeName);
     const items = store.items(routeName, route.plugins.aggregateMessageNumber ?? 10_000);
@@ -171,17 +179,16 @@ export class EventRouter {
     const renderer = route.template ? table.templates.get(route.template) : undefined;
     const message = renderer?.aggregate?.(items.map((i) => i.message)) ?? combineMessages(items.map((i) => i.message));
     const actions = route.actions.filter((a) => table.actions.has(a));
-    const eventId = randomUUID();
-    this.queue.accept({
-      eventId, receivedAt: this.now(), hops: 0,
+    this.flushing.add(routeName);
+    const { committed } = this.queue.accept({
+      eventId: randomUUID(), receivedAt: this.now(), hops: 0,
       event: { aggregated: items.map((i) => i.eventId), route: routeName },
       routes: actions.length ? [this.plannedRoute(table, route, actions, message)] : [],
       consumesAggregate: { route: routeName, ids: items.map((i) => i.id) },
     });
     this.opts.hooks?.onAggregateFlush?.(routeName, items.length);
-    // More may be buffered than one message carries.
-    this.checkAggregate(routeName);
-
+    // More may be buffered than one message carries; look again once the consumed items are gone.
+    void committed.finally(() => { this.flushing.delete(routeName); this.checkAggregate(routeName); }).catch(() => {});
   }
 
   /** Re-arms aggregation timers for buffers a previous process left. */

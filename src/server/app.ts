@@ -136,6 +136,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     const hops = readHops(req);
     checkInbox(reply);
     const { routed } = routeEvent(req.body, hops);
+    // The 202 is a promise: it is sent only once the event is in the database.
+    await routed.committed;
     return reply.status(202).send({ eventId: routed.eventId, matched: routed.matched, skipped: routed.skipped });
   }
   app.post('/', ingest);
@@ -149,6 +151,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     const hops = readHops(req);
     checkInbox(reply);
     const { routed, done } = routeEvent(req.body, hops, name);
+    await routed.committed;
     const records = await done;
     return reply.status(200).send({
       eventId: routed.eventId, route: name, matched: routed.matched.includes(name),
@@ -161,7 +164,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.get('/readyz', async (_req, reply) => {
     if (closing) return reply.status(503).send({ error: 'Service Unavailable', message: 'shutting down' });
     const rt = holder.current;
-    return { status: 'ready', routes: rt.routes.size, actions: rt.actions.size, loadedAt: new Date(rt.loadedAt).toISOString() };
+    return { status: 'ready', routes: rt.routes.size, actions: rt.actions.size, inbox: queue.pending(), loadedAt: new Date(rt.loadedAt).toISOString() };
   });
   app.get('/metrics', async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
 

@@ -34,6 +34,8 @@ export interface EngineOptions {
   hooks?: RouterHooks;
   /** max-db-size of cfg.yaml, read at each check (it may change on reload). */
   maxDbSize?: () => string | undefined;
+  /** delete-old-data of cfg.yaml (days; 0 keeps finished events). */
+  retentionDays?: () => number | undefined;
   housekeepingMs?: number;
   random?: () => number;
 }
@@ -80,6 +82,11 @@ export function createDeliveryEngine(opts: EngineOptions): DeliveryEngine {
   const housekeeping = () => {
     try {
       dedup.purgeExpired();
+      const days = opts.retentionDays?.();
+      if (days) {
+        const purged = store.purgeFinished({ before: Date.now() - days * 86_400_000 });
+        if (purged) m?.evicted.inc({ kind: 'retention' }, purged);
+      }
       guard.check(opts.maxDbSize?.());
     } catch (e) {
       log(`housekeeping failed: ${(e as Error).message}`);

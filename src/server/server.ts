@@ -74,6 +74,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       log,
       hooks: { onRenderFailure: (route, e) => { metrics.renderFailures.inc({ route }); log(`route "${route}": template failed: ${e.message}`); } },
       maxDbSize: () => holder.current.config.maxDbSize,
+      retentionDays: () => holder.current.config.deleteOldDataDays,
       housekeepingMs: opts.housekeepingMs,
     });
   } catch (e) {

@@ -51,7 +51,8 @@ export class DbSizeGuard {
     if (keys) this.opts.metrics?.evicted.inc({ kind: 'dedup_key' }, keys);
     let removed = 0;
     while (this.usedBytes() > limit) {
-      const n = this.store.purgeFinished({ limit: 500 });
+      // Small batches so no more than needed is removed.
+      const n = this.store.purgeFinished({ limit: 50 });
       if (n === 0) break;
       removed += n;
     }

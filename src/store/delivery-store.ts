@@ -135,6 +135,11 @@ export class DeliveryStore {
     this.open = (db.prepare('SELECT COUNT(*) AS n FROM events WHERE open_deliveries > 0').get() as { n: number }).n;
   }
 
+  /** Runs `fn` in one transaction (the store's own transactions nest as savepoints). */
+  inTransaction<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
   /** Events with unfinished deliveries (the inbox). */
   openEvents(): number {
     return this.open;
@@ -161,8 +166,24 @@ export class DeliveryStore {
 
   /** Commits an event with its deliveries, dedup keys and aggregation items in one transaction. */
   insertPlan(plan: EventPlan): void {
-    const count = plan.routes.reduce((n, r) => n + r.deliveries.length, 0);
+    this.insertPlans([plan]);
+  }
+
+  /** Commits several plans in one transaction (group commit: one WAL write for a burst of events). */
+  insertPlans(plans: EventPlan[]): void {
+    let opened = 0;
     this.db.transaction(() => {
+      for (const plan of plans) if (this.insertOne(plan)) opened++;
+    }).immediate();
+    this.open += opened;
+  }
+
+  private insertOne(plan: EventPlan): boolean {
+    const count = plan.routes.reduce((n, r) => n + r.deliveries.length, 0);
+    // An event no route delivers or buffers carries no promise to keep.
+    const keeps = count > 0 || plan.routes.length > 0 || (plan.aggregate?.length ?? 0) > 0 || (plan.dedupKeys?.length ?? 0) > 0 || plan.consumesAggregate !== undefined;
+    if (!keeps) return false;
+    {
       this.insertEvent.get().run(plan.eventId, plan.receivedAt, plan.hops, JSON.stringify(plan.event ?? null), count);
       for (const r of plan.routes) {
         this.insertRun.get().run(plan.eventId, r.route, r.template ?? null, JSON.stringify(r.message));
@@ -174,37 +195,38 @@ export class DeliveryStore {
       for (const k of plan.dedupKeys ?? []) this.upsertDedup.get().run(k.route, k.key, k.expiresAt);
       for (const a of plan.aggregate ?? []) this.insertAggregate.get().run(a.route, plan.eventId, JSON.stringify(a.message), plan.receivedAt);
       for (const id of plan.consumesAggregate?.ids ?? []) this.deleteAggregate.get().run(plan.consumesAggregate!.route, id);
-    }).immediate();
-    if (count > 0) this.open++;
+    }
+    return count > 0;
   }
 
   private readonly claimSelect = this.stmt(`SELECT d.id, d.event_id, d.route, d.action, d.stage, d.kind, d.attempts, d.created_at,
       r.template, r.message, COALESCE(r.enriched, e.body) AS event, e.hops
     FROM deliveries d JOIN route_runs r ON r.event_id = d.event_id AND r.route = d.route JOIN events e ON e.id = d.event_id
-    WHERE d.state = 'pending' AND d.next_at <= ? AND d.action NOT IN (SELECT value FROM json_each(?))
-    ORDER BY d.next_at, d.rowid LIMIT ?`);
+    WHERE d.action = ? AND d.state = 'pending' AND d.next_at <= ?
+    ORDER BY d.next_at LIMIT ?`);
   private readonly markRunning = this.stmt("UPDATE deliveries SET state = 'running', updated_at = ? WHERE id = ? AND state = 'pending'");
+  private readonly pendingActionsStmt = this.stmt("SELECT DISTINCT action FROM deliveries WHERE state = 'pending'");
+  private readonly hasPendingStmt = this.stmt("SELECT 1 FROM deliveries WHERE action = ? AND state = 'pending' LIMIT 1");
 
-  /**
-   * Due deliveries, oldest first, at most `free(action)` per action, marked
-   * running. Actions with no free slot are left out of the query so their
-   * backlog never hides other actions' work.
-   */
-  claimDue(now: number, free: (action: string) => number, busy: string[], limit: number): ClaimedDelivery[] {
+  /** Actions with pending deliveries (due or not). */
+  pendingActions(): string[] {
+    return (this.pendingActionsStmt.get().all() as Array<{ action: string }>).map((r) => r.action);
+  }
+
+  hasPending(action: string): boolean {
+    return this.hasPendingStmt.get().get(action) !== undefined;
+  }
+
+  /** Up to `limit` due deliveries of one action, oldest first, marked running. */
+  claimDue(action: string, now: number, limit: number): ClaimedDelivery[] {
+    if (limit <= 0) return [];
     return this.db.transaction(() => {
-      const rows = this.claimSelect.get().all(now, JSON.stringify(busy), limit) as Array<{
+      const rows = this.claimSelect.get().all(action, now, limit) as Array<{
         id: string; event_id: string; route: string; action: string; stage: number; kind: ActionKind; attempts: number; created_at: number;
         template: string | null; message: string; event: string; hops: number;
       }>;
-      const left = new Map<string, number>();
-      const taken = rows.filter((r) => {
-        const n = left.get(r.action) ?? free(r.action);
-        if (n <= 0) return false;
-        left.set(r.action, n - 1);
-        return true;
-      });
-      for (const r of taken) this.markRunning.get().run(now, r.id);
-      return taken.map((r) => ({
+      for (const r of rows) this.markRunning.get().run(now, r.id);
+      return rows.map((r) => ({
         id: r.id, eventId: r.event_id, route: r.route, action: r.action, stage: r.stage, kind: r.kind, attempts: r.attempts,
         ...(r.template ? { template: r.template } : {}),
         message: JSON.parse(r.message) as RenderedMessage, event: JSON.parse(r.event) as unknown, hops: r.hops, createdAt: r.created_at,
@@ -232,11 +254,13 @@ export class DeliveryStore {
   private readonly unfinishedInStage = this.stmt("SELECT COUNT(*) AS n FROM deliveries WHERE event_id = ? AND route = ? AND stage = ? AND state IN ('pending', 'running', 'waiting')");
   private readonly releaseStmt = this.stmt(`UPDATE deliveries SET state = 'pending', next_at = ?, updated_at = ?
       WHERE event_id = ? AND route = ? AND state = 'waiting'
-        AND stage = (SELECT MIN(stage) FROM deliveries WHERE event_id = ? AND route = ? AND state = 'waiting')`);
+        AND stage = (SELECT MIN(stage) FROM deliveries WHERE event_id = ? AND route = ? AND state = 'waiting')
+      RETURNING action`);
 
-  /** Records an attempt; on a final outcome releases the route's next stage. Returns the new state. */
-  finishAttempt(id: string, o: AttemptOutcome): DeliveryState {
+  /** Records an attempt; on a final outcome releases the route's next stage. Returns the new state and the actions released. */
+  finishAttempt(id: string, o: AttemptOutcome): { state: DeliveryState; released: string[] } {
     let state: DeliveryState = 'pending';
+    let released: string[] = [];
     let eventClosed = false;
     this.db.transaction(() => {
       const d = this.finishSelect.get().get(id) as
@@ -250,18 +274,18 @@ export class DeliveryStore {
         this.db.prepare('UPDATE route_runs SET enriched = ?, message = COALESCE(?, message) WHERE event_id = ? AND route = ?')
           .run(JSON.stringify(o.enriched.event ?? null), o.enriched.message ? JSON.stringify(o.enriched.message) : null, d.event_id, d.route);
       }
-      this.releaseNextStage(d.event_id, d.route, d.stage, o.finishedAt);
+      released = this.releaseNextStage(d.event_id, d.route, d.stage, o.finishedAt);
       const ev = this.closeOne.get().get(d.event_id) as { open_deliveries: number };
       eventClosed = ev.open_deliveries === 0;
     }).immediate();
     if (eventClosed) this.open--;
-    return state;
+    return { state, released };
   }
 
-  private releaseNextStage(eventId: string, route: string, stage: number, now: number): void {
+  private releaseNextStage(eventId: string, route: string, stage: number, now: number): string[] {
     const unfinished = this.unfinishedInStage.get().get(eventId, route, stage) as { n: number };
-    if (unfinished.n > 0) return;
-    this.releaseStmt.get().run(now, now, eventId, route, eventId, route);
+    if (unfinished.n > 0) return [];
+    return (this.releaseStmt.get().all(now, now, eventId, route, eventId, route) as Array<{ action: string }>).map((r) => r.action);
   }
 
   list(filter: DeliveryFilter = {}): DeliverySummary[] {

@@ -45,6 +45,7 @@ export const CORE_MIGRATIONS: readonly string[] = [
   CREATE INDEX deliveries_due ON deliveries(state, next_at);
   CREATE INDEX deliveries_run ON deliveries(event_id, route, stage);
   CREATE INDEX deliveries_route ON deliveries(route, state);
+  CREATE INDEX deliveries_claim ON deliveries(action, state, next_at);
 
   CREATE TABLE attempts (
     id INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -5,7 +5,7 @@ import type { TemplateConfig } from '../config/types.js';
 import type { Problem } from '../config/problems.js';
 import { RegoCompileError } from '../rego/index.js';
 import { declaredPackage, withDetectedVersion, type VersionedModule } from '../routing/rego-version.js';
-import { compileTemplate, type TemplateRenderer } from './template-renderer.js';
+import { compileTemplate, declaredAggregationPackage, type TemplateRenderer } from './template-renderer.js';
 import type { TemplateLibrary } from './template-files.js';
 import { fetchTemplate } from './template-fetch.js';
 
@@ -59,9 +59,13 @@ export async function compileTemplates(templates: TemplateConfig[], opts: { cfgF
       const { pkg, modules } = await modulesOf(t, opts.library, opts.cfgFile, origins);
       const key = t.source.kind === 'rego-package' ? `pkg:${pkg}` : `tpl:${t.name}`;
       let renderer = cache.get(key);
-      if (!renderer) { renderer = compileTemplate(t.name, pkg, modules); cache.set(key, renderer); }
+      if (!renderer) {
+        const own = modules.filter((m) => declaredPackage(m.source) === pkg);
+        renderer = compileTemplate(t.name, pkg, modules, declaredAggregationPackage(own));
+        cache.set(key, renderer);
+      }
       const r = await renderer;
-      renderers.set(t.name, { name: t.name, package: r.package, render: r.render });
+      renderers.set(t.name, { name: t.name, package: r.package, render: r.render, ...(r.aggregate ? { aggregate: r.aggregate } : {}) });
     } catch (e) {
       if (e instanceof RegoCompileError) problems.push(...rego(e, t, origins, opts.cfgFile));
       else problems.push({ severity: 'error', file: opts.cfgFile, line: t.line, path: t.path, message: `template "${t.name}": ${(e as Error).message}` });

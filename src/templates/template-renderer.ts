@@ -20,9 +20,36 @@ export interface TemplateRenderer {
 
 export class TemplateRenderError extends Error {}
 
-function wrapperModule(pkg: string): VersionedModule {
-  const lines = RULES.map((r) => `${r} := data.${pkg}.${r}`);
+const AGG_RULES = ['title', 'result', 'url'] as const;
+
+// One entrypoint per use returns every defined rule at once: a single
+// evaluation (and a single copy of the input into wasm) per message.
+function wrapperModule(pkg: string, aggregationPkg?: string): VersionedModule {
+  const lines = RULES.map((r) => `parts contains [${JSON.stringify(r)}, x] if { x := data.${pkg}.${r} }`);
+  lines.push('render := {p[0]: p[1] | some p in parts}');
+  if (aggregationPkg) {
+    lines.push(...AGG_RULES.map((r) => `agg_parts contains [${JSON.stringify(r)}, x] if { x := data.${aggregationPkg}.${r} }`));
+    lines.push('aggregate := {p[0]: p[1] | some p in agg_parts}');
+  }
   return { file: `template-wrapper:${pkg}`, source: `package ${WRAPPER}\n\n${lines.join('\n')}\n`, regoVersion: 'v1' };
+}
+
+/** The package a template names in `aggregation_pkg := "..."`, found statically so it can be compiled with the template. */
+export function declaredAggregationPackage(modules: Array<{ source: string }>): string | undefined {
+  for (const m of modules) {
+    const found = /^\s*aggregation_pkg\s*:?=\s*"([A-Za-z_][A-Za-z0-9_.]*)"/m.exec(m.source);
+    if (found) return found[1];
+  }
+  return undefined;
+}
+
+/** What an aggregation package sees as input (Postee's shape): one entry per buffered message. */
+export function aggregationInput(messages: RenderedMessage[]): unknown[] {
+  return messages.map((m) => {
+    let description: unknown = m.body;
+    try { description = JSON.parse(m.body); } catch { /* text results stay strings */ }
+    return { title: m.title, description, url: m.url ?? '' };
+  });
 }
 
 function asText(v: unknown): string {
@@ -30,20 +57,18 @@ function asText(v: unknown): string {
 }
 
 /** Compiles the modules of one template; throws RegoCompileError. */
-export async function compileTemplate(name: string, pkg: string, modules: VersionedModule[]): Promise<TemplateRenderer> {
-  const entrypoints = RULES.map((r) => `${WRAPPER}/${r}`);
-  const { wasm } = compile({ modules: [...modules, wrapperModule(pkg)], entrypoints });
+export async function compileTemplate(name: string, pkg: string, modules: VersionedModule[], aggregationPkg?: string): Promise<TemplateRenderer> {
+  const entrypoints = [`${WRAPPER}/render`, ...(aggregationPkg ? [`${WRAPPER}/aggregate`] : [])];
+  const { wasm } = compile({ modules: [...modules, wrapperModule(pkg, aggregationPkg)], entrypoints });
   const policy: RegoPolicy = await loadPolicy(wasm);
-  const value = (input: unknown, rule: string): unknown => policy.evaluate(input, `${WRAPPER}/${rule}`)[0]?.['result'];
+  const parts = (input: unknown, entrypoint: string): Record<string, unknown> =>
+    (policy.evaluate(input, `${WRAPPER}/${entrypoint}`)[0]?.['result'] ?? {}) as Record<string, unknown>;
   return {
     name,
     package: pkg,
     render(input) {
-      const result = value(input, 'result');
+      const { result, title, url, aggregation_pkg: agg } = parts(input, 'render');
       if (result === undefined) throw new TemplateRenderError(`template "${name}" (${pkg}): rule result is undefined for this event`);
-      const title = value(input, 'title');
-      const url = value(input, 'url');
-      const agg = value(input, 'aggregation_pkg');
       return {
         title: title === undefined ? '' : asText(title),
         body: asText(result),
@@ -51,6 +76,17 @@ export async function compileTemplate(name: string, pkg: string, modules: Versio
         ...(typeof agg === 'string' ? { aggregationPkg: agg } : {}),
       };
     },
+    ...(aggregationPkg ? {
+      aggregate(messages: RenderedMessage[]): RenderedMessage {
+        const { result, title, url } = parts(aggregationInput(messages), 'aggregate');
+        if (result === undefined) throw new TemplateRenderError(`template "${name}": ${aggregationPkg}.result is undefined for ${messages.length} messages`);
+        return {
+          title: title === undefined ? '' : asText(title),
+          body: asText(result),
+          ...(url !== undefined && url !== '' ? { url: asText(url) } : {}),
+        };
+      },
+    } : {}),
   };
 }
 

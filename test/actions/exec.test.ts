@@ -55,6 +55,14 @@ describe('exec action', () => {
     expect(Date.now() - t0).toBeLessThan(5_000);
   });
 
+  it('offers JSON stdout as an event update (applied for ReadAndWrite actions), plain text not', async () => {
+    const json = await make({ 'exec-script': 'printf \'{"owner": "team-a"}\'' }).deliver(deliveryContext({}));
+    expect(json).toMatchObject({ ok: true, eventUpdate: { owner: 'team-a' } });
+    const text = await make({ 'exec-script': 'echo saved' }).deliver(deliveryContext({}));
+    expect(text.ok).toBe(true);
+    expect(text.eventUpdate).toBeUndefined();
+  });
+
   it('reports configuration problems instead of throwing', () => {
     expect(execAction.create({ name: 'x', type: 'exec' }, {}).problems[0]!.message).toContain('exec-script');
     expect(execAction.create({ name: 'x', type: 'exec', 'exec-script': 'true', env: ['NOEQUALS'] }, {}).problems[0]!.path).toBe('env[0]');

@@ -56,6 +56,26 @@ describe('http action', () => {
     expect(got.headers['hooker-delivery-id']).toBe('del-9');
   });
 
+  it('sends the event as JSON when no body is configured (chaining to another Hooker)', async () => {
+    seen.length = 0; status = 200; delayMs = 0;
+    const r = await make(httpAction, { url: `${base}/next` }).deliver(deliveryContext({ event }));
+    expect(r.ok).toBe(true);
+    expect(seen[0]!.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(seen[0]!.body)).toEqual(event);
+  });
+
+  it('marks client errors as not retryable, server errors and timeouts as retryable', async () => {
+    seen.length = 0; delayMs = 0;
+    const a = make(httpAction, { url: `${base}/x` });
+    status = 404;
+    expect(await a.deliver(deliveryContext({ event }))).toMatchObject({ ok: false, retryable: false });
+    status = 429;
+    expect((await a.deliver(deliveryContext({ event }))).retryable).toBe(true);
+    status = 502;
+    expect((await a.deliver(deliveryContext({ event }))).retryable).toBe(true);
+    status = 200;
+  });
+
   it('fails the delivery (not retryable) when a referenced path is missing, without sending', async () => {
     seen.length = 0;
     const a = make(httpAction, { url: `${base}/x`, 'body-content': 'event.input.Context.nothere' });

@@ -154,3 +154,32 @@ describe('parseDuration', () => {
     expect('error' in parseDuration('')).toBe(true);
   });
 });
+
+describe('delivery keys of actions', () => {
+  it('reads kind, priority, retries, backoff and concurrency with defaults', () => {
+    const text = BASE.replace('    enable: true\n', '    enable: true\n    kind: ReadAndWrite\n    priority: 5\n    retries: 2\n    retry-backoff: 2s\n    retry-max-backoff: 1m\n    concurrency: 8\n');
+    const r = validateConfigText('cfg.yaml', text, opts());
+    expect(r.problems).toEqual([]);
+    expect(r.config!.actions[0]!.delivery).toEqual({ kind: 'ReadAndWrite', priority: 5, retries: 2, retryBackoffMs: 2_000, retryMaxBackoffMs: 60_000, concurrency: 8 });
+    const plain = validateConfigText('cfg.yaml', BASE, opts()).config!.actions[0]!.delivery;
+    expect(plain).toMatchObject({ kind: 'ReadOnly', priority: 0, retries: 5, concurrency: 4 });
+  });
+
+  it('reports bad values with their key path', () => {
+    const text = BASE.replace('    enable: true\n', '    enable: true\n    kind: Sometimes\n    retries: -1\n    retry-backoff: 10s\n    retry-max-backoff: 1s\n');
+    expect(errors(text).map((p) => p.path).sort()).toEqual(['actions[0].kind', 'actions[0].retries', 'actions[0].retry-max-backoff']);
+  });
+
+  it('checks max-db-size', () => {
+    expect(errors(`max-db-size: 300MB\n${BASE}`)).toEqual([]);
+    expect(errors(`max-db-size: plenty\n${BASE}`)[0]).toMatchObject({ path: 'max-db-size', line: 1 });
+  });
+});
+
+describe('delete-old-data', () => {
+  it('defaults to 7 days and accepts 0 to keep finished events', () => {
+    expect(validateConfigText('cfg.yaml', BASE, opts()).config!.deleteOldDataDays).toBe(7);
+    expect(validateConfigText('cfg.yaml', `delete-old-data: 0\n${BASE}`, opts()).config!.deleteOldDataDays).toBe(0);
+    expect(errors(`delete-old-data: soon\n${BASE}`)[0]!.path).toBe('delete-old-data');
+  });
+});

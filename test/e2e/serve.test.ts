@@ -112,8 +112,11 @@ actions:
     enable: true
     url: ${receiver.url}/from-b
 `);
-    const b = await startHooker({ HOOKER_CFG: cfgB });
-    procs.push(b);
+    // C (the loop) starts alongside B; it gets its looping config by reload once its URL is known.
+    const cfgC = join(dir, 'c.yaml');
+    writeFileSync(cfgC, 'routes: []\n');
+    const [b, c] = await Promise.all([startHooker({ HOOKER_CFG: cfgB }), startHooker({ HOOKER_CFG: cfgC, HOOKER_MAX_HOPS: '3', HOOKER_ADMIN_TOKEN: 'adm' })]);
+    procs.push(b, c);
     const cfgA = join(dir, 'a.yaml');
     writeFileSync(cfgA, `
 routes:
@@ -138,10 +141,6 @@ actions:
     expect(got.headers['hooker-hops']).toBe('2');
 
     // Loop: C forwards to itself; each hop adds one until HOOKER_MAX_HOPS refuses it.
-    const cfgC = join(dir, 'c.yaml');
-    writeFileSync(cfgC, 'routes: []\n');
-    const c = await startHooker({ HOOKER_CFG: cfgC, HOOKER_MAX_HOPS: '3', HOOKER_ADMIN_TOKEN: 'adm' });
-    procs.push(c);
     writeFileSync(cfgC, `
 routes:
   - name: loop

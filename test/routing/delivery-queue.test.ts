@@ -99,7 +99,7 @@ describe('DeliveryScheduler', () => {
     const db = openDatabase(path);
     const store = new DeliveryStore(db);
     store.insertPlan({ eventId: 'ev', receivedAt: Date.now(), hops: 0, event: { a: 1 }, routes: [{ route: 'r', message: { title: 't', body: 'b' }, deliveries: [{ id: 'd-1', action: 'x', stage: 0, kind: 'ReadOnly' }] }] });
-    expect(store.claimDue(Date.now(), () => 10, [], 10).map((d) => d.id)).toEqual(['d-1']);
+    expect(store.claimDue('x', Date.now(), 10).map((d) => d.id)).toEqual(['d-1']);
     db.close(); // the process "dies" with d-1 running
 
     const seen: string[] = [];

@@ -124,6 +124,25 @@ describe('scan API', () => {
     expect(t.json.thresholds[1].threshold).toEqual({ 'compliance.min': 50 });
   });
 
+  it('chains: an http runner scans through this Hooker\'s API', async () => {
+    const downstream = makeService(scanConfigFrom(`
+scanners:
+  upstream: {runner: http, url: "${base}", token: writer-token, scanner: fixture, poll-interval: 50ms, format: inspec}
+thresholds:
+  strict: {compliance: {min: 90}}
+`), process.env);
+    await downstream.service.start();
+    try {
+      const { id } = downstream.service.submit({ scanner: 'upstream', target: { url: `${FIXTURES}inspec-json-output.json` }, threshold: 'strict' });
+      expect(await downstream.service.waitFor(id, 10_000)).toMatchObject({ state: 'failed' });
+      expect(downstream.service.outcome(id)!.threshold!.broken).toEqual([{ limit: 'compliance.min', actual: 75, allowed: 90 }]);
+      expect(downstream.logs.some((l) => /remote scan \S+ at http:\/\/127\.0\.0\.1/.test(l))).toBe(true);
+    } finally {
+      await downstream.service.stop();
+      downstream.db.close();
+    }
+  });
+
   it('serves the OpenAPI document built from the validation schemas', async () => {
     const r = await call('GET', '/api/v1/openapi.json');
     expect(r.status).toBe(200);

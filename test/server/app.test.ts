@@ -18,7 +18,7 @@ const action: Action = {
 };
 const route = (name: string): RouteConfig => ({ name, actions: ['rec'], inputFiles: [], template: 't', serializeActions: false, plugins: {}, path: 'routes[0]' });
 const runtime: Runtime = {
-  config: { file: 'cfg.yaml', routes: [], templates: [], actions: [], rules: [] },
+  config: { file: 'cfg.yaml', routes: [], templates: [], actions: [], rules: [], deleteOldDataDays: 7 },
   routes: new Map([['alerts', route('alerts')], ['all', route('all')]]),
   matcher: { match: (e) => ((e as { severity?: string }).severity === 'high' ? ['alerts', 'all'] : ['all']) },
   templates: new Map([['t', { name: 't', package: 'p', render: (i: unknown) => ({ title: '', body: JSON.stringify(i) }) }]]),

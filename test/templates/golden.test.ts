@@ -93,3 +93,23 @@ describe('inline and v0 templates', async () => {
     expect(problems[0]!.message).toContain('"no.such" is not a bundled template');
   });
 });
+
+describe('aggregation packages', async () => {
+  const templates: TemplateConfig[] = [{ name: 'ts', source: { kind: 'rego-package', package: 'hooker.trivy.slack' }, path: 'templates[0]' }];
+  const compiled = await compileTemplates(templates, { cfgFile: 'test', library: loadTemplateLibrary({}) });
+
+  it('hooker.trivy.slack combines several reports into one message', () => {
+    expect(compiled.problems).toEqual([]);
+    const r = compiled.renderers.get('ts')!;
+    const event = JSON.parse(readFileSync(new URL('postee-trivy-input.json', fixtures), 'utf8'));
+    const one = r.render(templateInput(event, { routeName: 'r', eventId: 'e' }));
+    expect(one.aggregationPkg).toBe('hooker.trivy.slack.aggregation');
+    const two = r.aggregate!([one, one]);
+    expect(two.title).toBe('2 Trivy reports');
+    const blocks = JSON.parse(two.body) as Array<{ type: string }>;
+    const single = JSON.parse(one.body) as unknown[];
+    expect(blocks[0]).toMatchObject({ type: 'header' });
+    expect(blocks).toHaveLength(1 + 2 * (1 + single.length));
+    expect(blocks.filter((b) => b.type === 'divider')).toHaveLength(2 + 2 * single.filter((b) => (b as { type: string }).type === 'divider').length);
+  });
+});
