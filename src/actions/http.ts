@@ -1,7 +1,8 @@
 // `http`: sends a request built from cfg.yaml. `event.input.<path>` in the
 // url, headers and body-content is replaced by that value of the event (a
 // missing path fails the delivery). Hooker-Event carries the whole event
-// base64-encoded and Hooker-Hops lets a receiving Hooker stop loops.
+// base64-encoded (when it fits in a header) and Hooker-Hops lets a receiving
+// Hooker stop loops.
 // Without body-content/body-file the body is the event as JSON.
 
 import { readFileSync } from 'node:fs';
@@ -14,6 +15,14 @@ export const HTTP_DEFAULT_TIMEOUT_MS = 5_000;
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
 
 export const HEADER_EVENT = 'Hooker-Event';
+/** Sent instead of Hooker-Event (with the event's size in bytes) when the event is too large for a header. */
+export const HEADER_EVENT_OMITTED = 'Hooker-Event-Omitted';
+/**
+ * Receivers refuse large header lines (Node: 16 KiB for all headers, nginx:
+ * 8 KiB per line by default), and a scan result or a Trivy report easily
+ * exceeds that; the event is in the body unless body-content replaces it.
+ */
+export const MAX_EVENT_HEADER_BYTES = 6 * 1024;
 export const HEADER_HOPS = 'Hooker-Hops';
 export const HEADER_DELIVERY_ID = 'Hooker-Delivery-Id';
 
@@ -48,7 +57,10 @@ export function createHttpAction(spec: HttpSpec): Action {
         if (e instanceof EventRefError) return { ok: false, retryable: false, detail: `${e.ref}: ${e.message}` };
         throw e;
       }
-      headers[HEADER_EVENT] = Buffer.from(JSON.stringify(ctx.event)).toString('base64');
+      const eventJson = Buffer.from(JSON.stringify(ctx.event));
+      const encoded = eventJson.toString('base64');
+      if (encoded.length <= MAX_EVENT_HEADER_BYTES) headers[HEADER_EVENT] = encoded;
+      else headers[HEADER_EVENT_OMITTED] = String(eventJson.length);
       headers[HEADER_HOPS] = String(ctx.hops + 1);
       headers[HEADER_DELIVERY_ID] = ctx.deliveryId;
       if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) {

@@ -7,8 +7,9 @@ import { execAction } from './exec.js';
 import { httpAction } from './http.js';
 import { dockerAction } from './docker.js';
 import { kubernetesAction } from './kubernetes.js';
+import { scanAction } from './scan.js';
 
-export const actionFactories: readonly ActionFactory[] = [stdoutAction, webhookAction, execAction, httpAction, dockerAction, kubernetesAction];
+export const actionFactories: readonly ActionFactory[] = [stdoutAction, webhookAction, execAction, httpAction, dockerAction, kubernetesAction, scanAction];
 
 export function findActionFactory(type: string, factories: readonly ActionFactory[] = actionFactories): ActionFactory | undefined {
   return factories.find((f) => f.types.includes(type));

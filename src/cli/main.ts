@@ -13,6 +13,7 @@ commands:
   build                 compile Rego to WebAssembly (OPA ABI)
   eval                  evaluate a Rego query (opa eval -f json output)
   test                  run test_* rules of *_test.rego files
+  deliveries <cmd>      list/show/retry/purge deliveries of a running server (HOOKER_URL, HOOKER_ADMIN_TOKEN)
 `;
 
 type Command = (argv: string[]) => Promise<number>;
@@ -23,6 +24,7 @@ const commands: Record<string, () => Promise<Command>> = {
   build: async () => (await import('./rego-build.js')).runBuild,
   eval: async () => (await import('./rego-eval.js')).runEval,
   test: async () => (await import('./rego-test.js')).runTest,
+  deliveries: async () => (await import('./deliveries.js')).runDeliveries,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -2,6 +2,8 @@
 // spelling of keys where actions read them (action configs stay records so
 // each factory validates its own keys).
 
+import type { ScanConfig } from '../scan/config.js';
+
 export interface PluginsConfig {
   aggregateMessageNumber?: number;
   aggregateMessageTimeoutMs?: number;
@@ -80,4 +82,6 @@ export interface HookerConfig {
   templates: TemplateConfig[];
   actions: ActionConfig[];
   rules: unknown[];
+  /** scanners, profiles, thresholds, schedules, scan-api (docs/scanning.md). */
+  scan: ScanConfig;
 }

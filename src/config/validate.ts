@@ -9,6 +9,8 @@ import { parseYamlSource, problemAt, type YamlSource } from './yaml-source.js';
 import { parseDuration } from './duration.js';
 import { envReference, VERBATIM_KEYS } from './env-subst.js';
 import { TOP_LEVEL_KEYS, ROUTE_KEYS, PLUGIN_KEYS, TEMPLATE_KEYS, ACTION_COMMON_KEYS } from './schema.js';
+import { dirname } from 'node:path';
+import { parseScanConfig, SCAN_TOP_LEVEL_KEYS } from '../scan/config.js';
 import { DEFAULT_DELETE_OLD_DATA_DAYS, DEFAULT_DELIVERY_POLICY, type DeliveryPolicy } from './types.js';
 import { parseDbSize } from '../store/db-size-guard.js';
 import type { ActionConfig, HookerConfig, PluginsConfig, RouteConfig, TemplateConfig, TemplateSource } from './types.js';
@@ -293,6 +295,10 @@ export function validateConfigText(file: string, text: string, opts: ValidateOpt
     }
   });
 
+  const scanSections = Object.fromEntries(SCAN_TOP_LEVEL_KEYS.filter((k) => root[k] !== undefined).map((k) => [k, c.substitute(root[k], [k])]));
+  const scan = parseScanConfig(scanSections, { file, source, baseDir: dirname(file) });
+  c.problems.push(...scan.problems);
+
   const serverUrl = c.string(root, 'khulnasoft-server', [], false) ?? c.string(root, 'aqua-server', [], false);
   const dbVerify = root['db-verify-interval'];
   const config: HookerConfig = {
@@ -306,6 +312,7 @@ export function validateConfigText(file: string, text: string, opts: ValidateOpt
     templates,
     actions,
     rules: Array.isArray(root['rules']) ? root['rules'] : [],
+    scan: scan.config,
   };
   if (dbVerify !== undefined && dbVerify !== null && typeof dbVerify !== 'number') c.error(['db-verify-interval'], 'must be a number of hours');
   return { config: hasErrors(c.problems) ? undefined : config, problems: c.problems };

@@ -15,6 +15,7 @@ import { ServerMetrics } from './metrics.js';
 import { buildRuntime } from './runtime.js';
 import { RuntimeHolder } from './runtime-holder.js';
 import { loadOrCreateTls } from './tls-files.js';
+import { startScanning, type Scanning } from './scanning.js';
 
 export interface RunningServer {
   httpUrl?: string;
@@ -81,6 +82,22 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     await holder.close();
     throw new Error(`cannot open the database ${settings.dbPath} (HOOKER_DB): ${(e as Error).message}`);
   }
+  let scanning: Scanning;
+  try {
+    scanning = await startScanning({
+      db: engine.db,
+      config: built.runtime.config.scan,
+      env,
+      // Scan results and scheduled scans enter like any event (inbox first).
+      ingest: async (event) => { await engine.router.route(event, { hops: 0 }).committed; },
+      log,
+      publicUrl: settings.publicUrl,
+    });
+  } catch (e) {
+    await engine.close(0);
+    await holder.close();
+    throw e;
+  }
   const deps = {
     settings, holder, metrics, logger: settings.debug,
     queue: engine.scheduler, router: engine.router, store: engine.store, poke: () => engine.scheduler.poke(),
@@ -93,6 +110,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     if (settings.http) {
       const app = buildApp(deps);
       apps.push(app);
+      await scanning.register(app);
       const { host, port } = parseListen(settings.http);
       await app.listen({ host, port });
       httpUrl = urlOf('http', app.server.address());
@@ -102,6 +120,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       const app = buildApp(deps);
       // Fastify's https option types are narrow; build the server ourselves.
       apps.push(app);
+      await scanning.register(app);
       const { host, port } = parseListen(settings.https);
       await app.ready();
       const server = createHttpsServer({ cert: tls.cert, key: tls.key }, (req, res) => app.routing(req, res));
@@ -111,6 +130,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     }
   } catch (e) {
     await Promise.allSettled(apps.map((a) => a.close()));
+    await scanning.close();
     await engine.close(0);
     await holder.close();
     throw e;
@@ -141,6 +161,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       // Stop accepting first; then running deliveries get HOOKER_SHUTDOWN_TIMEOUT
       // to finish, and whatever is left stays stored for the next start.
       await Promise.allSettled(apps.map((a) => a.close()));
+      await scanning.close();
       await engine.close(settings.shutdownTimeoutMs);
       await holder.close();
     },

@@ -64,6 +64,16 @@ describe('http action', () => {
     expect(JSON.parse(seen[0]!.body)).toEqual(event);
   });
 
+  it('leaves Hooker-Event out for an event too large for a header (a scan report) and says so', async () => {
+    seen.length = 0; status = 200; delayMs = 0;
+    const big = { report: 'x'.repeat(40_000) };
+    const r = await make(httpAction, { url: `${base}/big` }).deliver(deliveryContext({ event: big }));
+    expect(r.ok).toBe(true);
+    expect(seen[0]!.headers['hooker-event']).toBeUndefined();
+    expect(seen[0]!.headers['hooker-event-omitted']).toBe(String(JSON.stringify(big).length));
+    expect(JSON.parse(seen[0]!.body)).toEqual(big);
+  });
+
   it('marks client errors as not retryable, server errors and timeouts as retryable', async () => {
     seen.length = 0; delayMs = 0;
     const a = make(httpAction, { url: `${base}/x` });

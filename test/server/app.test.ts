@@ -1,3 +1,4 @@
+import { emptyScanConfig } from '../../src/scan/config.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import type { Action } from '../../src/actions/types.js';
@@ -18,7 +19,7 @@ const action: Action = {
 };
 const route = (name: string): RouteConfig => ({ name, actions: ['rec'], inputFiles: [], template: 't', serializeActions: false, plugins: {}, path: 'routes[0]' });
 const runtime: Runtime = {
-  config: { file: 'cfg.yaml', routes: [], templates: [], actions: [], rules: [], deleteOldDataDays: 7 },
+  config: { file: 'cfg.yaml', routes: [], templates: [], actions: [], rules: [], deleteOldDataDays: 7, scan: emptyScanConfig() },
   routes: new Map([['alerts', route('alerts')], ['all', route('all')]]),
   matcher: { match: (e) => ((e as { severity?: string }).severity === 'high' ? ['alerts', 'all'] : ['all']) },
   templates: new Map([['t', { name: 't', package: 'p', render: (i: unknown) => ({ title: '', body: JSON.stringify(i) }) }]]),
