@@ -122,11 +122,12 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       apps.push(app);
       await scanning.register(app);
       const { host, port } = parseListen(settings.https);
-      await app.ready();
       const server = createHttpsServer({ cert: tls.cert, key: tls.key }, (req, res) => app.routing(req, res));
+      // Hooks must be added before ready().
+      app.addHook('onClose', (_i, done) => { server.close(() => done()); server.closeAllConnections?.(); });
+      await app.ready();
       await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(port, host, () => resolve()); });
       httpsUrl = urlOf('https', server.address());
-      app.addHook('onClose', (_i, done) => { server.close(() => done()); server.closeAllConnections?.(); });
     }
   } catch (e) {
     await Promise.allSettled(apps.map((a) => a.close()));
