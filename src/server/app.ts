@@ -29,6 +29,8 @@ export interface AppDeps {
   metrics: ServerMetrics;
   eventLog?: EventLog;
   logger?: boolean;
+  /** Sees every accepted event (the cluster exporter reads trivy-operator reports from it). */
+  observe?: (event: unknown) => void;
 }
 
 export class HttpError extends Error {
@@ -110,6 +112,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   function routeEvent(event: unknown, hops: number, only?: string) {
     const routed = router.route(event, { hops, only });
+    deps.observe?.(event);
     metrics.evaluationSeconds.observe(routed.evaluationMs / 1000);
     metrics.eventsReceived.inc();
     if (routed.matched.length) metrics.eventsMatched.inc(); else metrics.eventsUnmatched.inc();

@@ -7,6 +7,8 @@
 // reload of cfg.yaml does not change them (restart to apply).
 
 import type { FastifyInstance } from 'fastify';
+import { DiscoveryV1Api } from '@kubernetes/client-node';
+import type { Registry } from 'prom-client';
 import type { SqliteDatabase } from '../store/db.js';
 import { ScanStore } from '../store/scans.js';
 import { ScanService, type IngestCallback } from '../scan/service.js';
@@ -15,6 +17,10 @@ import { bindScanService } from '../scan/active-service.js';
 import { scanApiPlugin, scanApiTokensFromEnv } from '../scan/api.js';
 import { Scheduler } from '../scan/schedules.js';
 import { emptyScanConfig, type ScanConfig } from '../scan/config.js';
+import { ClusterExporter, scanIntervalMs } from '../scan/exporter.js';
+import { imageScannerFrom } from '../scan/image-scanner.js';
+import { loadKubeAccess } from '../scan/runners/kube.js';
+import { isVulnerabilityReport } from '../scan/normalize/trivy-operator.js';
 
 export interface ScanningOptions {
   db: SqliteDatabase;
@@ -23,12 +29,16 @@ export interface ScanningOptions {
   ingest: IngestCallback;
   log: (line: string) => void;
   publicUrl?: string;
+  /** Where the cluster exporter's pod_security_issue gauge is registered (the server's /metrics). */
+  registry: Registry;
 }
 
 export interface Scanning {
   service: ScanService;
   /** Mounts the scan API (/api/v1/...) on an app. */
   register(app: FastifyInstance): Promise<void>;
+  /** Feeds trivy-operator VulnerabilityReports posted as events to the exporter. */
+  observe(event: unknown): void;
   close(): Promise<void>;
 }
 
@@ -49,15 +59,46 @@ export async function startScanning(opts: ScanningOptions): Promise<Scanning> {
   const scheduler = new Scheduler(config.schedules, opts.ingest, opts.log);
   scheduler.start();
   const tokens = [...config.api.tokens, ...fromEnv.tokens];
+  const exporter = startExporter(config, opts);
   return {
     service,
     async register(app) {
       await app.register(scanApiPlugin, { service, tokens, publicUrl: opts.publicUrl });
     },
+    observe(event) {
+      if (exporter && isVulnerabilityReport(event)) {
+        exporter.applyVulnerabilityReport(event).catch((e: Error) => opts.log(`pod_security_issue: ${e.message}`));
+      }
+    },
     async close() {
+      await exporter?.stop();
       scheduler.stop();
       await service.stop();
       bindScanService(undefined);
     },
   };
+}
+
+/**
+ * The cluster vulnerability exporter runs when HOOKER_CLUSTER_SCANNER names
+ * one of the configured scanners: every SCAN_INTERVAL seconds (default
+ * 43200) it scans the images of running pods and exports pod_security_issue.
+ */
+function startExporter(config: ScanConfig, opts: ScanningOptions): ClusterExporter | undefined {
+  const name = opts.env.HOOKER_CLUSTER_SCANNER;
+  if (!name) return undefined;
+  const def = config.scanners.get(name);
+  if (!def) throw new Error(`HOOKER_CLUSTER_SCANNER names scanner "${name}", which is not defined in scanners`);
+  const kube = loadKubeAccess(undefined, opts.env);
+  const exporter = new ClusterExporter({
+    core: kube.core,
+    networking: kube.networking,
+    discovery: kube.kc.makeApiClient(DiscoveryV1Api),
+    registry: opts.registry,
+    intervalMs: scanIntervalMs(opts.env),
+    scanImage: imageScannerFrom(def, createRunner(def, opts.env), opts.log),
+    log: opts.log,
+  });
+  exporter.start();
+  return exporter;
 }

@@ -92,6 +92,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       ingest: async (event) => { await engine.router.route(event, { hops: 0 }).committed; },
       log,
       publicUrl: settings.publicUrl,
+      registry: metrics.registry,
     });
   } catch (e) {
     await engine.close(0);
@@ -101,6 +102,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const deps = {
     settings, holder, metrics, logger: settings.debug,
     queue: engine.scheduler, router: engine.router, store: engine.store, poke: () => engine.scheduler.poke(),
+    observe: (event: unknown) => scanning.observe(event),
   };
 
   const apps: FastifyInstance[] = [];

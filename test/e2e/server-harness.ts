@@ -51,10 +51,10 @@ export async function serve(dir: string, cfgText: string, env: Record<string, st
   return startServer({ settings: readServerSettings(all, { cfgPath: cfg }), env: all, watchConfig: false, log: () => {} });
 }
 
-export async function until<T>(fn: () => T | undefined | false, ms = 10_000): Promise<T> {
+export async function until<T>(fn: () => T | undefined | false | Promise<T | undefined | false>, ms = 10_000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
-    const v = fn();
+    const v = await fn();
     if (v !== undefined && v !== false) return v;
     if (Date.now() > end) throw new Error('timed out waiting');
     await new Promise((r) => setTimeout(r, 20));
