@@ -13,7 +13,7 @@ import { newInt, numberFromF64, numKind, numInt, numF64, isIntegral, K_INT, K_BI
 import { bigAdd, bigMul, bigNeg } from "./bigint";
 import { compareValues, equalValues } from "./compare";
 import { findIndex, objectGet, setFind, pushEntry } from "./collections";
-import { typeError, builtinError, typeNameStr, msgStartError, msgStr, msgInt, msgAbort } from "./errors";
+import { typeError, builtinError, operandError, typeNameStr, msgStartError, msgStr, msgInt, msgAbort } from "./errors";
 import { hooker_dot } from "./runtime-fns";
 
 @inline function isNum(v: usize): bool { return tagOf(v) == T_NUMBER; }
@@ -317,15 +317,7 @@ function intOperand(name: string, pos: i32, v: usize): i64 {
   intOk = false;
   if (!isNum(v)) { typeError(name, pos, "number", tagOf(v)); return 0; }
   if (!isIntegral(v)) {
-    if (builtinErrorsStrict()) {
-      msgStartError();
-      msgStr("eval_type_error: ");
-      msgStr(name);
-      msgStr(": operand ");
-      msgInt(pos);
-      msgStr(" must be integer number but got floating-point number");
-      msgAbort();
-    }
+    operandError(name, pos, "must be integer number but got floating-point number");
     return 0;
   }
   intOk = true;
@@ -484,15 +476,7 @@ function bitsOperand(name: string, pos: i32, v: usize): i64 {
   bitsOk = false;
   if (!isNum(v)) { typeError(name, pos, "number", tagOf(v)); return 0; }
   if (!isIntegral(v)) {
-    if (builtinErrorsStrict()) {
-      msgStartError();
-      msgStr("eval_type_error: ");
-      msgStr(name);
-      msgStr(": operand ");
-      msgInt(pos);
-      msgStr(" must be integer number but got floating-point number");
-      msgAbort();
-    }
+    operandError(name, pos, "must be integer number but got floating-point number");
     return 0;
   }
   if (numKind(v) != K_INT) {

@@ -137,6 +137,20 @@ export function typeError(name: string, pos: i32, want: string, gotTag: i32): us
   return 0;
 }
 
+/** `eval_type_error: <name>: operand <pos> <rest>` under strict mode, else undefined. */
+export function operandError(name: string, pos: i32, rest: string): usize {
+  if (!strict) return 0;
+  msgStartError();
+  msgStr("eval_type_error: ");
+  msgStr(name);
+  msgStr(": operand ");
+  msgInt(pos);
+  msgStr(" ");
+  msgStr(rest);
+  msgAbort();
+  return 0;
+}
+
 /** `eval_builtin_error: <name>: <message>` under strict mode, else undefined. */
 export function builtinError(name: string, message: string): usize {
   if (!strict) return 0;
