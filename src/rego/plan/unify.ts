@@ -104,6 +104,15 @@ function matchObjectKeys(a: Array<[Term, Term]>, b: Array<[Term, Term]>): Array<
   return out;
 }
 
+/** The value in `l` is a collection of the pattern's kind with as many elements. */
+function checkShape(p: Planner, l: Local, kind: 'IsArray' | 'IsObject', t: Term & { items: unknown[] }): void {
+  p.f.emit({ type: kind, source: local(l) });
+  const n = p.f.newLocal();
+  p.f.emit({ type: 'Len', source: local(l), target: n });
+  const want = planNumber(p, { type: 'number', value: String(t.items.length), loc: t.loc });
+  p.f.emit({ type: 'Equal', a: local(n), b: want });
+}
+
 /** Unifies the value in local `l` with the pattern `t`. */
 export function planUnifyLocal(p: Planner, l: Local, t: Term, iter: Iter): void {
   if (isUnboundVar(p, t)) {
@@ -111,11 +120,7 @@ export function planUnifyLocal(p: Planner, l: Local, t: Term, iter: Iter): void 
     return iter();
   }
   if (t.type === 'array' && hasUnboundVars(p, t)) {
-    p.f.emit({ type: 'IsArray', source: local(l) });
-    const n = p.f.newLocal();
-    p.f.emit({ type: 'Len', source: local(l), target: n });
-    const want = planNumber(p, { type: 'number', value: String(t.items.length), loc: t.loc });
-    p.f.emit({ type: 'Equal', a: local(n), b: want });
+    checkShape(p, l, 'IsArray', t);
     const rec = (i: number): void => {
       if (i === t.items.length) return iter();
       const idx = planNumber(p, { type: 'number', value: String(i), loc: t.loc });
@@ -125,11 +130,7 @@ export function planUnifyLocal(p: Planner, l: Local, t: Term, iter: Iter): void 
     return rec(0);
   }
   if (t.type === 'object' && hasUnboundVars(p, t)) {
-    p.f.emit({ type: 'IsObject', source: local(l) });
-    const n = p.f.newLocal();
-    p.f.emit({ type: 'Len', source: local(l), target: n });
-    const want = planNumber(p, { type: 'number', value: String(t.items.length), loc: t.loc });
-    p.f.emit({ type: 'Equal', a: local(n), b: want });
+    checkShape(p, l, 'IsObject', t);
     const rec = (i: number): void => {
       if (i === t.items.length) return iter();
       const [k, v] = t.items[i]!;
