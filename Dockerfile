@@ -1,5 +1,5 @@
 # Hooker: multi-stage build; the runtime image runs as a non-root user.
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /src
 # better-sqlite3 and other native modules build from source here.
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
@@ -9,7 +9,7 @@ COPY src ./src
 COPY tsconfig.json tsconfig.build.json ./
 RUN npm ci && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production \
     HOOKER_CFG=/config/cfg.yaml \
     HOOKER_HTTP=0.0.0.0:8082 \
