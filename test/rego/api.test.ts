@@ -49,3 +49,15 @@ describe('compile + loadPolicy', () => {
     expect((err as RegoCompileError).problems.map((p) => `${p.loc?.file}:${p.loc?.row}:${p.code}`)).toEqual(['a.rego:3:rego_parse_error']);
   });
 });
+
+describe('numbers beyond 2^53 across the builtin boundary', () => {
+  it('reach builtins that want them exact (sprintf, time.format) with every digit', async () => {
+    const { wasm } = compile({
+      modules: [mod('package t\n\ns := sprintf("%d", [123456789123456789123])\nf := time.format(1670006453141828752)\n')],
+      entrypoints: ['t/s', 't/f'],
+    });
+    const p = await loadPolicy(wasm);
+    expect(p.evaluate({}, 't/s')).toEqual([{ result: '123456789123456789123' }]);
+    expect(p.evaluate({}, 't/f')).toEqual([{ result: '2022-12-02T18:40:53.141828752Z' }]);
+  });
+});

@@ -15,3 +15,12 @@ export function implement(name: string, impl: BuiltinImpl): void {
 export function implementAll(impls: Record<string, BuiltinImpl>): void {
   for (const [name, impl] of Object.entries(impls)) implement(name, impl);
 }
+
+/** These builtins get integers beyond 2^53 as exact bigints (see BuiltinDecl.exactNumbers). */
+export function wantExactNumbers(...names: string[]): void {
+  for (const name of names) {
+    const decl = lookupBuiltin(name);
+    if (!decl) throw new Error(`builtin ${name} is not declared in catalog.ts`);
+    decl.exactNumbers = true;
+  }
+}

@@ -59,7 +59,7 @@ function wrap(decl: BuiltinDecl, strict: boolean, context: () => BuiltinContext,
   const impl = decl.impl!;
   return (...raw: unknown[]) => {
     try {
-      const args: RegoValue[] = raw.map(decode);
+      const args: RegoValue[] = raw.map((r) => decode(r, decl.exactNumbers === true));
       checkArgs(decl.args, args, decl.variadic);
       const out = impl(args, context());
       return out === undefined ? undefined : wireBytes(encode(out));
@@ -92,6 +92,7 @@ function wireJson(value: unknown): string {
     if (Number.isInteger(value) && Math.abs(value) >= 2 ** 53) return BigInt(value).toString();
     return JSON.stringify(value);
   }
+  if (typeof value === 'bigint') return value.toString();
   if (Array.isArray(value)) return `[${value.map(wireJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {
     return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}:${wireJson(v)}`).join(',')}}`;

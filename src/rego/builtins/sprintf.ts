@@ -2,7 +2,7 @@
 // fmt.Sprintf: integers as int64 (or *big.Int beyond), other numbers as
 // float64, strings as strings and every other value as its Rego text.
 
-import { implement } from './define.js';
+import { implement, wantExactNumbers } from './define.js';
 import { arrArg, strArg } from './operands.js';
 import type { RegoValue } from './types.js';
 import { formatValue } from './value.js';
@@ -17,6 +17,7 @@ const INT64_MAX = 2n ** 63n - 1n;
 const INT64_MIN = -(2n ** 63n);
 
 export function toGoArg(x: RegoValue): GoArg {
+  if (typeof x === 'bigint') return x <= INT64_MAX && x >= INT64_MIN ? { kind: 'int64', v: x } : { kind: 'bigint', v: x };
   if (typeof x === 'number') {
     if (Number.isInteger(x)) {
       const b = BigInt(x);
@@ -312,3 +313,4 @@ export function goSprintf(format: string, args: GoArg[]): string {
 }
 
 implement('sprintf', (args) => goSprintf(strArg(args, 0), arrArg(args, 1).map(toGoArg)));
+wantExactNumbers('sprintf');

@@ -118,7 +118,7 @@ function goPrint(v: RegoValue): string {
   if (v === null) return '<nil>';
   if (typeof v === 'string') return v;
   if (typeof v === 'number') return formatNumber(v);
-  if (typeof v === 'boolean') return String(v);
+  if (typeof v === 'boolean' || typeof v === 'bigint') return String(v);
   if (Array.isArray(v)) return `[${v.map(goPrint).join(' ')}]`;
   if (v instanceof RegoSet) return `[${setItems(v).map(goPrint).join(' ')}]`;
   return `map[${sortedEntries(v)

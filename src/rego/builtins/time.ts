@@ -1,7 +1,7 @@
 // time.* with Go's reference-time layouts; instants are BigInt nanoseconds,
 // time zones come from Intl (full ICU in Node 20).
 
-import { implementAll } from './define.js';
+import { implementAll, wantExactNumbers } from './define.js';
 import { intArg, numArg, operandError, strArg } from './operands.js';
 import { BuiltinError, type RegoValue } from './types.js';
 
@@ -484,6 +484,10 @@ export function parseDuration(s: string): number {
 // ---------------------------------------------------------------- operands
 
 function nsOf(v: RegoValue, pos: number): bigint {
+  if (typeof v === 'bigint') {
+    if (v > INT64_MAX || v < INT64_MIN) throw new BuiltinError('timestamp too big');
+    return v;
+  }
   if (typeof v !== 'number') throw operandError(pos, 'number', v);
   if (v > Number(INT64_MAX) || v < Number(INT64_MIN)) throw new BuiltinError('timestamp too big');
   // The shortest decimal text of a double beyond 2^53 is what the policy wrote; its exact binary value is noise.
@@ -493,7 +497,7 @@ function nsOf(v: RegoValue, pos: number): bigint {
 /** A time operand: ns, or [ns, zone], or [ns, zone, layout] (layout only where allowed). */
 function timeOperand(args: RegoValue[], i: number): { ns: bigint; zone: Zone; layout?: string } {
   const v = args[i] ?? null;
-  if (typeof v === 'number') return { ns: nsOf(v, i + 1), zone: UTC };
+  if (typeof v === 'number' || typeof v === 'bigint') return { ns: nsOf(v, i + 1), zone: UTC };
   if (Array.isArray(v) && v.length >= 1 && v.length <= 3) {
     const ns = nsOf(v[0]!, i + 1);
     const tz = v[1];
@@ -568,3 +572,4 @@ implementAll({
     return diff(civil(x.ns, x.zone), civil(y.ns, y.zone));
   },
 });
+wantExactNumbers('time.format', 'time.date', 'time.clock', 'time.weekday', 'time.diff');

@@ -8,10 +8,16 @@
 // survive the round trip:
 //   - a set is written as      {"\u0000set": [elem, ...]}
 //   - an object with any non-string key as {"\u0000obj": [[key, value], ...]}
+//   - an integer beyond 2^53 as {"\u0000num": "digits"}
 // `decode`/`encode` in value.ts turn these into `RegoSet` / `RegoObject`
-// instances and back, so builtin code never sees the tags.
+// instances (and numbers, or bigints for builtins declared exactNumbers) and
+// back, so builtin code never sees the tags.
 
-export type RegoScalar = null | boolean | number | string;
+/**
+ * `bigint` appears only in the arguments of builtins declared with
+ * `exactNumbers` (integers beyond 2^53, which a JS number would round).
+ */
+export type RegoScalar = null | boolean | number | string | bigint;
 
 /** A Rego set. Elements are kept in insertion order; use `value.ts` helpers to dedup/sort. */
 export class RegoSet {
@@ -67,6 +73,8 @@ export interface BuiltinDecl {
    * compile stage rewrites to `internal.print([{x}, ...])`). Absent: fixed arity.
    */
   variadic?: TypeSpec;
+  /** Integer arguments beyond 2^53 arrive as exact `bigint`s instead of rounded numbers. */
+  exactNumbers?: boolean;
   /** Same inputs may give different outputs (time.now_ns, rand.intn, http.send): never constant-folded. */
   nondeterministic?: boolean;
   /** Infix spelling, for error messages (`plus` is `+`). */

@@ -3,6 +3,7 @@
 
 import { BuiltinError, RegoObject, RegoSet, type RegoValue } from './types.js';
 
+export const NUM_TAG = '\u0000num';
 const SET_TAG = '\u0000set';
 const OBJ_TAG = '\u0000obj';
 
@@ -12,25 +13,29 @@ export type TypeName = 'null' | 'boolean' | 'number' | 'string' | 'array' | 'obj
 // ---------------------------------------------------------------- wire form
 
 /** JSON (possibly tagged) -> Rego value. */
-export function decode(json: unknown): RegoValue {
+export function decode(json: unknown, exact = false): RegoValue {
   if (json === null || typeof json === 'boolean' || typeof json === 'number' || typeof json === 'string') return json;
   if (json === undefined) return null;
-  if (Array.isArray(json)) return json.map(decode);
+  if (Array.isArray(json)) return json.map((x) => decode(x, exact));
   if (typeof json === 'object') {
     const o = json as Record<string, unknown>;
     const keys = Object.keys(o);
+    if (keys.length === 1 && keys[0] === NUM_TAG && typeof o[NUM_TAG] === 'string') {
+      const text = o[NUM_TAG] as string;
+      return exact && /^-?\d+$/.test(text) ? BigInt(text) : Number(text);
+    }
     if (keys.length === 1 && keys[0] === SET_TAG && Array.isArray(o[SET_TAG])) {
-      return makeSet((o[SET_TAG] as unknown[]).map(decode));
+      return makeSet((o[SET_TAG] as unknown[]).map((x) => decode(x, exact)));
     }
     if (keys.length === 1 && keys[0] === OBJ_TAG && Array.isArray(o[OBJ_TAG])) {
       const pairs = (o[OBJ_TAG] as unknown[]).map((p) => {
         const [k, v] = p as [unknown, unknown];
-        return [decode(k), decode(v)] as [RegoValue, RegoValue];
+        return [decode(k, exact), decode(v, exact)] as [RegoValue, RegoValue];
       });
       return makeObject(pairs);
     }
     const out: PlainObject = {};
-    for (const k of keys) setKey(out, k, decode(o[k]));
+    for (const k of keys) setKey(out, k, decode(o[k], exact));
     return out;
   }
   throw new BuiltinError(`cannot decode value of type ${typeof json}`);
@@ -38,7 +43,7 @@ export function decode(json: unknown): RegoValue {
 
 /** Rego value -> JSON (tagged where JSON cannot express it). */
 export function encode(v: RegoValue): unknown {
-  if (v === null || typeof v === 'boolean' || typeof v === 'string') return v;
+  if (v === null || typeof v === 'boolean' || typeof v === 'string' || typeof v === 'bigint') return v;
   if (typeof v === 'number') {
     if (!Number.isFinite(v)) throw new BuiltinError('number out of range');
     return v;
@@ -63,6 +68,7 @@ export function typeName(v: RegoValue): TypeName {
     case 'boolean':
       return 'boolean';
     case 'number':
+    case 'bigint':
       return 'number';
     case 'string':
       return 'string';
@@ -117,8 +123,10 @@ export function compare(a: RegoValue, b: RegoValue): number {
     case 'null':
       return 0;
     case 'boolean':
+      return a === b ? 0 : (a as boolean) < (b as boolean) ? -1 : 1;
     case 'number':
-      return a === b ? 0 : (a as number) < (b as number) ? -1 : 1;
+      // number vs bigint compares by value in JS (1n == 1, 2n < 2.5).
+      return (a as number) == (b as number) ? 0 : (a as number) < (b as number) ? -1 : 1;
     case 'string':
       return compareStrings(a as string, b as string);
     case 'array':
@@ -269,6 +277,8 @@ export function formatValue(v: RegoValue): string {
       return String(v);
     case 'number':
       return formatNumber(v);
+    case 'bigint':
+      return v.toString();
     case 'string':
       return JSON.stringify(v);
   }

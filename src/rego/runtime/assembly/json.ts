@@ -8,7 +8,7 @@ import {
   T_NULL, T_BOOL, T_NUMBER, T_STRING, T_ARRAY, T_OBJECT, T_SET, NULL_VALUE, TRUE_VALUE, FALSE_VALUE,
   tagOf, boolOf, newString, strLen, strPtr, newArray, newObject, newSet, arrayAppend, collLen, arrayGet, objKeyAt, objValueAt,
 } from "./values";
-import { numberFromText, numberText, textPtr } from "./number";
+import { numberFromText, numberText, textPtr, numKind, numInt, K_INT, K_BIG } from "./number";
 import { pushEntry, sortEntries } from "./collections";
 
 // > 0 while a TypeScript builtin runs: dump and parse use the tagged encoding.
@@ -219,7 +219,7 @@ function parseArray(): usize {
 }
 
 function isTagKey(key: usize, second: u32): bool {
-  // "\u0000set" / "\u0000obj": NUL then three ASCII letters
+  // "\u0000set" / "\u0000obj" / "\u0000num": NUL then three ASCII letters
   if (tagOf(key) != T_STRING || strLen(key) != 4) return false;
   const p = strPtr(key);
   return load<u8>(p) == 0 && <u32>load<u8>(p + 1) == second;
@@ -255,9 +255,22 @@ function parseObject(): usize {
       if (isTagKey(k, 115)) return untagSet(v);
       if (isTagKey(k, 111)) return untagObject(v);
     }
+    if (tagOf(v) == T_STRING && isTagKey(k, 110)) {
+      const n = numberFromText(strPtr(v), strLen(v));
+      if (n != 0) return n;
+    }
   }
   sortEntries(obj);
   return obj;
+}
+
+/** Integers a double cannot hold exactly. */
+function beyondDouble(v: usize): bool {
+  const k = numKind(v);
+  if (k == K_BIG) return true;
+  if (k != K_INT) return false;
+  const i = numInt(v);
+  return i > 9007199254740992 || i < -9007199254740992;
 }
 
 function untagSet(elems: usize): usize {
@@ -357,6 +370,13 @@ function dumpValue(v: usize): void {
     case T_BOOL: putLit(boolOf(v) ? "true" : "false"); return;
     case T_NUMBER: {
       const n = numberText(v);
+      // A host builtin would read an integer beyond 2^53 through JSON.parse, rounded: tag it.
+      if (!regoSyntax && taggedDepth > 0 && beyondDouble(v)) {
+        putLit("{\"\\u0000num\":\"");
+        putBytes(textPtr, n);
+        putLit("\"}");
+        return;
+      }
       putBytes(textPtr, n);
       return;
     }
