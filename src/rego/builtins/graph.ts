@@ -13,6 +13,11 @@ function edges(graph: PlainObject | RegoObject, node: RegoValue): RegoValue[] {
   return items;
 }
 
+/** Distinct values in OPA's order. */
+function makeSetItems(items: RegoValue[]): RegoValue[] {
+  return setItems(makeSet(items) as RegoSet);
+}
+
 function initial(v: RegoValue): RegoValue[] {
   const items = collectionItems(v);
   if (!items) throw operandError(2, ['array', 'set'], v);
@@ -34,19 +39,28 @@ implementAll({
     return makeSet(seen);
   },
   'graph.reachable_paths': (args) => {
+    // As OPA: nodes are expanded once per call (a global reached set); a
+    // path that runs into a node expanded before ends there; leaves (no
+    // edges but "") end the path that includes them.
     const graph = objArg(args, 0);
     const paths: RegoValue[] = [];
+    const reached: RegoValue[] = [];
     const walk = (node: RegoValue, path: RegoValue[]) => {
       if (objectGet(graph, node) === undefined) {
         if (path.length) paths.push(path);
         return;
       }
+      if (reached.some((r) => equal(r, node))) {
+        if (path.length) paths.push(path);
+        return;
+      }
       const here = [...path, node];
-      const next = edges(graph, node).filter((n) => !here.some((p) => equal(p, n)));
+      const next = makeSetItems(edges(graph, node).filter((n) => n !== ''));
       if (next.length === 0) {
         paths.push(here);
         return;
       }
+      reached.push(node);
       for (const n of next) walk(n, here);
     };
     for (const n of initial(args[1] ?? null)) walk(n, []);
