@@ -260,26 +260,18 @@ class FunctionBuilder {
     const m = this.m;
     const em = this.em;
     const argExprs = args.map((a) => this.operand(a));
-    let callExpr: ExprRef;
     const planned = em.funcName(func);
-    if (!planned && loc) {
-      // Errors of this builtin name its location, as OPA's do (runtime errors.ts).
-      const site = em.constText(`${loc.file}:${loc.row}`);
-      callExpr = m.block(null, [em.setCallsite(site.ptr)], binaryen.none);
-      return m.block(null, [callExpr, this.call(func, args, result)]);
-    }
+    // Errors of a builtin name the call's location, as OPA's do (runtime errors.ts).
+    const site = !planned && loc ? [em.setCallsite(em.constText(`${loc.file}:${loc.row}`).ptr)] : [];
+    let callExpr: ExprRef;
     if (planned) {
       callExpr = m.call(planned, [this.get(0), this.get(1), ...argExprs], binaryen.i32);
     } else {
       const native = NATIVE_BUILTINS[func];
       const nativeInternal = native ? em.link.exports.get(native) : undefined;
-      if (nativeInternal) {
-        callExpr = m.call(nativeInternal, argExprs, binaryen.i32);
-      } else {
-        callExpr = em.hostCall(func, argExprs);
-      }
+      callExpr = nativeInternal ? m.call(nativeInternal, argExprs, binaryen.i32) : em.hostCall(func, argExprs);
     }
-    return m.block(null, [this.set(result, callExpr), this.failIfZero(this.get(result))]);
+    return m.block(null, [...site, this.set(result, callExpr), this.failIfZero(this.get(result))]);
   }
 
   private scan(s: Extract<Stmt, { type: 'Scan' }>): ExprRef {
