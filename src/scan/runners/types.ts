@@ -38,8 +38,8 @@ export class ScanRunError extends Error {
 /**
  * Expands `{target}`, `{image}`, `{namespace}`, `{pod}`, `{container}`,
  * `{url}`, `{profile}`, `{scan_id}` and extra values (`{kubeconfig}`,
- * `{output}`) in a scanner's argument templates. An unknown or inapplicable
- * placeholder is an error, never an empty argument.
+ * `{output}`) in a scanner's argument templates. A `{name}` that is unknown
+ * or has no value for this scan is an error, never an empty argument.
  */
 export function expandArgs(templates: readonly string[], ctx: Pick<RunContext, 'target' | 'profile' | 'scanId'>, extra: Record<string, string> = {}): string[] {
   const t = ctx.target;

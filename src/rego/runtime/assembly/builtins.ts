@@ -13,7 +13,7 @@ import { newInt, numberFromF64, numKind, numInt, numF64, isIntegral, K_INT, K_BI
 import { bigAdd, bigMul, bigNeg } from "./bigint";
 import { compareValues, equalValues } from "./compare";
 import { findIndex, objectGet, setFind, pushEntry } from "./collections";
-import { typeError, builtinError, operandError, typeNameStr, msgStartError, msgStr, msgInt, msgAbort } from "./errors";
+import { typeError, builtinError, operandError, msgOperandError, typeNameStr, msgStr, msgInt, msgAbort } from "./errors";
 import { hooker_dot } from "./runtime-fns";
 
 @inline function isNum(v: usize): bool { return tagOf(v) == T_NUMBER; }
@@ -157,12 +157,8 @@ export function native_count(a: usize): usize {
 /** Element type error for a collection operand: "must be array of numbers but got array containing string". */
 function elementError(name: string, pos: i32, coll: usize, want: string, elem: usize): usize {
   if (!builtinErrorsStrict()) return 0;
-  msgStartError();
-  msgStr("eval_type_error: ");
-  msgStr(name);
-  msgStr(": operand ");
-  msgInt(pos);
-  msgStr(" must be ");
+  msgOperandError(name, pos);
+  msgStr("must be ");
   msgStr(typeNameStr(tagOf(coll)));
   msgStr(" of ");
   msgStr(want);
@@ -516,13 +512,7 @@ function shiftCount(name: string, v: usize): i64 {
   if (!bitsOk) return 0;
   if (s < 0) {
     bitsOk = false;
-    if (builtinErrorsStrict()) {
-      msgStartError();
-      msgStr("eval_type_error: ");
-      msgStr(name);
-      msgStr(": operand 2 must be an unsigned integer number but got a negative integer");
-      msgAbort();
-    }
+    operandError(name, 2, "must be an unsigned integer number but got a negative integer");
   }
   return s;
 }

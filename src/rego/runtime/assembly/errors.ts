@@ -124,12 +124,8 @@ export function typeNameStr(tag: i32): string {
  */
 export function typeError(name: string, pos: i32, want: string, gotTag: i32): usize {
   if (!strict) return 0;
-  msgStartError();
-  msgStr("eval_type_error: ");
-  msgStr(name);
-  msgStr(": operand ");
-  msgInt(pos);
-  msgStr(" must be ");
+  msgOperandError(name, pos);
+  msgStr("must be ");
   msgStr(want);
   msgStr(" but got ");
   msgStr(typeNameStr(gotTag));
@@ -137,15 +133,20 @@ export function typeError(name: string, pos: i32, want: string, gotTag: i32): us
   return 0;
 }
 
-/** `eval_type_error: <name>: operand <pos> <rest>` under strict mode, else undefined. */
-export function operandError(name: string, pos: i32, rest: string): usize {
-  if (!strict) return 0;
+/** Starts "[file:row: ]eval_type_error: <name>: operand <pos> "; the caller says what is wrong. */
+export function msgOperandError(name: string, pos: i32): void {
   msgStartError();
   msgStr("eval_type_error: ");
   msgStr(name);
   msgStr(": operand ");
   msgInt(pos);
   msgStr(" ");
+}
+
+/** `eval_type_error: <name>: operand <pos> <rest>` under strict mode, else undefined. */
+export function operandError(name: string, pos: i32, rest: string): usize {
+  if (!strict) return 0;
+  msgOperandError(name, pos);
   msgStr(rest);
   msgAbort();
   return 0;
