@@ -10,6 +10,7 @@ import { DOCKER_KEYS, parseDockerConfig, type DockerActionConfig } from './docke
 import { connectDocker } from './docker/engine.js';
 import { ensureImage, errorText, ImageUnavailableError, withDefaultTag } from './docker/image.js';
 import { runContainer } from './docker/run-container.js';
+import { ActionSetupError, defineAction } from './define.js';
 
 export const MANAGED_LABEL = 'io.hooker.managed';
 
@@ -79,18 +80,21 @@ class DockerAction implements Action {
   }
 }
 
-export const dockerAction: ActionFactory = {
-  types: ['docker'],
+export const dockerAction: ActionFactory = defineAction<DockerActionConfig>({
+  type: 'docker',
   keys: DOCKER_KEYS,
-  create(config, env) {
-    const { config: cfg, problems } = parseDockerConfig(config);
-    if (!cfg) return { problems };
+  parse(r) {
+    const { config: cfg, problems } = parseDockerConfig(r.config);
+    r.problems.push(...problems);
+    return cfg;
+  },
+  build(cfg, { env }) {
     let docker: Docker;
     try {
       docker = connectDocker(env);
     } catch (e) {
-      return { problems: [{ path: 'DOCKER_HOST', message: e instanceof Error ? e.message : String(e) }] };
+      throw new ActionSetupError('DOCKER_HOST', e instanceof Error ? e.message : String(e));
     }
-    return { action: new DockerAction(cfg, docker), problems };
+    return new DockerAction(cfg, docker);
   },
-};
+});

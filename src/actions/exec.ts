@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import type { Action, ActionFactory, ConfigProblem, DeliveryContext, DeliveryResult } from './types.js';
-import { ActionConfigReader } from './action-config.js';
+import { defineAction } from './define.js';
 import { parseJsonObject } from './http.js';
 
 export const EXEC_DEFAULT_TIMEOUT_MS = 60_000;
@@ -96,11 +96,10 @@ export function createExecAction(spec: ExecSpec): Action {
   };
 }
 
-export const execAction: ActionFactory = {
-  types: ['exec'],
+export const execAction: ActionFactory = defineAction({
+  type: 'exec',
   keys: ['exec-script', 'input-file', 'env', 'timeout'],
-  create(config, env) {
-    const r = new ActionConfigReader(config);
+  parse(r, env) {
     const inline = r.string('exec-script');
     const file = r.string('input-file');
     const envList = parseEnvList(r.stringList('env'), r.problems);
@@ -110,15 +109,9 @@ export const execAction: ActionFactory = {
     if (file && !inline) {
       try { accessSync(file, constants.R_OK); } catch { r.problems.push({ path: 'input-file', message: `script file ${file} cannot be read` }); }
     }
-    if (r.problems.length) return { problems: r.problems };
+    if (r.problems.length) return undefined;
     const shell = env['HOOKER_SHELL'] || '/bin/sh';
-    const action = createExecAction({
-      name: String(config['name']),
-      script: inline ? { inline } : { file: file! },
-      env: envList,
-      timeoutMs,
-      shell,
-    });
-    return { action, problems: [] };
+    return { script: inline ? { inline } : { file: file! }, env: envList, timeoutMs, shell };
   },
-};
+  build: (s, { name }) => createExecAction({ name, ...s }),
+});

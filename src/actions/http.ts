@@ -7,7 +7,7 @@
 
 import { readFileSync } from 'node:fs';
 import type { Action, ActionFactory, DeliveryContext, DeliveryResult } from './types.js';
-import { ActionConfigReader } from './action-config.js';
+import { defineAction } from './define.js';
 import { sendHttp, describeHttpError } from './http-send.js';
 import { EventRefError, substituteEventRefs } from './event-ref.js';
 
@@ -106,11 +106,10 @@ function looksLikeJson(text: string): boolean {
   try { JSON.parse(t); return true; } catch { return false; }
 }
 
-export const httpAction: ActionFactory = {
-  types: ['http'],
+export const httpAction: ActionFactory = defineAction({
+  type: 'http',
   keys: ['url', 'method', 'headers', 'timeout', 'body-file', 'body-content'],
-  create(config) {
-    const r = new ActionConfigReader(config);
+  parse(r) {
     const url = r.url('url', true);
     const method = (r.string('method') ?? 'POST').toUpperCase();
     if (!METHODS.includes(method)) r.problems.push({ path: 'method', message: `method "${method}" is not one of ${METHODS.join(', ')}` });
@@ -122,7 +121,7 @@ export const httpAction: ActionFactory = {
     else if (bodyFile) {
       try { body = readFileSync(bodyFile, 'utf8'); } catch (e) { r.problems.push({ path: 'body-file', message: `cannot read ${bodyFile}: ${(e as Error).message}` }); }
     }
-    if (!url || r.problems.length) return { problems: r.problems };
-    return { action: createHttpAction({ name: String(config['name']), url, method, headers, body, timeoutMs }), problems: [] };
+    return url ? { url, method, headers, body, timeoutMs } : undefined;
   },
-};
+  build: (s, { name }) => createHttpAction({ name, ...s }),
+});

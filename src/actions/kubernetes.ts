@@ -17,6 +17,7 @@ import { isDnsLabel, toLabelValue } from './kubernetes/label-values.js';
 import { patchMetadata, type MetadataChange } from './kubernetes/metadata-patch.js';
 import { owningDeployments } from './kubernetes/owners.js';
 import { SelectionRefused, selectPods } from './kubernetes/select-pods.js';
+import { ActionSetupError, defineAction } from './define.js';
 
 /** A problem found before any change: the delivery fails and nothing was touched. */
 class Unresolvable extends Error {}
@@ -152,18 +153,21 @@ class KubernetesAction implements Action {
   }
 }
 
-export const kubernetesAction: ActionFactory = {
-  types: ['kubernetes'],
+export const kubernetesAction: ActionFactory = defineAction<KubernetesActionConfig>({
+  type: 'kubernetes',
   keys: KUBERNETES_KEYS,
-  create(config, env) {
-    const { config: cfg, problems } = parseKubernetesConfig(config);
-    if (!cfg) return { problems };
+  parse(r) {
+    const { config: cfg, problems } = parseKubernetesConfig(r.config);
+    r.problems.push(...problems);
+    return cfg;
+  },
+  build(cfg, { env }) {
     let clients: KubeClients;
     try {
       clients = loadKubeClients(cfg.configFile, env);
     } catch (e) {
-      return { problems: [{ path: cfg.configFile ? 'kube-config-file' : 'KUBECONFIG', message: e instanceof Error ? e.message : String(e) }] };
+      throw new ActionSetupError(cfg.configFile ? 'kube-config-file' : 'KUBECONFIG', e instanceof Error ? e.message : String(e));
     }
-    return { action: new KubernetesAction(cfg, clients), problems };
+    return new KubernetesAction(cfg, clients);
   },
-};
+});

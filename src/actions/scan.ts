@@ -4,9 +4,8 @@
 // again, and a target already queued or running is not queued twice.
 
 import type { Action, ActionFactory, ConfigProblem, DeliveryContext, DeliveryResult } from './types.js';
-import { ActionConfigReader } from './action-config.js';
+import { defineAction } from './define.js';
 import { EventRefError, isEventRef, parseEventRef, resolveEventRefText } from './event-ref.js';
-import { activeScanService } from '../scan/active-service.js';
 import { scanOfEvent } from '../scan/events.js';
 import { ScanRequestError, type ScanService } from '../scan/service.js';
 import { targetKey, type ScanTarget } from '../scan/types.js';
@@ -96,25 +95,33 @@ class ScanAction implements Action {
   }
 }
 
-/** A factory bound to a given service (tests, embedders); `scanAction` uses the server's. */
-export function createScanActionFactory(service: () => ScanService | undefined): ActionFactory {
-  return {
-    types: ['scan'],
+type ScanSettings = Omit<ScanActionConfig, 'name'>;
+
+function scanActionType(bound?: () => ScanService | undefined): ActionFactory {
+  return defineAction<ScanSettings>({
+    type: 'scan',
     keys: SCAN_KEYS,
-    create(config) {
-      const reader = new ActionConfigReader(config);
+    parse(reader) {
+      const config = reader.config;
       const scanner = reader.string('scanner', true);
       const profile = reader.string('profile');
       const threshold = reader.string('threshold');
       const timeoutMs = config.timeout === undefined ? undefined : reader.timeout('timeout', 0);
-      const problems: ConfigProblem[] = reader.problems;
-      const target = parseTarget(config.target, problems);
-      const name = typeof config.name === 'string' ? config.name : 'scan';
-      if (!scanner || !target || problems.length) return { problems };
+      const target = parseTarget(config.target, reader.problems);
+      if (!scanner || !target) return undefined;
       // Scanner/profile/threshold names are checked against the scan config when the scan is queued.
-      return { action: new ScanAction({ name, scanner, target, profile, threshold, timeoutMs }, service), problems };
+      return { scanner, target, profile, threshold, timeoutMs };
     },
-  };
+    build(settings, { name, services }) {
+      const service = bound ?? services.scan ?? (() => undefined);
+      return new ScanAction({ name, ...settings }, service);
+    },
+  });
 }
 
-export const scanAction: ActionFactory = createScanActionFactory(activeScanService);
+/** A factory bound to a given service (tests, embedders); `scanAction` uses the one the server passes in. */
+export function createScanActionFactory(service: () => ScanService | undefined): ActionFactory {
+  return scanActionType(service);
+}
+
+export const scanAction: ActionFactory = scanActionType();

@@ -2,6 +2,7 @@
 // log collector can parse it.
 
 import type { Action, ActionFactory, DeliveryContext, DeliveryResult } from './types.js';
+import { defineAction } from './define.js';
 
 export interface StdoutSink { write(text: string): unknown }
 
@@ -17,10 +18,9 @@ export function createStdoutAction(name: string, sink: StdoutSink = process.stdo
   };
 }
 
-export const stdoutAction: ActionFactory = {
-  types: ['stdout'],
+export const stdoutAction: ActionFactory = defineAction({
+  type: 'stdout',
   keys: [],
-  create(config) {
-    return { action: createStdoutAction(String(config['name'])), problems: [] };
-  },
-};
+  parse: () => ({}),
+  build: (_s, ctx) => createStdoutAction(ctx.name),
+});

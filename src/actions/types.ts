@@ -1,6 +1,10 @@
-// The contract every action implements. One file per action type under
-// src/actions/ exports an `ActionFactory`; src/actions/index.ts maps
-// `type:` values of cfg.yaml to factories.
+// The contract every action implements. One file per action type (under
+// src/actions/, notification outputs under src/actions/outputs/) exports an
+// `ActionType`: its keys, its parse-and-validate and its factory.
+// src/actions/index.ts maps `type:` values of cfg.yaml (case-insensitive,
+// as in Postee) to them.
+
+import type { ScanService } from '../scan/service.js';
 
 /** A parsed JSON event (the webhook body). */
 export type EventDoc = unknown;
@@ -40,6 +44,8 @@ export interface DeliveryResult {
   eventUpdate?: unknown;
   /** False when retrying cannot help (bad config, unresolvable reference). */
   retryable?: boolean;
+  /** The service asked to wait this long before the next attempt (HTTP 429/503 Retry-After). */
+  retryAfterMs?: number;
 }
 
 export interface Action {
@@ -56,11 +62,37 @@ export interface ConfigProblem {
   message: string;
 }
 
-export interface ActionFactory {
-  /** The `type:` value(s) this factory handles. */
-  types: string[];
-  /** Keys this type accepts besides name/type/enable (unknown ones are warned about). */
-  keys: string[];
-  /** Validates and builds; returns problems instead of throwing for user errors. */
-  create(config: Record<string, unknown>, env: NodeJS.ProcessEnv): { action?: Action; problems: ConfigProblem[] };
+/** Services of the running server an action may need, passed in when it is built. */
+export interface ActionServices {
+  /** The scan queue (undefined until the server has started it, e.g. under `hooker validate`). */
+  scan?: () => ScanService | undefined;
+}
+
+/** The part of an action type the config validator uses: its keys and its parse-and-validate. */
+export interface ActionTypeInfo {
+  /** The `type:` value as Postee spells it (matched case-insensitively). */
+  readonly type: string;
+  /** Other accepted spellings. */
+  readonly aliases?: readonly string[];
+  /** Keys this type accepts besides the common ones (unknown ones are warned about). */
+  readonly keys: readonly string[];
+  /**
+   * Keys holding secrets. Each may also be given as `<key>-file` (a path whose
+   * content is the value), and their values are scrubbed from every delivery
+   * detail and log line.
+   */
+  readonly secrets?: readonly string[];
+  /** Checks the action's keys; returns the typed settings, or problems. */
+  parse(config: Record<string, unknown>, env: NodeJS.ProcessEnv): { settings?: unknown; problems: ConfigProblem[] };
+}
+
+export interface ActionFactory extends ActionTypeInfo {
+  /**
+   * Builds the action from the settings `parse` returned. Throws an Error with
+   * a user-facing message when the environment cannot serve it (no Docker, no
+   * kubeconfig...).
+   */
+  build(settings: unknown, env: NodeJS.ProcessEnv, services: ActionServices): Action;
+  /** parse + build in one call (tests, embedders). */
+  create(config: Record<string, unknown>, env: NodeJS.ProcessEnv, services?: ActionServices): { action?: Action; problems: ConfigProblem[] };
 }

@@ -2,7 +2,7 @@
 // already JSON is sent as it is; plain text is wrapped as a JSON string.
 
 import type { Action, ActionFactory, DeliveryContext, DeliveryResult } from './types.js';
-import { ActionConfigReader } from './action-config.js';
+import { defineAction } from './define.js';
 import { sendHttp, describeHttpError } from './http-send.js';
 import { retryableStatus } from './http.js';
 
@@ -12,15 +12,15 @@ function jsonBody(body: string): string {
   try { JSON.parse(body); return body; } catch { return JSON.stringify(body); }
 }
 
-export const webhookAction: ActionFactory = {
-  types: ['webhook'],
+export const webhookAction: ActionFactory = defineAction({
+  type: 'webhook',
   keys: ['url', 'timeout'],
-  create(config) {
-    const r = new ActionConfigReader(config);
+  parse(r) {
     const url = r.url('url', true);
     const timeoutMs = r.timeout('timeout', WEBHOOK_DEFAULT_TIMEOUT_MS);
-    if (!url || r.problems.length) return { problems: r.problems };
-    const name = String(config['name']);
+    return url ? { url, timeoutMs } : undefined;
+  },
+  build({ url, timeoutMs }, { name }) {
     const action: Action = {
       name,
       type: 'webhook',
@@ -37,6 +37,6 @@ export const webhookAction: ActionFactory = {
         }
       },
     };
-    return { action, problems: [] };
+    return action;
   },
-};
+});

@@ -3,7 +3,8 @@
 
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { readYamlFile } from '../config/yaml-source.js';
+import { formatProblem } from '../config/problems.js';
 import type { SourceModule } from '../rego/index.js';
 
 function walk(path: string, out: string[]): void {
@@ -29,8 +30,14 @@ export function loadRegoFiles(paths: string[]): LoadedFiles {
   for (const f of files) {
     if (f.endsWith('.rego')) modules.push({ file: f, source: readFileSync(f, 'utf8') });
     else if (f.endsWith('.json') || f.endsWith('.yaml') || f.endsWith('.yml')) {
-      const text = readFileSync(f, 'utf8');
-      const doc = f.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+      let doc: unknown;
+      if (f.endsWith('.json')) doc = JSON.parse(readFileSync(f, 'utf8'));
+      else {
+        const read = readYamlFile(f);
+        const errors = read.problems.filter((p) => p.severity === 'error');
+        if (errors.length) throw new Error(errors.map(formatProblem).join('\n'));
+        doc = read.value;
+      }
       if (doc && typeof doc === 'object' && !Array.isArray(doc)) Object.assign(data, doc);
     }
   }

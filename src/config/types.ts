@@ -51,6 +51,8 @@ export interface DeliveryPolicy {
   retryMaxBackoffMs: number;
   /** Deliveries of this action that may run at once. */
   concurrency: number;
+  /** `rate-limit: 1/s`: at most `count` attempts start per `perMs`; the others wait, queued. */
+  rateLimit?: { count: number; perMs: number };
 }
 
 export const DEFAULT_DELIVERY_POLICY: DeliveryPolicy = {
@@ -66,6 +68,8 @@ export interface ActionConfig {
   delivery: DeliveryPolicy;
   /** Every key of the action as written (after $NAME substitution). */
   raw: Record<string, unknown>;
+  /** What the action type's parse returned (enabled actions of a known type without problems). */
+  settings?: unknown;
   path: string;
   line?: number;
 }

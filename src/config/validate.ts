@@ -5,7 +5,7 @@
 
 import type { Problem, KeyPath } from './problems.js';
 import { hasErrors } from './problems.js';
-import { parseYamlSource, problemAt, type YamlSource } from './yaml-source.js';
+import { parseYamlSource, problemAt, yamlValue, type YamlSource } from './yaml-source.js';
 import { parseDuration } from './duration.js';
 import { envReference, VERBATIM_KEYS } from './env-subst.js';
 import { TOP_LEVEL_KEYS, ROUTE_KEYS, PLUGIN_KEYS, TEMPLATE_KEYS, ACTION_COMMON_KEYS } from './schema.js';
@@ -14,11 +14,19 @@ import { parseScanConfig, SCAN_TOP_LEVEL_KEYS } from '../scan/config.js';
 import { DEFAULT_DELETE_OLD_DATA_DAYS, DEFAULT_DELIVERY_POLICY, type DeliveryPolicy } from './types.js';
 import { parseDbSize } from '../store/db-size-guard.js';
 import type { ActionConfig, HookerConfig, PluginsConfig, RouteConfig, TemplateConfig, TemplateSource } from './types.js';
+import type { ActionTypeInfo } from '../actions/types.js';
+import { envReferenceValue } from './secret-env.js';
+import { parseRateLimit } from './rate-limit.js';
 
 export interface ValidateOptions {
   env: NodeJS.ProcessEnv;
-  /** Keys an action type accepts besides name/type/enable; undefined for an unknown type. */
-  actionKeys(type: string): string[] | undefined;
+  /**
+   * The action types (src/actions/index.ts `actionTypes()`): each checks its
+   * own keys, so every problem of an action is reported with its line.
+   */
+  actionTypes?: { find(type: string): ActionTypeInfo | undefined; names(): string[] };
+  /** Only keys (older callers): values are then checked when the action is built. */
+  actionKeys?(type: string): readonly string[] | undefined;
 }
 
 export interface ValidatedConfig {
@@ -51,10 +59,11 @@ class Checker {
     }
     const ref = envReference(value);
     if (ref === undefined) return value;
-    const got = this.env[ref.name];
-    if (got !== undefined && got !== '') return got;
+    const got = envReferenceValue(ref.name, this.env);
+    if ('error' in got) { this.error(path, got.error); return ''; }
+    if (got.value !== undefined && got.value !== '') return got.value;
     if (ref.fallback !== undefined) return ref.fallback;
-    if (got === undefined) this.warn(path, `environment variable ${ref.name} is not set (the value is empty)`);
+    if (got.value === undefined) this.warn(path, `environment variable ${ref.name} is not set (the value is empty)`);
     return '';
   }
 
@@ -185,16 +194,35 @@ function checkAction(c: Checker, raw: unknown, i: number, section: string, opts:
     c.warn(path, `action "${name}" has no "enable" key: it is disabled, as in Postee (set enable: true)`);
     enable = false;
   }
-  const keys = opts.actionKeys(type);
+  const info = opts.actionTypes?.find(type);
+  const keys = info ? info.keys : opts.actionKeys?.(type);
   if (keys === undefined) {
-    if (enable) c.error([...path, 'type'], `action "${name}": unknown action type "${type}"`);
-    else c.warn([...path, 'type'], `action "${name}": unknown action type "${type}" (the action is disabled, so it is ignored)`);
+    const known = opts.actionTypes ? ` (known types: ${opts.actionTypes.names().join(', ')})` : '';
+    if (enable) c.error([...path, 'type'], `action "${name}": unknown action type "${type}"${known}`);
+    else c.warn([...path, 'type'], `action "${name}": unknown action type "${type}" (the action is disabled, so it is ignored)${known}`);
   } else {
-    c.unknownKeys(raw, [...ACTION_COMMON_KEYS, ...keys], path, `an action of type ${type}`);
+    c.unknownKeys(raw, [...ACTION_COMMON_KEYS, ...keys], path, `an action of type ${info?.type ?? type}`);
   }
   const substituted = c.substitute(raw, path) as Obj;
   const delivery = checkDeliveryPolicy(c, substituted, path, name);
-  return { name, type, enable, delivery, raw: substituted, path: `${section}[${i}]`, line: c.src.lineOf(path) };
+  let settings: unknown;
+  if (info && enable) {
+    // The type checks its own keys; each problem points at the key's line.
+    const parsed = info.parse(substituted, c.env);
+    for (const p of parsed.problems) c.error([...path, ...parseKeyPath(p.path)], `action "${name}": ${p.message}`);
+    settings = parsed.settings;
+  }
+  return {
+    name, type: info?.type ?? type, enable, delivery, raw: substituted, path: `${section}[${i}]`, line: c.src.lineOf(path),
+    ...(settings !== undefined ? { settings } : {}),
+  };
+}
+
+/** `docker-env[0]` / `kube-actions.labels` -> key path segments. */
+function parseKeyPath(text: string): KeyPath {
+  const out: KeyPath = [];
+  for (const m of text.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) out.push(m[2] !== undefined ? Number(m[2]) : m[1]!);
+  return out;
 }
 
 function checkDbSize(c: Checker, root: Obj): string | undefined {
@@ -224,7 +252,15 @@ function checkDeliveryPolicy(c: Checker, raw: Obj, path: KeyPath, name: string):
   const retryBackoffMs = c.duration(raw, 'retry-backoff', path) ?? d.retryBackoffMs;
   const retryMaxBackoffMs = c.duration(raw, 'retry-max-backoff', path) ?? Math.max(d.retryMaxBackoffMs, retryBackoffMs);
   if (retryMaxBackoffMs < retryBackoffMs) c.error([...path, 'retry-max-backoff'], `action "${name}": retry-max-backoff must not be shorter than retry-backoff`);
+  let rateLimit: DeliveryPolicy['rateLimit'];
+  const rl = raw['rate-limit'];
+  if (rl !== undefined && rl !== null && rl !== '') {
+    const parsed = parseRateLimit(rl);
+    if ('error' in parsed) c.error([...path, 'rate-limit'], `action "${name}": ${parsed.error}`);
+    else rateLimit = parsed;
+  }
   return {
+    ...(rateLimit ? { rateLimit } : {}),
     kind,
     priority: integer(c, raw, 'priority', path, -1_000_000, d.priority),
     retries: integer(c, raw, 'retries', path, 0, d.retries),
@@ -248,7 +284,10 @@ export function validateConfigText(file: string, text: string, opts: ValidateOpt
   const c = new Checker(source, opts.env);
   c.problems.push(...yamlProblems);
   if (hasErrors(yamlProblems)) return { problems: c.problems };
-  const root = source.doc.toJS({ maxAliasCount: 100 }) as unknown;
+  const js = yamlValue(source);
+  c.problems.push(...js.problems);
+  if (hasErrors(js.problems)) return { problems: c.problems };
+  const root = js.value;
   if (root === null || root === undefined) {
     c.error([], 'the configuration is empty');
     return { problems: c.problems };

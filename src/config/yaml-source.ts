@@ -1,5 +1,8 @@
-// A YAML document that can say on which line any key path sits.
+// The one YAML reader of Hooker (cfg.yaml, threshold files, data files of
+// `hooker build/eval/test`): a document that can say on which line any key
+// path sits, and problems with file:line for YAML errors.
 
+import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, type Document, type Node } from 'yaml';
 import type { KeyPath, Problem } from './problems.js';
 import { formatKeyPath } from './problems.js';
@@ -63,4 +66,30 @@ export function parseYamlSource(file: string, text: string): { source: YamlSourc
 /** Builds problems for `path` with its line looked up in `source`. */
 export function problemAt(source: YamlSource, severity: Problem['severity'], path: KeyPath, message: string): Problem {
   return { severity, file: source.file, line: source.keyLineOf(path), path: formatKeyPath(path), message };
+}
+
+/** Aliases a document may expand (a "billion laughs" document stops here instead of exhausting memory). */
+export const MAX_YAML_ALIASES = 100;
+
+/** The document's value as plain JavaScript, or a problem at its first line. */
+export function yamlValue(source: YamlSource): { value?: unknown; problems: Problem[] } {
+  try {
+    return { value: source.doc.toJS({ maxAliasCount: MAX_YAML_ALIASES }) as unknown, problems: [] };
+  } catch (e) {
+    return { problems: [{ severity: 'error', file: source.file, line: 1, path: '', message: `YAML: ${(e as Error).message}` }] };
+  }
+}
+
+/** Reads and parses a YAML file; `value` is undefined when it has errors. */
+export function readYamlFile(file: string): { value?: unknown; source?: YamlSource; problems: Problem[] } {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    return { problems: [{ severity: 'error', file, path: '', message: `cannot read ${file}: ${(e as Error).message}` }] };
+  }
+  const { source, problems } = parseYamlSource(file, text);
+  if (problems.some((p) => p.severity === 'error')) return { source, problems };
+  const v = yamlValue(source);
+  return { value: v.value, source, problems: [...problems, ...v.problems] };
 }

@@ -9,6 +9,7 @@ import type { RenderedMessage, DeliveryResult } from '../actions/types.js';
 import { DEFAULT_DELIVERY_POLICY, type DeliveryPolicy } from '../config/types.js';
 import type { AttemptOutcome, ClaimedDelivery, DeliveryState, DeliveryStore, EventPlan } from '../store/delivery-store.js';
 import { mergeEvent, retryDelayMs } from './delivery-plan.js';
+import { RateLimiter } from './rate-limiter.js';
 
 export interface DeliveryJob {
   deliveryId: string;
@@ -66,7 +67,10 @@ export interface SchedulerOptions {
   now?: () => number;
 }
 
-interface Lane { running: number }
+interface Lane { running: number; limiter?: RateLimiter }
+
+/** A service's Retry-After is honoured up to this long. */
+const MAX_RETRY_AFTER_MS = 24 * 3_600_000;
 
 /** Plans committed together at most (a burst larger than this is split). */
 const MAX_BATCH = 256;
@@ -82,6 +86,8 @@ export class DeliveryScheduler implements DeliveryQueue {
   private readonly shutdown = new AbortController();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private timerAt = Infinity;
+  /** Earliest time a rate-limited lane may start its next attempt. */
+  private rateWakeAt = Infinity;
   private closed = false;
   private pumping = false;
   private readonly now: () => number;
@@ -160,11 +166,23 @@ export class DeliveryScheduler implements DeliveryQueue {
   }
 
   private claimAll(now: number): void {
+    this.rateWakeAt = Infinity;
     for (const action of [...this.pendingActions]) {
       const lane = this.lane(action);
-      const free = this.policy(action).concurrency - lane.running;
+      const policy = this.policy(action);
+      let free = policy.concurrency - lane.running;
       if (free <= 0) continue;
+      const limiter = this.limiter(lane, policy, now);
+      if (limiter) {
+        const allowed = limiter.available(now);
+        if (allowed < free) {
+          free = allowed;
+          if (this.store.hasPending(action)) this.rateWakeAt = Math.min(this.rateWakeAt, limiter.nextAt(now));
+        }
+        if (free <= 0) continue;
+      }
       const claimed = this.store.claimDue(action, now, free);
+      limiter?.take(claimed.length, now);
       if (claimed.length < free && !this.store.hasPending(action)) this.pendingActions.delete(action);
       for (const d of claimed) {
         lane.running++;
@@ -180,14 +198,24 @@ export class DeliveryScheduler implements DeliveryQueue {
     }
   }
 
+  /** The lane's rate limiter, following the current policy (a reload may change it). */
+  private limiter(lane: Lane, policy: DeliveryPolicy, now: number): RateLimiter | undefined {
+    const rl = policy.rateLimit;
+    if (!rl) { lane.limiter = undefined; return undefined; }
+    if (!lane.limiter || lane.limiter.limit.count !== rl.count || lane.limiter.limit.perMs !== rl.perMs) lane.limiter = new RateLimiter(rl, now);
+    return lane.limiter;
+  }
+
   private arm(): void {
     if (this.closed) return;
     const next = this.store.nextDueAt();
     if (next === undefined) return;
     const now = this.now();
     // Deliveries already due wait for a full lane, which pumps when it frees;
-    // the slow timer is only a safety net. Future retries get an exact timer.
-    const at = next > now ? next : now + 1_000;
+    // the slow timer is only a safety net. Future retries get an exact timer,
+    // and so does a rate-limited lane's next free slot.
+    let at = next > now ? next : now + 1_000;
+    if (this.rateWakeAt < at) at = Math.max(now + 1, this.rateWakeAt);
     if (this.timer && this.timerAt <= at) return;
     clearTimeout(this.timer);
     this.timerAt = at;
@@ -227,7 +255,7 @@ export class DeliveryScheduler implements DeliveryQueue {
     const detail = retry ? `${result.detail ?? 'failed'} (attempt ${attempt} of ${policy.retries + 1}, will retry)` : result.detail;
     const { state, released } = await this.finish(d.id, {
       ok: result.ok, detail, log, startedAt, finishedAt,
-      ...(retry ? { retryAt: finishedAt + retryDelayMs(attempt, policy, this.opts.random) } : {}),
+      ...(retry ? { retryAt: finishedAt + Math.max(retryDelayMs(attempt, policy, this.opts.random), Math.min(result.retryAfterMs ?? 0, MAX_RETRY_AFTER_MS)) } : {}),
       ...(enriched ? { enriched } : {}),
     });
     if (state === 'pending') this.pendingActions.add(d.action);

@@ -3,12 +3,10 @@
 // with its key path (and line, when the YAML source is given), like the main
 // config validator.
 
-import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { parseDuration } from '../config/duration.js';
 import { formatKeyPath, type KeyPath, type Problem } from '../config/problems.js';
-import { problemAt, type YamlSource } from '../config/yaml-source.js';
+import { problemAt, readYamlFile, type YamlSource } from '../config/yaml-source.js';
 import { REPORT_FORMATS, type ReportFormat } from './findings.js';
 import { parseCron, type CronSpec } from './cron.js';
 import { parseThreshold, type Threshold } from './thresholds.js';
@@ -190,7 +188,13 @@ export function parseScanConfig(doc: Obj, opts: ScanConfigOptions): { config: Sc
     let source: unknown = raw;
     if (isObj(raw) && typeof raw.file === 'string') {
       const file = isAbsolute(raw.file) || !opts.baseDir ? raw.file : join(opts.baseDir, raw.file);
-      try { source = parseYaml(readFileSync(file, 'utf8')) as unknown; } catch (e) { error([...path, 'file'], `cannot read threshold file ${file}: ${(e as Error).message}`); continue; }
+      const read = readYamlFile(file);
+      if (read.value === undefined) {
+        const first = read.problems.find((p) => p.severity === 'error');
+        error([...path, 'file'], `threshold file ${first ? `${first.file}${first.line !== undefined ? `:${first.line}` : ''}: ${first.message}` : `${file} is empty`}`);
+        continue;
+      }
+      source = read.value;
     }
     const parsed = parseThreshold(source);
     for (const p of parsed.problems) error(p.path ? [...path, ...p.path.split('.')] : path, p.message);

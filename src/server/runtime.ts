@@ -2,8 +2,9 @@
 // so a reload either swaps in a working runtime or keeps the old one.
 
 import { readFileSync } from 'node:fs';
-import type { Action, ActionFactory } from '../actions/types.js';
-import { actionFactories, findActionFactory } from '../actions/index.js';
+import type { Action, ActionFactory, ActionServices } from '../actions/types.js';
+import { actionTypes } from '../actions/index.js';
+import { setupProblem } from '../actions/define.js';
 import { validateConfigText } from '../config/validate.js';
 import type { HookerConfig, RouteConfig } from '../config/types.js';
 import { hasErrors, type Problem } from '../config/problems.js';
@@ -29,6 +30,8 @@ export interface BuildOptions {
   templatesPath?: string;
   bundledTemplatesDir?: string;
   factories?: readonly ActionFactory[];
+  /** Services of the running server the actions may use (absent under `hooker validate`). */
+  services?: ActionServices;
 }
 
 export interface BuildResult {
@@ -41,28 +44,29 @@ export async function closeActions(actions: Iterable<Action>): Promise<void> {
 }
 
 export async function buildRuntime(opts: BuildOptions): Promise<BuildResult> {
-  const factories = opts.factories ?? actionFactories;
+  const types = actionTypes(opts.factories);
   let text: string;
   try {
     text = readFileSync(opts.cfgPath, 'utf8');
   } catch (e) {
     return { problems: [{ severity: 'error', file: opts.cfgPath, path: '', message: `cannot read the configuration: ${(e as Error).message}` }] };
   }
-  const validated = validateConfigText(opts.cfgPath, text, { env: opts.env, actionKeys: (t) => findActionFactory(t, factories)?.keys });
+  const validated = validateConfigText(opts.cfgPath, text, { env: opts.env, actionTypes: types });
   const problems = [...validated.problems];
   const config = validated.config;
   if (!config) return { problems };
 
   const actions = new Map<string, Action>();
   for (const a of config.actions) {
-    if (!a.enable) continue;
-    const factory = findActionFactory(a.type, factories);
+    if (!a.enable || a.settings === undefined) continue;
+    const factory = types.find(a.type);
     if (!factory) continue;
-    const created = factory.create(a.raw, opts.env);
-    for (const p of created.problems) {
-      problems.push({ severity: 'error', file: config.file, line: a.line, path: `${a.path}.${p.path}`, message: `action "${a.name}": ${p.message}` });
+    try {
+      actions.set(a.name, factory.build(a.settings, opts.env, opts.services ?? {}));
+    } catch (e) {
+      const p = setupProblem(e);
+      problems.push({ severity: 'error', file: config.file, line: a.line, path: p.path ? `${a.path}.${p.path}` : a.path, message: `action "${a.name}": ${p.message}` });
     }
-    if (created.action) actions.set(a.name, created.action);
   }
 
   const routes = await compileRoutes(config.routes, { cfgFile: config.file, filtersPath: opts.filtersPath });

@@ -13,7 +13,6 @@ import type { SqliteDatabase } from '../store/db.js';
 import { ScanStore } from '../store/scans.js';
 import { ScanService, type IngestCallback } from '../scan/service.js';
 import { createRunner } from '../scan/runners/index.js';
-import { bindScanService } from '../scan/active-service.js';
 import { scanApiPlugin, scanApiTokensFromEnv } from '../scan/api.js';
 import { Scheduler } from '../scan/schedules.js';
 import { emptyScanConfig, type ScanConfig } from '../scan/config.js';
@@ -54,7 +53,6 @@ export async function startScanning(opts: ScanningOptions): Promise<Scanning> {
     concurrency: config.api.concurrency,
     log: opts.log,
   });
-  bindScanService(service);
   await service.start();
   const scheduler = new Scheduler(config.schedules, opts.ingest, opts.log);
   scheduler.start();
@@ -74,7 +72,6 @@ export async function startScanning(opts: ScanningOptions): Promise<Scanning> {
       await exporter?.stop();
       scheduler.stop();
       await service.stop();
-      bindScanService(undefined);
     },
   };
 }

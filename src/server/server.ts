@@ -16,6 +16,7 @@ import { buildRuntime } from './runtime.js';
 import { RuntimeHolder } from './runtime-holder.js';
 import { loadOrCreateTls } from './tls-files.js';
 import { startScanning, type Scanning } from './scanning.js';
+import type { ScanService } from '../scan/service.js';
 
 export interface RunningServer {
   httpUrl?: string;
@@ -48,9 +49,13 @@ function urlOf(scheme: string, addr: AddressInfo | string | null): string | unde
 export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'));
   const { settings, env } = opts;
+  // The scan service starts after the first runtime is built (it shares the
+  // delivery engine's database); the scan action asks for it per delivery.
+  let scanService: ScanService | undefined;
   const buildOptions = {
     cfgPath: settings.cfgPath, env, filtersPath: settings.filtersPath, templatesPath: settings.templatesPath,
     bundledTemplatesDir: opts.bundledTemplatesDir,
+    services: { scan: () => scanService },
   };
   const built = await buildRuntime(buildOptions);
   const report = (problems: Problem[]) => { for (const p of problems) log(formatProblem(p)); };
@@ -99,6 +104,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     await holder.close();
     throw e;
   }
+  scanService = scanning.service;
   const deps = {
     settings, holder, metrics, logger: settings.debug,
     queue: engine.scheduler, router: engine.router, store: engine.store, poke: () => engine.scheduler.poke(),
@@ -165,6 +171,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       // to finish, and whatever is left stays stored for the next start.
       await Promise.allSettled(apps.map((a) => a.close()));
       await scanning.close();
+      scanService = undefined;
       await engine.close(settings.shutdownTimeoutMs);
       await holder.close();
     },

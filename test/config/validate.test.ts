@@ -3,9 +3,9 @@ import { readFileSync } from 'node:fs';
 import { validateConfigText } from '../../src/config/validate.js';
 import { formatProblem } from '../../src/config/problems.js';
 import { parseDuration } from '../../src/config/duration.js';
-import { actionKeys } from '../../src/actions/index.js';
+import { actionTypes } from '../../src/actions/index.js';
 
-const opts = (env: NodeJS.ProcessEnv = {}) => ({ env, actionKeys: (t: string) => actionKeys(t) });
+const opts = (env: NodeJS.ProcessEnv = {}) => ({ env, actionTypes: actionTypes() });
 const errors = (text: string, env: NodeJS.ProcessEnv = {}) =>
   validateConfigText('cfg.yaml', text, opts(env)).problems.filter((p) => p.severity === 'error');
 const warnings = (text: string) => validateConfigText('cfg.yaml', text, opts()).problems.filter((p) => p.severity === 'warning');
