@@ -1,38 +1,67 @@
-# Hooker: multi-stage build; the runtime image runs as a non-root user.
-FROM node:24-bookworm-slim AS build
+# Hooker image: `docker build -t hooker .`
+#
+# Build arguments (defaults need the public node images):
+#   BUILD_IMAGE  Node 24 with npm, python3, make, g++ and apt (node:24-bookworm)
+#   BASE_IMAGE   runtime: Node 24 as `node` on PATH and /bin/sh (node:24-bookworm-slim)
+#   APP_FROM     where the built application comes from: the `build` stage
+#                below, or an image already holding the same tree (/src with
+#                package.json, dist/, build/, production node_modules built
+#                for BASE_IMAGE's Node, and /usr/bin/tini-static). With
+#                BuildKit an unused `build` stage is skipped; this is how the
+#                tests build the image without pulling (test/deploy/image.test.ts).
+#
+# The runtime image runs as uid 1000 with a read-only root filesystem in
+# mind: everything it writes (SQLite database, self-signed TLS pair, the
+# default config's forensics log) goes to the /server/database volume.
+ARG BUILD_IMAGE=node:24-bookworm
+ARG BASE_IMAGE=node:24-bookworm-slim
+ARG APP_FROM=build
+
+FROM ${BUILD_IMAGE} AS build
+# tini: PID 1 that forwards SIGTERM to node and reaps orphaned action processes.
+RUN apt-get update && apt-get install -y --no-install-recommends tini && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-# better-sqlite3 and other native modules build from source here.
-RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
 COPY scripts ./scripts
 COPY src ./src
 COPY tsconfig.json tsconfig.build.json ./
+# npm ci builds better-sqlite3 for this Node, the AssemblyScript runtime and dist/.
 RUN npm ci && npm prune --omit=dev
 
-FROM node:24-bookworm-slim
+FROM ${APP_FROM} AS app
+
+FROM ${BASE_IMAGE}
 ENV NODE_ENV=production \
     HOOKER_CFG=/config/cfg.yaml \
     HOOKER_HTTP=0.0.0.0:8082 \
     HOOKER_HTTPS=0.0.0.0:8445 \
-    REGO_FILTERS_PATH=/app/rego/filters \
-    HOOKER_DB=/server/database/hooker.db
+    HOOKER_DB=/server/database/hooker.db \
+    HOOKER_CERT_PEM=/server/database/tls/cert.pem \
+    HOOKER_KEY_PEM=/server/database/tls/key.pem \
+    REGO_TEMPLATES_PATH=/server/rego-templates \
+    REGO_FILTERS_PATH=/server/rego-filters
 WORKDIR /app
-COPY --from=build /src/node_modules ./node_modules
-COPY --from=build /src/dist ./dist
-COPY --from=build /src/build ./build
-COPY package.json ./
+COPY --from=app /usr/bin/tini-static /usr/bin/tini
+COPY --from=app /src/package.json ./package.json
+COPY --from=app /src/node_modules ./node_modules
+COPY --from=app /src/dist ./dist
+COPY --from=app /src/build ./build
 COPY bin ./bin
 COPY rego ./rego
 COPY actions ./actions
 COPY config/cfg.yaml /config/cfg.yaml
-# data/ holds the self-signed TLS pair and the forensics log of the default
-# config; /server/database the SQLite inbox (mount a volume there to keep
-# undelivered events across container replacements).
-RUN mkdir -p /app/data /server/database && chown -R node:node /app/data /server/database
+# Postee's layout: templates in /server/rego-templates (empty: the bundled
+# ones are built in; mount yours there), filters in /server/rego-filters (the
+# bundled ones; mount yours over it), database under /server/database.
+# /app/data (relative `data/...` paths in cfg.yaml) points into the volume.
+COPY rego/filters /server/rego-filters
+RUN mkdir -p /server/database /server/rego-templates \
+ && ln -s /server/database /app/data \
+ && chown 1000:1000 /server/database
 VOLUME /server/database
-USER node
+USER 1000:1000
 EXPOSE 8082 8445
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s \
-  CMD node -e "const p=(process.env.HOOKER_HTTP||'0.0.0.0:8082').split(':').pop();fetch('http://127.0.0.1:'+p+'/ping').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-ENTRYPOINT ["node", "bin/hooker.js"]
+  CMD ["node", "-e", "const p=(process.env.HOOKER_HTTP||'0.0.0.0:8082').split(':').pop();fetch('http://127.0.0.1:'+p+'/ping').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "/app/bin/hooker.js"]
 CMD ["serve"]

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the Docker action tests need on Debian bookworm (run as root):
-# dockerd (docker.io), a static busybox for the test image's rootfs, and
-# Debian's distribution registry for the pull-policy tests. Idempotent: does
+# dockerd (docker.io), a static busybox for the test image's rootfs,
+# Debian's distribution registry for the pull-policy tests, and tini (the
+# image test copies its static build into the Hooker image). Idempotent: does
 # nothing when everything is already present. The packages' services are not
 # started here; the tests start their own dockerd and registry under a temp dir.
 set -euo pipefail
@@ -9,12 +10,12 @@ export DEBIAN_FRONTEND=noninteractive
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 need=()
-for pkg in docker.io busybox-static docker-registry; do
+for pkg in docker.io busybox-static docker-registry tini; do
   installed "$pkg" || need+=("$pkg")
 done
 
 if [ "${#need[@]}" -eq 0 ]; then
-  echo "ci-install-docker: docker.io, busybox-static and docker-registry already installed"
+  echo "ci-install-docker: docker.io, busybox-static, docker-registry and tini already installed"
   exit 0
 fi
 
