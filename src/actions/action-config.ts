@@ -11,6 +11,9 @@ export interface ReaderOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/** Path segments and query values of a secret URL this long are tokens (Slack, Discord, Teams ids are longer). */
+const SECRET_URL_PART_MIN = 12;
+
 export class ActionConfigReader {
   readonly problems: ConfigProblem[] = [];
   private readonly secretsRead: string[] = [];
@@ -67,6 +70,10 @@ export class ActionConfigReader {
     const v = this.secret(key, required);
     if (v === undefined) return undefined;
     if (!isHttpUrl(v)) { this.problem(key, `"${key}" is not an http(s) URL`); return undefined; }
+    // A service may quote part of the URL back (its token segment): scrub the parts too.
+    const u = new URL(v);
+    const parts = [...u.pathname.split('/'), ...[...u.searchParams.values()], u.password].filter((p) => p.length >= SECRET_URL_PART_MIN);
+    this.secretsRead.push(...parts);
     return v;
   }
 
