@@ -1,5 +1,6 @@
-// `stdout`: prints the rendered message, one JSON line per delivery, so a
-// log collector can parse it.
+// `stdout`: prints the rendered message as Postee did: the template's
+// `result` as is (its JSON when it is an object). One addition: a newline
+// after a message that does not end with one, so messages never run together.
 
 import type { Action, ActionFactory, DeliveryContext, DeliveryResult } from './types.js';
 import { defineAction } from './define.js';
@@ -11,8 +12,8 @@ export function createStdoutAction(name: string, sink: StdoutSink = process.stdo
     name,
     type: 'stdout',
     async deliver(ctx: DeliveryContext): Promise<DeliveryResult> {
-      const line = JSON.stringify({ route: ctx.routeName, action: name, eventId: ctx.eventId, title: ctx.message.title, body: ctx.message.body, ...(ctx.message.url ? { url: ctx.message.url } : {}) });
-      sink.write(line + '\n');
+      const body = ctx.message.body;
+      sink.write(body.endsWith('\n') ? body : body + '\n');
       return { ok: true, detail: 'written to stdout' };
     },
   };

@@ -1,5 +1,7 @@
-// `webhook`: POSTs the rendered result as JSON to `url`. A result that is
-// already JSON is sent as it is; plain text is wrapped as a JSON string.
+// `webhook`: POSTs the rendered result to `url` as Postee did: the template's
+// `result` as is when it is text, its JSON when it is an object. The content
+// type is application/json either way, as Postee sent it (receivers written
+// for Postee check it).
 
 import type { Action, ActionFactory, DeliveryContext, DeliveryResult } from './types.js';
 import { defineAction } from './define.js';
@@ -7,10 +9,6 @@ import { sendHttp, describeHttpError } from './http-send.js';
 import { retryableStatus } from './http.js';
 
 export const WEBHOOK_DEFAULT_TIMEOUT_MS = 120_000;
-
-function jsonBody(body: string): string {
-  try { JSON.parse(body); return body; } catch { return JSON.stringify(body); }
-}
 
 export const webhookAction: ActionFactory = defineAction({
   type: 'webhook',
@@ -27,7 +25,7 @@ export const webhookAction: ActionFactory = defineAction({
       async deliver(ctx: DeliveryContext): Promise<DeliveryResult> {
         try {
           const res = await sendHttp({
-            url, method: 'POST', timeoutMs, signal: ctx.signal, body: jsonBody(ctx.message.body),
+            url, method: 'POST', timeoutMs, signal: ctx.signal, body: ctx.message.body,
             headers: { 'content-type': 'application/json', 'Hooker-Delivery-Id': ctx.deliveryId },
           });
           if (res.status < 200 || res.status > 299) return { ok: false, retryable: retryableStatus(res.status), detail: `${url} answered ${res.status}: ${res.body.slice(0, 200)}` };

@@ -43,7 +43,7 @@ export async function runDeliveries(argv: string[], out: Out = (t) => process.st
     booleans: { '--json': 'json', '--all-dead': 'all-dead', '-h': 'help', '--help': 'help' },
   });
   const [command, id] = args.positionals;
-  if (!command || args.booleans.has('help')) { out(USAGE); return command ? 0 : 2; }
+  if (!command || args.booleans.has('help')) { out(USAGE); return command || args.booleans.has('help') ? 0 : 2; }
   const flag = (k: string) => args.values.get(k)?.at(-1);
   const base = (flag('url') ?? envValue(env, 'URL') ?? 'http://127.0.0.1:8082').replace(/\/+$/, '');
   const token = flag('token') ?? envValue(env, 'ADMIN_TOKEN');

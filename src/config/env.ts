@@ -1,6 +1,12 @@
 // Server settings from the environment. Every HOOKER_* variable also accepts
-// its POSTEE_* name so Postee deployments keep working unchanged.
+// its POSTEE_* name, and Postee's other names (AQUAALERT_CERT_PEM,
+// AQUAALERT_KEY_PEM, PATH_TO_DB) are read too, so Postee deployments keep
+// working unchanged. Where Postee's image and Helm chart mount templates,
+// filters and the database under /server, those directories are the
+// defaults when they exist.
 
+import { openSync, readSync, closeSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parseDuration } from './duration.js';
 
 export interface ServerSettings {
@@ -55,18 +61,62 @@ function truthy(v: string | undefined): boolean {
   return v !== undefined && /^(1|true|yes|on)$/i.test(v.trim());
 }
 
-export function readServerSettings(env: NodeJS.ProcessEnv, defaults: { cfgPath: string }): ServerSettings {
+/** Where Postee's image keeps templates, filters and its database (Postee's Helm chart and manifests mount volumes there). */
+export const POSTEE_SERVER_DIR = '/server';
+
+const isDir = (p: string) => { try { return statSync(p).isDirectory(); } catch { return false; } };
+
+/** True when `file` exists and is not an SQLite database (e.g. Postee's BoltDB webhooks.db). */
+function isForeignDatabase(file: string): boolean {
+  let fd: number | undefined;
+  try {
+    if (!statSync(file).isFile()) return false;
+    fd = openSync(file, 'r');
+    const head = Buffer.alloc(16);
+    const n = readSync(fd, head, 0, 16, 0);
+    return n > 0 && head.subarray(0, n).toString('latin1') !== 'SQLite format 3\0'.slice(0, n);
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
+ * HOOKER_DB / POSTEE_DB, else Postee's PATH_TO_DB, else /server/database/hooker.db
+ * when that directory exists (Postee's volume), else data/hooker.db. PATH_TO_DB
+ * naming Postee's own BoltDB file (webhooks.db) is not reused: Hooker keeps
+ * hooker.db next to it.
+ */
+export function resolveDbPath(env: NodeJS.ProcessEnv, serverDir = POSTEE_SERVER_DIR): string {
+  const own = envValue(env, 'DB');
+  if (own) return own;
+  const postee = env['PATH_TO_DB'];
+  if (postee) return isForeignDatabase(postee) ? join(dirname(postee), 'hooker.db') : postee;
+  const volume = join(serverDir, 'database');
+  return isDir(volume) ? join(volume, 'hooker.db') : DEFAULT_DB_PATH;
+}
+
+export interface SettingsDefaults {
+  cfgPath: string;
+  /** Postee's image directory looked at for rego-templates, rego-filters and database (default /server). */
+  serverDir?: string;
+}
+
+export function readServerSettings(env: NodeJS.ProcessEnv, defaults: SettingsDefaults): ServerSettings {
   const http = envValue(env, 'HTTP');
   const https = envValue(env, 'HTTPS');
+  const serverDir = defaults.serverDir ?? POSTEE_SERVER_DIR;
+  const imageDir = (name: string) => { const p = join(serverDir, name); return isDir(p) ? p : undefined; };
   return {
     cfgPath: envValue(env, 'CFG') || defaults.cfgPath,
     http: http === undefined ? '0.0.0.0:8082' : http || undefined,
     https: https === undefined ? '0.0.0.0:8445' : https || undefined,
-    certPem: envValue(env, 'CERT_PEM') || undefined,
-    keyPem: envValue(env, 'KEY_PEM') || undefined,
+    certPem: envValue(env, 'CERT_PEM') || env['AQUAALERT_CERT_PEM'] || undefined,
+    keyPem: envValue(env, 'KEY_PEM') || env['AQUAALERT_KEY_PEM'] || undefined,
     debug: truthy(envValue(env, 'DEBUG')),
-    filtersPath: env['REGO_FILTERS_PATH'] || 'rego/filters',
-    templatesPath: env['REGO_TEMPLATES_PATH'] || undefined,
+    filtersPath: env['REGO_FILTERS_PATH'] || imageDir('rego-filters') || 'rego/filters',
+    templatesPath: env['REGO_TEMPLATES_PATH'] || imageDir('rego-templates'),
     adminToken: envValue(env, 'ADMIN_TOKEN') || undefined,
     ingestToken: envValue(env, 'TOKEN') || undefined,
     hmacSecret: envValue(env, 'HMAC_SECRET') || undefined,
@@ -74,7 +124,7 @@ export function readServerSettings(env: NodeJS.ProcessEnv, defaults: { cfgPath: 
     maxBody: positiveInt(env, 'MAX_BODY', DEFAULT_MAX_BODY),
     maxHops: positiveInt(env, 'MAX_HOPS', DEFAULT_MAX_HOPS),
     publicUrl: envValue(env, 'URL') || undefined,
-    dbPath: envValue(env, 'DB') || DEFAULT_DB_PATH,
+    dbPath: resolveDbPath(env, serverDir),
     maxInbox: positiveInt(env, 'MAX_INBOX', DEFAULT_MAX_INBOX),
     shutdownTimeoutMs: shutdownTimeout(env),
     dbSynchronous: /^full$/i.test(envValue(env, 'DB_SYNCHRONOUS') ?? '') ? 'full' : 'normal',

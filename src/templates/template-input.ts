@@ -1,5 +1,9 @@
 // What a template sees as `input`: the event, plus `input.hooker` (and
-// `input.postee`, for Postee templates) describing this server.
+// `input.postee`, for Postee templates) describing this server. An event's
+// own `hooker` object (scan results carry `hooker.scan`) is merged with the
+// server's keys, never replaced, so templates see the scan verdict too.
+// Events that are not objects (a top-level array, a scalar) reach the
+// template unchanged: there is no place to add keys without changing them.
 
 export interface TemplateContext {
   /** khulnasoft-server / aqua-server of cfg.yaml (links to the console). */
@@ -10,8 +14,12 @@ export interface TemplateContext {
   eventId: string;
 }
 
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
 export function templateInput(event: unknown, ctx: TemplateContext): unknown {
-  if (event === null || typeof event !== 'object' || Array.isArray(event)) return event;
-  const hooker = { url: ctx.hookerUrl ?? '', server: ctx.serverUrl ?? '', route: ctx.routeName, event_id: ctx.eventId };
-  return { ...(event as Record<string, unknown>), hooker, postee: { AquaServer: ctx.serverUrl ?? '', Route: ctx.routeName } };
+  if (!isObject(event)) return event;
+  const own = isObject(event['hooker']) ? event['hooker'] : {};
+  const hooker = { ...own, url: ctx.hookerUrl ?? '', server: ctx.serverUrl ?? '', route: ctx.routeName, event_id: ctx.eventId };
+  const ownPostee = isObject(event['postee']) ? event['postee'] : {};
+  return { ...event, hooker, postee: { ...ownPostee, AquaServer: ctx.serverUrl ?? '', Route: ctx.routeName } };
 }
