@@ -105,7 +105,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const load = commands[name];
-  if (load && HELP[name] && wantsHelp(rest)) {
+  if (HELP[name] && wantsHelp(rest)) {
     process.stdout.write(HELP[name]!);
     return 0;
   }

@@ -30,7 +30,9 @@ export interface RouteConfig {
 export type TemplateSource =
   | { kind: 'rego-package'; package: string }
   | { kind: 'body'; body: string; line?: number }
-  | { kind: 'url'; url: string };
+  | { kind: 'url'; url: string }
+  /** Postee's built-in Go renderers for Aqua image scans (html, slack, jira). */
+  | { kind: 'legacy'; renderer: 'html' | 'slack' | 'jira' };
 
 export interface TemplateConfig {
   name: string;

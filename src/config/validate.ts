@@ -4,7 +4,7 @@
 // references between sections, durations and env substitution.
 
 import type { Problem, KeyPath } from './problems.js';
-import { hasErrors } from './problems.js';
+import { formatKeyPath, hasErrors } from './problems.js';
 import { parseYamlSource, problemAt, yamlValue, type YamlSource } from './yaml-source.js';
 import { parseDuration } from './duration.js';
 import { envReference, VERBATIM_KEYS } from './env-subst.js';
@@ -30,7 +30,10 @@ export interface ValidateOptions {
 }
 
 export interface ValidatedConfig {
+  /** The configuration, when it has no errors. */
   config?: HookerConfig;
+  /** What could be read even with errors, so later stages (actions, Rego) still report theirs in the same pass. */
+  draft?: HookerConfig;
   problems: Problem[];
 }
 
@@ -159,7 +162,12 @@ function checkRoute(c: Checker, raw: unknown, i: number): RouteConfig | undefine
   };
 }
 
-function checkTemplate(c: Checker, raw: unknown, i: number): TemplateConfig | undefined {
+/** A template left without a source (Postee's sample has `url:` empty): usable by no route. */
+interface EmptyTemplate { name: string; path: KeyPath }
+
+const LEGACY_RENDERERS = ['html', 'slack', 'jira'] as const;
+
+function checkTemplate(c: Checker, raw: unknown, i: number, empty: EmptyTemplate[]): TemplateConfig | undefined {
   const path: KeyPath = ['templates', i];
   if (!isObj(raw)) { c.error(path, 'a template must be a mapping'); return undefined; }
   c.unknownKeys(raw, TEMPLATE_KEYS, path, 'a template');
@@ -172,12 +180,19 @@ function checkTemplate(c: Checker, raw: unknown, i: number): TemplateConfig | un
   if (body) sources.push({ kind: 'body', body, line: c.src.lineOf([...path, 'body']) });
   const url = c.string(raw, 'url', path, false);
   if (url) sources.push({ kind: 'url', url });
-  if (raw['legacy-scan-renderer'] !== undefined) {
-    c.error([...path, 'legacy-scan-renderer'], `template "${name}": legacy-scan-renderer is not supported; use a rego-package such as hooker.trivy.html`);
+  const legacy = c.string(raw, 'legacy-scan-renderer', path, false);
+  if (legacy) {
+    const renderer = legacy.toLowerCase();
+    if ((LEGACY_RENDERERS as readonly string[]).includes(renderer)) sources.push({ kind: 'legacy', renderer: renderer as (typeof LEGACY_RENDERERS)[number] });
+    else { c.error([...path, 'legacy-scan-renderer'], `template "${name}": legacy-scan-renderer must be one of ${LEGACY_RENDERERS.join(', ')}, got "${legacy}"`); return undefined; }
+  }
+  if (sources.length === 0) {
+    // Postee skipped such a template with a log line; it only matters to a route that uses it.
+    empty.push({ name, path });
     return undefined;
   }
   if (sources.length !== 1) {
-    c.error(path, `template "${name}" must have exactly one of rego-package, body, url (found ${sources.length})`);
+    c.error(path, `template "${name}" must have exactly one of rego-package, body, url, legacy-scan-renderer (found ${sources.length})`);
     return undefined;
   }
   return { name, source: sources[0]!, path: `templates[${i}]`, line: c.src.lineOf(path) };
@@ -309,7 +324,8 @@ export function validateConfigText(file: string, text: string, opts: ValidateOpt
   }
 
   const routes = routesRaw.map((r, i) => checkRoute(c, r, i)).filter((r): r is RouteConfig => !!r);
-  const templates = templatesRaw.map((t, i) => checkTemplate(c, t, i)).filter((t): t is TemplateConfig => !!t);
+  const emptyTemplates: EmptyTemplate[] = [];
+  const templates = templatesRaw.map((t, i) => checkTemplate(c, t, i, emptyTemplates)).filter((t): t is TemplateConfig => !!t);
   const actions = actionsRaw.map((a, i) => checkAction(c, a, i, actionSection, opts)).filter((a): a is ActionConfig => !!a);
   checkUnique(c, routes, 'route', (i) => ['routes', i]);
   checkUnique(c, templates, 'template', (i) => ['templates', i]);
@@ -326,13 +342,21 @@ export function validateConfigText(file: string, text: string, opts: ValidateOpt
       if (!action) c.error(['routes', i, actionKey, j], `route "${route.name}" names action "${a}", which is not defined in ${actionSection}`);
       else if (!action.enable) c.warn(['routes', i, actionKey, j], `route "${route.name}" names action "${a}", which is disabled`);
     });
-    if (route.template !== undefined && !templateNames.has(route.template)) {
+    const empty = emptyTemplates.find((t) => t.name === route.template);
+    if (empty) {
+      c.error(['routes', i, 'template'], `route "${route.name}" uses template "${route.template}", which has no rego-package, body, url or legacy-scan-renderer (${formatKeyPath(empty.path)})`);
+    } else if (route.template !== undefined && !templateNames.has(route.template)) {
       c.error(['routes', i, 'template'], `route "${route.name}" names template "${route.template}", which is not defined in templates`);
     }
     if (route.actions.length > 0 && route.template === undefined) {
       c.error(['routes', i], `route "${route.name}" has actions but no template`);
     }
   });
+
+  for (const t of emptyTemplates) {
+    if (routes.some((r) => r.template === t.name)) continue;
+    c.warn(t.path, `template "${t.name}" has no rego-package, body, url or legacy-scan-renderer; no route uses it, so it is ignored`);
+  }
 
   const scanSections = Object.fromEntries(SCAN_TOP_LEVEL_KEYS.filter((k) => root[k] !== undefined).map((k) => [k, c.substitute(root[k], [k])]));
   const scan = parseScanConfig(scanSections, { file, source, baseDir: dirname(file) });
@@ -354,5 +378,5 @@ export function validateConfigText(file: string, text: string, opts: ValidateOpt
     scan: scan.config,
   };
   if (dbVerify !== undefined && dbVerify !== null && typeof dbVerify !== 'number') c.error(['db-verify-interval'], 'must be a number of hours');
-  return { config: hasErrors(c.problems) ? undefined : config, problems: c.problems };
+  return { config: hasErrors(c.problems) ? undefined : config, draft: config, problems: c.problems };
 }

@@ -70,7 +70,7 @@ export class EventRouter {
   render(table: RoutingTable, route: RouteConfig, event: unknown, eventId: string): RenderedMessage {
     const renderer = route.template ? table.templates.get(route.template) : undefined;
     if (!renderer) throw new Error(`template "${route.template}" is not loaded`);
-    return renderer.render(templateInput(event, { serverUrl: table.config.serverUrl, hookerUrl: this.opts.hookerUrl, routeName: route.name, eventId }));
+    return renderer.render(templateInput(event, { serverUrl: table.config.serverUrl, hookerUrl: this.opts.hookerUrl, routeName: route.name, eventId }, renderer.inputFlavour));
   }
 
   /** Re-renders a delivery's route message for an enriched event (the scheduler's rerender hook). */

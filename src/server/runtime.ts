@@ -53,7 +53,8 @@ export async function buildRuntime(opts: BuildOptions): Promise<BuildResult> {
   }
   const validated = validateConfigText(opts.cfgPath, text, { env: opts.env, actionTypes: types });
   const problems = [...validated.problems];
-  const config = validated.config;
+  // Every stage runs even when the structure has errors, so one pass reports every problem.
+  const config = validated.config ?? validated.draft;
   if (!config) return { problems };
 
   const actions = new Map<string, Action>();

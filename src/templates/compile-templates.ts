@@ -8,6 +8,8 @@ import { declaredPackage, withDetectedVersion, type VersionedModule } from '../r
 import { compileTemplate, declaredAggregationPackage, type TemplateRenderer } from './template-renderer.js';
 import type { TemplateLibrary } from './template-files.js';
 import { fetchTemplate } from './template-fetch.js';
+import { createLegacyRenderer } from './legacy-scan-renderer.js';
+import type { InputFlavour } from './template-input.js';
 
 export interface CompiledTemplates {
   renderers: Map<string, TemplateRenderer>;
@@ -29,13 +31,22 @@ function rego(e: RegoCompileError, t: TemplateConfig, origins: Map<string, Origi
   });
 }
 
-async function modulesOf(t: TemplateConfig, library: TemplateLibrary, cfgFile: string, origins: Map<string, Origin>): Promise<{ pkg: string; modules: VersionedModule[] }> {
+/** Postee's own packages get the input Postee gave them; Hooker's bundled ones (also under a postee.* alias) get Hooker's. */
+const flavourOf = (pkg: string, user: boolean): InputFlavour => (user && (pkg === 'postee' || pkg.startsWith('postee.')) ? 'postee' : 'hooker');
+
+/** Parses each module with its detected Rego version; a module that does not parse fails this template only. */
+function versioned(files: Array<{ file: string; source: string }>): VersionedModule[] {
+  return files.map((m) => withDetectedVersion({ file: m.file, source: m.source }));
+}
+
+async function modulesOf(t: TemplateConfig, library: TemplateLibrary, cfgFile: string, origins: Map<string, Origin>): Promise<{ pkg: string; modules: VersionedModule[]; flavour: InputFlavour }> {
   const src = t.source;
+  if (src.kind === 'legacy') throw new Error('legacy renderers have no Rego modules');
   if (src.kind === 'rego-package') {
     const found = library.modulesFor(src.package);
     if (!found) throw new Error(`rego-package "${src.package}" is not a bundled template nor found under REGO_TEMPLATES_PATH`);
     for (const m of found.modules) origins.set(m.file, { file: m.file, lineOffset: 0 });
-    return { pkg: found.package, modules: found.modules.map((m) => withDetectedVersion({ file: m.file, source: m.source })) };
+    return { pkg: found.package, modules: versioned(found.modules), flavour: flavourOf(found.package, found.user) };
   }
   const text = src.kind === 'body' ? src.body : await fetchTemplate(src.url);
   const file = src.kind === 'body' ? `${cfgFile}#${t.path}.body` : src.url;
@@ -44,7 +55,9 @@ async function modulesOf(t: TemplateConfig, library: TemplateLibrary, cfgFile: s
     : { file: src.url, lineOffset: 0 });
   const pkg = declaredPackage(text);
   if (!pkg) throw new Error(`${src.kind === 'body' ? 'body' : src.url} has no package clause`);
-  return { pkg, modules: [withDetectedVersion({ file, source: text })] };
+  const deps = library.dependenciesOf(text);
+  for (const m of deps) origins.set(m.file, { file: m.file, lineOffset: 0 });
+  return { pkg, modules: [withDetectedVersion({ file, source: text }), ...versioned(deps)], flavour: flavourOf(pkg, true) };
 }
 
 export async function compileTemplates(templates: TemplateConfig[], opts: { cfgFile: string; library: TemplateLibrary; only?: Set<string> }): Promise<CompiledTemplates> {
@@ -55,8 +68,12 @@ export async function compileTemplates(templates: TemplateConfig[], opts: { cfgF
   for (const t of templates) {
     if (opts.only && !opts.only.has(t.name)) continue;
     const origins = new Map<string, Origin>();
+    if (t.source.kind === 'legacy') {
+      renderers.set(t.name, createLegacyRenderer(t.name, t.source.renderer));
+      continue;
+    }
     try {
-      const { pkg, modules } = await modulesOf(t, opts.library, opts.cfgFile, origins);
+      const { pkg, modules, flavour } = await modulesOf(t, opts.library, opts.cfgFile, origins);
       const key = t.source.kind === 'rego-package' ? `pkg:${pkg}` : `tpl:${t.name}`;
       let renderer = cache.get(key);
       if (!renderer) {
@@ -65,7 +82,7 @@ export async function compileTemplates(templates: TemplateConfig[], opts: { cfgF
         cache.set(key, renderer);
       }
       const r = await renderer;
-      renderers.set(t.name, { name: t.name, package: r.package, render: r.render, ...(r.aggregate ? { aggregate: r.aggregate } : {}) });
+      renderers.set(t.name, { name: t.name, package: r.package, inputFlavour: flavour, render: r.render, ...(r.aggregate ? { aggregate: r.aggregate } : {}) });
     } catch (e) {
       if (e instanceof RegoCompileError) problems.push(...rego(e, t, origins, opts.cfgFile));
       else problems.push({ severity: 'error', file: opts.cfgFile, line: t.line, path: t.path, message: `template "${t.name}": ${(e as Error).message}` });

@@ -6,6 +6,7 @@
 import { compile, loadPolicy, RegoCompileError, type RegoPolicy } from '../rego/index.js';
 import type { RenderedMessage } from '../actions/types.js';
 import type { VersionedModule } from '../routing/rego-version.js';
+import type { InputFlavour } from './template-input.js';
 
 const WRAPPER = 'hooker_template_render';
 const RULES = ['title', 'result', 'url', 'aggregation_pkg'] as const;
@@ -13,6 +14,8 @@ const RULES = ['title', 'result', 'url', 'aggregation_pkg'] as const;
 export interface TemplateRenderer {
   readonly name: string;
   readonly package: string;
+  /** 'postee' for Postee's own templates: they get the input Postee gave them (template-input.ts). */
+  readonly inputFlavour?: InputFlavour;
   render(input: unknown): RenderedMessage & { aggregationPkg?: string };
   /** Combines buffered messages of an aggregating route; absent when the template has no aggregation package. */
   aggregate?(messages: RenderedMessage[]): RenderedMessage;
