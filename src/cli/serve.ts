@@ -4,6 +4,7 @@
 import { parseArgs } from './args.js';
 import { readServerSettings } from '../config/env.js';
 import { ConfigError, formatProblem } from '../config/problems.js';
+import { createLogger } from '../logging/logger.js';
 import { startServer } from '../server/server.js';
 
 export async function runServe(argv: string[]): Promise<number> {
@@ -14,24 +15,29 @@ export async function runServe(argv: string[]): Promise<number> {
   if (flag('http') !== undefined) env['HOOKER_HTTP'] = flag('http');
   if (flag('https') !== undefined) env['HOOKER_HTTPS'] = flag('https');
   const settings = readServerSettings(env, { cfgPath: args.positionals[0] ?? 'config/cfg.yaml' });
+  // Every line goes to stderr (JSON or pretty); stdout belongs to the stdout action.
+  const logger = createLogger({ level: settings.logLevel, format: settings.logFormat });
   let server;
   try {
-    server = await startServer({ settings, env, handleSignals: true });
+    server = await startServer({ settings, env, handleSignals: true, logger });
   } catch (e) {
     if (e instanceof ConfigError) {
-      process.stderr.write(`hooker: cannot start, ${settings.cfgPath} has errors:\n${e.problems.map(formatProblem).join('\n')}\n`);
+      const problems = e.problems.map(formatProblem);
+      logger.fatal({ problems }, `hooker: cannot start, ${settings.cfgPath} has errors:\n${problems.join('\n')}`);
       return 1;
     }
-    throw e;
+    logger.fatal({ err: e }, `hooker: cannot start: ${(e as Error).message}`);
+    return 1;
   }
   const urls = [server.httpUrl, server.httpsUrl].filter(Boolean).join(' and ');
-  process.stderr.write(`hooker: serving ${settings.cfgPath} on ${urls}\n`);
+  // The URL is followed by a space: scripts (and the e2e harness) read it from this line.
+  logger.info({ http: server.httpUrl, https: server.httpsUrl, config: settings.cfgPath }, `hooker: serving ${settings.cfgPath} on ${urls} (pid ${process.pid})`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
-  process.stderr.write('hooker: shutting down\n');
+  logger.info('hooker: shutting down');
   await server.close();
   return 0;
 }

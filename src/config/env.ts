@@ -35,7 +35,26 @@ export interface ServerSettings {
   shutdownTimeoutMs: number;
   /** "full" makes every accepted event survive an OS crash too, at a cost in throughput. */
   dbSynchronous: 'normal' | 'full';
+  /** Nesting limit of an event body (objects and arrays), checked before parsing. */
+  maxDepth: number;
+  /** Limit on the number of object keys in one event body (bounds the work an event can cause). */
+  maxKeys: number;
+  /** Whole request (headers and body) must arrive within this; 0 disables. */
+  requestTimeoutMs: number;
+  /** A socket with no traffic is closed after this; 0 disables. */
+  connectionTimeoutMs: number;
+  /** Open connections per listener above which new ones are refused; 0 disables. */
+  maxConnections: number;
+  /** How far a timestamped HMAC signature's time may be from now. */
+  hmacToleranceMs: number;
+  /** Refuse plain (untimestamped) HMAC signatures. */
+  hmacRequireTimestamp: boolean;
+  logLevel: LogLevel;
+  logFormat: 'json' | 'pretty';
 }
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = typeof LOG_LEVELS[number];
 
 export const DEFAULT_DB_PATH = 'data/hooker.db';
 export const DEFAULT_MAX_INBOX = 100_000;
@@ -43,6 +62,12 @@ export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 
 export const DEFAULT_MAX_BODY = 10 * 1024 * 1024;
 export const DEFAULT_MAX_HOPS = 8;
+export const DEFAULT_MAX_DEPTH = 512;
+export const DEFAULT_MAX_KEYS = 100_000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+export const DEFAULT_CONNECTION_TIMEOUT_MS = 75_000;
+export const DEFAULT_MAX_CONNECTIONS = 1024;
+export const DEFAULT_HMAC_TOLERANCE_MS = 300_000;
 
 /** HOOKER_<name>, else POSTEE_<name>; `undefined` when neither is set. */
 export function envValue(env: NodeJS.ProcessEnv, name: string): string | undefined {
@@ -55,6 +80,23 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): nu
   const n = Number(raw);
   if (!Number.isInteger(n) || n <= 0) throw new Error(`HOOKER_${name} must be a positive integer, got "${raw}"`);
   return n;
+}
+
+function nonNegativeInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = envValue(env, name);
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`HOOKER_${name} must be a non-negative integer, got "${raw}"`);
+  return n;
+}
+
+/** A duration like "30s" or a number of seconds; 0 disables where allowed. */
+function durationMs(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = envValue(env, name);
+  if (raw === undefined || raw === '') return fallback;
+  const d = parseDuration(raw);
+  if ('error' in d) throw new Error(`HOOKER_${name}: ${d.error}`);
+  return d.ms;
 }
 
 function truthy(v: string | undefined): boolean {
@@ -128,7 +170,31 @@ export function readServerSettings(env: NodeJS.ProcessEnv, defaults: SettingsDef
     maxInbox: positiveInt(env, 'MAX_INBOX', DEFAULT_MAX_INBOX),
     shutdownTimeoutMs: shutdownTimeout(env),
     dbSynchronous: /^full$/i.test(envValue(env, 'DB_SYNCHRONOUS') ?? '') ? 'full' : 'normal',
+    maxDepth: positiveInt(env, 'MAX_DEPTH', DEFAULT_MAX_DEPTH),
+    maxKeys: positiveInt(env, 'MAX_KEYS', DEFAULT_MAX_KEYS),
+    requestTimeoutMs: durationMs(env, 'REQUEST_TIMEOUT', DEFAULT_REQUEST_TIMEOUT_MS),
+    connectionTimeoutMs: durationMs(env, 'CONNECTION_TIMEOUT', DEFAULT_CONNECTION_TIMEOUT_MS),
+    maxConnections: nonNegativeInt(env, 'MAX_CONNECTIONS', DEFAULT_MAX_CONNECTIONS),
+    hmacToleranceMs: durationMs(env, 'HMAC_TOLERANCE', DEFAULT_HMAC_TOLERANCE_MS),
+    hmacRequireTimestamp: truthy(envValue(env, 'HMAC_REQUIRE_TIMESTAMP')),
+    logLevel: logLevel(env),
+    logFormat: logFormat(env),
   };
+}
+
+function logLevel(env: NodeJS.ProcessEnv): LogLevel {
+  const raw = (envValue(env, 'LOG_LEVEL') ?? '').trim().toLowerCase();
+  if (raw === '') return truthy(envValue(env, 'DEBUG')) ? 'debug' : 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(raw)) throw new Error(`HOOKER_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`);
+  return raw as LogLevel;
+}
+
+/** JSON lines unless asked for pretty; pretty by default only on a terminal. */
+function logFormat(env: NodeJS.ProcessEnv): 'json' | 'pretty' {
+  const raw = (envValue(env, 'LOG_FORMAT') ?? '').trim().toLowerCase();
+  if (raw === '') return process.stderr.isTTY ? 'pretty' : 'json';
+  if (raw !== 'json' && raw !== 'pretty') throw new Error(`HOOKER_LOG_FORMAT must be json or pretty, got "${raw}"`);
+  return raw;
 }
 
 function shutdownTimeout(env: NodeJS.ProcessEnv): number {

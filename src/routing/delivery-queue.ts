@@ -10,6 +10,7 @@ import { DEFAULT_DELIVERY_POLICY, type DeliveryPolicy } from '../config/types.js
 import type { AttemptOutcome, ClaimedDelivery, DeliveryState, DeliveryStore, EventPlan } from '../store/delivery-store.js';
 import { mergeEvent, retryDelayMs } from './delivery-plan.js';
 import { RateLimiter } from './rate-limiter.js';
+import { redactSecrets } from '../logging/redact.js';
 
 export interface DeliveryJob {
   deliveryId: string;
@@ -252,7 +253,10 @@ export class DeliveryScheduler implements DeliveryQueue {
       try { message = this.opts.rerender?.(d, event); } catch (e) { log.push(`re-rendering the enriched event failed, later actions get the first message: ${(e as Error).message}`); }
       enriched = { event, ...(message ? { message } : {}) };
     }
-    const detail = retry ? `${result.detail ?? 'failed'} (attempt ${attempt} of ${policy.retries + 1}, will retry)` : result.detail;
+    // Records are shown by /deliveries, /tenant and the logs: secrets in URLs never reach them.
+    log = log.map(redactSecrets);
+    const shown = result.detail === undefined ? undefined : redactSecrets(result.detail);
+    const detail = retry ? `${shown ?? 'failed'} (attempt ${attempt} of ${policy.retries + 1}, will retry)` : shown;
     const { state, released } = await this.finish(d.id, {
       ok: result.ok, detail, log, startedAt, finishedAt,
       ...(retry ? { retryAt: finishedAt + Math.max(retryDelayMs(attempt, policy, this.opts.random), Math.min(result.retryAfterMs ?? 0, MAX_RETRY_AFTER_MS)) } : {}),

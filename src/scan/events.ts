@@ -1,5 +1,8 @@
 // The events scans put back into the inbox. `hooker.scan` marks an event as a
-// scan's own, which is what the loop guard of the scan action looks at.
+// scan's own, which is what the loop guard of the scan action looks at. No
+// sender can fake it: the HTTP ingest removes a top-level `hooker` key from
+// every event it receives (src/server/surfaces/ingest-pipeline.ts), so only
+// events Hooker makes itself carry one.
 
 import type { ScanOutcome, ScanRecord, ScanState } from './types.js';
 import { describeTarget } from './types.js';

@@ -44,7 +44,8 @@ export class Scheduler {
 
   /** The event a schedule emits at `at` (exposed for tests and `hooker validate`). */
   static event(def: ScheduleDef, at: number): ScheduledEvent {
-    return { ...def.payload, type: SCAN_SCHEDULED, schedule: def.name, id: randomUUID(), scheduled_at: new Date(at).toISOString() };
+    // `hooker.schedule` marks it as Hooker's own: events from outside never carry the `hooker` key.
+    return { ...def.payload, type: SCAN_SCHEDULED, schedule: def.name, id: randomUUID(), scheduled_at: new Date(at).toISOString(), hooker: { schedule: def.name } };
   }
 
   private arm(def: ScheduleDef, from: number): void {

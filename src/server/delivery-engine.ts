@@ -10,6 +10,7 @@ import { openDatabase, type SqliteDatabase } from '../store/db.js';
 import { DedupStore } from '../store/dedup-store.js';
 import { DeliveryStore } from '../store/delivery-store.js';
 import { DbSizeGuard } from '../store/db-size-guard.js';
+import type { Logger } from '../logging/logger.js';
 import type { ServerMetrics } from './metrics.js';
 
 export interface DeliveryEngine {
@@ -31,6 +32,8 @@ export interface EngineOptions {
   hookerUrl?: string;
   synchronous?: 'normal' | 'full';
   log?: (line: string) => void;
+  /** Structured log: failed and dead deliveries are logged with their ids. */
+  logger?: Logger;
   hooks?: RouterHooks;
   /** max-db-size of cfg.yaml, read at each check (it may change on reload). */
   maxDbSize?: () => string | undefined;
@@ -60,7 +63,11 @@ export function createDeliveryEngine(opts: EngineOptions): DeliveryEngine {
     rerender: (d, event) => router.rerender(d, event),
     onRecord: (r) => {
       onRecord(r);
-      if (!r.ok) log(`delivery ${r.deliveryId} (route ${r.routeName}, action ${r.actionName}) ${r.state === 'dead' ? 'is dead' : 'failed'}: ${r.detail ?? ''}`);
+      if (r.ok) return;
+      const what = `delivery ${r.deliveryId} (route ${r.routeName}, action ${r.actionName}) ${r.state === 'dead' ? 'is dead' : 'failed'}: ${r.detail ?? ''}`;
+      if (!opts.logger) { log(what); return; }
+      const fields = { deliveryId: r.deliveryId, eventId: r.eventId, route: r.routeName, action: r.actionName, attempt: r.attempt, state: r.state, detail: r.detail };
+      if (r.state === 'dead') opts.logger.error(fields, what); else opts.logger.warn(fields, what);
     },
     ...(opts.random ? { random: opts.random } : {}),
   });

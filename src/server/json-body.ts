@@ -1,15 +1,23 @@
-// Parses a JSON request body once, keeping the raw bytes for signature
-// checks, and turns syntax errors into a message naming the position.
+// Parses a JSON request body once and turns every refusal into a message
+// naming where: syntax errors by position, line and column; bodies over the
+// nesting or key limits, and numbers a 64-bit float cannot hold exactly, by
+// position and JSON path. A UTF-8 byte order mark is skipped.
 
 import { jsonErrorPosition } from './json-error-position.js';
+import { checkJsonShape, type JsonLimits, type ShapeReason } from './json-shape.js';
+
+export type JsonBodyReason = 'malformed_json' | ShapeReason;
 
 export class JsonBodyError extends Error {
   readonly statusCode = 400;
-  constructor(message: string) {
+  constructor(message: string, readonly reason: JsonBodyReason = 'malformed_json') {
     super(message);
     this.name = 'JsonBodyError';
   }
 }
+
+/** Generous enough for any real event; the server passes HOOKER_MAX_DEPTH and HOOKER_MAX_KEYS. */
+const NO_LIMITS: JsonLimits = { maxDepth: 100_000, maxKeys: Number.MAX_SAFE_INTEGER };
 
 function lineAndColumn(text: string, pos: number): { line: number; column: number } {
   let line = 1;
@@ -20,9 +28,16 @@ function lineAndColumn(text: string, pos: number): { line: number; column: numbe
   return { line, column: pos - lineStart + 1 };
 }
 
-export function parseJsonBody(raw: Buffer): unknown {
+/** The body as text, without a leading byte order mark. */
+export function bodyText(raw: Buffer): string {
   const text = raw.toString('utf8');
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+export function parseJsonText(text: string, limits: JsonLimits = NO_LIMITS): unknown {
   if (text.trim() === '') throw new JsonBodyError('malformed JSON: the body is empty');
+  const problem = checkJsonShape(text, limits);
+  if (problem) throw new JsonBodyError(problem.message, problem.reason);
   try {
     return JSON.parse(text);
   } catch (e) {
@@ -34,4 +49,8 @@ export function parseJsonBody(raw: Buffer): unknown {
     const what = pos >= text.length ? 'unexpected end of input' : `unexpected ${JSON.stringify(text[pos])}`;
     throw new JsonBodyError(`malformed JSON at position ${pos} (line ${line}, column ${column}): ${what}`);
   }
+}
+
+export function parseJsonBody(raw: Buffer, limits: JsonLimits = NO_LIMITS): unknown {
+  return parseJsonText(bodyText(raw), limits);
 }

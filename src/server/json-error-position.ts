@@ -61,6 +61,7 @@ export function jsonErrorPosition(text: string): number {
     value(); ws();
     return i < text.length ? i : -1;
   } catch (pos) {
-    return pos as number;
+    // A stack overflow on absurd nesting is not a position.
+    return typeof pos === 'number' ? pos : -1;
   }
 }

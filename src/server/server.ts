@@ -9,7 +9,9 @@ import type { FastifyInstance } from 'fastify';
 import type { ServerSettings } from '../config/env.js';
 import { parseListen } from '../config/env.js';
 import { ConfigError, formatProblem, hasErrors, type Problem } from '../config/problems.js';
-import { buildApp } from './app.js';
+import { createLogger, silentLogger, type Logger } from '../logging/logger.js';
+import { buildApp, serverTimeouts } from './app.js';
+import { signatureVerifierFor } from './surfaces/ingest-pipeline.js';
 import { createDeliveryEngine, type DeliveryEngine } from './delivery-engine.js';
 import { ServerMetrics } from './metrics.js';
 import { buildRuntime } from './runtime.js';
@@ -31,8 +33,10 @@ export interface RunningServer {
 export interface StartOptions {
   settings: ServerSettings;
   env: NodeJS.ProcessEnv;
-  /** Writes human-readable lines (warnings, reload outcomes). */
+  /** Writes human-readable lines (warnings, reload outcomes) instead of the structured log. */
   log?: (line: string) => void;
+  /** The structured log (pino); made from HOOKER_LOG_LEVEL and HOOKER_LOG_FORMAT when absent. */
+  logger?: Logger;
   watchConfig?: boolean;
   handleSignals?: boolean;
   bundledTemplatesDir?: string;
@@ -47,18 +51,20 @@ function urlOf(scheme: string, addr: AddressInfo | string | null): string | unde
 }
 
 export async function startServer(opts: StartOptions): Promise<RunningServer> {
-  const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'));
   const { settings, env } = opts;
   // The scan service starts after the first runtime is built (it shares the
   // delivery engine's database); the scan action asks for it per delivery.
   let scanService: ScanService | undefined;
+  const logger = opts.logger ?? (opts.log ? silentLogger() : createLogger({ level: settings.logLevel, format: settings.logFormat }));
+  const log = opts.log ?? ((line: string) => logger.info(line));
+  const warn = opts.log ?? ((line: string) => logger.warn(line));
   const buildOptions = {
     cfgPath: settings.cfgPath, env, filtersPath: settings.filtersPath, templatesPath: settings.templatesPath,
     bundledTemplatesDir: opts.bundledTemplatesDir,
     services: { scan: () => scanService },
   };
   const built = await buildRuntime(buildOptions);
-  const report = (problems: Problem[]) => { for (const p of problems) log(formatProblem(p)); };
+  const report = (problems: Problem[]) => { for (const p of problems) (p.severity === 'error' ? warn : log)(formatProblem(p)); };
   if (!built.runtime || hasErrors(built.problems)) throw new ConfigError(built.problems);
   report(built.problems);
 
@@ -66,7 +72,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const holder: RuntimeHolder = new RuntimeHolder(built.runtime, buildOptions, (outcome) => {
     metrics.reloads.inc({ outcome: outcome.ok ? 'success' : 'failure' });
     if (outcome.ok) log(`configuration reloaded from ${settings.cfgPath}`);
-    else log(`configuration reload rejected, the running configuration stays:`);
+    else warn(`configuration reload rejected, the running configuration stays:`);
     report(outcome.problems);
   });
   let engine: DeliveryEngine;
@@ -78,7 +84,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       metrics,
       hookerUrl: settings.publicUrl,
       log,
-      hooks: { onRenderFailure: (route, e) => { metrics.renderFailures.inc({ route }); log(`route "${route}": template failed: ${e.message}`); } },
+      ...(opts.log ? {} : { logger }),
+      hooks: { onRenderFailure: (route, e) => { metrics.renderFailures.inc({ route }); warn(`route "${route}": template failed: ${e.message}`); } },
       maxDbSize: () => holder.current.config.maxDbSize,
       retentionDays: () => holder.current.config.deleteOldDataDays,
       housekeepingMs: opts.housekeepingMs,
@@ -106,7 +113,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   }
   scanService = scanning.service;
   const deps = {
-    settings, holder, metrics, logger: settings.debug,
+    settings, holder, metrics, logger, signatures: signatureVerifierFor(settings),
     queue: engine.scheduler, router: engine.router, store: engine.store, poke: () => engine.scheduler.poke(),
     observe: (event: unknown) => scanning.observe(event),
   };
@@ -130,7 +137,14 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       apps.push(app);
       await scanning.register(app);
       const { host, port } = parseListen(settings.https);
-      const server = createHttpsServer({ cert: tls.cert, key: tls.key }, (req, res) => app.routing(req, res));
+      const t = serverTimeouts(settings);
+      const server = createHttpsServer({
+        cert: tls.cert, key: tls.key,
+        requestTimeout: t.requestTimeout, headersTimeout: t.headersTimeout, keepAliveTimeout: t.keepAliveTimeout,
+        connectionsCheckingInterval: t.connectionsCheckingInterval,
+      }, (req, res) => app.routing(req, res));
+      server.setTimeout(t.connectionTimeout);
+      if (settings.maxConnections) server.maxConnections = settings.maxConnections;
       // Hooks must be added before ready().
       app.addHook('onClose', (_i, done) => { server.close(() => done()); server.closeAllConnections?.(); });
       await app.ready();

@@ -33,7 +33,7 @@ export async function startHooker(env: Record<string, string>): Promise<HookerPr
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`hooker did not start:\n${out}`)); }, 60_000);
     const check = () => {
-      const m = /serving .* on (http:\/\/[^\s]+)/.exec(out);
+      const m = /serving .* on (http:\/\/[^\s"]+)/.exec(out);
       if (m) { clearTimeout(timer); resolve(m[1]!); }
     };
     child.stderr!.on('data', check);

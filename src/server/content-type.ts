@@ -1,0 +1,26 @@
+// Which request bodies are events: JSON under any JSON media type (with
+// parameters such as charset=utf-8, as Falcosidekick and many Java and .NET
+// clients send), and text/plain that holds JSON (Falco's http output).
+
+export const ACCEPTED_CONTENT_TYPES = 'application/json or application/<type>+json (parameters such as charset=utf-8 are fine), or text/plain holding JSON, in UTF-8';
+
+export type BodyKind = 'json' | 'text';
+
+const UTF8_CHARSETS = new Set(['utf-8', 'utf8', 'us-ascii']);
+
+/** The kind of body a Content-Type header announces, or why it is refused. */
+export function bodyKindOf(header: string | undefined): { kind: BodyKind } | { refused: string } {
+  if (header === undefined || header.trim() === '') return { refused: 'no content type' };
+  const [essence = '', ...params] = header.split(';');
+  const type = essence.trim().toLowerCase();
+  for (const p of params) {
+    const eq = p.indexOf('=');
+    if (eq < 0) continue;
+    const name = p.slice(0, eq).trim().toLowerCase();
+    const value = p.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1').toLowerCase();
+    if (name === 'charset' && !UTF8_CHARSETS.has(value)) return { refused: `charset ${value}` };
+  }
+  if (type === 'application/json' || /^application\/[a-z0-9.!#$&^_-]+\+json$/.test(type)) return { kind: 'json' };
+  if (type === 'text/plain') return { kind: 'text' };
+  return { refused: `content type "${header}"` };
+}

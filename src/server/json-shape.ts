@@ -1,0 +1,137 @@
+// One linear pass over a JSON text before it is parsed: how deep it nests,
+// how many object keys it has, and whether every number fits a 64-bit float
+// exactly. No recursion, so a hostile body cannot overflow the stack here,
+// and a body over a limit is refused before any object is built. Syntax
+// errors are left to JSON.parse (this pass only looks at structure).
+
+export interface JsonLimits {
+  /** Deepest nesting of objects and arrays allowed (HOOKER_MAX_DEPTH). */
+  maxDepth: number;
+  /** Most object keys allowed in the whole body (HOOKER_MAX_KEYS). */
+  maxKeys: number;
+}
+
+export type ShapeReason = 'too_deep' | 'too_many_keys' | 'inexact_number';
+
+export interface ShapeProblem {
+  reason: ShapeReason;
+  message: string;
+  position: number;
+  path: string;
+}
+
+const OBJECT = 1;
+const ARRAY = 2;
+const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+/** Why a number token cannot be held exactly by JSON.parse, or undefined when it can. */
+export function inexactNumber(token: string): string | undefined {
+  // Up to 15 digits without an exponent is always exact (2^53 has 16).
+  if (token.length <= 15 && !/[eE]/.test(token)) return undefined;
+  const value = Number(token);
+  if (Number.isNaN(value)) return undefined; // not a number: JSON.parse reports the syntax
+  if (!Number.isFinite(value)) return 'is beyond the range of a 64-bit float (it would become null)';
+  if (/^-?\d+$/.test(token)) {
+    return BigInt(token) === BigInt(value) ? undefined : 'has more digits than a 64-bit float holds exactly (send it as a string)';
+  }
+  const mantissa = token.split(/[eE]/)[0]!;
+  if (value === 0 && /[1-9]/.test(mantissa)) return 'is too small for a 64-bit float (it would become 0)';
+  return undefined;
+}
+
+class Frames {
+  readonly kind: Uint8Array;
+  readonly keyStart: Int32Array;
+  readonly keyEnd: Int32Array;
+  readonly index: Int32Array;
+  constructor(size: number) {
+    this.kind = new Uint8Array(size);
+    this.keyStart = new Int32Array(size).fill(-1);
+    this.keyEnd = new Int32Array(size);
+    this.index = new Int32Array(size);
+  }
+}
+
+function keyText(text: string, start: number, end: number): string {
+  try { return JSON.parse(text.slice(start, end + 1)) as string; } catch { return text.slice(start + 1, end); }
+}
+
+/** `$.a.b[3]["x y"]`, shortened in the middle when very deep. */
+function pathOf(text: string, f: Frames, depth: number): string {
+  const parts: string[] = [];
+  for (let d = 1; d <= depth; d++) {
+    if (f.kind[d] === ARRAY) parts.push(`[${f.index[d]}]`);
+    else if (f.keyStart[d] >= 0) {
+      const k = keyText(text, f.keyStart[d]!, f.keyEnd[d]!);
+      parts.push(IDENT.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`);
+    }
+  }
+  const shown = parts.length > 12 ? [...parts.slice(0, 6), `…(${parts.length - 11} levels)…`, ...parts.slice(-5)] : parts;
+  return `$${shown.join('')}`;
+}
+
+/** The first limit the text breaks, or undefined. */
+export function checkJsonShape(text: string, limits: JsonLimits): ShapeProblem | undefined {
+  const f = new Frames(limits.maxDepth + 2);
+  let depth = 0;
+  let keys = 0;
+  let lastStringStart = -1;
+  let lastStringEnd = -1;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34 /* " */) {
+      let j = i;
+      for (;;) {
+        j = text.indexOf('"', j + 1);
+        if (j < 0) return undefined; // unterminated: a syntax error for JSON.parse
+        let slashes = 0;
+        for (let k = j - 1; text.charCodeAt(k) === 92; k--) slashes++;
+        if (slashes % 2 === 0) break;
+      }
+      lastStringStart = i;
+      lastStringEnd = j;
+      i = j;
+    } else if (c === 123 /* { */ || c === 91 /* [ */) {
+      depth++;
+      if (depth > limits.maxDepth) {
+        const path = pathOf(text, f, depth - 1);
+        return {
+          reason: 'too_deep', position: i, path,
+          message: `the event nests deeper than ${limits.maxDepth} levels (HOOKER_MAX_DEPTH): level ${depth} opens at position ${i}, inside ${path}`,
+        };
+      }
+      f.kind[depth] = c === 123 ? OBJECT : ARRAY;
+      f.keyStart[depth] = -1;
+      f.index[depth] = 0;
+    } else if (c === 125 /* } */ || c === 93 /* ] */) {
+      if (depth > 0) depth--;
+    } else if (c === 58 /* : */) {
+      keys++;
+      if (depth > 0 && f.kind[depth] === OBJECT) { f.keyStart[depth] = lastStringStart; f.keyEnd[depth] = lastStringEnd; }
+      if (keys > limits.maxKeys) {
+        const path = pathOf(text, f, depth);
+        return {
+          reason: 'too_many_keys', position: i, path,
+          message: `the event has more than ${limits.maxKeys} object keys (HOOKER_MAX_KEYS): key ${keys} is at position ${i}, ${path}`,
+        };
+      }
+    } else if (c === 44 /* , */) {
+      if (depth > 0 && f.kind[depth] === ARRAY) f.index[depth]!++;
+    } else if (c === 45 /* - */ || (c >= 48 && c <= 57)) {
+      let j = i + 1;
+      for (; j < n; j++) {
+        const d = text.charCodeAt(j);
+        if (!((d >= 48 && d <= 57) || d === 46 || d === 101 || d === 69 || d === 43 || d === 45)) break;
+      }
+      const token = text.slice(i, j);
+      const why = inexactNumber(token);
+      if (why) {
+        const path = pathOf(text, f, depth);
+        return { reason: 'inexact_number', position: i, path, message: `number ${token.length > 40 ? `${token.slice(0, 40)}…` : token} at position ${i} (${path}) ${why}` };
+      }
+      i = j - 1;
+    }
+  }
+  return undefined;
+}
