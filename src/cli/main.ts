@@ -4,7 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import { UsageError } from './args.js';
-import { RegoCompileError, RegoEvalError } from '../rego/errors.js';
+import { CustomBuiltinError, LoadError, RegoCompileError, RegoEvalError } from '../rego/errors.js';
 
 const USAGE = `usage: hooker <command> [options]
        hooker --version
@@ -120,7 +120,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`${e.message}\n`);
       return 2;
     }
-    if (e instanceof RegoCompileError || e instanceof RegoEvalError) {
+    if (e instanceof RegoCompileError || e instanceof RegoEvalError || e instanceof LoadError || e instanceof CustomBuiltinError) {
       process.stderr.write(`${e.message}\n`);
       return 1;
     }

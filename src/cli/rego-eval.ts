@@ -1,4 +1,4 @@
-// hooker eval [-d FILE|DIR]... [-i input.json] [--v0] [--format json|pretty] 'QUERY'
+// hooker eval [-d FILE|DIR]... [-b BUNDLE]... [-i input.json] [--v0] [--format json|pretty] 'QUERY'
 // Output shaped like `opa eval -f json`: {"result":[{"expressions":[...],"bindings":{...}}]},
 // `{}` when the query is undefined.
 
@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { compile, loadPolicy } from '../rego/index.js';
 import { parseQuery } from '../rego/syntax/parser.js';
 import type { Body, Expr } from '../rego/syntax/ast.js';
-import { loadRegoFiles } from './rego-files.js';
+import { LOADER_VALUES, loadRegoInputs } from './rego-files.js';
 import { parseArgs, UsageError } from './args.js';
 
 // A name the compile stage reports as a binding (it hides vars starting with _ or $).
@@ -42,15 +42,15 @@ function instrument(body: Body): Body {
 
 export async function runEval(argv: string[]): Promise<number> {
   const args = parseArgs(argv, {
-    values: { '-d': 'data', '--data': 'data', '-i': 'input', '--input': 'input', '-f': 'format', '--format': 'format' },
+    values: { '-d': 'data', '--data': 'data', '-b': 'bundle', '--bundle': 'bundle', '-i': 'input', '--input': 'input', '-f': 'format', '--format': 'format', ...LOADER_VALUES },
     booleans: { '--v0': 'v0', '--strict-builtin-errors': 'strict' },
   });
   const query = args.positionals[0];
-  if (!query || args.positionals.length > 1) throw new UsageError('usage: hooker eval [-d FILE|DIR]... [-i input.json] [--v0] [--format json|pretty] QUERY');
+  if (!query || args.positionals.length > 1) throw new UsageError('usage: hooker eval [-d FILE|DIR]... [-b BUNDLE]... [-i input.json] [--v0] [--format json|pretty] [--ignore PATTERN] [--capabilities FILE] [--builtins MODULE.mjs] QUERY');
   const format = args.values.get('format')?.[0] ?? 'json';
   if (format !== 'json' && format !== 'pretty') throw new UsageError(`unknown format ${format} (json or pretty)`);
   const regoVersion = args.booleans.has('v0') ? 'v0' : 'v1';
-  const { modules, data } = loadRegoFiles(args.values.get('data') ?? []);
+  const { modules, data } = await loadRegoInputs(args, { paths: args.values.get('data') ?? [], bundles: args.values.get('bundle') ?? [] });
   const inputPath = args.values.get('input')?.[0];
   const input = inputPath ? JSON.parse(readFileSync(inputPath, 'utf8')) as unknown : undefined;
 

@@ -1,45 +1,41 @@
-// Collects .rego (and data .json/.yaml) files from the paths given to
-// build/eval/test, in a stable order.
+// What build/eval/test share: OPA's file loading (src/rego/loader.ts), the
+// flags that steer it (--ignore, -b) and custom builtins (--capabilities,
+// --builtins), installed before anything is compiled.
 
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { readYamlFile } from '../config/yaml-source.js';
-import { formatProblem } from '../config/problems.js';
 import type { SourceModule } from '../rego/index.js';
+import { loadPolicyFiles } from '../rego/loader.js';
+import { useCustomBuiltins } from '../rego/builtins/custom.js';
+import type { ParsedArgs } from './args.js';
 
-function walk(path: string, out: string[]): void {
-  const st = statSync(path);
-  if (!st.isDirectory()) { out.push(path); return; }
-  for (const name of readdirSync(path).sort()) {
-    if (name.startsWith('.')) continue;
-    walk(join(path, name), out);
-  }
-}
+/** Flags every Rego subcommand accepts (merged into each one's FlagSpec). */
+export const LOADER_VALUES: Record<string, string> = {
+  '--ignore': 'ignore',
+  '--capabilities': 'capabilities',
+  '--builtins': 'builtins',
+};
+
+export const LOADER_HELP = `  --ignore PATTERN         skip file and directory names matching PATTERN (shell glob), repeatable
+  --capabilities FILE      OPA capabilities JSON declaring extra builtins
+  --builtins MODULE.mjs    JS module implementing them (one exported function per builtin name)`;
 
 export interface LoadedFiles {
   modules: SourceModule[];
-  /** Merged data documents from .json/.yaml files, placed at their directory path like OPA does for bundles (flat merge here). */
   data: Record<string, unknown>;
 }
 
-export function loadRegoFiles(paths: string[]): LoadedFiles {
-  const files: string[] = [];
-  for (const p of paths) walk(p, files);
-  const modules: SourceModule[] = [];
-  const data: Record<string, unknown> = {};
-  for (const f of files) {
-    if (f.endsWith('.rego')) modules.push({ file: f, source: readFileSync(f, 'utf8') });
-    else if (f.endsWith('.json') || f.endsWith('.yaml') || f.endsWith('.yml')) {
-      let doc: unknown;
-      if (f.endsWith('.json')) doc = JSON.parse(readFileSync(f, 'utf8'));
-      else {
-        const read = readYamlFile(f);
-        const errors = read.problems.filter((p) => p.severity === 'error');
-        if (errors.length) throw new Error(errors.map(formatProblem).join('\n'));
-        doc = read.value;
-      }
-      if (doc && typeof doc === 'object' && !Array.isArray(doc)) Object.assign(data, doc);
-    }
-  }
-  return { modules, data };
+export interface LoadRequest {
+  paths: string[];
+  /** Load `paths` as bundles (`-b` of test/build). */
+  asBundles?: boolean;
+  /** Extra bundle paths (`-b PATH` of eval). */
+  bundles?: string[];
+}
+
+/** Installs the custom builtins the flags name, then loads the files (LoadError / CustomBuiltinError on problems). */
+export async function loadRegoInputs(args: ParsedArgs, req: LoadRequest): Promise<LoadedFiles> {
+  const capabilities = args.values.get('capabilities')?.at(-1);
+  const module = args.values.get('builtins')?.at(-1);
+  const loaded = await useCustomBuiltins({ capabilities, module });
+  for (const name of loaded.shadowing) process.stderr.write(`warning: ${module}: ${name} is a builtin Hooker already has; the module's function is not used\n`);
+  return loadPolicyFiles(req.paths, { ignore: args.values.get('ignore') ?? [], asBundles: req.asBundles }, req.bundles ?? []);
 }

@@ -57,3 +57,19 @@ export class RegoEvalError extends Error {
     return new RegoEvalError('eval_builtin_error', text);
   }
 }
+
+/** Problems loading policy files (OPA's loader): every one found, each naming its file. */
+export class LoadError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.length === 1 ? `1 error occurred during loading: ${problems[0]}` : `${problems.length} errors occurred during loading:\n${problems.join('\n')}`);
+    this.name = 'LoadError';
+  }
+}
+
+/** A capabilities file or builtins module that cannot be used; the message names the file. */
+export class CustomBuiltinError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CustomBuiltinError';
+  }
+}

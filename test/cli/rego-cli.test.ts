@@ -3,26 +3,14 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPolicy as loadSdkPolicy } from '@open-policy-agent/opa-wasm';
-import { main } from '../../src/cli/main.js';
+import { runCli } from '../support/cli-run.js';
 import { createHostBuiltins } from '../../src/rego/builtins/index.js';
 
 let dir: string;
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { out += `${a.join(' ')}\n`; });
-  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => { err += `${a.join(' ')}\n`; });
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => { out += String(s); return true; });
-  const ewrite = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => { err += String(s); return true; });
-  try {
-    return { code: await main(argv), out, err };
-  } finally {
-    log.mockRestore(); error.mockRestore(); write.mockRestore(); ewrite.mockRestore();
-  }
-}
+const run = runCli;
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'hooker-cli-'));

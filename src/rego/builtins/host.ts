@@ -64,7 +64,7 @@ function wrap(decl: BuiltinDecl, strict: boolean, context: () => BuiltinContext,
       const out = impl(args, context());
       return out === undefined ? undefined : wireBytes(encode(out));
     } catch (e) {
-      if (!strict) return undefined;
+      if (!strict && !decl.alwaysRaises) return undefined;
       throw toEvalError(decl.name, e, callsite());
     }
   };

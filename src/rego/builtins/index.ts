@@ -34,6 +34,7 @@ import './graph.js';
 import './template.js';
 import './print.js';
 import './misc.js';
+import './jsonformat.js';
 
 export { createHostBuiltins, HOST_PREFIX, type HostBuiltinOptions, type HostBuiltins } from './host.js';
 export { allBuiltins, lookupBuiltin } from './registry.js';

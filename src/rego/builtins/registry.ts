@@ -20,10 +20,30 @@ export function declare(...decls: BuiltinDecl[]): void {
   }
 }
 
+// Builtins a deployment adds (OPA capabilities + a JS module, see
+// custom.ts): a separate layer that is replaced as a whole, so a reload with
+// another module drops the previous one. They never shadow a known builtin.
+let custom = new Map<string, BuiltinDecl>();
+
+/** Replaces the custom layer; names already in the table are skipped (returned). */
+export function setCustomBuiltins(decls: BuiltinDecl[]): string[] {
+  const skipped: string[] = [];
+  custom = new Map();
+  for (const d of decls) {
+    if (table.has(d.name)) skipped.push(d.name);
+    else custom.set(d.name, d);
+  }
+  return skipped;
+}
+
+export function customBuiltins(): BuiltinDecl[] {
+  return [...custom.values()];
+}
+
 export function lookupBuiltin(name: string): BuiltinDecl | undefined {
-  return table.get(name);
+  return table.get(name) ?? custom.get(name);
 }
 
 export function allBuiltins(): BuiltinDecl[] {
-  return [...table.values()];
+  return [...table.values(), ...custom.values()];
 }

@@ -79,6 +79,8 @@ export interface BuiltinDecl {
   nondeterministic?: boolean;
   /** Infix spelling, for error messages (`plus` is `+`). */
   infix?: string;
+  /** Errors abort evaluation even without strict-builtin-errors (a declared custom builtin with no implementation). */
+  alwaysRaises?: boolean;
 }
 
 /**
