@@ -19,7 +19,7 @@ export interface HookerProcess {
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 
-export async function startHooker(env: Record<string, string>): Promise<HookerProcess> {
+export async function startHooker(env: Record<string, string>, opts: { startTimeoutMs?: number } = {}): Promise<HookerProcess> {
   const db = env['HOOKER_DB'] ?? join(mkdtempSync(join(tmpdir(), 'hooker-db-')), 'hooker.db');
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'test/e2e/run-hooker.ts', 'serve'], {
     cwd: repo,
@@ -31,7 +31,7 @@ export async function startHooker(env: Record<string, string>): Promise<HookerPr
   child.stderr!.on('data', (b) => { out += b; });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`hooker did not start:\n${out}`)); }, 60_000);
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`hooker did not start:\n${out}`)); }, opts.startTimeoutMs ?? 60_000);
     const check = () => {
       const m = /serving .* on (http:\/\/[^\s"]+)/.exec(out);
       if (m) { clearTimeout(timer); resolve(m[1]!); }
