@@ -9,7 +9,7 @@ import { isAbsolute, join } from 'node:path';
 import type { RouteConfig } from '../config/types.js';
 import type { Problem } from '../config/problems.js';
 import { RegoCompileError, type RegoProblem } from '../rego/errors.js';
-import { renamePackage, withDetectedVersion, type VersionedModule } from './rego-version.js';
+import { declaredPackage, renamePackage, withDetectedVersion, type VersionedModule } from './rego-version.js';
 
 export const ROUTES_ENTRYPOINT = 'hooker/routes/matched';
 
@@ -22,6 +22,15 @@ export interface ModuleOrigin {
   /** Added to the module's row to get the line in `file`. */
   lineOffset: number;
   what: string;
+  /** The generated package (hooker.route_<i>) and the one the user wrote, so messages name the user's. */
+  renamed?: { from: string; to: string };
+}
+
+/** Rewrites `data.hooker.route_<i>` in a compiler message back to the user's package name. */
+function userTerms(message: string, origin: ModuleOrigin): string {
+  if (!origin.renamed) return message;
+  const { from, to } = origin.renamed;
+  return message.split(`data.${from}.`).join(`data.${to}.`).split(`data.${from}`).join(`data.${to}`);
 }
 
 export interface RouteProgram {
@@ -54,7 +63,7 @@ export function regoProblems(e: RegoCompileError, origins: Map<string, ModuleOri
       file: origin.file,
       line,
       path: origin.what === 'input' ? `${origin.routePath}.input` : origin.routePath,
-      message: `route "${origin.routeName}" ${origin.what}: ${p.code}: ${p.message}${p.loc ? ` (Rego line ${p.loc.row}, column ${p.loc.col})` : ''}`,
+      message: `route "${origin.routeName}" ${origin.what}: ${p.code}: ${userTerms(p.message, origin)}${p.loc ? ` (Rego line ${p.loc.row}, column ${p.loc.col})` : ''}`,
     };
   });
 }
@@ -105,7 +114,10 @@ export function buildRouteProgram(routes: RouteConfig[], opts: { cfgFile: string
         problems.push({ severity: 'error', file: path, line: 1, path: `${route.path}.input-files[${j}]`, message: `route "${route.name}": ${path} has no package clause (expected package hooker or package postee with rule allow)` });
         return;
       }
-      origins.set(path, { routeName: route.name, routePath: `${route.path}.input-files[${j}]`, file: path, lineOffset: 0, what: `input-file ${name}` });
+      origins.set(path, {
+        routeName: route.name, routePath: `${route.path}.input-files[${j}]`, file: path, lineOffset: 0, what: `input-file ${name}`,
+        renamed: { from: pkg, to: declaredPackage(text) ?? 'postee' },
+      });
       try {
         routeModules.push(withDetectedVersion({ file: path, source: renamed.source }));
       } catch (e) {

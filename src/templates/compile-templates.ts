@@ -5,7 +5,7 @@ import type { TemplateConfig } from '../config/types.js';
 import type { Problem } from '../config/problems.js';
 import { RegoCompileError } from '../rego/index.js';
 import { declaredPackage, withDetectedVersion, type VersionedModule } from '../routing/rego-version.js';
-import { compileTemplate, declaredAggregationPackage, type TemplateRenderer } from './template-renderer.js';
+import { compileTemplate, declaredAggregationPackage, WRAPPER_FILE_PREFIX, type TemplateRenderer } from './template-renderer.js';
 import type { TemplateLibrary } from './template-files.js';
 import { fetchTemplate } from './template-fetch.js';
 import { createLegacyRenderer } from './legacy-scan-renderer.js';
@@ -19,7 +19,9 @@ export interface CompiledTemplates {
 interface Origin { file: string; lineOffset: number }
 
 function rego(e: RegoCompileError, t: TemplateConfig, origins: Map<string, Origin>, cfgFile: string): Problem[] {
-  return e.problems.map((p) => {
+  // Problems in the generated wrapper module only echo the template's own; keep them only when alone.
+  const own = e.problems.filter((p) => !p.loc?.file.startsWith(WRAPPER_FILE_PREFIX));
+  return (own.length ? own : e.problems).map((p) => {
     const o = p.loc ? origins.get(p.loc.file) : undefined;
     return {
       severity: 'error' as const,

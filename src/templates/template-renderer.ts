@@ -9,6 +9,8 @@ import type { VersionedModule } from '../routing/rego-version.js';
 import type { InputFlavour } from './template-input.js';
 
 const WRAPPER = 'hooker_template_render';
+/** File name of the generated wrapper module (compile errors located there are reported differently). */
+export const WRAPPER_FILE_PREFIX = 'template-wrapper:';
 const RULES = ['title', 'result', 'url', 'aggregation_pkg'] as const;
 
 export interface TemplateRenderer {
@@ -34,7 +36,7 @@ function wrapperModule(pkg: string, aggregationPkg?: string): VersionedModule {
     lines.push(...AGG_RULES.map((r) => `agg_parts contains [${JSON.stringify(r)}, x] if { x := data.${aggregationPkg}.${r} }`));
     lines.push('aggregate := {p[0]: p[1] | some p in agg_parts}');
   }
-  return { file: `template-wrapper:${pkg}`, source: `package ${WRAPPER}\n\n${lines.join('\n')}\n`, regoVersion: 'v1' };
+  return { file: `${WRAPPER_FILE_PREFIX}${pkg}`, source: `package ${WRAPPER}\n\n${lines.join('\n')}\n`, regoVersion: 'v1' };
 }
 
 /** The package a template names in `aggregation_pkg := "..."`, found statically so it can be compiled with the template. */
