@@ -20,7 +20,7 @@ const filtersDir = join(fixtures, 'rego-filters');
 const temps: string[] = [];
 afterAll(() => { for (const d of temps) rmSync(d, { recursive: true, force: true }); });
 
-/** Templates whose modules OPA itself rejects (or, for jsonformat, that need Postee's custom builtin). */
+/** Templates whose modules OPA itself rejects. */
 const REJECTED: Record<string, RegExp> = {
   // A rule named `data` shadows the data document (OPA: "rules must not shadow data"); it reads itself through json.unmarshal(data).
   'postee.incident.html': /incident-html\.rego/,
@@ -41,7 +41,6 @@ describe("Postee's rego-templates directory", () => {
     expect(packages.length).toBeGreaterThan(15);
     const bad = failed(problems);
     for (const p of bad) {
-      if (p === 'postee.rawmessage.html') continue; // needs the jsonformat builtin (issue 10 item 2)
       expect(Object.keys(REJECTED), `unexpected failure of ${p}: ${problems.map((x) => x.message).join('\n')}`).toContain(p);
     }
     for (const [pkg, file] of Object.entries(REJECTED)) {
@@ -51,7 +50,7 @@ describe("Postee's rego-templates directory", () => {
     }
     // No message leaks the generated wrapper package.
     for (const p of problems) expect(p.message).not.toMatch(/hooker_template_render/);
-    for (const p of ['postee.vuls.html', 'postee.vuls.slack', 'postee.trivy.jira', 'postee.trivyoperator.slack', 'postee.trivyoperator.jira', 'postee.tracee.html', 'postee.tracee.slack', 'postee.rawmessage.json', 'postee.iac.html', 'postee.vuls.cyclondx']) {
+    for (const p of ['postee.vuls.html', 'postee.vuls.slack', 'postee.trivy.jira', 'postee.trivyoperator.slack', 'postee.trivyoperator.jira', 'postee.tracee.html', 'postee.tracee.slack', 'postee.rawmessage.json', 'postee.rawmessage.html', 'postee.iac.html', 'postee.vuls.cyclondx']) {
       expect(renderers.has(p), p).toBe(true);
     }
   });
@@ -63,7 +62,7 @@ describe("Postee's rego-templates directory", () => {
     // A template of its own package with a syntax error on line 4.
     writeFileSync(join(dir, 'trivy-operator-jira.rego'), 'package postee.trivyoperator.jira\n\ntitle := "x"\nresult := {\n');
     let r = await compileAll(dir);
-    expect([...failed(r.problems)].filter((p) => p !== 'postee.rawmessage.html' && !(p in REJECTED))).toEqual(['postee.trivyoperator.jira']);
+    expect([...failed(r.problems)].filter((p) => !(p in REJECTED))).toEqual(['postee.trivyoperator.jira']);
     const p = r.problems.find((x) => x.message.startsWith('template "postee.trivyoperator.jira"'))!;
     expect(p.file).toBe(join(dir, 'trivy-operator-jira.rego'));
     expect(p.line).toBe(5);
