@@ -31,13 +31,14 @@ RUN npm ci && npm prune --omit=dev
 FROM ${APP_FROM} AS app
 
 FROM ${BASE_IMAGE}
+# HOOKER_DB and HOOKER_CERT_PEM/KEY_PEM are left unset so that Postee's
+# PATH_TO_DB and AQUAALERT_CERT_PEM/KEY_PEM still apply; by default the
+# database is /server/database/hooker.db (the server's default when that
+# directory exists) and the TLS pair data/tls/*.pem, i.e. /server/database/tls.
 ENV NODE_ENV=production \
     HOOKER_CFG=/config/cfg.yaml \
     HOOKER_HTTP=0.0.0.0:8082 \
     HOOKER_HTTPS=0.0.0.0:8445 \
-    HOOKER_DB=/server/database/hooker.db \
-    HOOKER_CERT_PEM=/server/database/tls/cert.pem \
-    HOOKER_KEY_PEM=/server/database/tls/key.pem \
     REGO_TEMPLATES_PATH=/server/rego-templates \
     REGO_FILTERS_PATH=/server/rego-filters
 WORKDIR /app

@@ -108,7 +108,9 @@ describeEngine('the Docker image, built from the Dockerfile and run as shipped',
     expect(cfg.Entrypoint.slice(0, 2)).toEqual(['/usr/bin/tini', '--']);
     expect(Object.keys(cfg.Volumes)).toEqual(['/server/database']);
     expect(cfg.User).toBe('1000:1000');
-    expect(cfg.Env).toEqual(expect.arrayContaining(['HOOKER_DB=/server/database/hooker.db', 'REGO_TEMPLATES_PATH=/server/rego-templates', 'REGO_FILTERS_PATH=/server/rego-filters']));
+    expect(cfg.Env).toEqual(expect.arrayContaining(['HOOKER_CFG=/config/cfg.yaml', 'REGO_TEMPLATES_PATH=/server/rego-templates', 'REGO_FILTERS_PATH=/server/rego-filters']));
+    // Set in the image, these would hide a Postee user's PATH_TO_DB and AQUAALERT_CERT_PEM/KEY_PEM.
+    expect(cfg.Env.filter((e) => /^HOOKER_(DB|CERT_PEM|KEY_PEM)=/.test(e))).toEqual([]);
   });
 
   it('serves a mounted cfg.yaml read-only, routes an event through Postee-path templates and filters to its action, and exits 0 on SIGTERM', async () => {
