@@ -9,11 +9,10 @@
 
 import type { DeliveryContext, DeliveryResult, RenderedMessage } from '../types.js';
 import { defineAction } from '../define.js';
-import { HttpOutputClient, basicAuth, jsonOf } from './http-output.js';
-import { HTTP_OUTPUT_KEYS, httpOptions, trimSlash } from './common.js';
+import { HttpOutputClient, jsonOf } from './http-output.js';
+import { HTTP_AUTH_KEYS, HTTP_OUTPUT_KEYS, LABEL_NAME, httpAuth, httpOptions, labelMap, trimSlash } from './common.js';
 import { htmlToText } from './message-text.js';
 
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 type Strings = Record<string, string>;
 
 function stringsOf(v: unknown): Strings {
@@ -46,22 +45,19 @@ export function alertOf(m: RenderedMessage, extraLabels: Strings, route: string,
 
 export const alertmanagerAction = defineAction({
   type: 'alertmanager',
-  keys: ['url', 'labels', 'resolve-after', 'user', 'password', 'token', ...HTTP_OUTPUT_KEYS],
+  keys: ['url', 'labels', 'resolve-after', ...HTTP_AUTH_KEYS, ...HTTP_OUTPUT_KEYS],
   secrets: ['password', 'token'],
   parse(r) {
     const url = r.url('url', true);
-    const labels = r.stringMap('labels');
-    for (const k of Object.keys(labels)) if (!LABEL_NAME.test(k)) r.problem(`labels.${k}`, `"${k}" is not a valid label name`);
+    const labels = labelMap(r, 'labels');
     const resolveAfterMs = r.has('resolve-after') ? r.timeout('resolve-after', 0) : undefined;
-    const user = r.string('user');
-    const password = r.secret('password');
-    const token = r.secret('token');
+    const auth = httpAuth(r);
     if (!url) return undefined;
-    return { url: trimSlash(url), labels, resolveAfterMs, user, password, token, ...httpOptions(r) };
+    return { url: trimSlash(url), labels, resolveAfterMs, auth, ...httpOptions(r) };
   },
   build(s, { name }) {
     const client = new HttpOutputClient({ timeoutMs: s.timeoutMs, tlsVerify: s.tlsVerify });
-    const auth = s.token ? `Bearer ${s.token}` : s.user ? basicAuth(s.user, s.password ?? '') : undefined;
+    const auth = s.auth;
     return {
       name,
       type: 'alertmanager',

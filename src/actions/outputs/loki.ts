@@ -5,29 +5,24 @@
 
 import type { DeliveryContext, DeliveryResult } from '../types.js';
 import { defineAction } from '../define.js';
-import { HttpOutputClient, basicAuth } from './http-output.js';
-import { HTTP_OUTPUT_KEYS, httpOptions, trimSlash } from './common.js';
+import { HttpOutputClient } from './http-output.js';
+import { HTTP_AUTH_KEYS, HTTP_OUTPUT_KEYS, httpAuth, httpOptions, labelMap, trimSlash } from './common.js';
 import { messageDocument } from './document.js';
-
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 export const lokiAction = defineAction({
   type: 'loki',
-  keys: ['url', 'labels', 'tenant', 'user', 'password', 'token', ...HTTP_OUTPUT_KEYS],
+  keys: ['url', 'labels', 'tenant', ...HTTP_AUTH_KEYS, ...HTTP_OUTPUT_KEYS],
   secrets: ['password', 'token'],
   parse(r) {
     const url = r.url('url', true);
-    const labels = r.stringMap('labels');
-    for (const k of Object.keys(labels)) if (!LABEL_NAME.test(k)) r.problem(`labels.${k}`, `"${k}" is not a valid Loki label name`);
-    const user = r.string('user');
-    const password = r.secret('password');
-    const token = r.secret('token');
+    const labels = labelMap(r, 'labels');
+    const auth = httpAuth(r);
     if (!url) return undefined;
-    return { url: trimSlash(url), labels: { source: 'hooker', ...labels }, tenant: r.string('tenant'), user, password, token, ...httpOptions(r) };
+    return { url: trimSlash(url), labels: { source: 'hooker', ...labels }, tenant: r.string('tenant'), auth, ...httpOptions(r) };
   },
   build(s, { name }) {
     const client = new HttpOutputClient({ timeoutMs: s.timeoutMs, tlsVerify: s.tlsVerify });
-    const auth = s.token ? `Bearer ${s.token}` : s.user ? basicAuth(s.user, s.password ?? '') : undefined;
+    const auth = s.auth;
     return {
       name,
       type: 'loki',

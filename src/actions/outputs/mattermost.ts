@@ -1,17 +1,16 @@
 // `mattermost`: a Mattermost incoming webhook. Posts are limited to 16,383
 // characters (the server's default maximum post size).
 
-import { chatTextAction } from './chat-text.js';
+import { chatText, webhookOutput } from './webhook-output.js';
 
 export const MATTERMOST_MAX_TEXT = 16_383;
 
-export const mattermostAction = chatTextAction({
+export const mattermostAction = webhookOutput({
   type: 'mattermost',
   label: 'Mattermost',
   keys: ['channel', 'username', 'icon-url'],
-  maxText: MATTERMOST_MAX_TEXT,
-  payload: (text, _m, o) => ({
-    text,
+  payload: (m, o) => JSON.stringify({
+    text: chatText(m, MATTERMOST_MAX_TEXT),
     ...(o.channel ? { channel: o.channel } : {}),
     ...(o.username ? { username: o.username } : {}),
     ...(o['icon-url'] ? { icon_url: o['icon-url'] } : {}),

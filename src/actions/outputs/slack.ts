@@ -5,10 +5,9 @@
 // the message is cut to fit with a last block saying how much was left out
 // and linking to the full message when the template gives a URL.
 
-import type { DeliveryContext, DeliveryResult, RenderedMessage } from '../types.js';
-import { defineAction } from '../define.js';
-import { HttpOutputClient, jsonOf } from './http-output.js';
-import { HTTP_OUTPUT_KEYS, httpOptions } from './common.js';
+import type { RenderedMessage } from '../types.js';
+import { jsonOf } from './http-output.js';
+import { webhookOutput } from './webhook-output.js';
 import { chunkText, htmlToText, truncateText, truncationNotice } from './message-text.js';
 
 export const SLACK_MAX_BLOCKS = 50;
@@ -67,26 +66,9 @@ export function slackPayload(m: RenderedMessage): { text: string; blocks: Block[
   return { text: fallback, blocks: slackBlocks(m) };
 }
 
-export const slackAction = defineAction({
+export const slackAction = webhookOutput({
   type: 'slack',
-  keys: ['url', ...HTTP_OUTPUT_KEYS],
-  secrets: ['url'],
-  parse(r) {
-    const url = r.secretUrl('url', true);
-    return url ? { url, ...httpOptions(r) } : undefined;
-  },
-  build({ url, timeoutMs, tlsVerify }, { name }) {
-    const client = new HttpOutputClient({ timeoutMs, tlsVerify });
-    return {
-      name,
-      type: 'slack',
-      async deliver(ctx: DeliveryContext): Promise<DeliveryResult> {
-        const payload = slackPayload(ctx.message);
-        const r = await client.call({ url, headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) }, ctx.signal, 'Slack');
-        if (r.failed) return r.failed;
-        return { ok: true, detail: `Slack accepted ${payload.blocks.length} block(s)` };
-      },
-      close: () => client.close(),
-    };
-  },
+  label: 'Slack',
+  keys: [],
+  payload: (m) => JSON.stringify(slackPayload(m)),
 });

@@ -4,10 +4,8 @@
 // the text is cut to fit with a line saying how much was left out. Legacy
 // connectors answer 200 with an error text when they drop a message.
 
-import type { DeliveryContext, DeliveryResult, RenderedMessage } from '../types.js';
-import { defineAction } from '../define.js';
-import { HttpOutputClient } from './http-output.js';
-import { HTTP_OUTPUT_KEYS, httpOptions } from './common.js';
+import type { RenderedMessage } from '../types.js';
+import { webhookOutput } from './webhook-output.js';
 import { htmlToText, truncationNotice } from './message-text.js';
 
 export const TEAMS_MAX_PAYLOAD_BYTES = 28_000;
@@ -50,29 +48,11 @@ export function teamsPayload(m: RenderedMessage, limit = TEAMS_MAX_PAYLOAD_BYTES
   }
 }
 
-export const teamsAction = defineAction({
+export const teamsAction = webhookOutput({
   type: 'teams',
-  keys: ['url', ...HTTP_OUTPUT_KEYS],
-  secrets: ['url'],
-  parse(r) {
-    const url = r.secretUrl('url', true);
-    return url ? { url, ...httpOptions(r) } : undefined;
-  },
-  build({ url, timeoutMs, tlsVerify }, { name }) {
-    const client = new HttpOutputClient({ timeoutMs, tlsVerify });
-    return {
-      name,
-      type: 'teams',
-      async deliver(ctx: DeliveryContext): Promise<DeliveryResult> {
-        const body = teamsPayload(ctx.message);
-        const r = await client.call({ url, headers: { 'content-type': 'application/json' }, body }, ctx.signal, 'Teams');
-        if (r.failed) return r.failed;
-        if (/delivery failed|error/i.test(r.res.body) && r.res.body.trim() !== '1') {
-          return { ok: false, retryable: false, detail: `Teams answered ${r.res.status} but dropped the message: ${r.res.body.slice(0, 300)}` };
-        }
-        return { ok: true, detail: `Teams answered ${r.res.status}` };
-      },
-      close: () => client.close(),
-    };
-  },
+  label: 'Teams',
+  keys: [],
+  payload: (m) => teamsPayload(m),
+  // Legacy connectors answer 200 "Webhook message delivery failed with error: ...".
+  bodyError: (body) => (/delivery failed/i.test(body) ? body.slice(0, 300) : undefined),
 });

@@ -1,6 +1,7 @@
-// The webhook chat services that take one text message (Mattermost,
-// Rocket.Chat, Google Chat): the same action with each service's payload
-// shape and text limit.
+// The webhook chat services (Slack, Teams, Discord, Mattermost, Rocket.Chat,
+// Google Chat): one action that POSTs a JSON payload to a secret webhook URL,
+// each service giving its payload shape, its extra keys and how it reports
+// a refused message in a 200 answer.
 
 import type { ActionFactory, DeliveryContext, DeliveryResult, RenderedMessage } from '../types.js';
 import { defineAction } from '../define.js';
@@ -8,13 +9,13 @@ import { HttpOutputClient } from './http-output.js';
 import { HTTP_OUTPUT_KEYS, httpOptions } from './common.js';
 import { htmlToText, truncateText } from './message-text.js';
 
-export interface ChatService {
+export interface WebhookService {
   type: string;
   label: string;
   /** Keys besides url/timeout/tls-verify (all optional strings). */
   keys: string[];
-  maxText: number;
-  payload(text: string, m: RenderedMessage, opts: Record<string, string | undefined>): unknown;
+  /** The request body (JSON text) for a message. */
+  payload(m: RenderedMessage, opts: Record<string, string | undefined>): string;
   /** Some services answer 200 with an error in the body. */
   bodyError?(body: string): string | undefined;
 }
@@ -26,7 +27,7 @@ export function chatText(m: RenderedMessage, max: number, bold = (s: string) => 
   return truncateText(text, max, m.url);
 }
 
-export function chatTextAction(service: ChatService): ActionFactory {
+export function webhookOutput(service: WebhookService): ActionFactory {
   return defineAction({
     type: service.type,
     keys: ['url', ...service.keys, ...HTTP_OUTPUT_KEYS],
@@ -42,11 +43,11 @@ export function chatTextAction(service: ChatService): ActionFactory {
         name,
         type: service.type,
         async deliver(ctx: DeliveryContext): Promise<DeliveryResult> {
-          const body = service.payload(chatText(ctx.message, service.maxText, service.type === 'googlechat' ? (s) => `*${s}*` : undefined), ctx.message, opts);
-          const r = await client.call({ url, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(body) }, ctx.signal, service.label);
+          const body = service.payload(ctx.message, opts);
+          const r = await client.call({ url, headers: { 'content-type': 'application/json; charset=utf-8' }, body }, ctx.signal, service.label);
           if (r.failed) return r.failed;
           const err = service.bodyError?.(r.res.body);
-          if (err) return { ok: false, retryable: false, detail: `${service.label}: ${err}` };
+          if (err) return { ok: false, retryable: false, detail: `${service.label} answered ${r.res.status} but refused the message: ${err}` };
           return { ok: true, detail: `${service.label} answered ${r.res.status}` };
         },
         close: () => client.close(),
