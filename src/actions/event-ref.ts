@@ -99,3 +99,66 @@ const EMBEDDED = /event\.input(?:\.[A-Za-z0-9_\-]+|\[\d+\]|\["[^"]*"\]|\['[^']*'
 export function substituteEventRefs(text: string, event: unknown, encode: (s: string) => string = (s) => s): string {
   return text.replace(EMBEDDED, (ref) => encode(resolveEventRefText(event, ref)));
 }
+
+/**
+ * A URL path/query value: percent-encoded, and never a `.` or `..` segment
+ * (the URL parser would resolve it and change the path the operator wrote).
+ */
+export function encodeUrlValue(value: string): string {
+  if (value === '.' || value === '..') throw new EventRefError(`the value "${value}" would change the URL's path`, value);
+  return encodeURIComponent(value);
+}
+
+/**
+ * Substitutes references in a JSON text by JSON: a reference inside a JSON
+ * string gets the value's text JSON-escaped (so `alice", "role": "admin`
+ * stays one string), a reference standing alone as a value gets the value
+ * itself as JSON (numbers, objects and arrays keep their type). Event data
+ * can never add keys or close the string it sits in.
+ */
+export function substituteEventRefsInJson(text: string, event: unknown): string {
+  return substituteByContext(text, (ref, inString) => {
+    const v = resolveEventRef(event, ref);
+    if (inString) return JSON.stringify(typeof v === 'string' ? v : JSON.stringify(v) ?? 'null').slice(1, -1);
+    return JSON.stringify(v) ?? 'null';
+  });
+}
+
+/**
+ * Whether an operator's body is a JSON object or array once its references
+ * are filled in: it is then always sent as JSON, substituted with
+ * substituteEventRefsInJson. Decided on the configured text alone, never on
+ * what an event put into it.
+ */
+export function isJsonBodyTemplate(text: string): boolean {
+  const t = text.trim();
+  if (!(t.startsWith('{') || t.startsWith('['))) return false;
+  try {
+    JSON.parse(substituteByContext(t, (_ref, inString) => (inString ? '' : 'null')));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Replaces each embedded reference, telling the replacer whether it sits inside a JSON string. */
+function substituteByContext(text: string, replace: (ref: string, inString: boolean) => string): string {
+  let out = '';
+  let inString = false;
+  let last = 0;
+  EMBEDDED.lastIndex = 0;
+  let scanned = 0;
+  for (let m = EMBEDDED.exec(text); m !== null; m = EMBEDDED.exec(text)) {
+    // Track string state from the last scanned offset up to this match.
+    for (let i = scanned; i < m.index; i++) {
+      const ch = text[i];
+      if (inString && ch === '\\') i++;
+      else if (ch === '"') inString = !inString;
+    }
+    scanned = m.index + m[0].length;
+    out += text.slice(last, m.index) + replace(m[0], inString);
+    last = scanned;
+  }
+  EMBEDDED.lastIndex = 0;
+  return out + text.slice(last);
+}

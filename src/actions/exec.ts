@@ -1,10 +1,14 @@
 // `exec`: runs the configured script with /bin/sh. The script text comes only
 // from cfg.yaml (`exec-script`, or the `input-file` path); the event reaches
-// it only through the environment (HOOKER_EVENT, and POSTEE_EVENT for
-// Postee scripts), never as shell text or argv.
+// it only as data: a file (HOOKER_EVENT_FILE), stdin, and the environment
+// (HOOKER_EVENT and POSTEE_EVENT, when it fits), never as shell text or argv.
+// Scripts get a minimal environment: Hooker's own tokens and secrets never
+// reach them unless the operator passes them by name.
 
 import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Action, ActionFactory, ConfigProblem, DeliveryContext, DeliveryResult } from './types.js';
 import { defineAction } from './define.js';
 import { parseJsonObject } from './http.js';
@@ -19,6 +23,37 @@ export interface ExecSpec {
   env: Record<string, string>;
   timeoutMs: number;
   shell?: string;
+  /** `inherit-env: true`: the server's environment (without Hooker's secrets) instead of the minimal one. */
+  inheritEnv?: boolean;
+  /** The server's environment (default process.env). */
+  serverEnv?: NodeJS.ProcessEnv;
+}
+
+/** Linux refuses one environment string over 128 KiB (MAX_ARG_STRLEN) with E2BIG. */
+export const MAX_ENV_STRING_BYTES = 128 * 1024;
+/** What a script sees of the server's environment by default. */
+export const BASE_ENV_NAMES = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ'] as const;
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** Hooker's own credentials (HOOKER_TOKEN, HOOKER_ADMIN_TOKEN, HOOKER_HMAC_SECRET, ...): kept from scripts even with inherit-env. */
+export function isHookerSecret(name: string): boolean {
+  return /^(HOOKER|POSTEE)_/i.test(name) && /TOKEN|SECRET|PASSWORD|KEY|CREDENTIAL/i.test(name);
+}
+
+/** The environment a script starts with, before the event variables. */
+export function scriptBaseEnv(serverEnv: NodeJS.ProcessEnv, inherit: boolean): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (inherit) {
+    for (const [k, v] of Object.entries(serverEnv)) if (v !== undefined && !isHookerSecret(k)) out[k] = v;
+    return out;
+  }
+  for (const k of BASE_ENV_NAMES) { const v = serverEnv[k]; if (v !== undefined) out[k] = v; }
+  out['PATH'] ??= DEFAULT_PATH;
+  return out;
+}
+
+function fitsEnv(name: string, value: string): boolean {
+  return Buffer.byteLength(name) + 1 + Buffer.byteLength(value) + 1 <= MAX_ENV_STRING_BYTES;
 }
 
 function parseEnvList(list: string[], problems: ConfigProblem[]): Record<string, string> {
@@ -43,19 +78,38 @@ export function createExecAction(spec: ExecSpec): Action {
     name: spec.name,
     type: 'exec',
     deliver(ctx: DeliveryContext): Promise<DeliveryResult> {
-      return new Promise((resolve) => {
-        const env = {
-          ...process.env,
+      // The event in a private file: scripts read big events from it (or
+      // from stdin) since the environment cannot carry them.
+      const dir = mkdtempSync(join(tmpdir(), 'hooker-exec-'));
+      const eventFile = join(dir, 'event.json');
+      writeFileSync(eventFile, ctx.message.body, { mode: 0o600 });
+      const cleanup = () => { try { rmSync(dir, { recursive: true, force: true }); } catch { /* tmpdir cleaners get it */ } };
+      return new Promise<DeliveryResult>((resolve) => {
+        const body = ctx.message.body;
+        const fits = fitsEnv('HOOKER_EVENT', body);
+        const env: Record<string, string> = {
+          ...scriptBaseEnv(spec.serverEnv ?? process.env, spec.inheritEnv === true),
           ...spec.env,
-          HOOKER_EVENT: ctx.message.body,
-          POSTEE_EVENT: ctx.message.body,
+          ...(fits ? { HOOKER_EVENT: body, POSTEE_EVENT: body } : {}),
+          HOOKER_EVENT_FILE: eventFile,
+          HOOKER_EVENT_BYTES: String(Buffer.byteLength(body)),
           HOOKER_ROUTE: ctx.routeName,
           HOOKER_EVENT_ID: ctx.eventId,
           HOOKER_DELIVERY_ID: ctx.deliveryId,
         };
+        if (!fits) ctx.log(`the event (${Buffer.byteLength(body)} bytes) is too large for HOOKER_EVENT: the script gets it in HOOKER_EVENT_FILE and on stdin only`);
         // detached: the script gets its own process group so a timeout kills
         // everything it started, not only the shell.
-        const child = spawn(shell, argv, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+        let child;
+        try {
+          child = spawn(shell, argv, { env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+        } catch (e) {
+          resolve(startFailure(shell, e as NodeJS.ErrnoException));
+          return;
+        }
+        // A script that never reads stdin closes it early: that is no failure.
+        child.stdin.on('error', () => {});
+        child.stdin.end(body);
         const out: Buffer[] = [];
         const err: Buffer[] = [];
         let outBytes = 0;
@@ -74,7 +128,7 @@ export function createExecAction(spec: ExecSpec): Action {
         child.on('error', (e) => {
           clearTimeout(timer);
           ctx.signal.removeEventListener('abort', onAbort);
-          resolve({ ok: false, detail: `could not start ${shell}: ${e.message}` });
+          resolve(startFailure(shell, e as NodeJS.ErrnoException));
         });
         child.on('close', (code, signal) => {
           clearTimeout(timer);
@@ -91,19 +145,26 @@ export function createExecAction(spec: ExecSpec): Action {
           }
           else resolve({ ok: false, detail: code !== null ? `script exited ${code}` : `script killed by ${signal}` });
         });
-      });
+      }).finally(cleanup);
     },
   };
 }
 
+/** E2BIG (environment too large) fails the same way on every attempt: it goes straight to dead. */
+function startFailure(shell: string, e: NodeJS.ErrnoException): DeliveryResult {
+  const retryable = e.code !== 'E2BIG';
+  return { ok: false, retryable, detail: `could not start ${shell}: ${e.message}${retryable ? '' : ' (the environment given to the script is too large; not retried)'}` };
+}
+
 export const execAction: ActionFactory = defineAction({
   type: 'exec',
-  keys: ['exec-script', 'input-file', 'env', 'timeout'],
+  keys: ['exec-script', 'input-file', 'env', 'timeout', 'inherit-env'],
   parse(r, env) {
     const inline = r.string('exec-script');
     const file = r.string('input-file');
     const envList = parseEnvList(r.stringList('env'), r.problems);
     const timeoutMs = r.timeout('timeout', EXEC_DEFAULT_TIMEOUT_MS);
+    const inheritEnv = r.bool('inherit-env', false);
     if (inline && file) r.problems.push({ path: 'exec-script', message: 'give either exec-script or input-file, not both' });
     if (!inline && !file) r.problems.push({ path: 'exec-script', message: 'one of exec-script (inline script) or input-file (script path) is required' });
     if (file && !inline) {
@@ -111,7 +172,7 @@ export const execAction: ActionFactory = defineAction({
     }
     if (r.problems.length) return undefined;
     const shell = env['HOOKER_SHELL'] || '/bin/sh';
-    return { script: inline ? { inline } : { file: file! }, env: envList, timeoutMs, shell };
+    return { script: inline ? { inline } : { file: file! }, env: envList, timeoutMs, shell, inheritEnv, serverEnv: env };
   },
   build: (s, { name }) => createExecAction({ name, ...s }),
 });

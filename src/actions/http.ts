@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import type { Action, ActionFactory, DeliveryContext, DeliveryResult } from './types.js';
 import { defineAction } from './define.js';
 import { sendHttp, describeHttpError } from './http-send.js';
-import { EventRefError, substituteEventRefs } from './event-ref.js';
+import { encodeUrlValue, EventRefError, isJsonBodyTemplate, substituteEventRefs, substituteEventRefsInJson } from './event-ref.js';
 
 export const HTTP_DEFAULT_TIMEOUT_MS = 5_000;
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
@@ -36,6 +36,7 @@ export interface HttpSpec {
 }
 
 export function createHttpAction(spec: HttpSpec): Action {
+  const jsonBody = spec.body !== undefined && isJsonBodyTemplate(spec.body);
   return {
     name: spec.name,
     type: 'http',
@@ -44,15 +45,18 @@ export function createHttpAction(spec: HttpSpec): Action {
       const headers: Record<string, string | string[]> = {};
       let body: string | undefined;
       try {
-        url = substituteEventRefs(spec.url, ctx.event, encodeURIComponent);
+        url = substituteEventRefs(spec.url, ctx.event, encodeUrlValue);
         for (const [name, value] of spec.headers) {
           const v = substituteEventRefs(value, ctx.event);
+          // A line break would start a header of the event's choosing.
+          if (/[\r\n\0]/.test(v)) return { ok: false, retryable: false, detail: `header ${name}: the event's value contains a line break or NUL, refused` };
           const prev = headers[name];
           headers[name] = prev === undefined ? v : [...(Array.isArray(prev) ? prev : [prev]), v];
         }
         // Without a configured body the event itself is sent, so an http
         // action pointed at another Hooker forwards the event (chaining).
-        body = spec.body === undefined ? JSON.stringify(ctx.event) : substituteEventRefs(spec.body, ctx.event);
+        body = spec.body === undefined ? JSON.stringify(ctx.event)
+          : jsonBody ? substituteEventRefsInJson(spec.body, ctx.event) : substituteEventRefs(spec.body, ctx.event);
       } catch (e) {
         if (e instanceof EventRefError) return { ok: false, retryable: false, detail: `${e.ref}: ${e.message}` };
         throw e;
@@ -64,7 +68,9 @@ export function createHttpAction(spec: HttpSpec): Action {
       headers[HEADER_HOPS] = String(ctx.hops + 1);
       headers[HEADER_DELIVERY_ID] = ctx.deliveryId;
       if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) {
-        headers['content-type'] = looksLikeJson(body) ? 'application/json' : 'text/plain; charset=utf-8';
+        // A JSON body stays JSON whatever the event holds; a text body is
+        // never upgraded to JSON because an event made it look like JSON.
+        headers['content-type'] = spec.body === undefined || jsonBody ? 'application/json' : 'text/plain; charset=utf-8';
       }
       const sendBody = spec.method === 'GET' || spec.method === 'HEAD' ? undefined : body;
       try {
@@ -100,12 +106,6 @@ export function parseJsonObject(text: string): unknown {
   try { return JSON.parse(t) as unknown; } catch { return undefined; }
 }
 
-function looksLikeJson(text: string): boolean {
-  const t = text.trim();
-  if (!(t.startsWith('{') || t.startsWith('['))) return false;
-  try { JSON.parse(t); return true; } catch { return false; }
-}
-
 export const httpAction: ActionFactory = defineAction({
   type: 'http',
   keys: ['url', 'method', 'headers', 'timeout', 'body-file', 'body-content'],
@@ -116,7 +116,9 @@ export const httpAction: ActionFactory = defineAction({
     const headers = r.headers('headers');
     const timeoutMs = r.timeout('timeout', HTTP_DEFAULT_TIMEOUT_MS);
     const bodyFile = r.string('body-file');
-    let body = r.string('body-content');
+    // A mapping written in YAML (`body-content: {"user": "event.input.user"}`) is a JSON body.
+    const rawBody = r.config['body-content'];
+    let body = rawBody !== null && typeof rawBody === 'object' ? JSON.stringify(rawBody) : r.string('body-content');
     if (bodyFile && body !== undefined) r.problems.push({ path: 'body-file', message: 'give either body-file or body-content, not both' });
     else if (bodyFile) {
       try { body = readFileSync(bodyFile, 'utf8'); } catch (e) { r.problems.push({ path: 'body-file', message: `cannot read ${bodyFile}: ${(e as Error).message}` }); }

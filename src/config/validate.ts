@@ -7,7 +7,7 @@ import type { Problem, KeyPath } from './problems.js';
 import { formatKeyPath, hasErrors } from './problems.js';
 import { parseYamlSource, problemAt, yamlValue, type YamlSource } from './yaml-source.js';
 import { parseDuration } from './duration.js';
-import { envReference, VERBATIM_KEYS } from './env-subst.js';
+import { substituteEnv, VERBATIM_KEYS } from './env-subst.js';
 import { TOP_LEVEL_KEYS, ROUTE_KEYS, PLUGIN_KEYS, TEMPLATE_KEYS, ACTION_COMMON_KEYS } from './schema.js';
 import { dirname } from 'node:path';
 import { parseScanConfig, SCAN_TOP_LEVEL_KEYS } from '../scan/config.js';
@@ -15,7 +15,6 @@ import { DEFAULT_DELETE_OLD_DATA_DAYS, DEFAULT_DELIVERY_POLICY, type DeliveryPol
 import { parseDbSize } from '../store/db-size-guard.js';
 import type { ActionConfig, HookerConfig, PluginsConfig, RouteConfig, TemplateConfig, TemplateSource } from './types.js';
 import type { ActionTypeInfo } from '../actions/types.js';
-import { envReferenceValue } from './secret-env.js';
 import { parseRateLimit } from './rate-limit.js';
 
 export interface ValidateOptions {
@@ -52,7 +51,7 @@ class Checker {
     }
   }
 
-  /** Replaces `$NAME` values (recursively) by the environment's value. */
+  /** Replaces `$NAME`/`${NAME}` (whole values and inside strings, recursively) by the environment's value. */
   substitute(value: unknown, path: KeyPath): unknown {
     if (Array.isArray(value)) return value.map((v, i) => this.substitute(v, [...path, i]));
     if (isObj(value)) {
@@ -60,14 +59,11 @@ class Checker {
       for (const [k, v] of Object.entries(value)) out[k] = VERBATIM_KEYS.has(k) ? v : this.substitute(v, [...path, k]);
       return out;
     }
-    const ref = envReference(value);
-    if (ref === undefined) return value;
-    const got = envReferenceValue(ref.name, this.env);
-    if ('error' in got) { this.error(path, got.error); return ''; }
-    if (got.value !== undefined && got.value !== '') return got.value;
-    if (ref.fallback !== undefined) return ref.fallback;
-    if (got.value === undefined) this.warn(path, `environment variable ${ref.name} is not set (the value is empty)`);
-    return '';
+    if (typeof value !== 'string' || !value.includes('$')) return value;
+    const { text, unset, errors } = substituteEnv(value, this.env);
+    for (const e of errors) this.error(path, e);
+    for (const name of unset) this.warn(path, `environment variable ${name} is not set (replaced by an empty string)`);
+    return text;
   }
 
   string(obj: Obj, key: string, path: KeyPath, required: boolean): string | undefined {

@@ -43,7 +43,20 @@ export async function closeActions(actions: Iterable<Action>): Promise<void> {
   await Promise.allSettled([...actions].map((a) => a.close?.()));
 }
 
+/**
+ * Never throws: whatever a configuration holds (a YAML alias bomb, a value
+ * some stage did not expect), start-up, `hooker validate` and reload get a
+ * problem to report, and a running server keeps its configuration.
+ */
 export async function buildRuntime(opts: BuildOptions): Promise<BuildResult> {
+  try {
+    return await buildRuntimeOrThrow(opts);
+  } catch (e) {
+    return { problems: [{ severity: 'error', file: opts.cfgPath, path: '', message: `the configuration cannot be loaded: ${(e as Error)?.message ?? String(e)}` }] };
+  }
+}
+
+async function buildRuntimeOrThrow(opts: BuildOptions): Promise<BuildResult> {
   const types = actionTypes(opts.factories);
   let text: string;
   try {

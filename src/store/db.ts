@@ -2,7 +2,7 @@
 // dedup keys, aggregation buffers, scan history). Each owner migrates its own
 // tables under its own name so modules written apart never collide.
 
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 
@@ -22,7 +22,7 @@ export interface OpenDatabaseOptions {
  * `:memory:` is accepted for tests.
  */
 export function openDatabase(path: string, options: OpenDatabaseOptions = {}): SqliteDatabase {
-  if (path !== ':memory:' && !path.startsWith('file:')) mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:' && !path.startsWith('file:') && !options.readonly) restrictFiles(path);
   const db = new Database(path, { readonly: options.readonly ?? false });
   db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5_000))}`);
   if (!options.readonly) {
@@ -34,6 +34,21 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): S
   db.pragma('foreign_keys = ON');
   ensureMigrationTable(db);
   return db;
+}
+
+/**
+ * The database holds every event: only Hooker's user may read it, whatever
+ * the umask. A directory created here is 0700; the file is created 0600
+ * before SQLite opens it (SQLite gives its -wal and -shm files the mode of
+ * the database file), and a file an older version left readable is
+ * narrowed to 0600 with its -wal/-shm.
+ */
+function restrictFiles(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
+  for (const f of [path, `${path}-wal`, `${path}-shm`]) {
+    try { chmodSync(f, 0o600); } catch { /* absent (-wal/-shm), or not ours to change */ }
+  }
 }
 
 function ensureMigrationTable(db: SqliteDatabase): void {

@@ -138,7 +138,7 @@ function parseJsonText(s: string): RegoValue {
 
 function parseYamlText(s: string): RegoValue {
   try {
-    return fromJson(parseYaml(s, { version: '1.1' }));
+    return fromJson(parseYaml(s, { version: '1.1', maxAliasCount: 100 }));
   } catch (e) {
     if (e instanceof YAMLParseError) {
       const line = e.linePos?.[0]?.line ?? 1;
