@@ -89,6 +89,20 @@ describe('action types', () => {
   });
 });
 
+describe("Postee's stock cfg.yaml", () => {
+  it('every action key it uses is known, and enabled actions with its empty values are errors at their lines', async () => {
+    const { readFileSync } = await import('node:fs');
+    const text = readFileSync(new URL('../fixtures/postee/cfg.yaml', import.meta.url), 'utf8');
+    const stock = validate(text);
+    expect(stock.problems.filter((p) => p.message.startsWith('unknown key'))).toEqual([]);
+    const enabled = validate(text.replace(/enable: false/g, 'enable: true'));
+    expect(enabled.problems.filter((p) => p.message.startsWith('unknown key'))).toEqual([]);
+    const jiraUrl = enabled.problems.find((p) => p.path.endsWith('.url') && p.message.includes('my-jira'))!;
+    expect(jiraUrl).toMatchObject({ severity: 'error', file: 'cfg.yaml' });
+    expect(text.split('\n')[jiraUrl.line! - 1]).toMatch(/^\s*url:/);
+  });
+});
+
 describe('secrets', () => {
   const probe = defineAction<{ token: string }>({
     type: 'probe',

@@ -17,6 +17,9 @@ const PRIORITIES = ['P1', 'P2', 'P3', 'P4', 'P5'] as const;
 const MAX_MESSAGE = 130;
 const MAX_DESCRIPTION = 15_000;
 
+/** Postee documents these as comma separated lists; its sample leaves `[""]`. */
+const names = (list: string[]) => list.flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);
+
 export const opsgenieAction = defineAction({
   type: 'opsgenie',
   keys: ['token', 'user', 'assignee', 'recipients', 'tags', 'priority', 'prioritySource', 'alias', 'entity', 'region', 'url', ...HTTP_OUTPUT_KEYS],
@@ -28,8 +31,8 @@ export const opsgenieAction = defineAction({
     const priority = r.has('priority') ? r.oneOf('priority', PRIORITIES, 'P3') : r.oneOf('prioritySource', PRIORITIES, 'P3');
     if (!token) return undefined;
     return {
-      token, url, priority, user: r.string('user'), assignee: r.stringList('assignee'), recipients: r.stringList('recipients'),
-      tags: r.stringList('tags'), alias: r.string('alias'), entity: r.string('entity'), ...httpOptions(r),
+      token, url, priority, user: r.string('user'), assignee: names(r.stringList('assignee')), recipients: names(r.stringList('recipients')),
+      tags: names(r.stringList('tags')), alias: r.string('alias'), entity: r.string('entity'), ...httpOptions(r),
     };
   },
   build(s, { name }) {

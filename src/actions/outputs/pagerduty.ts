@@ -1,7 +1,7 @@
 // `pagerduty`: PagerDuty Events API v2 (POST /v2/enqueue). Postee's keys:
-// `pagerduty-routing-key` (the integration key; `routing-key` also works)
-// and `pagerduty-auth-token` (accepted for Postee configs; the Events API
-// does not use it). Each trigger carries a dedup key made from the route and
+// `pagerduty-routing-key` (the integration key; `routing-key` as in Postee's
+// sample cfg.yaml also works) and `pagerduty-auth-token` / `auth-token`
+// (accepted for Postee configs; the Events API does not use it). Each trigger carries a dedup key made from the route and
 // title, so repeats of one alert update one incident instead of opening new
 // ones. `url` overrides the endpoint (PagerDuty's EU endpoint, tests).
 
@@ -23,12 +23,13 @@ export function dedupKey(route: string, title: string): string {
 
 export const pagerdutyAction = defineAction({
   type: 'pagerduty',
-  keys: ['pagerduty-routing-key', 'routing-key', 'pagerduty-auth-token', 'url', 'severity', 'source', ...HTTP_OUTPUT_KEYS],
-  secrets: ['pagerduty-routing-key', 'routing-key', 'pagerduty-auth-token'],
+  keys: ['pagerduty-routing-key', 'routing-key', 'pagerduty-auth-token', 'auth-token', 'url', 'severity', 'source', ...HTTP_OUTPUT_KEYS],
+  secrets: ['pagerduty-routing-key', 'routing-key', 'pagerduty-auth-token', 'auth-token'],
   parse(r) {
     const routingKey = r.secret('pagerduty-routing-key') ?? r.secret('routing-key');
     if (!routingKey) r.problem('pagerduty-routing-key', '"pagerduty-routing-key" is required (the Events API v2 integration key)');
     r.secret('pagerduty-auth-token');
+    r.secret('auth-token');
     const url = r.url('url', false) ?? PAGERDUTY_EVENTS_URL;
     const severity = r.oneOf('severity', SEVERITIES, 'critical');
     if (!routingKey) return undefined;
