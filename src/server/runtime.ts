@@ -9,6 +9,7 @@ import { validateConfigText } from '../config/validate.js';
 import type { HookerConfig, RouteConfig } from '../config/types.js';
 import { hasErrors, type Problem } from '../config/problems.js';
 import { compileRoutes, type RouteMatcher } from '../routing/route-matcher.js';
+import { installServerBuiltins } from './rego-builtins.js';
 import { compileTemplates } from '../templates/compile-templates.js';
 import { loadTemplateLibrary } from '../templates/template-files.js';
 import type { TemplateRenderer } from '../templates/template-renderer.js';
@@ -81,6 +82,14 @@ async function buildRuntimeOrThrow(opts: BuildOptions): Promise<BuildResult> {
       const p = setupProblem(e);
       problems.push({ severity: 'error', file: config.file, line: a.line, path: p.path ? `${a.path}.${p.path}` : a.path, message: `action "${a.name}": ${p.message}` });
     }
+  }
+
+  // Custom builtins first: routes and templates may call them.
+  const builtinProblems = await installServerBuiltins(opts.env);
+  problems.push(...builtinProblems);
+  if (hasErrors(builtinProblems)) {
+    await closeActions(actions.values());
+    return { problems };
   }
 
   const routes = await compileRoutes(config.routes, { cfgFile: config.file, filtersPath: opts.filtersPath });

@@ -4,8 +4,8 @@
 // one-space indent, object keys in UTF-8 byte order, `<` `>` `&` U+2028
 // U+2029 escaped as \u003c \u003e \u0026 \u2028 \u2029, control characters
 // as \b \f \n \r \t or \u00XX, invalid UTF-16 as \ufffd, and floats as Go's
-// float64 encoder prints them (exponent only below 1e-6 and from 1e21;
-// integers beyond 2^53 that the policy holds exactly, in full).
+// float64 encoder prints them (exponent only below 1e-6 and from 1e21) and
+// integers in full (exact beyond 2^53).
 // Postee declares the argument an object; Hooker accepts any value so the
 // bundled raw templates render events that are arrays or scalars too.
 // Not an OPA builtin: a Hooker extension available to every policy.
@@ -48,9 +48,11 @@ export function goQuote(s: string): string {
 /** Go's float64 JSON encoding ('f' unless |x| < 1e-6 or ≥ 1e21, exponent without leading zero); integers in full. */
 export function goNumber(n: number | bigint): string {
   if (typeof n === 'bigint') return n.toString();
-  // JS's shortest round-trip digits equal Go's strconv 'f'/'e' with precision -1
-  // on Go's ranges ('f' for 1e-6 ≤ |x| < 1e21, else 'e' as in 1e+21, 1.5e-7).
   if (Object.is(n, -0)) return '-0';
+  // Integers in full: OPA hands Postee's function the number's own digits.
+  if (Number.isInteger(n)) return BigInt(n).toString();
+  // JS's shortest round-trip digits equal Go's strconv 'f'/'e' with precision -1
+  // on Go's ranges ('f' for 1e-6 ≤ |x| < 1e21, else 'e' as in 1.5e-7).
   return String(n);
 }
 
