@@ -50,8 +50,8 @@ export function compileModules(modules: Module[], opts: CompileModulesOptions): 
     });
   }
 
-  const lift: LiftEnv = { fresh, negationNeeds: new WeakMap() };
-  const safety = new SafetyChecker({ arity: (op) => arityOf(op, tree.ruleSets), problems, fresh, negationNeeds: lift.negationNeeds });
+  const lift: LiftEnv = { fresh };
+  const safety = new SafetyChecker({ arity: (op) => arityOf(op, tree.ruleSets), problems, fresh });
 
   for (const { rule, module } of tree.entries) {
     const before = problems.count;

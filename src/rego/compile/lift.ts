@@ -4,19 +4,13 @@
 
 import type { Body, Expr, RefTerm, Rule, Term, TemplateStringTerm, VarTerm } from '../syntax/ast.js';
 import type { FreshVars } from './context.js';
-import { callExpr, dottedName, eqExpr, exprVars, functionValues, isComprehension, isScalar, opRef, ref, SAFETY, str, termExpr } from './terms.js';
+import { callExpr, dottedName, eqExpr, functionValues, isComprehension, isScalar, opRef, ref, str } from './terms.js';
 
 type Comprehension = Extract<Term, { type: 'arraycomp' | 'setcomp' | 'objectcomp' }>;
 type Withs = Expr['with'];
 
 export interface LiftEnv {
   fresh: FreshVars;
-  /**
-   * A negated expression that needed lifting becomes `$n = {true | lifted...; expr}`
-   * followed by `not $n[true]`; the safety pass must still require every
-   * var of the original expression to be bound before it: recorded here.
-   */
-  negationNeeds: WeakMap<Expr, Set<string>>;
 }
 
 export function liftRule(rule: Rule, env: LiftEnv): void {
@@ -109,13 +103,9 @@ function liftExpr(e: Expr, env: LiftEnv): Expr[] {
       main = e;
       break;
   }
-  if (e.negated && inner.length > 0) {
-    const n = env.fresh.next(e.loc);
-    const comp: Term = { type: 'setcomp', head: { type: 'boolean', value: true, loc: e.loc }, body: [...inner, { ...main, negated: false }], loc: e.loc };
-    const wrapper = eqExpr(n, comp, e.loc);
-    env.negationNeeds.set(wrapper, new Set(exprVars(e, SAFETY).keys()));
-    return [...pre, wrapper, termExpr(ref([n, { type: 'boolean', value: true, loc: e.loc }], e.loc), e.loc, true)];
-  }
+  // As OPA's RewriteExprTerms: what a negated expression computes is computed
+  // before the negation too (`not f(g(x))` is `g(x, $1); not f($1)`), so an
+  // undefined nested call makes the body fail instead of the negation hold.
   return [...pre, ...inner, main];
 }
 

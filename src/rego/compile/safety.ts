@@ -8,7 +8,7 @@
 
 import type { Body, Expr, RefTerm, Rule, Term, VarTerm } from '../syntax/ast.js';
 import type { FreshVars, Problems } from './context.js';
-import { bodyVars, dottedName, eqExpr, exprVars, forEachClosure, functionValues, renameInBody, renameInTerm, SAFETY, termVars, type VarParams } from './terms.js';
+import { bodyVars, dottedName, eqExpr, exprVars, forEachClosure, functionValues, isComprehension, renameInBody, renameInTerm, SAFETY, termVars, type VarParams } from './terms.js';
 
 type Comprehension = Extract<Term, { type: 'arraycomp' | 'setcomp' | 'objectcomp' }>;
 
@@ -17,7 +17,6 @@ export interface SafetyEnv {
   arity: (operator: RefTerm) => number;
   problems: Problems;
   fresh: FreshVars;
-  negationNeeds: WeakMap<Expr, Set<string>>;
 }
 
 const OUTPUT_PARAMS: VarParams = { skipClosures: true, skipSets: true, skipObjectKeys: true, skipRefHead: true };
@@ -47,11 +46,14 @@ function headTerms(rule: Rule): Term[] {
 export class SafetyChecker {
   /** Names bound by some scope of the rule being checked: a closure binding one again gets a fresh name. */
   private claimed = new Set<string>();
+  /** Checking a query: OPA rewrites `==` to `=` in module bodies only. */
+  private inQuery = false;
 
   constructor(private readonly env: SafetyEnv) {}
 
   rule(rule: Rule): void {
     if (rule.default) return;
+    this.inQuery = false;
     for (let r: Rule | undefined = rule; r; r = r.else) {
       const argVars = new Set<string>();
       for (const a of r.head.args ?? []) for (const name of termVars(a).keys()) argVars.add(name);
@@ -73,6 +75,7 @@ export class SafetyChecker {
   }
 
   query(body: Body): Body {
+    this.inQuery = true;
     this.claimed = union(ROOTS, bodyVars(body, SAFETY).keys());
     return this.body(body, new Set(ROOTS));
   }
@@ -82,9 +85,7 @@ export class SafetyChecker {
   }
 
   private vars(e: Expr): Set<string> {
-    const vs = new Set(exprVars(e, SAFETY).keys());
-    const needs = this.env.negationNeeds.get(e);
-    return needs ? union(vs, needs) : vs;
+    return new Set(exprVars(e, SAFETY).keys());
   }
 
   /** Vars used inside the closures (comprehensions, `every` bodies) of an expression. */
@@ -156,7 +157,9 @@ export class SafetyChecker {
       let expr = e;
       const k = e.kind;
       const name = k.type === 'call' ? dottedName(k.operator) : undefined;
-      if (k.type === 'call' && !e.negated && name !== 'eq' && name !== 'assign') {
+      if (e.negated) {
+        expr = this.liftFromNegation(e, safe, out);
+      } else if (k.type === 'call' && name !== 'eq' && name !== 'assign') {
         const arity = this.env.arity(k.operator);
         const inputs = arity < 0 ? k.args.length : Math.min(arity, k.args.length);
         const args = k.args.map((a, i) => (i < inputs ? this.hoistRefs(a, safe, out, e) : a));
@@ -184,6 +187,52 @@ export class SafetyChecker {
       case 'array': case 'set': return { ...t, items: t.items.map((x) => this.hoistRefs(x, safe, out, at)) };
       case 'object': return { ...t, items: t.items.map(([key, x]) => [key, this.hoistRefs(x, safe, out, at)] as [Term, Term]) };
       default: return t;
+    }
+  }
+
+  /**
+   * What a negated expression reads is evaluated before the negation, as
+   * OPA's RewriteWithValues and RewriteDynamicTerms do after its safety
+   * check: `with` values that are refs, and the refs among call arguments
+   * (also inside composites, and in composites being unified) are bound to
+   * fresh vars first, so an undefined one makes the body fail instead of
+   * the negation hold (`not f(x.y)`). Unified refs stay (`not x.y = 1`
+   * holds when x.y is undefined); in module bodies so does `==`, which OPA
+   * rewrites to `=` there.
+   */
+  private liftFromNegation(e: Expr, safe: Set<string>, out: Body): Expr {
+    const bind = (t: Term, withs: Expr['with']): VarTerm => {
+      const tmp = this.env.fresh.next(t.loc);
+      out.push({ ...eqExpr(tmp, t, t.loc), with: withs.map((w) => ({ ...w })) });
+      safe.add(tmp.name);
+      this.claimed.add(tmp.name);
+      return tmp;
+    };
+    const withs = e.with.map((w) => (functionValues.has(w.value) || !readsDocuments(w.value) ? w : { ...w, value: bind(w.value, []) }));
+    const lift = (t: Term): Term => {
+      switch (t.type) {
+        case 'var': return t.name === 'input' || t.name === 'data' ? bind(t, withs) : t;
+        case 'ref': return bind({ ...t, terms: [t.terms[0]!, ...t.terms.slice(1).map(lift)] }, withs);
+        case 'array': case 'set': return { ...t, items: t.items.map(lift) };
+        case 'object': return { ...t, items: t.items.map(([key, x]) => [lift(key), lift(x)] as [Term, Term]) };
+        case 'arraycomp': case 'setcomp': case 'objectcomp': return bind(t, withs);
+        default: return t;
+      }
+    };
+    const unified = (t: Term): Term => {
+      if (t.type === 'ref') return { ...t, terms: [t.terms[0]!, ...t.terms.slice(1).map(lift)] };
+      if (t.type === 'var' || isComprehension(t)) return t;
+      return lift(t);
+    };
+    const k = e.kind;
+    switch (k.type) {
+      case 'term': return { ...e, kind: { ...k, term: unified(k.term) }, with: withs };
+      case 'call': {
+        const name = dottedName(k.operator);
+        const unifies = k.args.length === 2 && (name === 'eq' || name === 'assign' || (name === 'equal' && !this.inQuery));
+        return { ...e, kind: { ...k, args: k.args.map(unifies ? unified : lift) }, with: withs };
+      }
+      default: return { ...e, with: withs };
     }
   }
 
@@ -279,6 +328,18 @@ export class SafetyChecker {
     const u = new Unifier(union(safe, output));
     u.unify(a, b);
     return minus(u.safe, safe);
+  }
+}
+
+/** OPA's requiresEval: the term holds a ref (input and data included) or a comprehension. */
+function readsDocuments(t: Term): boolean {
+  switch (t.type) {
+    case 'ref': case 'arraycomp': case 'setcomp': case 'objectcomp': return true;
+    case 'var': return t.name === 'input' || t.name === 'data';
+    case 'array': case 'set': return t.items.some(readsDocuments);
+    case 'object': return t.items.some(([k, x]) => readsDocuments(k) || readsDocuments(x));
+    case 'call': return t.args.some(readsDocuments);
+    default: return false;
   }
 }
 

@@ -67,9 +67,15 @@
 //      (refs and calls in heads are evaluated in the body:
 //      `p := input.x` becomes `p := $t if { ...; $t = input.x }`).
 //      Ref heads are vars (or data/input); ref keys are scalars or vars.
-//  5b. A negated expression that needed lifting becomes
-//      `$n = {true | <lifted exprs>; <expr>}` followed by `not $n[true]`
-//      (with modifiers copied onto the inner expressions).
+//  5b. A negated expression computes nothing inside the negation, as in
+//      OPA (RewriteExprTerms, RewriteWithValues, RewriteDynamicTerms): its
+//      nested calls, the refs among its call arguments (also inside
+//      composites; in module bodies `a == b` unifies, so its operands stay,
+//      as OPA rewrites == to = there), composites of refs it unifies and
+//      its `with` values that are refs are bound to fresh vars by
+//      expressions placed right before it (with its with modifiers copied
+//      onto the lifted refs). `not f(x.y)` with `x.y` undefined makes the
+//      body fail.
 //  5c. `print(a, b)` becomes `internal.print([{$1 | $1 = a}, {$2 | $2 = b}])`
 //      (comprehensions lifted as in 5a).
 //  5d. `rego.metadata.rule()` and `rego.metadata.chain()` never reach the

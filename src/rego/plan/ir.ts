@@ -25,6 +25,10 @@
 //   params[1] is data, then the Rego arguments). ReturnLocal returns at
 //   once; falling off the end returns the `result` local (undefined when
 //   never assigned).
+// * Funcs whose only params are input and data (rules without arguments)
+//   are computed at most once per evaluation for each input and data they
+//   are called with, as OPA's wasm memoizes them (the emitter adds it):
+//   the value a func returns must never be modified by its callers.
 // * Errors: AssignVarOnce/ObjectInsertOnce with a different value abort
 //   evaluation with eval_conflict_error (message given by the statement);
 //   builtins may abort with eval_builtin_error/eval_type_error.

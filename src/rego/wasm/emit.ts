@@ -358,7 +358,10 @@ class Emitter {
       | f['NontrappingFPToInt']!);
     this.link = readLinkInfo(this.m);
     this.data = new DataLayout(align8(Math.max(this.runtimeDataEnd(), this.heapStartInit())));
-    for (const f of policy.funcs) this.funcNames.set(f.name, `rego:${f.name}`);
+    for (const f of policy.funcs) {
+      this.funcNames.set(f.name, `rego:${f.name}`);
+      if (f.params.length === 2) this.memoSlots.set(f.name, this.memoSlots.size);
+    }
     for (const b of policy.static.builtins) {
       if (this.nativeInternal(b.name)) continue;
       if (b.arity > MAX_HOST_ARITY) {
@@ -399,7 +402,7 @@ class Emitter {
 
   rt(name: RuntimeFnName, args: ExprRef[]): ExprRef {
     const internal = this.link.exports.get(name);
-    if (!internal) throw new Error(`runtime does not export ${name}`);
+    if (!internal) throw new Error(`runtime does not export ${name}: build/runtime.wasm is older than the compiler, run \`npm run build:runtime\``);
     return this.m.call(internal, args, wasmType(RUNTIME_FNS[name].result));
   }
 
@@ -483,12 +486,30 @@ class Emitter {
     return name;
   }
 
+  /** Memo slot of each func taking only input and data (rules without arguments). */
+  private readonly memoSlots = new Map<string, number>();
+
   private addFunc(f: Func): void {
+    const m = this.m;
     const fb = new FunctionBuilder(this, f.params, undefined);
-    const body = this.m.block(null, [
-      ...fb.blocks(f.blocks),
-      this.m.return(fb.get(f.result)),
-    ], binaryen.none);
+    const slot = this.memoSlots.get(f.name);
+    let body: ExprRef;
+    if (slot === undefined) {
+      body = m.block(null, [...fb.blocks(f.blocks), m.return(fb.get(f.result))], binaryen.none);
+    } else {
+      // As OPA's wasm: the value is computed once per evaluation (per input
+      // and data pair, which keeps values computed under `with` apart; runtime memo.ts).
+      const hit = fb.scratch();
+      const docs = [fb.get(0), fb.get(1)];
+      const hitGet = () => m.local.get(hit, binaryen.i32);
+      body = m.block(null, [
+        m.local.set(hit, this.rt('hooker_memo_get', [m.i32.const(slot), ...docs])),
+        m.if(hitGet(), m.return(m.select(m.i32.ne(hitGet(), m.i32.const(1)), hitGet(), m.i32.const(0)))),
+        ...fb.blocks(f.blocks),
+        this.rt('hooker_memo_put', [m.i32.const(slot), m.i32.const(this.memoSlots.size), fb.get(0), fb.get(1), fb.get(f.result)]),
+        m.return(fb.get(f.result)),
+      ], binaryen.none);
+    }
     const params = binaryen.createType(new Array(f.params.length).fill(binaryen.i32));
     this.m.addFunction(this.funcNames.get(f.name)!, params, binaryen.i32, fb.varTypes, body);
     this.generated.push(this.funcNames.get(f.name)!);

@@ -81,6 +81,11 @@ export const RUNTIME_FNS = {
   // builtin call framing (tagged JSON while a TS builtin runs)
   hooker_builtin_enter: { params: [], result: 'none' },
   hooker_builtin_exit: { params: [], result: 'none' },
+  // memoization of rules without arguments (runtime memo.ts), per (input, data) pair
+  /** (slot, input, data): 0 when not computed yet, 1 when computed and undefined, else the value. */
+  hooker_memo_get: { params: ['i32', 'i32', 'i32'], result: 'i32' },
+  /** (slot, number of slots, input, data, value or 0 for undefined). */
+  hooker_memo_put: { params: ['i32', 'i32', 'i32', 'i32', 'i32'], result: 'none' },
   // evaluation mode
   /** 1: builtin errors abort evaluation (OPA's strict-builtin-errors); 0 (default): the call is undefined. */
   hooker_set_strict: { params: ['i32'], result: 'none' },

@@ -50,10 +50,21 @@ describe('lifting nested calls', () => {
     );
   });
 
-  it('wraps a negated expression that needs lifting into a set comprehension', () => {
-    const p = compile('package a\np if { not count(input.x) > 2 }\nq if { not input.y }');
-    expect(bodyOf(p, 'a.p')).toBe('$1 = {true | count(input.x, $2); $2 > 2}; not $1[true]');
+  it('lifts what a negated expression computes out of the negation, as OPA does', () => {
+    const p = compile([
+      'package a',
+      'p if { not count(input.x) > 2 }',
+      'q if { not input.y }',
+      'r if { not startswith(input.s, lower(input.t)) with input.s as input.u }',
+      's if { not input.z == 1; not [input.w] = [2]; not input.v != 3 }',
+    ].join('\n'));
+    expect(bodyOf(p, 'a.p')).toBe('count(input.x, $1); not $1 > 2');
     expect(bodyOf(p, 'a.q')).toBe('not input.y');
+    expect(bodyOf(p, 'a.r')).toBe(
+      'lower(input.t, $1) with input.s as input.u; $2 = input.u; $3 = input.s with input.s as $2; not startswith($3, $1) with input.s as $2',
+    );
+    // In modules `==` unifies (OPA rewrites it to `=`): its operands stay; composites and other calls do not.
+    expect(bodyOf(p, 'a.s')).toBe('not input.z == 1; $1 = input.w; not [$1] = [2]; $2 = input.v; not $2 != 3');
   });
 });
 

@@ -4,6 +4,7 @@ import { alloc, heapGet, heapSet } from "./memory";
 import { parseJson, dumpJson, dumpRego, builtinReset } from "./json";
 import { newSet } from "./values";
 import { msgReset, msgStr, msgAbort, hooker_callsite } from "./errors";
+import { memoReset } from "./memo";
 
 export const opa_wasm_abi_version: i32 = 1;
 export const opa_wasm_abi_minor_version: i32 = 3;
@@ -36,6 +37,7 @@ export function opa_eval_ctx_get_result(ctx: usize): usize { return load<usize>(
 /** State a previous evaluation may have left behind when it aborted. */
 function startEvaluation(): void {
   builtinReset();
+  memoReset();
   hooker_callsite = 0;
 }
 

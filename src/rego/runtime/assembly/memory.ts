@@ -24,12 +24,21 @@ export function heapSet(ptr: usize): void {
   heapPtr = ptr;
 }
 
-/** Makes sure linear memory covers [0, end); the SDK may grow it behind our back, so ask every time. */
+/**
+ * Makes sure linear memory covers [0, end); the SDK may grow it behind our
+ * back, so ask every time. Memory grows geometrically (at least doubling),
+ * so an evaluation needing N bytes grows it O(log N) times, and the SDK
+ * keeps it for the next evaluations, which reuse it from the bottom (the
+ * heap pointer is reset between them). Where a maximum stops the doubling,
+ * only what is needed is asked for.
+ */
 function ensureMemory(end: usize): void {
   const have = (<usize>memory.size()) << 16;
   if (end <= have) return;
-  const pages = <i32>((end - have + 0xffff) >> 16);
-  if (memory.grow(pages) < 0) {
+  const needed = <i32>((end - have + 0xffff) >> 16);
+  const doubling = memory.size();
+  if (doubling > needed && memory.grow(doubling) >= 0) return;
+  if (memory.grow(needed) < 0) {
     abort("out of memory");
   }
 }

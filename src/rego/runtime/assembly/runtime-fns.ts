@@ -10,6 +10,7 @@ import { compareValues, equalValues } from "./compare";
 import { objectInsert, objectInsertOnce, objectGet, setAdd, setFind, mergeObjects, upsert, toSet } from "./collections";
 import { builtinEnter, builtinExit } from "./json";
 import { setStrict } from "./errors";
+import { memoGet, memoPut } from "./memo";
 
 export function hooker_null(): usize { return NULL_VALUE; }
 export function hooker_bool(b: i32): usize { return boolValue(b != 0); }
@@ -95,3 +96,7 @@ export function hooker_to_set(v: usize): usize { return toSet(v); }
 export function hooker_builtin_enter(): void { builtinEnter(); }
 export function hooker_builtin_exit(): void { builtinExit(); }
 export function hooker_set_strict(on: i32): void { setStrict(on); }
+
+/** 0: slot not computed for these documents; 1: computed, undefined; else the value. */
+export function hooker_memo_get(slot: i32, input: usize, data: usize): usize { return memoGet(slot, input, data); }
+export function hooker_memo_put(slot: i32, slots: i32, input: usize, data: usize, v: usize): void { memoPut(slot, slots, input, data, v); }
