@@ -14,12 +14,22 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDocker, type TestDocker } from '../support/dockerd.js';
-import { buildAppImage, buildBaseImage, betterSqliteFor, cannotBuildReason, docker, nodePackage, NODE_MAJOR, REPO } from '../support/hooker-image.js';
+import { buildAppImage, buildBaseImage, betterSqliteFor, cannotBuildReason, docker, mountScratchTmpfs, nodePackage, NODE_MAJOR, REPO } from '../support/hooker-image.js';
 import { startReceiver } from '../e2e/receiver.js';
 
 const why = cannotBuildReason();
 if (why) console.warn(`\n!!! image tests SKIPPED: ${why} !!!\n`);
+// The engine's data root and scratch files live on a tmpfs when possible (os.tmpdir() follows TMPDIR).
+const ram = why ? undefined : mountScratchTmpfs();
+const diskTmp = process.env.TMPDIR;
+if (ram) process.env.TMPDIR = ram.dir;
 const engine: TestDocker | undefined = why ? undefined : await startTestDocker();
+function releaseRam(): void {
+  if (!ram) return;
+  if (diskTmp === undefined) delete process.env.TMPDIR; else process.env.TMPDIR = diskTmp;
+  ram.unmount();
+}
+if (!engine) releaseRam();
 const describeEngine = engine ? describe : describe.skip;
 
 const tracee = readFileSync(join(REPO, '..', 'shared', 'fixtures', 'tracee-trc1-finding.json'), 'utf8');
@@ -93,12 +103,20 @@ describeEngine('the Docker image, built from the Dockerfile and run as shipped',
   afterAll(async () => {
     if (!engine) return;
     // A dockerd we started takes its containers, volumes and images with it.
-    if (engine.origin === 'started') { rmSync(scratch, { recursive: true, force: true }); await engine.stop(); return; }
+    if (engine.origin === 'started') {
+      const t = Date.now();
+      rmSync(scratch, { recursive: true, force: true });
+      await engine.stop();
+      releaseRam();
+      console.info(`image test: engine stopped and removed in ${Date.now() - t} ms`);
+      return;
+    }
     for (const c of containers) { try { docker(engine.dockerHost, ['rm', '-f', c]); } catch { /* already gone */ } }
     for (const v of volumes) { try { docker(engine.dockerHost, ['volume', 'rm', '-f', v]); } catch { /* already gone */ } }
     for (const ref of [IMAGE, `hooker-test/base:${tag}`, `hooker-test/app:${tag}`]) { try { docker(engine.dockerHost, ['rmi', '-f', ref]); } catch { /* already gone */ } }
     rmSync(scratch, { recursive: true, force: true });
     await engine.stop();
+    releaseRam();
   }, 120_000);
 
   it(`runs Node ${NODE_MAJOR} as uid 1000 under tini, with /server/database as its volume`, () => {

@@ -188,3 +188,26 @@ export function buildAppImage(dockerHost: string, ref: string, betterSqlite: str
     rmSync(root, { recursive: true, force: true });
   }
 }
+
+/**
+ * A tmpfs for the test engine's data root and the build's scratch files:
+ * deleting a gigabyte of image layers from a busy disk takes minutes,
+ * unmounting a tmpfs does not. Undefined (use the disk) when it cannot be
+ * mounted, e.g. without root.
+ */
+export function mountScratchTmpfs(): { dir: string; unmount(): void } | undefined {
+  const dir = mkdtempSync(join(tmpdir(), 'hooker-image-ram-'));
+  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=8g,mode=0755', 'hooker-image-test', dir], { encoding: 'utf8' });
+  if (r.status !== 0) {
+    rmSync(dir, { recursive: true, force: true });
+    return undefined;
+  }
+  return {
+    dir,
+    unmount() {
+      // Lazy: anything dockerd left mounted below goes with it.
+      spawnSync('umount', ['-l', dir]);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
