@@ -1,7 +1,9 @@
 // Postee's sample cfg.yaml with every action type enabled (Postee's keys and
 // spellings: serviceNow, nexusIq, `type: Webhook`...), pointing at local
 // peers: it validates, a real `hooker serve` process starts with it, and
-// each action delivers one Trivy and one Tracee event that its peer accepts.
+// each action delivers one Trivy and one Tracee event that its peer accepts
+// (raw JSON to every action; the bundled Slack, HTML and Jira templates to
+// the outputs they fit).
 // Peers check what each service checks (paths, auth, required fields);
 // Alertmanager and NATS are the real servers when installed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,7 +33,11 @@ const bad = (status: number, body: unknown): PeerAnswer => ({ status, body });
 
 /** Service -> [path test, what its API checks, its success answer]. */
 const SERVICES: Record<string, [RegExp, Check, PeerAnswer]> = {
-  slack: [/^\/services\/T0\/B0\/slackToken0000$/, (r) => (Array.isArray((r.json() as { blocks?: unknown[] }).blocks) && (r.json() as { blocks: unknown[] }).blocks.length <= 50 ? undefined : bad(400, 'invalid_blocks')), { status: 200, body: 'ok' }],
+  slack: [/^\/services\/T0\/B0\/slackToken0000$/, (r) => {
+    const blocks = (r.json() as { blocks?: Array<{ type?: string; text?: { text?: string } }> }).blocks;
+    const ok = Array.isArray(blocks) && blocks.length > 0 && blocks.length <= 50 && blocks.every((b) => typeof b.type === 'string' && (b.type !== 'section' || (b.text?.text?.length ?? 0) <= 3000));
+    return ok ? undefined : bad(400, 'invalid_blocks');
+  }, { status: 200, body: 'ok' }],
   teams: [/^\/webhookb2\//, (r) => ((r.json() as { attachments?: unknown[] }).attachments?.length ? undefined : bad(400, 'Bad payload received by generic incoming webhook.')), { status: 202, body: '' }],
   webhook: [/^\/webhook$/, () => undefined, { status: 200, body: 'ok' }],
   jira: [/^\/rest\/api\/2\/issue$/, (r) => (r.headers.authorization === basic('jdoe@example.com', 'jira-api-token') && (r.json() as { fields: { project: { key: string } } }).fields.project.key === 'SEC' ? undefined : bad(401, { errorMessages: ['auth'] })), { status: 201, body: { id: '1', key: 'SEC-1' } }],
@@ -65,6 +71,26 @@ routes:
   actions: [my-slack, ms-team, webhook, my-jira, my-servicenow, splunk, opsgenie, pagerduty, aws-security-hub,
             my-email, loki, elasticsearch, mattermost, discord, googlechat, rocketchat, syslog${p.am ? ', alertmanager' : ''}${p.nats ? ', nats' : ''}]
   template: raw-json
+- name: trivy-slack
+  input: input.ArtifactName
+  actions: [slack-blocks]
+  template: trivy-slack
+- name: tracee-slack
+  input: input.SigMetadata.ID == "TRC-1"
+  actions: [slack-blocks]
+  template: tracee-slack
+- name: trivy-html
+  input: input.ArtifactName
+  actions: [teams-html, email-html]
+  template: trivy-html
+- name: tracee-html
+  input: input.SigMetadata.ID == "TRC-1"
+  actions: [teams-html, email-html]
+  template: tracee-html
+- name: trivy-jira
+  input: input.ArtifactName
+  actions: [jira-wiki]
+  template: trivy-jira
 - name: sbom
   actions: [dependency-track]
   template: cyclonedx
@@ -75,6 +101,16 @@ routes:
 templates:
 - name: raw-json
   rego-package: hooker.rawmessage.json
+- name: trivy-slack
+  rego-package: hooker.trivy.slack
+- name: tracee-slack
+  rego-package: hooker.tracee.slack
+- name: trivy-html
+  rego-package: hooker.trivy.html
+- name: tracee-html
+  rego-package: hooker.tracee.html
+- name: trivy-jira
+  rego-package: hooker.trivy.jira
 - name: cyclonedx
   body: |
     package test.cyclonedx
@@ -97,6 +133,36 @@ actions:
   enable: true
   url: $SLACK_URL
   rate-limit: 1/s
+
+- name: slack-blocks
+  type: slack
+  enable: true
+  url: $SLACK_URL
+
+- name: teams-html
+  type: teams
+  enable: true
+  url: ${p.http}/webhookb2/teamsHookId0000
+
+- name: email-html
+  type: email
+  enable: true
+  user: alerts@example.com
+  password: smtp-pass
+  host: 127.0.0.1
+  port: ${p.smtpPort}
+  sender: alerts@example.com
+  recipients: ["soc@example.com"]
+  require-tls: true
+  tls-verify: false
+
+- name: jira-wiki
+  type: jira
+  enable: true
+  url: ${p.http}
+  user: jdoe@example.com
+  password: $JIRA_API_TOKEN
+  project-key: SEC
 
 - name: ms-team
   type: teams
@@ -302,21 +368,23 @@ describe("Postee's sample cfg.yaml with every action enabled", () => {
       expect(res.statusCode).toBeLessThan(300);
       await res.body.text();
     }
-    const actionsCount = 19 + (amUrl ? 1 : 0) + (natsBin ? 1 : 0);
+    // 19 actions get both events; the template routes add 2 slack, 2 teams, 2 email and 1 jira delivery.
+    const deliveriesCount = (19 + (amUrl ? 1 : 0) + (natsBin ? 1 : 0)) * 2 + 7;
     let listing: { deliveries: Array<{ action: string; state: string; detail?: string }> } = { deliveries: [] };
     const end = Date.now() + 120_000;
     while (Date.now() < end) {
       listing = await (await request(`${hooker.url}/deliveries?limit=500`, { headers: { authorization: 'Bearer adm' } })).body.json() as typeof listing;
-      if (listing.deliveries.length >= actionsCount * 2 && listing.deliveries.every((d) => d.state !== 'pending' && d.state !== 'running')) break;
+      if (listing.deliveries.length >= deliveriesCount && listing.deliveries.every((d) => d.state !== 'pending' && d.state !== 'running')) break;
       await new Promise((r) => setTimeout(r, 500));
     }
     const notOk = listing.deliveries.filter((d) => d.state !== 'succeeded');
     expect(notOk).toEqual([]);
-    expect(listing.deliveries.length).toBe(actionsCount * 2);
+    expect(listing.deliveries.length).toBe(deliveriesCount);
     for (const service of ['slack', 'teams', 'webhook', 'jira', 'serviceNow', 'splunk', 'opsgenie', 'pagerduty', 'dependencytrack', 'nexusIq', 'awssecurityhub', 'loki', 'elasticsearch', 'mattermost', 'discord', 'googlechat', 'rocketchat']) {
-      expect([service, accepted.get(service)]).toEqual([service, 2]);
+      const extra = { slack: 2, teams: 2, jira: 1 }[service] ?? 0;
+      expect([service, accepted.get(service)]).toEqual([service, 2 + extra]);
     }
-    expect(mails).toHaveLength(2);
+    expect(mails).toHaveLength(4);
     expect(syslogLines).toHaveLength(2);
     if (natsBin) expect(natsMsgs.map((m) => Object.keys(JSON.parse(m)).sort()[0])).toHaveLength(2);
     if (amUrl) {
