@@ -2,7 +2,7 @@
 // REST APIs) and AWS Security Hub (the AWS SDK v3 client against a peer that
 // checks SigV4 credentials and ASFF's required fields).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { build, deliver, startPeer, type Peer } from './peer.js';
+import { build, deliver, startPeer, type Peer, type PeerAnswer, type PeerRequest } from './peer.js';
 import { dependencytrackAction } from '../../src/actions/outputs/dependencytrack.js';
 import { nexusiqAction, nexusAppName } from '../../src/actions/outputs/nexusiq.js';
 import { awssecurityhubAction } from '../../src/actions/outputs/awssecurityhub.js';
@@ -83,8 +83,7 @@ describe('awssecurityhub (BatchImportFindings via the AWS SDK v3)', () => {
   let peer: Peer;
   const imported: Array<Record<string, unknown>> = [];
   const REQUIRED = ['SchemaVersion', 'Id', 'ProductArn', 'GeneratorId', 'AwsAccountId', 'CreatedAt', 'UpdatedAt', 'Title', 'Description', 'Resources'];
-  beforeAll(async () => {
-    peer = await startPeer((req) => {
+  const securityHub = (req: PeerRequest): PeerAnswer => {
       const auth = String(req.headers.authorization ?? '');
       if (!/^AWS4-HMAC-SHA256 Credential=AKIDHOOKERTEST\/\d{8}\/eu-west-1\/securityhub\/aws4_request, SignedHeaders=\S+, Signature=[0-9a-f]{64}$/.test(auth)) {
         return { status: 403, headers: { 'x-amzn-errortype': 'UnrecognizedClientException' }, body: { message: 'The security token included in the request is invalid.' } };
@@ -95,8 +94,8 @@ describe('awssecurityhub (BatchImportFindings via the AWS SDK v3)', () => {
       const failed = Findings.filter((f) => REQUIRED.some((k) => f[k] === undefined));
       imported.push(...Findings.filter((f) => !failed.includes(f)));
       return { status: 200, body: { FailedCount: failed.length, SuccessCount: Findings.length - failed.length, FailedFindings: failed.map((f) => ({ Id: f.Id ?? '?', ErrorCode: 'InvalidInput', ErrorMessage: 'Finding does not adhere to the AWS Security Finding Format.' })) } };
-    });
-  });
+  };
+  beforeAll(async () => { peer = await startPeer(securityHub); });
   afterAll(() => peer.close());
   const config = () => ({ region: 'eu-west-1', 'account-id': '123456789012', 'access-key-id': 'AKIDHOOKERTEST', 'secret-access-key': 'sh-secret-key-0001', endpoint: peer.url });
 
@@ -119,6 +118,18 @@ describe('awssecurityhub (BatchImportFindings via the AWS SDK v3)', () => {
     const bad = await deliver(build(awssecurityhubAction, config()), { body: JSON.stringify([{ SchemaVersion: '2018-10-08', Id: 'broken' }]) });
     expect(bad).toMatchObject({ ok: false, retryable: false });
     expect(bad.detail).toContain('broken: InvalidInput');
+  });
+
+  it('throttling (429) and service errors (5xx) are retried', async () => {
+    const answers = [
+      { status: 429, headers: { 'x-amzn-errortype': 'TooManyRequestsException' }, body: { message: 'Rate exceeded' } },
+      { status: 500, headers: { 'x-amzn-errortype': 'InternalException' }, body: { message: 'Internal error' } },
+    ];
+    for (const a of answers) {
+      peer.handle(() => a);
+      expect(await deliver(build(awssecurityhubAction, config()), { title: 't', body: 'x' })).toMatchObject({ ok: false, retryable: true });
+    }
+    peer.handle(securityHub);
   });
 
   it('wrong credentials are dead at once, and the secret key never shows', async () => {

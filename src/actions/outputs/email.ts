@@ -56,7 +56,7 @@ function smtpFailure(e: unknown, where: string, timeoutMs: number): DeliveryResu
 
 export const emailAction = defineAction<EmailSettings>({
   type: 'email',
-  keys: ['host', 'port', 'user', 'password', 'sender', 'recipients', 'client-host-name', 'use-mx', 'secure', 'require-tls', 'tls-verify', 'timeout'],
+  keys: ['host', 'port', 'user', 'password', 'sender', 'recipients', 'client-host-name', 'use-mx', 'UseMX', 'secure', 'require-tls', 'tls-verify', 'timeout'],
   secrets: ['password'],
   parse(r) {
     const useMx = r.bool('use-mx', false) || r.bool('UseMX', false);
