@@ -12,8 +12,10 @@ import { runtimeWasm } from './wasm/runtime.js';
 import { importedMemoryMinimum } from './wasm/memory-import.js';
 import { createHostBuiltins } from './builtins/index.js';
 import { RegoCompileError, RegoEvalError, type RegoProblem } from './errors.js';
+import { EvalBudget, memoryPages, RegoLimitError, type EvalLimits } from './limits.js';
 
-export { RegoCompileError, RegoEvalError, runtimeWasm };
+export { RegoCompileError, RegoEvalError, RegoLimitError, runtimeWasm };
+export type { EvalLimits };
 export type { RegoProblem };
 
 export interface SourceModule {
@@ -48,6 +50,8 @@ export interface LoadOptions {
   strictBuiltinErrors?: boolean;
   /** Initial memory pages (64 KiB each). */
   memoryPages?: number;
+  /** Bounds of each evaluation (memory, builtin results, time); unbounded when absent. */
+  limits?: EvalLimits;
 }
 
 export interface RegoPolicy {
@@ -126,12 +130,22 @@ function asEvalError(e: unknown): unknown {
   return e;
 }
 
+/** The runtime's allocator could not grow memory, or the SDK could not copy the input in. */
+function isOutOfMemory(e: unknown): boolean {
+  if (e instanceof RegoLimitError) return false;
+  if (e instanceof RangeError) return /memory/i.test(e.message);
+  return e instanceof Error && /out of memory/i.test(e.message);
+}
+
 /** Loads a compiled policy in the OPA SDK together with Hooker's TypeScript builtins. */
 export async function loadPolicy(wasm: Uint8Array, opts: LoadOptions = {}): Promise<RegoPolicy> {
   const strict = opts.strictBuiltinErrors ?? false;
-  const host = createHostBuiltins({ strict });
+  const budget = opts.limits ? new EvalBudget(opts.limits) : undefined;
+  const host = createHostBuiltins({ strict, ...(budget ? { budget } : {}) });
   const pages = Math.max(opts.memoryPages ?? 0, importedMemoryMinimum(wasm), 5);
-  const sdk = (await loadSdkPolicy(wasm, { initial: pages }, host.builtins)) as unknown as SdkPolicy;
+  // The memory's maximum is what bounds everything the runtime allocates.
+  const maximum = opts.limits ? Math.max(memoryPages(opts.limits), pages) : undefined;
+  const sdk = (await loadSdkPolicy(wasm, { initial: pages, ...(maximum ? { maximum } : {}) }, host.builtins)) as unknown as SdkPolicy;
   const setStrict = sdk.wasmInstance.exports['hooker_set_strict'] as ((v: number) => void) | undefined;
   setStrict?.(strict ? 1 : 0);
   const callsite = sdk.wasmInstance.exports['hooker_callsite'] as WebAssembly.Global | undefined;
@@ -153,7 +167,11 @@ export async function loadPolicy(wasm: Uint8Array, opts: LoadOptions = {}): Prom
       try {
         return sdk.evaluate(inputText(input), entrypoint);
       } catch (e) {
-        throw asEvalError(e);
+        const err = asEvalError(e);
+        if (maximum !== undefined && isOutOfMemory(err)) {
+          throw new RegoLimitError('memory', `the evaluation needs more than ${maximum * 64} KiB of wasm memory (${(err as Error).message})`);
+        }
+        throw err;
       }
     },
   };

@@ -38,6 +38,8 @@ export interface RoutedEvent {
 
 export interface RouterHooks {
   onRenderFailure?(route: string, error: Error): void;
+  /** A route's filter failed for one event; `limit` names the evaluation limit that stopped it. */
+  onEvaluationFailure?(route: string, reason: string, limit?: string): void;
   onDuplicate?(route: string): void;
   onAggregateFlush?(route: string, count: number): void;
 }
@@ -86,10 +88,18 @@ export class EventRouter {
     const eventId = opts.eventId ?? randomUUID();
     const receivedAt = this.now();
     const started = performance.now();
-    let matched = table.matcher.match(event);
+    const outcome = table.matcher.matchOrFail?.(event) ?? { matched: table.matcher.match(event), failed: [] };
+    let matched = outcome.matched;
     const evaluationMs = performance.now() - started;
     if (opts.only !== undefined) matched = matched.filter((n) => n === opts.only);
     const skipped: Array<{ route: string; reason: string }> = [];
+    // A route whose filter could not be evaluated (a limit, a conflict) is
+    // failed for this event only; the other routes and the server go on.
+    for (const f of outcome.failed) {
+      if (opts.only !== undefined && f.route !== opts.only) continue;
+      this.opts.hooks?.onEvaluationFailure?.(f.route, f.reason, f.limit);
+      skipped.push({ route: f.route, reason: `evaluation failed: ${f.reason}` });
+    }
     const plan: EventPlan = { eventId, receivedAt, hops: opts.hops, event, routes: [], dedupKeys: [], aggregate: [] };
     for (const name of matched) {
       const route = table.routes.get(name);

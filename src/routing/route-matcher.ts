@@ -1,14 +1,28 @@
 // Compiles a config's routes into one wasm module and evaluates each event
-// once against its single entrypoint.
+// once against its single entrypoint. When that evaluation fails (a limit
+// of src/rego/limits.ts, a conflict), each route is evaluated alone through
+// its own entrypoint, so only the routes that fail are marked failed and the
+// others go on.
 
-import { compile, loadPolicy, RegoCompileError, type RegoPolicy } from '../rego/index.js';
+import { compile, loadPolicy, RegoCompileError, RegoEvalError, RegoLimitError, type RegoPolicy } from '../rego/index.js';
+import { evalLimitsFromEnv } from '../rego/limits.js';
 import type { RouteConfig } from '../config/types.js';
 import type { Problem } from '../config/problems.js';
 import { buildRouteProgram, regoProblems, ROUTES_ENTRYPOINT } from './route-modules.js';
 
+export interface RouteFailure {
+  route: string;
+  /** Why the route's filter could not be evaluated for this event. */
+  reason: string;
+  /** Which limit stopped it, when one did (memory, elements, result_size, time). */
+  limit?: string;
+}
+
 export interface RouteMatcher {
   /** Names of the routes whose filters accept the event. */
   match(event: unknown): string[];
+  /** Like match, also naming the routes whose evaluation failed for this event. */
+  matchOrFail?(event: unknown): { matched: string[]; failed: RouteFailure[] };
 }
 
 /** Reads the entrypoint's result set: a set of names serialises as an array. */
@@ -20,11 +34,34 @@ export function matchedNames(resultSet: Array<Record<string, unknown>>): string[
 }
 
 export class WasmRouteMatcher implements RouteMatcher {
-  constructor(private readonly policy: RegoPolicy, private readonly order: string[]) {}
+  /** Route name -> its own entrypoint (routes without filters have none: they always match). */
+  constructor(private readonly policy: RegoPolicy, private readonly order: string[], private readonly routeEntrypoints: Map<string, string> = new Map()) {}
+
   match(event: unknown): string[] {
     const names = new Set(matchedNames(this.policy.evaluate(event, ROUTES_ENTRYPOINT)));
     // Config order, so deliveries happen in the order routes are written.
     return this.order.filter((n) => names.has(n));
+  }
+
+  matchOrFail(event: unknown): { matched: string[]; failed: RouteFailure[] } {
+    try {
+      return { matched: this.match(event), failed: [] };
+    } catch (e) {
+      if (!(e instanceof RegoEvalError)) throw e;
+    }
+    const matched: string[] = [];
+    const failed: RouteFailure[] = [];
+    for (const route of this.order) {
+      const ep = this.routeEntrypoints.get(route);
+      if (ep === undefined) { matched.push(route); continue; }
+      try {
+        if (this.policy.evaluate(event, ep)[0]?.['result'] === true) matched.push(route);
+      } catch (e) {
+        if (!(e instanceof RegoEvalError)) throw e;
+        failed.push({ route, reason: e.message, ...(e instanceof RegoLimitError ? { limit: e.limit } : {}) });
+      }
+    }
+    return { matched, failed };
   }
 }
 
@@ -32,9 +69,10 @@ export async function compileRoutes(routes: RouteConfig[], opts: { cfgFile: stri
   const program = buildRouteProgram(routes, opts);
   if (program.problems.length) return { problems: program.problems, warnings: [] };
   try {
-    const { wasm, warnings } = compile({ modules: program.modules, entrypoints: [ROUTES_ENTRYPOINT] });
-    const policy = await loadPolicy(wasm);
-    return { matcher: new WasmRouteMatcher(policy, routes.map((r) => r.name)), problems: [], warnings };
+    const routeEntrypoints = new Map([...program.packages].map(([route, pkg]) => [route, `${pkg.replace(/\./g, '/')}/allow`]));
+    const { wasm, warnings } = compile({ modules: program.modules, entrypoints: [ROUTES_ENTRYPOINT, ...new Set(routeEntrypoints.values())] });
+    const policy = await loadPolicy(wasm, { limits: evalLimitsFromEnv(process.env) });
+    return { matcher: new WasmRouteMatcher(policy, routes.map((r) => r.name), routeEntrypoints), problems: [], warnings };
   } catch (e) {
     if (e instanceof RegoCompileError) return { problems: regoProblems(e, program.origins, opts.cfgFile), warnings: [] };
     throw e;

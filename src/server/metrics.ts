@@ -13,6 +13,7 @@ export class ServerMetrics {
   readonly evaluationSeconds = new Histogram({ name: 'hooker_route_evaluation_seconds', help: 'Time to evaluate the route entrypoint for one event', buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1], registers: [this.registry] });
   readonly deliveries = new Counter({ name: 'hooker_deliveries_total', help: 'Delivery attempts by action and outcome (success, retry, dead)', labelNames: ['action', 'outcome'] as const, registers: [this.registry] });
   readonly deliverySeconds = new Histogram({ name: 'hooker_delivery_seconds', help: 'Time from enqueue to the end of a delivery', labelNames: ['action'] as const, buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 60], registers: [this.registry] });
+  readonly evaluationFailures = new Counter({ name: 'hooker_evaluation_failures_total', help: 'Route filter evaluations that failed for one event, by route and limit (memory, elements, result_size, time, or none)', labelNames: ['route', 'limit'] as const, registers: [this.registry] });
   readonly renderFailures = new Counter({ name: 'hooker_template_failures_total', help: 'Template renders that failed', labelNames: ['route'] as const, registers: [this.registry] });
   readonly reloads = new Counter({ name: 'hooker_config_reloads_total', help: 'Configuration reloads by outcome', labelNames: ['outcome'] as const, registers: [this.registry] });
   readonly pending = new Gauge({ name: 'hooker_deliveries_pending', help: 'Events with unfinished deliveries (the inbox)', registers: [this.registry] });

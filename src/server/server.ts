@@ -85,7 +85,10 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       hookerUrl: settings.publicUrl,
       log,
       ...(opts.log ? {} : { logger }),
-      hooks: { onRenderFailure: (route, e) => { metrics.renderFailures.inc({ route }); warn(`route "${route}": template failed: ${e.message}`); } },
+      hooks: {
+        onRenderFailure: (route, e) => { metrics.renderFailures.inc({ route }); warn(`route "${route}": template failed: ${e.message}`); },
+        onEvaluationFailure: (route, reason, limit) => { metrics.evaluationFailures.inc({ route, limit: limit ?? 'none' }); warn(`route "${route}": evaluation failed for an event: ${reason}`); },
+      },
       maxDbSize: () => holder.current.config.maxDbSize,
       retentionDays: () => holder.current.config.deleteOldDataDays,
       housekeepingMs: opts.housekeepingMs,

@@ -5,6 +5,7 @@
 
 import { compile, loadPolicy, RegoCompileError, type RegoPolicy } from '../rego/index.js';
 import type { RenderedMessage } from '../actions/types.js';
+import { evalLimitsFromEnv } from '../rego/limits.js';
 import type { VersionedModule } from '../routing/rego-version.js';
 import type { InputFlavour } from './template-input.js';
 
@@ -65,7 +66,7 @@ function asText(v: unknown): string {
 export async function compileTemplate(name: string, pkg: string, modules: VersionedModule[], aggregationPkg?: string): Promise<TemplateRenderer> {
   const entrypoints = [`${WRAPPER}/render`, ...(aggregationPkg ? [`${WRAPPER}/aggregate`] : [])];
   const { wasm } = compile({ modules: [...modules, wrapperModule(pkg, aggregationPkg)], entrypoints });
-  const policy: RegoPolicy = await loadPolicy(wasm);
+  const policy: RegoPolicy = await loadPolicy(wasm, { limits: evalLimitsFromEnv(process.env) });
   const parts = (input: unknown, entrypoint: string): Record<string, unknown> =>
     (policy.evaluate(input, `${WRAPPER}/${entrypoint}`)[0]?.['result'] ?? {}) as Record<string, unknown>;
   return {

@@ -3,6 +3,7 @@
 // them under that name so the SDK's own JS builtins never shadow ours).
 
 import { RegoEvalError } from '../errors.js';
+import { RegoLimitError, type EvalBudget } from '../limits.js';
 import { checkArgs } from './operands.js';
 import { allBuiltins } from './registry.js';
 import { BuiltinError, type BuiltinContext, type BuiltinDecl, type RegoValue } from './types.js';
@@ -17,6 +18,8 @@ export interface HostBuiltinOptions {
   print?: (line: string) => void;
   /** Clock for time.now_ns, in nanoseconds (tests pin it). */
   now?: () => bigint;
+  /** Limits of one evaluation (time, result sizes); none when absent. */
+  budget?: EvalBudget;
 }
 
 export interface HostBuiltins {
@@ -36,13 +39,13 @@ function wallClockNs(): bigint {
 export function createHostBuiltins(opts: HostBuiltinOptions): HostBuiltins {
   const now = opts.now ?? wallClockNs;
   let ctx: PrintContext | undefined;
-  const context = (): PrintContext => (ctx ??= { nowNs: now(), cache: new Map(), print: opts.print });
+  const context = (): PrintContext => (ctx ??= { nowNs: now(), cache: new Map(), print: opts.print, ...(opts.budget ? { budget: opts.budget } : {}) });
 
   let callsite: () => string | undefined = () => undefined;
   const builtins: Record<string, (...args: unknown[]) => unknown> = {};
   for (const decl of allBuiltins()) {
     if (!decl.impl) continue;
-    builtins[HOST_PREFIX + decl.name] = wrap(decl, opts.strict, context, () => callsite());
+    builtins[HOST_PREFIX + decl.name] = wrap(decl, opts.strict, context, () => callsite(), opts.budget);
   }
   return {
     builtins,
@@ -51,19 +54,28 @@ export function createHostBuiltins(opts: HostBuiltinOptions): HostBuiltins {
     },
     beginEvaluation() {
       ctx = undefined;
+      opts.budget?.start();
     },
   };
 }
 
-function wrap(decl: BuiltinDecl, strict: boolean, context: () => BuiltinContext, callsite: () => string | undefined): (...args: unknown[]) => unknown {
+function wrap(decl: BuiltinDecl, strict: boolean, context: () => BuiltinContext, callsite: () => string | undefined, budget?: EvalBudget): (...args: unknown[]) => unknown {
   const impl = decl.impl!;
   return (...raw: unknown[]) => {
     try {
+      budget?.checkTime();
       const args: RegoValue[] = raw.map((r) => decode(r, decl.exactNumbers === true));
       checkArgs(decl.args, args, decl.variadic);
       const out = impl(args, context());
-      return out === undefined ? undefined : wireBytes(encode(out));
+      if (out === undefined) return undefined;
+      const text = wireJson(encode(out));
+      budget?.checkResultBytes(text.length, decl.name);
+      return textBytes(text);
     } catch (e) {
+      // A limit stops the evaluation whatever strict says: "undefined" would
+      // let a policy go on and retry the same allocation.
+      if (e instanceof RegoLimitError) throw new RegoLimitError(e.limit, `${decl.name}: ${e.message.replace(/^.*?evaluation limit exceeded \([a-z_]+\): /, '')}`, callsite());
+      if (budget && e instanceof RangeError) throw new RegoLimitError('result_size', `${decl.name}: ${e.message}`, callsite());
       if (!strict && !decl.alwaysRaises) return undefined;
       throw toEvalError(decl.name, e, callsite());
     }
@@ -82,8 +94,8 @@ export function toEvalError(name: string, e: unknown, location?: string): RegoEv
  * unchanged): unlike JSON.stringify, integral numbers beyond 2^53 keep their
  * exact value (10 * 2^60 is written 11529215046068469760, not 11529215046068470000).
  */
-function wireBytes(value: unknown): ArrayBuffer {
-  const bytes = new TextEncoder().encode(wireJson(value));
+function textBytes(text: string): ArrayBuffer {
+  const bytes = new TextEncoder().encode(text);
   return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 }
 

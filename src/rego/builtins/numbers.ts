@@ -2,7 +2,7 @@
 
 import { implementAll } from './define.js';
 import { intArg, numArg, strArg } from './operands.js';
-import { BuiltinError, type RegoValue } from './types.js';
+import { BuiltinError, type BuiltinContext, type RegoValue } from './types.js';
 
 /** Go's math.Round: halves away from zero (JS rounds -2.5 to -2). */
 function roundHalfAway(n: number): number {
@@ -13,7 +13,9 @@ function roundHalfAway(n: number): number {
 const noNegZero = (n: number) => (n === 0 ? 0 : n);
 
 /** Inclusive range from a to b by step, descending when a > b. */
-function range(a: number, b: number, step: number): number[] {
+function range(a: number, b: number, step: number, ctx: BuiltinContext, what = 'numbers.range'): number[] {
+  // Counted before building: a billion-element array aborts V8 ("invalid size").
+  ctx.budget?.checkElements(Math.floor(Math.abs(b - a) / step) + 1, what);
   const out: number[] = [];
   if (a <= b) for (let x = a; x <= b; x += step) out.push(x);
   else for (let x = a; x >= b; x -= step) out.push(x);
@@ -29,13 +31,13 @@ implementAll({
   ceil: (args) => noNegZero(Math.ceil(numArg(args, 0))),
   floor: (args) => noNegZero(Math.floor(numArg(args, 0))),
   round: (args) => roundHalfAway(numArg(args, 0)),
-  'numbers.range': (args) => range(intArg(args, 0), intArg(args, 1), 1),
-  'numbers.range_step': (args) => {
+  'numbers.range': (args, ctx) => range(intArg(args, 0), intArg(args, 1), 1, ctx),
+  'numbers.range_step': (args, ctx) => {
     const a = intArg(args, 0);
     const b = intArg(args, 1);
     const step = numArg(args, 2);
     if (!Number.isInteger(step) || step <= 0) throw new BuiltinError('step must be a positive integer');
-    return range(a, b, step);
+    return range(a, b, step, ctx, 'numbers.range_step');
   },
   'rand.intn': (args, ctx) => {
     const key = strArg(args, 0);

@@ -13,6 +13,7 @@
 // instances (and numbers, or bigints for builtins declared exactNumbers) and
 // back, so builtin code never sees the tags.
 
+import type { EvalBudget } from '../limits.js';
 /**
  * `bigint` appears only in the arguments of builtins declared with
  * `exactNumbers` (integers beyond 2^53, which a JS number would round).
@@ -59,6 +60,8 @@ export interface BuiltinContext {
   nowNs: bigint;
   /** Per-evaluation cache (e.g. for rand.intn / uuid.rfc4122 to be stable within one evaluation). */
   cache: Map<string, RegoValue>;
+  /** Limits of the evaluation: builtins that build collections from numbers check them first. */
+  budget?: EvalBudget;
 }
 
 export interface BuiltinDecl {
