@@ -32,8 +32,19 @@ export function retryDelayMs(failures: number, policy: Pick<DeliveryPolicy, 'ret
   return Math.round(full / 2 + random() * (full / 2));
 }
 
-/** A ReadAndWrite action's output merged into the event: objects merge key by key, anything else replaces it. */
+/**
+ * A ReadAndWrite action's output merged into the event: objects merge key by
+ * key, anything else replaces it. The top-level `hooker` key stays the
+ * event's own: it is what Hooker asserts (hooker.scan), which an action's
+ * answer may not add or change.
+ */
 export function mergeEvent(event: unknown, update: unknown): unknown {
   const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
-  return isObj(event) && isObj(update) ? { ...event, ...update } : update;
+  if (!isObj(update)) return update;
+  const merged: Record<string, unknown> = isObj(event) ? { ...event, ...update } : { ...update };
+  if (Object.prototype.hasOwnProperty.call(update, 'hooker')) {
+    if (isObj(event) && Object.prototype.hasOwnProperty.call(event, 'hooker')) merged['hooker'] = event['hooker'];
+    else delete merged['hooker'];
+  }
+  return merged;
 }

@@ -41,7 +41,8 @@ export function parseJsonText(text: string, limits: JsonLimits = NO_LIMITS): unk
   try {
     return JSON.parse(text);
   } catch (e) {
-    const msg = (e as Error).message;
+    if (!(e instanceof SyntaxError)) throw e;
+    const msg = e.message;
     const m = /position (\d+)/.exec(msg);
     const scanned = jsonErrorPosition(text);
     const pos = m ? Number(m[1]) : scanned >= 0 ? scanned : text.length;

@@ -98,7 +98,7 @@ export function checkJsonShape(text: string, limits: JsonLimits): ShapeProblem |
         const path = pathOf(text, f, depth - 1);
         return {
           reason: 'too_deep', position: i, path,
-          message: `the event nests deeper than ${limits.maxDepth} levels (HOOKER_MAX_DEPTH): level ${depth} opens at position ${i}, inside ${path}`,
+          message: `the event nests deeper than ${limits.maxDepth} levels (HOOKER_MAX_DEPTH): level ${depth} opens at position ${i}, at ${path}`,
         };
       }
       f.kind[depth] = c === 123 ? OBJECT : ARRAY;

@@ -11,6 +11,11 @@ export interface HookerProcess {
   url: string;
   db: string;
   output(): string;
+  /** What the process wrote to stdout only (action output) and to stderr only (the log). */
+  stdout(): string;
+  stderr(): string;
+  /** True while the process runs. */
+  alive(): boolean;
   /** SIGTERM and wait for the exit. */
   stop(): Promise<void>;
   /** Sends a signal and waits for the exit (SIGKILL for a crash). */
@@ -19,6 +24,7 @@ export interface HookerProcess {
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 
+/** Startup can take minutes on a loaded CI machine (tsx compiles the sources first). */
 export async function startHooker(env: Record<string, string>, opts: { startTimeoutMs?: number } = {}): Promise<HookerProcess> {
   const db = env['HOOKER_DB'] ?? join(mkdtempSync(join(tmpdir(), 'hooker-db-')), 'hooker.db');
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'test/e2e/run-hooker.ts', 'serve'], {
@@ -27,8 +33,10 @@ export async function startHooker(env: Record<string, string>, opts: { startTime
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout!.on('data', (b) => { out += b; });
-  child.stderr!.on('data', (b) => { out += b; });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (b) => { out += b; stdout += b; });
+  child.stderr!.on('data', (b) => { out += b; stderr += b; });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`hooker did not start:\n${out}`)); }, opts.startTimeoutMs ?? 60_000);
@@ -43,5 +51,9 @@ export async function startHooker(env: Record<string, string>, opts: { startTime
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     return exited;
   };
-  return { url, db, output: () => out, stop: async () => { await kill('SIGTERM'); }, kill };
+  return {
+    url, db, output: () => out, stdout: () => stdout, stderr: () => stderr,
+    alive: () => child.exitCode === null && child.signalCode === null,
+    stop: async () => { await kill('SIGTERM'); }, kill,
+  };
 }
