@@ -31,13 +31,15 @@ async function send(url: string, body: string | Buffer, headers: Record<string, 
   return { status: res.statusCode, text, json: () => JSON.parse(text) };
 }
 
-/** The event ids each process answered 202 (or 200 on /tenant) for. */
+/** The ids of the events each process accepted (202, or 200 on /tenant) and routed somewhere. */
 const accepted = new Map<HookerProcess, string[]>();
 
 /** Posts with the bearer token and a plain signature of the exact bytes (headers given override them). */
 async function post(h: HookerProcess, body: string | Buffer, headers: Record<string, string> = {}, path = '/'): Promise<Answer> {
   const a = await send(`${h.url}${path}`, body, { authorization: `Bearer ${TOKEN}`, 'x-hooker-signature': signBody(body, SECRET), ...headers });
-  if (a.status === 202 || (path.startsWith('/tenant/') && a.status === 200)) accepted.get(h)!.push(a.json().eventId);
+  // Accepted and matched: its deliveries must be in the records (an unmatched event has none to show).
+  const ok = a.status === 202 || (path.startsWith('/tenant/') && a.status === 200);
+  if (ok && (a.json().matched === true || a.json().matched?.length > 0)) accepted.get(h)!.push(a.json().eventId);
   return a;
 }
 
