@@ -8,12 +8,11 @@
 
 import { readFileSync, mkdtempSync, writeFileSync, rmSync, existsSync, mkdirSync, chmodSync } from 'node:fs';
 import { request } from 'node:https';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestDocker, type TestDocker } from '../support/dockerd.js';
+import { freePort, startTestDocker, type TestDocker } from '../support/dockerd.js';
 import { buildAppImage, buildBaseImage, betterSqliteFor, cannotBuildReason, docker, mountScratchTmpfs, nodePackage, NODE_MAJOR, REPO } from '../support/hooker-image.js';
 import { startReceiver } from '../e2e/receiver.js';
 
@@ -35,17 +34,6 @@ const describeEngine = engine ? describe : describe.skip;
 const tracee = readFileSync(join(REPO, '..', 'shared', 'fixtures', 'tracee-trc1-finding.json'), 'utf8');
 const tag = randomBytes(4).toString('hex');
 const IMAGE = `hooker-test/hooker:${tag}`;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitForPing(url: string, container: string, ms: number): Promise<void> {
   const until = Date.now() + ms;

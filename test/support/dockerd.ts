@@ -229,7 +229,7 @@ async function startRegistry(docker: Docker, dir: string): Promise<{ proc: Child
   return { proc, registry };
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);

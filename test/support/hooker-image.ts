@@ -79,8 +79,13 @@ export function betterSqliteFor(node: { dir: string; version: string }): string 
     const npmDir = dirname(dirname(realpathSync(run('sh', ['-c', 'command -v npm']).stdout.trim())));
     const nodeGyp = [join(npmDir, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'), join(npmDir, 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js')].find(existsSync);
     if (!nodeGyp) throw new Error(`npm's node-gyp not found under ${npmDir}`);
-    run(process.execPath, [nodeGyp, 'rebuild', '--release', `--nodedir=${node.dir}`, '-j', '2'], { cwd: work });
-    copyFileSync(join(work, 'build', 'Release', 'better_sqlite3.node'), cached);
+    // npm's own settings (npm_config_nodedir=/usr on Debian, set when tests run under npm) would win over --nodedir.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+    run(process.execPath, [nodeGyp, 'rebuild', '--release', `--nodedir=${node.dir}`, '-j', '2'], { cwd: work, env });
+    const built = join(work, 'build', 'Release', 'better_sqlite3.node');
+    const abi = /#define NODE_MODULE_VERSION (\d+)/.exec(readFileSync(join(node.dir, 'include', 'node', 'node_version.h'), 'utf8'))![1];
+    if (!readFileSync(built).includes(`node_register_module_v${abi}`)) throw new Error(`better-sqlite3 was not built for Node ${node.version} (module version ${abi})`);
+    copyFileSync(built, cached);
     return cached;
   } finally {
     rmSync(work, { recursive: true, force: true });
