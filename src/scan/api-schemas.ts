@@ -7,14 +7,16 @@ export const targetSchema = {
   type: 'object',
   description: 'Exactly one of image, pod, url.',
   properties: {
-    image: { type: 'string', minLength: 1, maxLength: 512 },
-    url: { type: 'string', minLength: 1, maxLength: 2048 },
+    // The full grammars (src/scan/target-check.ts) are checked when the scan is queued;
+    // the patterns keep the published schema honest: never an option, only http(s).
+    image: { type: 'string', minLength: 1, maxLength: 512, pattern: '^[A-Za-z0-9\\[]' },
+    url: { type: 'string', minLength: 1, maxLength: 2048, pattern: '^[hH][tT][tT][pP][sS]?://' },
     pod: {
       type: 'object',
       properties: {
         namespace: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', maxLength: 63 },
         name: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$', maxLength: 253 },
-        container: { type: 'string', minLength: 1, maxLength: 63 },
+        container: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', maxLength: 63 },
       },
       required: ['namespace', 'name'],
       additionalProperties: false,

@@ -10,6 +10,7 @@ import { scanCompletedEvent } from './events.js';
 import type { ScanRunner } from './runners/types.js';
 import { ScanStore } from '../store/scans.js';
 import { targetKey, type ScanOutcome, type ScanRecord, type ScanRequest } from './types.js';
+import { scanTargetProblem } from './target-check.js';
 
 export type IngestCallback = (event: unknown) => Promise<void>;
 
@@ -56,6 +57,9 @@ export class ScanService {
   submit(request: ScanRequest): SubmitResult {
     const { config } = this.opts;
     if (!config.scanners.has(request.scanner)) throw new ScanRequestError(`unknown scanner "${request.scanner}"`, 'scanner');
+    // The one door every target passes (action, API, schedules): nothing that could become a scanner option gets in.
+    const targetProblem = scanTargetProblem(request.target);
+    if (targetProblem) throw new ScanRequestError(targetProblem, 'target');
     if (request.threshold !== undefined && !config.thresholds.has(request.threshold)) throw new ScanRequestError(`unknown threshold "${request.threshold}"`, 'threshold');
     if (request.profile !== undefined && !config.profiles.has(request.profile)) throw new ScanRequestError(`unknown profile "${request.profile}"`, 'profile');
     const { record, existing } = this.store.enqueue(request, targetKey(request.scanner, request.target));

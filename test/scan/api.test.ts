@@ -13,12 +13,14 @@ import { openDatabase } from '../../src/store/db.js';
 import { ScanStore } from '../../src/store/scans.js';
 import { makeService, scanConfigFrom, type Harness } from './support/harness.js';
 
-const FIXTURES = new URL('../../../shared/fixtures/', import.meta.url).pathname;
+const FIXTURE_DIR = new URL('../../../shared/fixtures/', import.meta.url).pathname;
+// Scan targets are http(s) URLs; the fake scanner serves the fixture named by the URL's last segment.
+const FIXTURES = 'http://fixtures.test/';
 const CONFIG = `
 scanners:
   fixture:
     runner: exec
-    command: [sh, -c, 'sleep 0.1; cat "$1"', fake-scanner, "{url}"]
+    command: [sh, -c, 'sleep 0.1; cat "$0/\${1##*/}"', ${JSON.stringify(FIXTURE_DIR.replace(/\/$/, ''))}, "{url}"]
     timeout: 10s
 profiles:
   baseline: {ref: dev-sec/linux-baseline, description: DevSec Linux baseline}

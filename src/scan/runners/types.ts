@@ -55,11 +55,17 @@ export function expandArgs(templates: readonly string[], ctx: Pick<RunContext, '
     scan_id: ctx.scanId,
     ...extra,
   };
-  return templates.map((arg) => arg.replace(/\{([a-z_]+)\}/g, (whole, name: string) => {
-    const v = values[name];
-    if (v === undefined) throw new ScanRunError(`argument ${JSON.stringify(arg)}: {${name}} has no value for this scan`);
-    return v;
-  }));
+  return templates.map((arg) => {
+    const out = arg.replace(/\{([a-z_]+)\}/g, (whole, name: string) => {
+      const v = values[name];
+      if (v === undefined) throw new ScanRunError(`argument ${JSON.stringify(arg)}: {${name}} has no value for this scan`);
+      return v;
+    });
+    // Targets are checked when queued; this is the last line: a value that
+    // would make an argument of its own start with `-` is never passed.
+    if (out.startsWith('-') && !arg.startsWith('-')) throw new ScanRunError(`argument ${JSON.stringify(arg)} would become the option ${JSON.stringify(out.slice(0, 100))}: refused`);
+    return out;
+  });
 }
 
 /** Resolves after `ms` or rejects early when the signal aborts. */
