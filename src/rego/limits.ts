@@ -99,10 +99,12 @@ export function evalLimitsFromEnv(env: NodeJS.ProcessEnv): EvalLimits {
   };
   const int = (v: string | undefined, d: number) => (v && /^\s*\d+\s*$/.test(v) && Number(v) > 0 ? Number(v) : d);
   const d = DEFAULT_EVAL_LIMITS;
+  // Like every HOOKER_* variable, also read as POSTEE_*.
+  const v = (name: string) => env[`HOOKER_${name}`] ?? env[`POSTEE_${name}`];
   return {
-    memoryBytes: bytes(env['HOOKER_EVAL_MAX_MEMORY'], d.memoryBytes),
-    maxElements: int(env['HOOKER_EVAL_MAX_ELEMENTS'], d.maxElements),
-    maxResultBytes: bytes(env['HOOKER_EVAL_MAX_RESULT'], d.maxResultBytes),
-    timeMs: ms(env['HOOKER_EVAL_TIMEOUT'], d.timeMs),
+    memoryBytes: bytes(v('EVAL_MAX_MEMORY'), d.memoryBytes),
+    maxElements: int(v('EVAL_MAX_ELEMENTS'), d.maxElements),
+    maxResultBytes: bytes(v('EVAL_MAX_RESULT'), d.maxResultBytes),
+    timeMs: ms(v('EVAL_TIMEOUT'), d.timeMs),
   };
 }
