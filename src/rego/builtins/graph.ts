@@ -13,11 +13,6 @@ function edges(graph: PlainObject | RegoObject, node: RegoValue): RegoValue[] {
   return items;
 }
 
-/** Distinct values in OPA's order. */
-function makeSetItems(items: RegoValue[]): RegoValue[] {
-  return setItems(makeSet(items) as RegoSet);
-}
-
 function initial(v: RegoValue): RegoValue[] {
   const items = collectionItems(v);
   if (!items) throw operandError(2, ['array', 'set'], v);
@@ -39,31 +34,37 @@ implementAll({
     return makeSet(seen);
   },
   'graph.reachable_paths': (args) => {
-    // As OPA: nodes are expanded once per call (a global reached set); a
-    // path that runs into a node expanded before ends there; leaves (no
-    // edges but "") end the path that includes them.
+    // OPA's algorithm step for step: each edge of a start node begins a walk
+    // with its own reached set ({start}); a node missing from the graph
+    // (including the "" that marks a leaf) ends the path before it; a node
+    // reached before ends the path at the current node. As in OPA, one walk
+    // step that meets several reached neighbours emits the path repeated
+    // (its result list accumulates).
     const graph = objArg(args, 0);
-    const paths: RegoValue[] = [];
-    const reached: RegoValue[] = [];
-    const walk = (node: RegoValue, path: RegoValue[]) => {
-      if (objectGet(graph, node) === undefined) {
-        if (path.length) paths.push(path);
-        return;
+    const out: RegoValue[] = [];
+    const has = (set: RegoValue[], v: RegoValue) => set.some((r) => equal(r, v));
+    const build = (root: RegoValue, path: RegoValue[], reached: RegoValue[]) => {
+      let acc: RegoValue[] = [];
+      if (objectGet(graph, root) === undefined) { out.push([...acc, ...path]); return; }
+      const here = [...path, root];
+      const next = edges(graph, root);
+      if (next.length === 0) { out.push([...acc, ...here]); return; }
+      for (const n of next) {
+        if (has(reached, n)) {
+          acc = [...acc, ...here];
+          out.push(acc);
+        } else {
+          if (!has(reached, root)) reached.push(root);
+          build(n, here, reached);
+        }
       }
-      if (reached.some((r) => equal(r, node))) {
-        if (path.length) paths.push(path);
-        return;
-      }
-      const here = [...path, node];
-      const next = makeSetItems(edges(graph, node).filter((n) => n !== ''));
-      if (next.length === 0) {
-        paths.push(here);
-        return;
-      }
-      reached.push(node);
-      for (const n of next) walk(n, here);
     };
-    for (const n of initial(args[1] ?? null)) walk(n, []);
-    return makeSet(paths);
+    for (const start of initial(args[1] ?? null)) {
+      if (objectGet(graph, start) === undefined) continue;
+      const next = edges(graph, start);
+      if (next.length === 0) { out.push([start]); continue; }
+      for (const n of next) build(n, [start], [start]);
+    }
+    return makeSet(out);
   },
 });

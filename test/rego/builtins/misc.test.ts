@@ -11,6 +11,21 @@ describe('graph', () => {
     expect(call('graph.reachable', {}, set('a'))).toEqual(set());
   });
 
+  it('ends a path before a node missing from the graph, and walks each start edge with its own reached set, as OPA', () => {
+    // b -> x where x is not a node: the path stops at b.
+    expect(call('graph.reachable_paths', { a: ['b'], b: ['x'] }, ['a'])).toEqual(set(['a', 'b']));
+    // A start node missing from the graph gives no path; an edgeless one gives itself.
+    expect(call('graph.reachable_paths', { a: [] }, set('a', 'zz'))).toEqual(set(['a']));
+    // b is reached again through c: OPA's reached set is per start edge, so c's walk continues through b.
+    expect(call('graph.reachable_paths', { a: ['b', 'c'], b: ['e'], c: ['b'], e: [] }, ['a'])).toEqual(
+      set(['a', 'b', 'e'], ['a', 'c', 'b', 'e']),
+    );
+    // Two reached neighbours in one step: OPA's result list accumulates the path twice.
+    expect(call('graph.reachable_paths', { a: ['b'], b: ['c'], c: ['a', 'b'] }, ['a'])).toEqual(
+      set(['a', 'b', 'c'], ['a', 'b', 'c', 'a', 'b', 'c']),
+    );
+  });
+
   it('lists reachable paths', () => {
     expect(call('graph.reachable_paths', { a: ['b'], b: ['c', 'd'], c: [], d: ['a'] }, ['a'])).toEqual(
       set(['a', 'b', 'c'], ['a', 'b', 'd']),
