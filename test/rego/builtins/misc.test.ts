@@ -20,6 +20,11 @@ describe('graph', () => {
     expect(call('graph.reachable_paths', { a: ['b', 'c'], b: ['e'], c: ['b'], e: [] }, ['a'])).toEqual(
       set(['a', 'b', 'e'], ['a', 'c', 'b', 'e']),
     );
+    // OPA's cycle case: "" edges end paths, seven is reached again from six.
+    const g = { one: ['two', 'five'], two: ['four'], three: [''], four: ['three'], five: ['seven', 'six'], six: ['nine', 'seven'], seven: ['eight'], eight: ['three'], nine: [''] };
+    expect(call('graph.reachable_paths', g, set('one'))).toEqual(
+      set(['one', 'five', 'seven', 'eight', 'three'], ['one', 'five', 'six'], ['one', 'five', 'six', 'nine'], ['one', 'two', 'four', 'three']),
+    );
     // Two reached neighbours in one step: OPA's result list accumulates the path twice.
     expect(call('graph.reachable_paths', { a: ['b'], b: ['c'], c: ['a', 'b'] }, ['a'])).toEqual(
       set(['a', 'b', 'c'], ['a', 'b', 'c', 'a', 'b', 'c']),
