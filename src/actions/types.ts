@@ -16,6 +16,12 @@ export interface RenderedMessage {
   body: string;
   /** Template `url`, when the template defines one. */
   url?: string;
+  /**
+   * Set when the route's template failed for this event: its deliveries are
+   * recorded and fail with this reason instead of running their action, so an
+   * accepted event never vanishes without a record.
+   */
+  templateError?: string;
 }
 
 export interface DeliveryContext {

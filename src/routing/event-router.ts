@@ -116,12 +116,13 @@ export class EventRouter {
       try {
         message = this.render(table, route, event, eventId);
       } catch (e) {
+        // Recorded as failed deliveries (dead at their first attempt), visible
+        // in /events, `hooker deliveries` and the dead letters.
         this.opts.hooks?.onRenderFailure?.(name, e as Error);
-        skipped.push({ route: name, reason: `template failed: ${(e as Error).message}` });
-        continue;
+        message = { title: '', body: '', templateError: `template "${route.template}" failed for this event: ${(e as Error).message}` };
       }
       if (dedup) plan.dedupKeys!.push(dedup);
-      if (this.aggregates(route)) {
+      if (this.aggregates(route) && !message.templateError) {
         plan.aggregate!.push({ route: name, message });
         continue;
       }
@@ -219,6 +220,7 @@ export function actionHandler(actions: () => Map<string, Action>, timeoutGuardMs
     const action = actions().get(job.actionName);
     const log: string[] = [];
     if (!action) return { result: { ok: false, retryable: false, detail: `action "${job.actionName}" is no longer configured` }, log };
+    if (job.message.templateError) return { result: { ok: false, retryable: false, detail: job.message.templateError }, log };
     // Actions enforce their own timeouts; this guard only bounds a misbehaving one.
     const signal = AbortSignal.any([shutdown, AbortSignal.timeout(timeoutGuardMs)]);
     const result = await action.deliver({

@@ -2,7 +2,6 @@
 // errors), serves HTTP and HTTPS with the same routes, reloads on SIGHUP
 // and on changes of the config file.
 
-import { watch, type FSWatcher } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
@@ -10,6 +9,7 @@ import type { ServerSettings } from '../config/env.js';
 import { parseListen } from '../config/env.js';
 import { ConfigError, formatProblem, hasErrors, type Problem } from '../config/problems.js';
 import { createLogger, silentLogger, type Logger } from '../logging/logger.js';
+import { watchConfigFile } from './config-watcher.js';
 import { buildApp, serverTimeouts } from './app.js';
 import { signatureVerifierFor } from './surfaces/ingest-pipeline.js';
 import { createDeliveryEngine, type DeliveryEngine } from './delivery-engine.js';
@@ -162,18 +162,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     throw e;
   }
 
-  let watcher: FSWatcher | undefined;
-  let debounce: ReturnType<typeof setTimeout> | undefined;
-  if (opts.watchConfig ?? true) {
-    try {
-      watcher = watch(settings.cfgPath, () => {
-        clearTimeout(debounce);
-        debounce = setTimeout(() => { void holder.reload(); }, 300);
-      });
-    } catch (e) {
-      log(`cannot watch ${settings.cfgPath} for changes: ${(e as Error).message}`);
-    }
-  }
+  // Saved in place, replaced (sed -i, editors) or swapped by a ConfigMap update: see config-watcher.ts.
+  const watcher = (opts.watchConfig ?? true) ? watchConfigFile(settings.cfgPath, () => { void holder.reload(); }, { log }) : undefined;
   const onHup = () => { void holder.reload(); };
   if (opts.handleSignals ?? false) process.on('SIGHUP', onHup);
 
@@ -181,7 +171,6 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     httpUrl, httpsUrl, holder, metrics, engine,
     reload: () => holder.reload(),
     async close() {
-      clearTimeout(debounce);
       watcher?.close();
       process.off('SIGHUP', onHup);
       // Stop accepting first; then running deliveries get HOOKER_SHUTDOWN_TIMEOUT

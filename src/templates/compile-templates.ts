@@ -80,7 +80,7 @@ export async function compileTemplates(templates: TemplateConfig[], opts: { cfgF
       let renderer = cache.get(key);
       if (!renderer) {
         const own = modules.filter((m) => declaredPackage(m.source) === pkg);
-        renderer = compileTemplate(t.name, pkg, modules, declaredAggregationPackage(own));
+        renderer = compileTemplate(t.name, pkg, modules, declaredAggregationPackage(own), { goJson: flavour === 'postee' });
         cache.set(key, renderer);
       }
       const r = await renderer;

@@ -8,6 +8,7 @@ import type { RenderedMessage } from '../actions/types.js';
 import { evalLimitsFromEnv } from '../rego/limits.js';
 import type { VersionedModule } from '../routing/rego-version.js';
 import type { InputFlavour } from './template-input.js';
+import { goMarshal } from './go-json.js';
 
 const WRAPPER = 'hooker_template_render';
 /** File name of the generated wrapper module (compile errors located there are reported differently). */
@@ -58,12 +59,14 @@ export function aggregationInput(messages: RenderedMessage[]): unknown[] {
   });
 }
 
-function asText(v: unknown): string {
-  return typeof v === 'string' ? v : JSON.stringify(v);
+/** `result`/`title` as the body text: strings as they are, other values as JSON (Go's json.Marshal text for Postee's templates). */
+function textOf(goJson: boolean): (v: unknown) => string {
+  return (v) => (typeof v === 'string' ? v : goJson ? goMarshal(v) : JSON.stringify(v));
 }
 
 /** Compiles the modules of one template; throws RegoCompileError. */
-export async function compileTemplate(name: string, pkg: string, modules: VersionedModule[], aggregationPkg?: string): Promise<TemplateRenderer> {
+export async function compileTemplate(name: string, pkg: string, modules: VersionedModule[], aggregationPkg?: string, opts: { goJson?: boolean } = {}): Promise<TemplateRenderer> {
+  const asText = textOf(opts.goJson ?? false);
   const entrypoints = [`${WRAPPER}/render`, ...(aggregationPkg ? [`${WRAPPER}/aggregate`] : [])];
   const { wasm } = compile({ modules: [...modules, wrapperModule(pkg, aggregationPkg)], entrypoints });
   const policy: RegoPolicy = await loadPolicy(wasm, { limits: evalLimitsFromEnv(process.env) });

@@ -60,11 +60,15 @@ describe('EventRouter', () => {
     expect(dedup.liveCount()).toBe(2);
   });
 
-  it('reports a failing template as a skipped route', async () => {
+  it('records a failing template as a failed delivery with the reason, without running the action', async () => {
     const calls: string[] = [];
     const { router } = engine(table([route('a', ['x'], { template: 'missing' })], () => ['a'], [recordingAction('x', calls)]));
     const routed = router.route({}, { hops: 0 });
-    expect(routed.skipped[0]!.reason).toContain('template failed');
-    expect(await routed.done).toEqual([]);
+    const done = await routed.done;
+    expect(done).toHaveLength(1);
+    expect(done[0]!.ok).toBe(false);
+    expect(done[0]!.state).toBe('dead');
+    expect(done[0]!.detail).toMatch(/template "missing" failed for this event: template "missing" is not loaded/);
+    expect(calls).toEqual([]);
   });
 });
