@@ -41,6 +41,39 @@ class DataLayout {
     return s;
   }
 
+  private values = new Map<string, number>();
+
+  /** A value laid out in static data (`bytes`, at an 8-aligned address), shared by every use of the same key. */
+  private staticValue(key: string, bytes: Uint8Array): number {
+    const hit = this.values.get(key);
+    if (hit !== undefined) return hit;
+    this.cursor = align8(this.cursor);
+    const ptr = this.cursor;
+    this.chunks.push({ offset: ptr, bytes });
+    this.cursor += bytes.length;
+    this.values.set(key, ptr);
+    return ptr;
+  }
+
+  /** A constant string value ([tag 4][len][bytes ptr], the runtime's layout) over static bytes. */
+  stringValue(text: string): number {
+    const s = this.string(text);
+    const b = new DataView(new ArrayBuffer(12));
+    b.setInt32(0, 4, true);
+    b.setUint32(4, s.len, true);
+    b.setUint32(8, s.ptr, true);
+    return this.staticValue(`s${text}`, new Uint8Array(b.buffer));
+  }
+
+  /** A constant integer value ([tag 3][kind 0: i64][i64][text ptr 0][text len 0]). */
+  intValue(v: bigint): number {
+    const b = new DataView(new ArrayBuffer(24));
+    b.setInt32(0, 3, true);
+    b.setInt32(4, 0, true);
+    b.setBigInt64(8, BigInt.asIntN(64, v), true);
+    return this.staticValue(`i${v}`, new Uint8Array(b.buffer));
+  }
+
   get end(): number { return this.cursor; }
 
   segment(): { offset: number; data: Uint8Array } | undefined {
@@ -137,10 +170,8 @@ class FunctionBuilder {
     switch (op.type) {
       case 'local': return this.get(op.local);
       case 'bool': return this.em.rt('hooker_bool', [this.m.i32.const(op.value ? 1 : 0)]);
-      case 'string_index': {
-        const s = this.em.constString(op.index);
-        return this.em.rt('hooker_string', [this.m.i32.const(s.ptr), this.m.i32.const(s.len)]);
-      }
+      // Constants are values in static data: immutable, like every value, so never copied per use.
+      case 'string_index': return this.m.i32.const(this.em.constStringValue(op.index));
     }
   }
 
@@ -173,7 +204,7 @@ class FunctionBuilder {
     switch (s.type) {
       case 'ArrayAppend': return em.rt('hooker_array_append', [this.get(s.array), this.operand(s.value)]);
       case 'MakeNumberInt':
-      case 'AssignInt': return this.set(s.target, em.rt('hooker_int', [i64(m, s.value)]));
+      case 'AssignInt': return this.set(s.target, m.i32.const(em.constInt(s.value)));
       case 'MakeNumberRef': {
         const str = em.constString(s.index);
         return this.set(s.target, em.rt('hooker_number_ref', [m.i32.const(str.ptr), m.i32.const(str.len)]));
@@ -312,11 +343,7 @@ class FunctionBuilder {
       const path = this.scratch();
       const build: ExprRef[] = [m.local.set(path, em.rt('hooker_array', [m.i32.const(s.path.length)]))];
       for (const idx of s.path) {
-        const str = em.constString(idx);
-        build.push(em.rt('hooker_array_append', [
-          m.local.get(path, binaryen.i32),
-          em.rt('hooker_string', [m.i32.const(str.ptr), m.i32.const(str.len)]),
-        ]));
+        build.push(em.rt('hooker_array_append', [m.local.get(path, binaryen.i32), m.i32.const(em.constStringValue(idx))]));
       }
       replace = m.block(null, [
         ...build,
@@ -334,12 +361,6 @@ class FunctionBuilder {
   }
 }
 
-function i64(m: binaryen.Module, v: bigint): ExprRef {
-  // binaryen.js takes a bigint here; its typings still describe (low, high).
-  const make = m.i64.const as unknown as (value: bigint) => ExprRef;
-  return make(BigInt.asIntN(64, v));
-}
-
 class Emitter {
   readonly m: binaryen.Module;
   readonly link: LinkInfo;
@@ -355,7 +376,7 @@ class Emitter {
     // What the runtime was built with, plus what Node 20 supports that the optimizer may use.
     const f = binaryen.Features as unknown as Record<string, number>;
     this.m.setFeatures(this.m.getFeatures() | f['MutableGlobals']! | f['SignExt']! | f['BulkMemory']! | f['BulkMemoryOpt']!
-      | f['NontrappingFPToInt']!);
+      | f['NontrappingFPToInt']! | f['SIMD128']!);
     this.link = readLinkInfo(this.m);
     this.data = new DataLayout(align8(Math.max(this.runtimeDataEnd(), this.heapStartInit())));
     for (const f of policy.funcs) {
@@ -411,6 +432,14 @@ class Emitter {
     if (s === undefined) throw new Error(`string index ${index} out of range`);
     return this.data.string(s);
   }
+
+  constStringValue(index: number): number {
+    const s = this.policy.static.strings[index];
+    if (s === undefined) throw new Error(`string index ${index} out of range`);
+    return this.data.stringValue(s);
+  }
+
+  constInt(v: bigint): number { return this.data.intValue(v); }
 
   /** A NUL-terminated constant text in the policy's static data. */
   constText(text: string): StaticString { return this.data.string(text); }

@@ -124,7 +124,7 @@ describe('errors', () => {
 function linkEcho(): Uint8Array {
   const m = binaryen.readBinary(readFileSync(RUNTIME_PATH));
   m.setFeatures(binaryen.Features.MVP | binaryen.Features.MutableGlobals | binaryen.Features.SignExt
-    | binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt | binaryen.Features.NontrappingFPToInt);
+    | binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt | binaryen.Features.NontrappingFPToInt | binaryen.Features.SIMD128);
   const fnByExport = new Map<string, string>();
   for (let i = 0; i < m.getNumExports(); i++) {
     const e = binaryen.getExportInfo(m.getExportByIndex(i));

@@ -3,8 +3,8 @@
 // the order OPA iterates in.
 
 import { alloc, heapGet, heapSet } from "./memory";
-import { T_OBJECT, T_SET, T_ARRAY, tagOf, collLen, collData, setCollLen, reserveOne, newObject, newSet, copyVector, objKeyAt, objValueAt, arrayGet } from "./values";
-import { compareValues, equalValues } from "./compare";
+import { T_OBJECT, T_SET, T_ARRAY, T_STRING, strLen, strPtr, tagOf, collLen, collData, setCollLen, reserveOne, newObject, newSet, copyVector, objKeyAt, objValueAt, arrayGet } from "./values";
+import { compareBytes, compareValues, equalValues } from "./compare";
 
 @inline function strideOf(v: usize): u32 { return tagOf(v) == T_OBJECT ? 8 : 4; }
 
@@ -116,6 +116,31 @@ function mergeRuns(src: usize, dst: usize, lo: u32, mid: u32, hi: u32, stride: u
   if (j < hi) memory.copy(dst + <usize>o * stride + <usize>(mid - i) * stride, src + <usize>j * stride, <usize>(hi - j) * stride);
 }
 
+/** compareValues, with the common case of two string keys compared directly. */
+@inline function compareKeys(a: usize, b: usize): i32 {
+  if (tagOf(a) == T_STRING && tagOf(b) == T_STRING) return compareBytes(strPtr(a), strLen(a), strPtr(b), strLen(b));
+  return compareValues(a, b);
+}
+
+/** Stable insertion sort of n entries in place: fewer steps than merging for the small objects JSON is made of. */
+function insertionSort(data: usize, n: u32, stride: u32): void {
+  for (let i: u32 = 1; i < n; i++) {
+    const at = data + <usize>i * stride;
+    const key = load<usize>(at);
+    const value = stride == 8 ? load<usize>(at, 4) : 0;
+    let j = i;
+    while (j > 0 && compareKeys(load<usize>(data + <usize>(j - 1) * stride), key) > 0) {
+      memory.copy(data + <usize>j * stride, data + <usize>(j - 1) * stride, stride);
+      j--;
+    }
+    if (j != i) {
+      const to = data + <usize>j * stride;
+      store<usize>(to, key);
+      if (stride == 8) store<usize>(to, value, 4);
+    }
+  }
+}
+
 /** Sorts entries by key (stable) and drops duplicate keys, keeping the last one. */
 export function sortEntries(v: usize): void {
   const n = collLen(v);
@@ -124,9 +149,12 @@ export function sortEntries(v: usize): void {
   const data = collData(v);
   let sorted = true;
   for (let i: u32 = 1; i < n && sorted; i++) {
-    if (compareValues(load<usize>(data + <usize>(i - 1) * stride), load<usize>(data + <usize>i * stride)) >= 0) sorted = false;
+    if (compareKeys(load<usize>(data + <usize>(i - 1) * stride), load<usize>(data + <usize>i * stride)) >= 0) sorted = false;
   }
-  if (!sorted) {
+  if (!sorted && n <= 16) {
+    insertionSort(data, n, stride);
+    dropDuplicates(v, data, n, stride);
+  } else if (!sorted) {
     const mark = heapGet();
     const tmp = alloc(<usize>n * stride);
     let src = data;
@@ -143,16 +171,20 @@ export function sortEntries(v: usize): void {
     }
     if (src != data) memory.copy(data, src, <usize>n * stride);
     heapSet(mark);
-    // drop duplicates: keep the last of each run of equal keys
-    let o: u32 = 0;
-    for (let i: u32 = 0; i < n; i++) {
-      const cur = data + <usize>i * stride;
-      if (i + 1 < n && compareValues(load<usize>(cur), load<usize>(cur + stride)) == 0) continue;
-      if (o != i) memory.copy(data + <usize>o * stride, cur, stride);
-      o++;
-    }
-    setCollLen(v, o);
+    dropDuplicates(v, data, n, stride);
   }
+}
+
+/** Keeps the last of each run of equal keys (sorted entries). */
+function dropDuplicates(v: usize, data: usize, n: u32, stride: u32): void {
+  let o: u32 = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    const cur = data + <usize>i * stride;
+    if (i + 1 < n && compareKeys(load<usize>(cur), load<usize>(cur + stride)) == 0) continue;
+    if (o != i) memory.copy(data + <usize>o * stride, cur, stride);
+    o++;
+  }
+  setCollLen(v, o);
 }
 
 /** Array to set; other values unchanged. */

@@ -8,7 +8,7 @@ import {
   T_NULL, T_BOOL, T_NUMBER, T_STRING, T_ARRAY, T_OBJECT, T_SET, NULL_VALUE, TRUE_VALUE, FALSE_VALUE,
   tagOf, boolOf, newString, strLen, strPtr, newArray, newObject, newSet, arrayAppend, collLen, arrayGet, objKeyAt, objValueAt,
 } from "./values";
-import { numberFromText, numberText, textPtr, numKind, numInt, K_INT, K_BIG } from "./number";
+import { newInt, numberFromText, numberText, textPtr, numKind, numInt, K_INT, K_BIG } from "./number";
 import { pushEntry, sortEntries } from "./collections";
 
 // > 0 while a TypeScript builtin runs: dump and parse use the tagged encoding.
@@ -73,11 +73,22 @@ function digits(): usize {
 
 function parseNumber(): usize {
   const start = pos;
-  if (peek() == 45) pos++;
+  const neg = peek() == 45;
+  if (neg) pos++;
   if (peek() == 48) {
     pos++;
   } else if (digits() == 0) {
     return 0;
+  }
+  const next = peek();
+  // Plain integers of up to 18 digits (any i64 of that length) need no second pass.
+  if (next != 46 && next != 101 && next != 69) {
+    const first = neg ? start + 1 : start;
+    if (pos - first <= 18) {
+      let x: i64 = 0;
+      for (let p = first; p < pos; p++) x = x * 10 + <i64>(load<u8>(p) - 48);
+      return newInt(neg ? -x : x);
+    }
   }
   if (peek() == 46) {
     pos++;
@@ -130,10 +141,27 @@ function putUtf8(dst: usize, cp: u32): usize {
   return 4;
 }
 
+/** Index of the first byte of 16 at p that is a quote, a backslash or a control character; 16 when none is. */
+@inline function firstSpecial16(p: usize): i32 {
+  const chunk = v128.load(p);
+  const special = v128.or(
+    v128.or(i8x16.eq(chunk, i8x16.splat(34)), i8x16.eq(chunk, i8x16.splat(92))),
+    i8x16.lt_u(chunk, i8x16.splat(0x20)),
+  );
+  const mask = i8x16.bitmask(special);
+  return mask == 0 ? 16 : ctz(mask);
+}
+
 function parseString(): usize {
   pos++; // opening quote
   const start = pos;
   let escaped = false;
+  // Most string bytes need no look: skip 16 at a time up to the first that does.
+  while (pos + 16 <= end) {
+    const k = firstSpecial16(pos);
+    pos += <usize>k;
+    if (k < 16) break;
+  }
   while (pos < end) {
     const c = load<u8>(pos);
     if (c == 34) break;
