@@ -10,7 +10,7 @@ const version = (JSON.parse(readFileSync(new URL('../../package.json', import.me
 
 function hooker(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'test/e2e/run-hooker.ts', ...args], { cwd: repo, env: { ...process.env, HOOKER_HTTP: '', HOOKER_HTTPS: '' } }, (err, stdout, stderr) => {
+    execFile(process.execPath, ['bin/hooker.js', ...args], { cwd: repo, env: { ...process.env, HOOKER_HTTP: '', HOOKER_HTTPS: '' } }, (err, stdout, stderr) => {
       resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });

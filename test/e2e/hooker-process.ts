@@ -24,10 +24,10 @@ export interface HookerProcess {
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 
-/** Startup can take minutes on a loaded CI machine (tsx compiles the sources first). */
+/** Runs the built CLI (test/global-setup.ts keeps dist/ current); startup can still take long on a loaded machine. */
 export async function startHooker(env: Record<string, string>, opts: { startTimeoutMs?: number } = {}): Promise<HookerProcess> {
   const db = env['HOOKER_DB'] ?? join(mkdtempSync(join(tmpdir(), 'hooker-db-')), 'hooker.db');
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'test/e2e/run-hooker.ts', 'serve'], {
+  const child: ChildProcess = spawn(process.execPath, ['bin/hooker.js', 'serve'], {
     cwd: repo,
     env: { ...process.env, HOOKER_HTTP: '127.0.0.1:0', HOOKER_HTTPS: '', ...env, HOOKER_DB: db },
     stdio: ['ignore', 'pipe', 'pipe'],

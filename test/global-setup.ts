@@ -1,0 +1,42 @@
+// Runs once before the suite: the e2e tests start real `hooker` processes from
+// the built CLI (bin/hooker.js -> dist/), as users run it. Compiling the
+// sources with tsx in every child took 2–150 s per start on a loaded machine,
+// so the build is brought up to date here instead, once: dist/ when a source
+// file is newer than it, build/runtime.wasm when the runtime's sources are.
+// `npm ci` builds both, so on a fresh clone (CI) this does nothing.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = fileURLToPath(new URL('..', import.meta.url));
+const runtimeSources = join(repo, 'src/rego/runtime/assembly');
+
+function newestMtime(dir: string, skip?: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (path === skip) continue;
+    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(path, skip));
+    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+function mtime(path: string): number {
+  return existsSync(path) ? statSync(path).mtimeMs : 0;
+}
+
+function run(script: string, args: string[]): void {
+  execFileSync(process.execPath, [join(repo, script), ...args], { cwd: repo, stdio: 'inherit' });
+}
+
+export default function setup(): void {
+  const runtimeWasm = join(repo, 'build/runtime.wasm');
+  const runtimeNewest = Math.max(newestMtime(runtimeSources), mtime(join(repo, 'scripts/build-runtime.mjs')));
+  if (mtime(runtimeWasm) < runtimeNewest) run('scripts/build-runtime.mjs', []);
+  const cliMain = join(repo, 'dist/cli/main.js');
+  if (mtime(cliMain) < newestMtime(join(repo, 'src'), runtimeSources)) {
+    run('node_modules/typescript/bin/tsc', ['-p', 'tsconfig.build.json']);
+  }
+}
