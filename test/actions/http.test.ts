@@ -120,25 +120,25 @@ describe('http action', () => {
 });
 
 describe('webhook action', () => {
-  it('POSTs the rendered result as JSON', async () => {
+  it('POSTs the rendered result as Postee did: text as is, JSON as JSON, content type application/json', async () => {
     seen.length = 0;
     const a = make(webhookAction, { url: `${base}/wh` });
     expect((await a.deliver(deliveryContext({ message: { title: 't', body: '[{"type":"header"}]' } }))).ok).toBe(true);
     expect((await a.deliver(deliveryContext({ message: { title: 't', body: '<b>html</b>' } }))).ok).toBe(true);
-    expect(seen.map((s) => [s.method, s.headers['content-type'], JSON.parse(s.body)])).toEqual([
-      ['POST', 'application/json', [{ type: 'header' }]],
+    expect(seen.map((s) => [s.method, s.headers['content-type'], s.body])).toEqual([
+      ['POST', 'application/json', '[{"type":"header"}]'],
       ['POST', 'application/json', '<b>html</b>'],
     ]);
   });
 });
 
 describe('stdout action', () => {
-  it('writes one JSON line per delivery', async () => {
+  it('prints the rendered body as Postee did, one line per delivery', async () => {
     const out: string[] = [];
     const a = createStdoutAction('s', { write: (t) => out.push(t) });
     await a.deliver(deliveryContext({ routeName: 'r1', message: { title: 'T', body: 'B' } }));
-    expect(out).toHaveLength(1);
-    expect(JSON.parse(out[0]!)).toMatchObject({ route: 'r1', action: 's', title: 'T', body: 'B' });
+    await a.deliver(deliveryContext({ routeName: 'r1', message: { title: 'T', body: 'line\n' } }));
+    expect(out).toEqual(['B\n', 'line\n']);
     expect(stdoutAction.create({ name: 's', type: 'stdout' }, {}).action?.type).toBe('stdout');
   });
 });
