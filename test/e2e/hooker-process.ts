@@ -1,7 +1,7 @@
 // Starts `hooker serve` as a child process on a free port and waits for it.
 // Each process gets its own SQLite file unless HOOKER_DB is given (a
 // restarted process reuses its predecessor's file that way).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,4 +56,14 @@ export async function startHooker(env: Record<string, string>, opts: { startTime
     alive: () => child.exitCode === null && child.signalCode === null,
     stop: async () => { await kill('SIGTERM'); }, kill,
   };
+}
+
+/** Runs a one-shot CLI command (`hooker validate`, `hooker deliveries`, ...) as a user would. */
+export function runHooker(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string; out: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['bin/hooker.js', ...args], { cwd: repo, env: { ...process.env, HOOKER_HTTP: '', HOOKER_HTTPS: '', ...env }, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+      const code = err ? Number((err as { code?: number }).code ?? 1) : 0;
+      resolve({ code, stdout, stderr, out: stdout + stderr });
+    });
+  });
 }
