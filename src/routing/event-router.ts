@@ -72,7 +72,29 @@ export class EventRouter {
   render(table: RoutingTable, route: RouteConfig, event: unknown, eventId: string): RenderedMessage {
     const renderer = route.template ? table.templates.get(route.template) : undefined;
     if (!renderer) throw new Error(`template "${route.template}" is not loaded`);
+    if (renderer.renderEvent) return renderer.renderEvent(event);
     return renderer.render(templateInput(event, { serverUrl: table.config.serverUrl, hookerUrl: this.opts.hookerUrl, routeName: route.name, eventId }, renderer.inputFlavour));
+  }
+
+  /**
+   * Renders a route's message; a template whose result does not depend on
+   * the route is rendered once per event (`once` holds this event's results,
+   * failures included) however many matching routes use it.
+   */
+  private renderOnce(table: RoutingTable, route: RouteConfig, event: unknown, eventId: string, once: Map<string, RenderedMessage | Error>): RenderedMessage {
+    const renderer = route.template ? table.templates.get(route.template) : undefined;
+    if (!renderer?.routeIndependent) return this.render(table, route, event, eventId);
+    const known = once.get(renderer.name);
+    if (known instanceof Error) throw known;
+    if (known) return known;
+    try {
+      const message = this.render(table, route, event, eventId);
+      once.set(renderer.name, message);
+      return message;
+    } catch (e) {
+      once.set(renderer.name, e as Error);
+      throw e;
+    }
   }
 
   /** Re-renders a delivery's route message for an enriched event (the scheduler's rerender hook). */
@@ -101,6 +123,7 @@ export class EventRouter {
       skipped.push({ route: f.route, reason: `evaluation failed: ${f.reason}` });
     }
     const plan: EventPlan = { eventId, receivedAt, hops: opts.hops, event, routes: [], dedupKeys: [], aggregate: [] };
+    const rendered = new Map<string, RenderedMessage | Error>();
     for (const name of matched) {
       const route = table.routes.get(name);
       if (!route) continue;
@@ -114,7 +137,7 @@ export class EventRouter {
       if (actions.length === 0) continue;
       let message: RenderedMessage;
       try {
-        message = this.render(table, route, event, eventId);
+        message = this.renderOnce(table, route, event, eventId, rendered);
       } catch (e) {
         // Recorded as failed deliveries (dead at their first attempt), visible
         // in /events, `hooker deliveries` and the dead letters.

@@ -9,7 +9,9 @@ import { compileTemplate, declaredAggregationPackage, WRAPPER_FILE_PREFIX, type 
 import type { TemplateLibrary } from './template-files.js';
 import { fetchTemplate } from './template-fetch.js';
 import { createLegacyRenderer } from './legacy-scan-renderer.js';
-import type { InputFlavour } from './template-input.js';
+import { readsRouteKeys, type InputFlavour } from './template-input.js';
+import { NATIVE_TEMPLATES } from './native-templates.js';
+import type { RenderedMessage } from '../actions/types.js';
 
 export interface CompiledTemplates {
   renderers: Map<string, TemplateRenderer>;
@@ -41,14 +43,14 @@ function versioned(files: Array<{ file: string; source: string }>): VersionedMod
   return files.map((m) => withDetectedVersion({ file: m.file, source: m.source }));
 }
 
-async function modulesOf(t: TemplateConfig, library: TemplateLibrary, cfgFile: string, origins: Map<string, Origin>): Promise<{ pkg: string; modules: VersionedModule[]; flavour: InputFlavour }> {
+async function modulesOf(t: TemplateConfig, library: TemplateLibrary, cfgFile: string, origins: Map<string, Origin>): Promise<{ pkg: string; modules: VersionedModule[]; flavour: InputFlavour; bundled?: boolean }> {
   const src = t.source;
   if (src.kind === 'legacy') throw new Error('legacy renderers have no Rego modules');
   if (src.kind === 'rego-package') {
     const found = library.modulesFor(src.package);
     if (!found) throw new Error(`rego-package "${src.package}" is not a bundled template nor found under REGO_TEMPLATES_PATH`);
     for (const m of found.modules) origins.set(m.file, { file: m.file, lineOffset: 0 });
-    return { pkg: found.package, modules: versioned(found.modules), flavour: flavourOf(found.package, found.user) };
+    return { pkg: found.package, modules: versioned(found.modules), flavour: flavourOf(found.package, found.user), bundled: !found.user };
   }
   const text = src.kind === 'body' ? src.body : await fetchTemplate(src.url);
   const file = src.kind === 'body' ? `${cfgFile}#${t.path}.body` : src.url;
@@ -60,6 +62,12 @@ async function modulesOf(t: TemplateConfig, library: TemplateLibrary, cfgFile: s
   const deps = library.dependenciesOf(text);
   for (const m of deps) origins.set(m.file, { file: m.file, lineOffset: 0 });
   return { pkg, modules: [withDetectedVersion({ file, source: text }), ...versioned(deps)], flavour: flavourOf(pkg, true) };
+}
+
+/** A bundled projection template rendered by its JavaScript twin: no wasm compiled, the same text. */
+function nativeRenderer(name: string, pkg: string, render: (event: unknown) => RenderedMessage): TemplateRenderer {
+  // `render` gets a template input: the event plus the keys Hooker adds, which these templates remove again.
+  return { name, package: pkg, inputFlavour: 'hooker', routeIndependent: true, render, renderEvent: render };
 }
 
 export async function compileTemplates(templates: TemplateConfig[], opts: { cfgFile: string; library: TemplateLibrary; only?: Set<string> }): Promise<CompiledTemplates> {
@@ -75,7 +83,12 @@ export async function compileTemplates(templates: TemplateConfig[], opts: { cfgF
       continue;
     }
     try {
-      const { pkg, modules, flavour } = await modulesOf(t, opts.library, opts.cfgFile, origins);
+      const { pkg, modules, flavour, bundled } = await modulesOf(t, opts.library, opts.cfgFile, origins);
+      const native = bundled ? NATIVE_TEMPLATES.get(pkg) : undefined;
+      if (native) {
+        renderers.set(t.name, nativeRenderer(t.name, pkg, native));
+        continue;
+      }
       const key = t.source.kind === 'rego-package' ? `pkg:${pkg}` : `tpl:${t.name}`;
       let renderer = cache.get(key);
       if (!renderer) {
@@ -84,7 +97,11 @@ export async function compileTemplates(templates: TemplateConfig[], opts: { cfgF
         cache.set(key, renderer);
       }
       const r = await renderer;
-      renderers.set(t.name, { name: t.name, package: r.package, inputFlavour: flavour, render: r.render, ...(r.aggregate ? { aggregate: r.aggregate } : {}) });
+      renderers.set(t.name, {
+        name: t.name, package: r.package, inputFlavour: flavour, render: r.render,
+        routeIndependent: !readsRouteKeys(modules.map((m) => m.source), flavour),
+        ...(r.aggregate ? { aggregate: r.aggregate } : {}),
+      });
     } catch (e) {
       if (e instanceof RegoCompileError) problems.push(...rego(e, t, origins, opts.cfgFile));
       else problems.push({ severity: 'error', file: opts.cfgFile, line: t.line, path: t.path, message: `template "${t.name}": ${(e as Error).message}` });

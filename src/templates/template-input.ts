@@ -48,3 +48,37 @@ export function templateInput(event: unknown, ctx: TemplateContext, flavour: Inp
   const ownPostee = isObject(event['postee']) ? event['postee'] : {};
   return { ...event, hooker, postee: { ...ownPostee, AquaServer: ctx.serverUrl ?? '', Route: ctx.routeName } };
 }
+
+/** Paths of the template input that differ from route to route, per flavour. */
+const ROUTE_KEYS: Record<InputFlavour, string[][]> = {
+  hooker: [['hooker', 'route'], ['postee', 'Route']],
+  postee: [['response_policy_name'], ['response_policy_id']],
+};
+
+const INPUT_REF = /\binput\b((?:\s*\.\s*[A-Za-z_][A-Za-z0-9_]*|\s*\[\s*"(?:[^"\\]|\\.)*"\s*\])*)/g;
+const SEGMENT = /\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*("(?:[^"\\]|\\.)*")\s*\]/g;
+
+/**
+ * Whether template modules may read a route-dependent part of their input,
+ * judged from the source text: any `input` reference that is the whole input,
+ * a prefix of a route-dependent path (`input.hooker`, `input.hooker[k]`), or
+ * that path itself counts. Conservative: a mention in a comment or a string
+ * also counts, and then the template is only rendered once per route as
+ * before, never wrongly shared.
+ */
+export function readsRouteKeys(sources: string[], flavour: InputFlavour): boolean {
+  const routeKeys = ROUTE_KEYS[flavour];
+  for (const source of sources) {
+    for (const m of source.matchAll(INPUT_REF)) {
+      const path: string[] = [];
+      try {
+        for (const s of m[1]!.matchAll(SEGMENT)) path.push(s[1] ?? (JSON.parse(s[2]!) as string));
+      } catch {
+        return true;
+      }
+      const n = path.length;
+      if (routeKeys.some((k) => k.slice(0, n).every((p, i) => p === path[i]))) return true;
+    }
+  }
+  return false;
+}

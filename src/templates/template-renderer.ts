@@ -21,6 +21,15 @@ export interface TemplateRenderer {
   /** 'postee' for Postee's own templates: they get the input Postee gave them (template-input.ts). */
   readonly inputFlavour?: InputFlavour;
   render(input: unknown): RenderedMessage & { aggregationPkg?: string };
+  /**
+   * True when the message does not depend on the route (the template never
+   * reads `input.hooker.route`, `input.postee.Route` or Postee's
+   * response_policy_* keys): the router renders it once per event for all
+   * the routes that use it.
+   */
+  readonly routeIndependent?: boolean;
+  /** Renders from the bare event (no template input built): the JavaScript twins of native-templates.ts. */
+  renderEvent?(event: unknown): RenderedMessage;
   /** Combines buffered messages of an aggregating route; absent when the template has no aggregation package. */
   aggregate?(messages: RenderedMessage[]): RenderedMessage;
 }

@@ -1,0 +1,111 @@
+// Bundled templates that are pure projections of the event, rendered in
+// JavaScript instead of wasm. Through wasm, `object.remove(input, ...)` copies
+// the whole event out of the module's memory and back and the SDK dumps the
+// result as JSON again: about 30x the cost of doing it here, and for a large
+// event seconds of blocked event loop (issue 15, case 10). Each function gives
+// exactly the text its .rego file gives (object keys in code point order, as
+// OPA writes them; json.marshal as Go writes it); test/templates/
+// native-templates.test.ts checks that against the compiled template with
+// fixture events and random JSON, so a change to one of these .rego files
+// without its twin here fails there.
+//
+// They read the event itself, not the template input: both templates remove
+// the keys Hooker adds (`hooker`, `postee`), so the result is the same for
+// every route and is rendered once per event.
+
+import type { RenderedMessage } from '../actions/types.js';
+import { compareStrings } from '../rego/builtins/value.js';
+import { goQuote } from '../rego/builtins/jsonformat.js';
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** Keys a template input carries beside the event's own (template-input.ts), removed by the raw templates. */
+const ADDED_KEYS = new Set(['hooker', 'postee']);
+
+/** The event's keys without the ones the raw templates remove, in code point order (Rego's `sort`). */
+function eventKeys(event: Record<string, unknown>): string[] {
+  return Object.keys(event).filter((k) => !ADDED_KEYS.has(k)).sort(compareStrings);
+}
+
+/**
+ * Keys in the order the wasm path's text has them: OPA writes them in code
+ * point order, then the SDK's JSON.parse and our JSON.stringify move integer
+ * keys ("0", "17") first in numeric order, as every JavaScript object does.
+ * Object.keys already lists those first; only the rest is sorted.
+ */
+function resultKeyOrder(keys: string[]): string[] {
+  let ints = 0;
+  while (ints < keys.length && isIndexKey(keys[ints]!)) ints++;
+  return ints === 0 ? keys.sort(compareStrings) : [...keys.slice(0, ints), ...keys.slice(ints).sort(compareStrings)];
+}
+const isIndexKey = (k: string) => /^(?:0|[1-9]\d{0,9})$/.test(k) && Number(k) < 4294967295;
+
+/** The JSON text the wasm path gives for a template result (see resultKeyOrder). */
+export function sortedJson(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
+  if (Array.isArray(v)) {
+    let out = '[';
+    for (let i = 0; i < v.length; i++) out += (i ? ',' : '') + sortedJson(v[i]);
+    return out + ']';
+  }
+  const o = v as Record<string, unknown>;
+  const keys = resultKeyOrder(Object.keys(o));
+  let out = '{';
+  for (let i = 0; i < keys.length; i++) out += `${i ? ',' : ''}${JSON.stringify(keys[i])}:${sortedJson(o[keys[i]!])}`;
+  return out + '}';
+}
+
+/** hooker.rawmessage.json: the event as it arrived (raw-json.rego). */
+function rawJson(event: unknown): RenderedMessage {
+  if (!isObject(event)) return { title: 'Hooker event', body: typeof event === 'string' ? event : sortedJson(event) };
+  let out = '{';
+  let first = true;
+  for (const k of resultKeyOrder(Object.keys(event))) {
+    if (ADDED_KEYS.has(k)) continue;
+    out += `${first ? '' : ','}${JSON.stringify(k)}:${sortedJson(event[k])}`;
+    first = false;
+  }
+  return { title: 'Hooker event', body: out + '}' };
+}
+
+/**
+ * json.marshal as the wasm path gives it for an event value: Go's quoting of
+ * strings and key order, numbers as the text they reached wasm with (the
+ * event is handed over as JSON.stringify text, so 1e+21, and -0 as 0).
+ */
+function marshal(v: unknown): string {
+  if (typeof v === 'number') return marshalNumber(v);
+  if (v === null || typeof v !== 'object') return typeof v === 'string' ? goQuote(v) : JSON.stringify(v) ?? 'null';
+  if (Array.isArray(v)) return `[${v.map(marshal).join(',')}]`;
+  const o = v as Record<string, unknown>;
+  return `{${Object.keys(o).sort(compareStrings).map((k) => `${goQuote(k)}:${marshal(o[k])}`).join(',')}}`;
+}
+
+/** The runtime reads an integer's text as an integer: past 2^53 it prints the double's exact digits, not JavaScript's shortest ones. */
+function marshalNumber(n: number): string {
+  const a = Math.abs(n);
+  return Number.isInteger(n) && a >= 2 ** 53 && a < 1e21 ? BigInt(n).toString() : JSON.stringify(n);
+}
+
+/** common.html of common.rego: text (strings as they are, else json.marshal), HTML-escaped. */
+function html(v: unknown): string {
+  const text = typeof v === 'string' ? v : marshal(v);
+  return text.replace(/[&<>"]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : '&quot;'));
+}
+
+const row = (k: unknown, v: unknown) => `<tr><th>${html(k)}</th><td><pre>${html(v)}</pre></td></tr>`;
+const table = (rows: string[]) => ['<table>', ...rows, '</table>'].join('\n');
+
+/** hooker.rawmessage.html: one table row per top-level key or array item (raw-html.rego). */
+function rawHtml(event: unknown): RenderedMessage {
+  const title = 'Hooker event';
+  if (isObject(event)) return { title, body: table(eventKeys(event).map((k) => row(k, event[k]))) };
+  if (Array.isArray(event)) return { title, body: table(event.map((v, i) => row(i, v))) };
+  return { title, body: `<pre>${html(event)}</pre>` };
+}
+
+/** Bundled package -> its JavaScript twin. Only used for the bundled file, never for a user's module of the same package. */
+export const NATIVE_TEMPLATES: ReadonlyMap<string, (event: unknown) => RenderedMessage> = new Map([
+  ['hooker.rawmessage.json', rawJson],
+  ['hooker.rawmessage.html', rawHtml],
+]);
