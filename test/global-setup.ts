@@ -3,7 +3,8 @@
 // sources with tsx in every child took 2–150 s per start on a loaded machine,
 // so the build is brought up to date here instead, once: dist/ when a source
 // file is newer than it, build/runtime.wasm when the runtime's sources are.
-// `npm ci` builds both, so on a fresh clone (CI) this does nothing.
+// dist/ui-app when the console's sources are.
+// `npm ci` builds them all, so on a fresh clone (CI) this does nothing.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,13 +13,13 @@ import { fileURLToPath } from 'node:url';
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const runtimeSources = join(repo, 'src/rego/runtime/assembly');
 
-function newestMtime(dir: string, skip?: string): number {
+function newestMtime(dir: string, skip?: string, ext = /\.ts$/): number {
   let newest = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (path === skip) continue;
-    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(path, skip));
-    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
+    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(path, skip, ext));
+    else if (ext.test(entry.name)) newest = Math.max(newest, statSync(path).mtimeMs);
   }
   return newest;
 }
@@ -39,4 +40,8 @@ export default function setup(): void {
   if (mtime(cliMain) < newestMtime(join(repo, 'src'), runtimeSources)) {
     run('node_modules/typescript/bin/tsc', ['-p', 'tsconfig.build.json']);
   }
+  // The web console's single-page app (served from dist/ui-app by the server).
+  const uiSources = join(repo, 'src/ui/app');
+  const uiNewest = Math.max(newestMtime(uiSources, undefined, /\.(tsx?|css|html)$/), mtime(join(repo, 'scripts/build-ui.mjs')));
+  if (mtime(join(repo, 'dist/ui-app/index.html')) < uiNewest) run('scripts/build-ui.mjs', []);
 }

@@ -9,6 +9,8 @@ export interface Problem {
   file: string;
   /** 1-based line in `file`, when known. */
   line?: number;
+  /** 1-based column of a Rego problem in its module's own text (the console's editor points at it). */
+  column?: number;
   /** Key path such as routes[2].actions[0] ('' for the whole file). */
   path: string;
   message: string;

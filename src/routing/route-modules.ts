@@ -62,6 +62,7 @@ export function regoProblems(e: RegoCompileError, origins: Map<string, ModuleOri
       severity: 'error' as const,
       file: origin.file,
       line,
+      ...(p.loc ? { column: p.loc.col } : {}),
       path: origin.what === 'input' ? `${origin.routePath}.input` : origin.routePath,
       message: `route "${origin.routeName}" ${origin.what}: ${p.code}: ${userTerms(p.message, origin)}${p.loc ? ` (Rego line ${p.loc.row}, column ${p.loc.col})` : ''}`,
     };

@@ -24,13 +24,14 @@ import { IngestPipeline } from './surfaces/ingest-pipeline.js';
 import { ingestSurface } from './surfaces/ingest.js';
 import { metricsSurface } from './surfaces/metrics.js';
 import { tenantSurface } from './surfaces/tenant.js';
+import { consoleSurface } from '../ui/server/console-surface.js';
 
 export { PING_TEXT } from './surfaces/health.js';
 export { HOPS_HEADER } from './surfaces/ingest-pipeline.js';
 export { HttpError };
 
 /** Every HTTP surface of the server, in registration order. */
-export const SURFACES: readonly Surface[] = [healthSurface, metricsSurface, ingestSurface, tenantSurface, adminSurface, deliveriesSurface];
+export const SURFACES: readonly Surface[] = [healthSurface, metricsSurface, ingestSurface, tenantSurface, adminSurface, deliveriesSurface, consoleSurface];
 
 export interface AppDeps {
   settings: AppSettings;

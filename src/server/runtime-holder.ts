@@ -11,11 +11,22 @@ export interface ReloadOutcome {
   problems: Problem[];
 }
 
+/** The last reload: when it ran and what it found (the console's Config page shows it). */
+export interface LastReload extends ReloadOutcome {
+  at: number;
+}
+
 export class RuntimeHolder {
   private reloading: Promise<ReloadOutcome> | undefined;
   private readonly retired = new Map<ReturnType<typeof setTimeout>, Runtime>();
+  private last: LastReload | undefined;
 
-  constructor(private runtime: Runtime, private readonly buildOptions: BuildOptions, private readonly onSwap?: (outcome: ReloadOutcome) => void) {}
+  constructor(private runtime: Runtime, readonly buildOptions: BuildOptions, private readonly onSwap?: (outcome: ReloadOutcome) => void) {}
+
+  /** The outcome of the last reload, absent before the first one. */
+  get lastReload(): LastReload | undefined {
+    return this.last;
+  }
 
   get current(): Runtime {
     return this.runtime;
@@ -31,6 +42,7 @@ export class RuntimeHolder {
     const built = await buildRuntime(this.buildOptions);
     if (!built.runtime || hasErrors(built.problems)) {
       const outcome = { ok: false, problems: built.problems };
+      this.last = { ...outcome, at: Date.now() };
       this.onSwap?.(outcome);
       return outcome;
     }
@@ -41,6 +53,7 @@ export class RuntimeHolder {
     t.unref();
     this.retired.set(t, old);
     const outcome = { ok: true, problems: built.problems };
+    this.last = { ...outcome, at: Date.now() };
     this.onSwap?.(outcome);
     return outcome;
   }

@@ -74,6 +74,23 @@ export const CORE_MIGRATIONS: readonly string[] = [
     created_at INTEGER NOT NULL
   );
   CREATE INDEX aggregate_route ON aggregate_items(route, id);`,
+  // Step 1: what the web console (src/ui) filters and pages by, newest first:
+  // events by time (cursor on received_at, id), deliveries by route, action
+  // and state (cursor on created_at, event_id; a delivery's created_at is its
+  // event's received_at), and the event text (a contentless FTS5 index kept
+  // by triggers, filled here for the events stored before it existed).
+  `CREATE INDEX events_newest ON events(received_at, id);
+  CREATE INDEX deliveries_state_newest ON deliveries(state, created_at, event_id);
+  CREATE INDEX deliveries_route_newest ON deliveries(route, created_at, event_id);
+  CREATE INDEX deliveries_action_newest ON deliveries(action, created_at, event_id);
+  CREATE VIRTUAL TABLE events_text USING fts5(body, content='', contentless_delete=1);
+  INSERT INTO events_text(rowid, body) SELECT rowid, body FROM events;
+  CREATE TRIGGER events_text_insert AFTER INSERT ON events BEGIN
+    INSERT INTO events_text(rowid, body) VALUES (new.rowid, new.body);
+  END;
+  CREATE TRIGGER events_text_delete AFTER DELETE ON events BEGIN
+    DELETE FROM events_text WHERE rowid = old.rowid;
+  END;`,
 ];
 
 export function migrateCore(db: SqliteDatabase): void {

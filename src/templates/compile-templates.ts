@@ -29,6 +29,7 @@ function rego(e: RegoCompileError, t: TemplateConfig, origins: Map<string, Origi
       severity: 'error' as const,
       file: o?.file ?? p.loc?.file ?? cfgFile,
       line: p.loc ? p.loc.row + (o?.lineOffset ?? 0) : t.line,
+      ...(p.loc ? { column: p.loc.col } : {}),
       path: t.path,
       message: `template "${t.name}": ${p.code}: ${p.message}`,
     };

@@ -4,9 +4,35 @@
 // masked, records written before masking existed included.
 
 import { redactFields, redactSecrets } from '../../logging/redact.js';
-import { DELIVERY_STATES, type DeliveryState } from '../../store/delivery-store.js';
+import { DELIVERY_STATES, type DeliveryFilter, type DeliveryState, type DeliveryStore } from '../../store/delivery-store.js';
 import { HttpError } from '../http-errors.js';
-import { requireAdmin, type Surface } from '../surface-context.js';
+import { requireAdmin, type Surface, type SurfaceContext } from '../surface-context.js';
+
+/** One delivery with its attempts, secrets masked (records written before masking existed included). */
+export async function shownDelivery(store: DeliveryStore, id: string) {
+  const d = await store.get(id);
+  if (!d) throw new HttpError(404, `no delivery ${id}`, 'not_found');
+  return { ...redactFields(d), attemptLog: d.attemptLog.map((a) => ({ ...a, ...(a.detail ? { detail: redactSecrets(a.detail) } : {}), log: a.log.map(redactSecrets) })) };
+}
+
+/**
+ * Replays dead letters: one by id (409 unless it is dead), or every dead one
+ * matching route/action. The one path behind POST /deliveries/…/retry,
+ * `hooker deliveries retry` and the console's replay buttons.
+ */
+export async function retryDeadLetters(ctx: Pick<SurfaceContext, 'poke'>, store: DeliveryStore, which: { id: string } | Pick<DeliveryFilter, 'route' | 'action'>): Promise<number> {
+  let retried: number;
+  if ('id' in which) {
+    const d = await store.get(which.id);
+    if (!d) throw new HttpError(404, `no delivery ${which.id}`, 'not_found');
+    if (d.state !== 'dead') throw new HttpError(409, `delivery ${d.id} is ${d.state}; only dead deliveries are retried`, 'conflict');
+    retried = await store.retryDead({ id: d.id });
+  } else {
+    retried = await store.retryDead({ route: which.route, action: which.action });
+  }
+  ctx.poke();
+  return retried;
+}
 
 interface ListQuery { state?: string; route?: string; action?: string; event?: string; limit?: string }
 
@@ -47,26 +73,13 @@ export const deliveriesSurface: Surface = async (app, ctx) => {
     };
   });
 
-  app.get<{ Params: { id: string } }>('/deliveries/:id', { schema: { params: idParams } }, async (req) => {
-    const d = store.get(req.params.id);
-    if (!d) throw new HttpError(404, `no delivery ${req.params.id}`, 'not_found');
-    return { ...redactFields(d), attemptLog: d.attemptLog.map((a) => ({ ...a, ...(a.detail ? { detail: redactSecrets(a.detail) } : {}), log: a.log.map(redactSecrets) })) };
-  });
+  app.get<{ Params: { id: string } }>('/deliveries/:id', { schema: { params: idParams } }, async (req) => shownDelivery(store, req.params.id));
 
-  app.post<{ Params: { id: string } }>('/deliveries/:id/retry', { schema: { params: idParams } }, async (req) => {
-    const d = store.get(req.params.id);
-    if (!d) throw new HttpError(404, `no delivery ${req.params.id}`, 'not_found');
-    if (d.state !== 'dead') throw new HttpError(409, `delivery ${d.id} is ${d.state}; only dead deliveries are retried`, 'conflict');
-    const retried = store.retryDead({ id: d.id });
-    ctx.poke();
-    return { retried };
-  });
+  app.post<{ Params: { id: string } }>('/deliveries/:id/retry', { schema: { params: idParams } }, async (req) => ({ retried: await retryDeadLetters(ctx, store, { id: req.params.id }) }));
 
-  app.post<{ Querystring: { route?: string; action?: string } }>('/deliveries/retry-dead', { schema: { querystring: retryQuery } }, async (req) => {
-    const retried = store.retryDead({ route: req.query.route, action: req.query.action });
-    ctx.poke();
-    return { retried };
-  });
+  app.post<{ Querystring: { route?: string; action?: string } }>('/deliveries/retry-dead', { schema: { querystring: retryQuery } }, async (req) => ({
+    retried: await retryDeadLetters(ctx, store, { route: req.query.route, action: req.query.action }),
+  }));
 
   app.post<{ Querystring: { 'older-than'?: string; state?: string; route?: string } }>('/deliveries/purge', { schema: { querystring: purgeQuery } }, async (req) => {
     const state = stateOf(req.query.state) as 'succeeded' | 'dead' | undefined;

@@ -1,0 +1,318 @@
+// Read queries of the web console (src/ui): stored events newest first with
+// filters and cursors, one event with its runs and deliveries, dead letters
+// grouped by route and action, per-route counters and the scan history. Every
+// list pages by an opaque cursor and each filter has an index (schema.ts step
+// 1), so a page costs the same with a million stored events as with ten.
+// Methods are async so a Postgres backend can implement the same interface.
+
+import type { RenderedMessage } from '../actions/types.js';
+import type { SqliteDatabase } from './db.js';
+import { DELIVERY_STATES, type DeliveryState } from './delivery-store.js';
+
+export interface EventListFilter {
+  /** Words or a phrase anywhere in the event (full-text index, case-insensitive, whole tokens; a trailing `*` matches a prefix). */
+  text?: string;
+  route?: string;
+  action?: string;
+  state?: DeliveryState;
+  /** received_at >= since (ms). */
+  since?: number;
+  /** received_at < until (ms). */
+  until?: number;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface EventListItem {
+  id: string;
+  receivedAt: number;
+  hops: number;
+  /** Unfinished deliveries (> 0: still in the inbox). */
+  openDeliveries: number;
+  /** The start of the event's JSON, to recognise it in a list. */
+  preview: string;
+  /** Each delivery of the event: route, action, state. */
+  deliveries: Array<{ route: string; action: string; state: DeliveryState }>;
+}
+
+export interface Page<T> { items: T[]; next?: string }
+
+export interface StoredRouteRun {
+  route: string;
+  template?: string;
+  message: RenderedMessage;
+  /** The event as a ReadAndWrite action left it for the later stages. */
+  enriched?: unknown;
+}
+
+export interface StoredEvent {
+  id: string;
+  receivedAt: number;
+  hops: number;
+  openDeliveries: number;
+  body: unknown;
+  runs: StoredRouteRun[];
+}
+
+export interface DeadLetterGroup { route: string; action: string; count: number; lastAt: number; lastError?: string }
+
+export interface DeadLetter { id: string; eventId: string; route: string; action: string; attempts: number; createdAt: number; updatedAt: number; lastError?: string }
+
+export interface RouteCounters { route: string; states: Record<DeliveryState, number> }
+
+export interface ScanListItem {
+  id: string; state: string; scanner: string; target: unknown; profile?: string; threshold?: string;
+  createdAt: number; startedAt?: number; finishedAt?: number; error?: string;
+  /** Threshold verdict and findings count when finished. */
+  outcome?: { findings: number; threshold?: { name?: string; passed: boolean; compliance?: number; broken?: unknown } };
+}
+
+export class CursorError extends Error {}
+
+const MAX_LIMIT = 200;
+/** Text search looks at this many index matches per request at most, then answers with a cursor. */
+const TEXT_SCAN_BUDGET = 20_000;
+
+function clampLimit(n: number | undefined, fallback = 50): number {
+  return Math.min(Math.max(Math.floor(n ?? fallback) || fallback, 1), MAX_LIMIT);
+}
+
+type TimeCursor = { t: number; id: string };
+type RowCursor = { r: number };
+
+function encodeCursor(c: TimeCursor | RowCursor): string {
+  return Buffer.from(JSON.stringify(c)).toString('base64url');
+}
+
+function decodeCursor<T extends TimeCursor | RowCursor>(s: string | undefined, kind: 't' | 'r'): T | undefined {
+  if (s === undefined || s === '') return undefined;
+  let v: unknown;
+  try { v = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')); } catch { throw new CursorError('cursor is not one this server gave out'); }
+  const o = v as Record<string, unknown>;
+  if (kind === 't' && typeof o?.['t'] === 'number' && typeof o['id'] === 'string') return { t: o['t'], id: o['id'] } as T;
+  if (kind === 'r' && typeof o?.['r'] === 'number') return { r: o['r'] } as T;
+  throw new CursorError('cursor does not belong to this list or these filters');
+}
+
+/** The user's text as one FTS5 phrase (quotes doubled), a trailing `*` kept as a prefix match. */
+export function ftsPhrase(text: string): string | undefined {
+  let t = text.trim();
+  const prefix = t.endsWith('*');
+  if (prefix) t = t.slice(0, -1).trim();
+  if (!/[\p{L}\p{N}]/u.test(t)) return undefined;
+  return `"${t.replace(/"/g, '""')}"${prefix ? '*' : ''}`;
+}
+
+interface EventRow { id: string; received_at: number; hops: number; open_deliveries: number; preview: string }
+
+export class ConsoleQueries {
+  constructor(private readonly db: SqliteDatabase) {}
+
+  async listEvents(f: EventListFilter): Promise<Page<EventListItem>> {
+    const limit = clampLimit(f.limit);
+    const page = f.text !== undefined && f.text.trim() !== ''
+      ? this.eventsByText(f, limit)
+      : f.route || f.action || f.state
+        ? this.eventsByDelivery(f, limit)
+        : this.eventsByTime(f, limit);
+    return { items: this.withDeliveries(page.rows), ...(page.next ? { next: page.next } : {}) };
+  }
+
+  private eventsByTime(f: EventListFilter, limit: number): { rows: EventRow[]; next?: string } {
+    const c = decodeCursor<TimeCursor>(f.cursor, 't');
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (f.since !== undefined) { where.push('received_at >= ?'); args.push(f.since); }
+    if (f.until !== undefined) { where.push('received_at < ?'); args.push(f.until); }
+    if (c) { where.push('(received_at, id) < (?, ?)'); args.push(c.t, c.id); }
+    const rows = this.db.prepare(`SELECT id, received_at, hops, open_deliveries, substr(body, 1, 240) AS preview FROM events INDEXED BY events_newest
+      ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY received_at DESC, id DESC LIMIT ?`).all(...args, limit + 1) as EventRow[];
+    const more = rows.length > limit;
+    const kept = rows.slice(0, limit);
+    const last = kept.at(-1);
+    return { rows: kept, ...(more && last ? { next: encodeCursor({ t: last.received_at, id: last.id }) } : {}) };
+  }
+
+  /** Driven by the index of the most selective delivery filter given (route, then action, then state). */
+  private eventsByDelivery(f: EventListFilter, limit: number): { rows: EventRow[]; next?: string } {
+    const c = decodeCursor<TimeCursor>(f.cursor, 't');
+    const [col, index] = f.route ? ['route', 'deliveries_route_newest'] : f.action ? ['action', 'deliveries_action_newest'] : ['state', 'deliveries_state_newest'];
+    const where: string[] = [];
+    const args: unknown[] = [];
+    for (const [k, v] of [['route', f.route], ['action', f.action], ['state', f.state]] as const) {
+      if (v) { where.push(`${k} = ?`); args.push(v); }
+    }
+    if (f.since !== undefined) { where.push('created_at >= ?'); args.push(f.since); }
+    if (f.until !== undefined) { where.push('created_at < ?'); args.push(f.until); }
+    const stmt = this.db.prepare(`SELECT event_id, created_at FROM deliveries INDEXED BY ${index}
+      WHERE ${where.join(' AND ')} AND (created_at, event_id) < (?, ?) ORDER BY ${col} DESC, created_at DESC, event_id DESC LIMIT ?`);
+    const ids: Array<{ id: string; t: number }> = [];
+    let from: TimeCursor = c ?? { t: Number.MAX_SAFE_INTEGER, id: '\u{10FFFF}' };
+    let exhausted = false;
+    while (ids.length <= limit && !exhausted) {
+      const batch = stmt.all(...args, from.t, from.id, (limit + 1) * 2) as Array<{ event_id: string; created_at: number }>;
+      exhausted = batch.length < (limit + 1) * 2;
+      for (const b of batch) {
+        // Deliveries of one event are adjacent in this order: keep the event once.
+        if (ids.at(-1)?.id !== b.event_id) ids.push({ id: b.event_id, t: b.created_at });
+      }
+      const tail = batch.at(-1);
+      if (tail) from = { t: tail.created_at, id: tail.event_id };
+    }
+    const more = ids.length > limit;
+    const kept = ids.slice(0, limit);
+    const rows = this.eventRows(kept.map((k) => k.id));
+    const last = kept.at(-1);
+    return { rows, ...(more && last ? { next: encodeCursor({ t: last.t, id: last.id }) } : {}) };
+  }
+
+  /** Newest matches of the text index first (insertion order), the other filters checked on each match. */
+  private eventsByText(f: EventListFilter, limit: number): { rows: EventRow[]; next?: string } {
+    const phrase = ftsPhrase(f.text!);
+    if (!phrase) return { rows: [] };
+    const c = decodeCursor<RowCursor>(f.cursor, 'r');
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (f.since !== undefined) { where.push('e.received_at >= ?'); args.push(f.since); }
+    if (f.until !== undefined) { where.push('e.received_at < ?'); args.push(f.until); }
+    const dwhere: string[] = [];
+    for (const [k, v] of [['route', f.route], ['action', f.action], ['state', f.state]] as const) {
+      if (v) { dwhere.push(`d.${k} = ?`); args.push(v); }
+    }
+    if (dwhere.length) where.push(`EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND ${dwhere.join(' AND ')})`);
+    const batchSize = 500;
+    const hits = this.db.prepare('SELECT rowid AS r FROM events_text WHERE events_text MATCH ? AND rowid < ? ORDER BY rowid DESC LIMIT ?');
+    const check = this.db.prepare(`SELECT e.rowid AS r, e.id, e.received_at, e.hops, e.open_deliveries, substr(e.body, 1, 240) AS preview
+      FROM events e WHERE e.rowid = ?${where.length ? ` AND ${where.join(' AND ')}` : ''}`);
+    const rows: Array<EventRow & { r: number }> = [];
+    let from = c?.r ?? Number.MAX_SAFE_INTEGER;
+    let scanned = 0;
+    for (;;) {
+      const batch = hits.all(phrase, from, batchSize) as Array<{ r: number }>;
+      for (const h of batch) {
+        scanned++;
+        from = h.r;
+        const row = check.get(h.r, ...args) as (EventRow & { r: number }) | undefined;
+        if (row) rows.push(row);
+        if (rows.length > limit) break;
+      }
+      if (rows.length > limit) {
+        const kept = rows.slice(0, limit);
+        return { rows: kept, next: encodeCursor({ r: kept.at(-1)!.r }) };
+      }
+      if (batch.length < batchSize) return { rows };
+      // Bounded work per request: the caller may ask for the next stretch.
+      if (scanned >= TEXT_SCAN_BUDGET) return { rows, next: encodeCursor({ r: from }) };
+    }
+  }
+
+  private eventRows(ids: string[]): EventRow[] {
+    if (ids.length === 0) return [];
+    const rows = this.db.prepare(`SELECT id, received_at, hops, open_deliveries, substr(body, 1, 240) AS preview FROM events WHERE id IN (${ids.map(() => '?').join(',')})`).all(...ids) as EventRow[];
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return ids.map((id) => byId.get(id)).filter((r): r is EventRow => r !== undefined);
+  }
+
+  private withDeliveries(rows: EventRow[]): EventListItem[] {
+    if (rows.length === 0) return [];
+    const ds = this.db.prepare(`SELECT event_id, route, action, state FROM deliveries WHERE event_id IN (${rows.map(() => '?').join(',')}) ORDER BY route, stage, action`)
+      .all(...rows.map((r) => r.id)) as Array<{ event_id: string; route: string; action: string; state: DeliveryState }>;
+    const by = new Map<string, EventListItem['deliveries']>();
+    for (const d of ds) {
+      let list = by.get(d.event_id);
+      if (!list) by.set(d.event_id, list = []);
+      list.push({ route: d.route, action: d.action, state: d.state });
+    }
+    return rows.map((r) => ({ id: r.id, receivedAt: r.received_at, hops: r.hops, openDeliveries: r.open_deliveries, preview: r.preview, deliveries: by.get(r.id) ?? [] }));
+  }
+
+  async event(id: string): Promise<StoredEvent | undefined> {
+    const e = this.db.prepare('SELECT id, received_at, hops, open_deliveries, body FROM events WHERE id = ?').get(id) as
+      { id: string; received_at: number; hops: number; open_deliveries: number; body: string } | undefined;
+    if (!e) return undefined;
+    const runs = this.db.prepare('SELECT route, template, message, enriched FROM route_runs WHERE event_id = ? ORDER BY rowid').all(id) as
+      Array<{ route: string; template: string | null; message: string; enriched: string | null }>;
+    return {
+      id: e.id, receivedAt: e.received_at, hops: e.hops, openDeliveries: e.open_deliveries, body: JSON.parse(e.body) as unknown,
+      runs: runs.map((r) => ({
+        route: r.route, ...(r.template ? { template: r.template } : {}), message: JSON.parse(r.message) as RenderedMessage,
+        ...(r.enriched ? { enriched: JSON.parse(r.enriched) as unknown } : {}),
+      })),
+    };
+  }
+
+  async deadLetterGroups(): Promise<DeadLetterGroup[]> {
+    const rows = this.db.prepare(`SELECT route, action, COUNT(*) AS n, MAX(updated_at) AS last_at,
+        (SELECT last_error FROM deliveries x WHERE x.state = 'dead' AND x.route = d.route AND x.action = d.action ORDER BY x.updated_at DESC LIMIT 1) AS last_error
+      FROM deliveries d INDEXED BY deliveries_state_newest WHERE state = 'dead' GROUP BY route, action ORDER BY last_at DESC`).all() as
+      Array<{ route: string; action: string; n: number; last_at: number; last_error: string | null }>;
+    return rows.map((r) => ({ route: r.route, action: r.action, count: r.n, lastAt: r.last_at, ...(r.last_error ? { lastError: r.last_error } : {}) }));
+  }
+
+  async deadLetters(f: { route?: string; action?: string; limit?: number; cursor?: string }): Promise<Page<DeadLetter>> {
+    const limit = clampLimit(f.limit);
+    const c = decodeCursor<TimeCursor>(f.cursor, 't');
+    const where = ["state = 'dead'"];
+    const args: unknown[] = [];
+    if (f.route) { where.push('route = ?'); args.push(f.route); }
+    if (f.action) { where.push('action = ?'); args.push(f.action); }
+    if (c) { where.push('(created_at, id) < (?, ?)'); args.push(c.t, c.id); }
+    const rows = this.db.prepare(`SELECT id, event_id, route, action, attempts, created_at, updated_at, last_error FROM deliveries INDEXED BY deliveries_state_newest
+      WHERE ${where.join(' AND ')} ORDER BY state DESC, created_at DESC, id DESC LIMIT ?`).all(...args, limit + 1) as
+      Array<{ id: string; event_id: string; route: string; action: string; attempts: number; created_at: number; updated_at: number; last_error: string | null }>;
+    const kept = rows.slice(0, limit);
+    const last = kept.at(-1);
+    return {
+      items: kept.map((r) => ({ id: r.id, eventId: r.event_id, route: r.route, action: r.action, attempts: r.attempts, createdAt: r.created_at, updatedAt: r.updated_at, ...(r.last_error ? { lastError: r.last_error } : {}) })),
+      ...(rows.length > limit && last ? { next: encodeCursor({ t: last.created_at, id: last.id }) } : {}),
+    };
+  }
+
+  /** Deliveries of each route by state (the index on route and state is read, not the table). */
+  async routeCounters(): Promise<RouteCounters[]> {
+    const rows = this.db.prepare('SELECT route, state, COUNT(*) AS n FROM deliveries INDEXED BY deliveries_route GROUP BY route, state').all() as Array<{ route: string; state: DeliveryState; n: number }>;
+    const by = new Map<string, Record<DeliveryState, number>>();
+    for (const r of rows) {
+      let s = by.get(r.route);
+      if (!s) by.set(r.route, s = Object.fromEntries(DELIVERY_STATES.map((k) => [k, 0])) as Record<DeliveryState, number>);
+      s[r.state] = r.n;
+    }
+    return [...by].map(([route, states]) => ({ route, states }));
+  }
+
+  /** Scans newest first; absent table (no scan service ever ran) reads as none. */
+  async scans(f: { state?: string; limit?: number; cursor?: string }): Promise<Page<ScanListItem>> {
+    const exists = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'scans'").get();
+    if (!exists) return { items: [] };
+    const limit = clampLimit(f.limit);
+    const c = decodeCursor<TimeCursor>(f.cursor, 't');
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (f.state) { where.push('state = ?'); args.push(f.state); }
+    if (c) { where.push('(created_at, id) < (?, ?)'); args.push(c.t, c.id); }
+    const rows = this.db.prepare(`SELECT id, state, scanner, request, created_at, started_at, finished_at, error, outcome FROM scans
+      ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT ?`).all(...args, limit + 1) as
+      Array<{ id: string; state: string; scanner: string; request: string; created_at: number; started_at: number | null; finished_at: number | null; error: string | null; outcome: string | null }>;
+    const kept = rows.slice(0, limit);
+    const last = kept.at(-1);
+    return {
+      items: kept.map((r) => {
+        const req = JSON.parse(r.request) as { target?: unknown; profile?: string; threshold?: string };
+        const out = r.outcome ? JSON.parse(r.outcome) as { report?: { findings?: unknown[] }; threshold?: { name?: string; passed: boolean; compliance?: number; broken?: unknown } } : undefined;
+        return {
+          id: r.id, state: r.state, scanner: r.scanner, target: req.target, ...(req.profile ? { profile: req.profile } : {}), ...(req.threshold ? { threshold: req.threshold } : {}),
+          createdAt: r.created_at, ...(r.started_at ? { startedAt: r.started_at } : {}), ...(r.finished_at ? { finishedAt: r.finished_at } : {}), ...(r.error ? { error: r.error } : {}),
+          ...(out ? { outcome: { findings: out.report?.findings?.length ?? 0, ...(out.threshold ? { threshold: { name: out.threshold.name, passed: out.threshold.passed, compliance: out.threshold.compliance, broken: out.threshold.broken } } : {}) } } : {}),
+        };
+      }),
+      ...(rows.length > limit && last ? { next: encodeCursor({ t: last.created_at, id: last.id }) } : {}),
+    };
+  }
+
+  /** Stored events that a scan's `scan.completed` event produced (found by the scan id in the text index). */
+  async eventsMentioning(text: string, limit = 5): Promise<string[]> {
+    const phrase = ftsPhrase(text);
+    if (!phrase) return [];
+    return (this.db.prepare('SELECT e.id FROM events_text t JOIN events e ON e.rowid = t.rowid WHERE events_text MATCH ? ORDER BY t.rowid DESC LIMIT ?').all(phrase, limit) as Array<{ id: string }>).map((r) => r.id);
+  }
+}
