@@ -368,8 +368,6 @@ class Emitter {
   private readonly funcNames = new Map<string, string>();
   private readonly hostIds = new Map<string, number>();
   private readonly problems: string[] = [];
-  /** Names of the functions added here (optimised one by one). */
-  readonly generated: string[] = [];
 
   constructor(private readonly policy: Policy, runtime: Uint8Array) {
     this.m = binaryen.readBinary(runtime);
@@ -541,7 +539,6 @@ class Emitter {
     }
     const params = binaryen.createType(new Array(f.params.length).fill(binaryen.i32));
     this.m.addFunction(this.funcNames.get(f.name)!, params, binaryen.i32, fb.varTypes, body);
-    this.generated.push(this.funcNames.get(f.name)!);
   }
 
   private addPlan(p: Plan, index: number): string {
@@ -550,7 +547,6 @@ class Emitter {
     const body = this.m.block(null, fb.blocks(p.blocks), binaryen.none);
     const name = `plan:${index}:${p.name}`;
     this.m.addFunction(name, binaryen.createType([binaryen.i32, binaryen.i32, binaryen.i32]), binaryen.none, fb.varTypes, body);
-    this.generated.push(name);
     return name;
   }
 
@@ -616,10 +612,10 @@ class Emitter {
     if (this.problems.length) throw new RegoCompileError(this.problems.map((message) => ({ code: 'rego_compile_error', message })));
     this.finishMemory();
     // No binaryen validate() here: WebAssembly.Module validates the output anyway, for less.
-    // The runtime arrives optimised: optimise only the generated functions.
-    binaryen.setOptimizeLevel(2);
-    binaryen.setShrinkLevel(1);
-    for (const name of this.generated) this.m.optimizeFunction(name);
+    // No binaryen optimisation of the generated functions either: it was about 90% of
+    // the large bundle's emit time, and V8's optimising tier does the same work on
+    // this code (calls into the runtime, blocks and branches), so evaluation was not
+    // measurably slower without it (BENCHMARKS.md).
     const out = this.m.emitBinary();
     this.m.dispose();
     return out;
