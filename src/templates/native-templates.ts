@@ -22,9 +22,20 @@ const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typ
 /** Keys a template input carries beside the event's own (template-input.ts), removed by the raw templates. */
 const ADDED_KEYS = new Set(['hooker', 'postee']);
 
+/**
+ * Sorts keys in code point order (OPA's). UTF-16 unit order, the native
+ * sort's, is the same unless a key holds a unit from U+D800 up (surrogates
+ * sort below U+E000..U+FFFF by unit, above by code point); the native sort is
+ * several times faster than a comparator on events with 100,000 keys.
+ */
+function sortKeys(keys: string[]): string[] {
+  return keys.some((k) => HIGH_UNIT.test(k)) ? keys.sort(compareStrings) : keys.sort();
+}
+const HIGH_UNIT = /[\ud800-\uffff]/;
+
 /** The event's keys without the ones the raw templates remove, in code point order (Rego's `sort`). */
 function eventKeys(event: Record<string, unknown>): string[] {
-  return Object.keys(event).filter((k) => !ADDED_KEYS.has(k)).sort(compareStrings);
+  return sortKeys(Object.keys(event).filter((k) => !ADDED_KEYS.has(k)));
 }
 
 /**
@@ -36,7 +47,7 @@ function eventKeys(event: Record<string, unknown>): string[] {
 function resultKeyOrder(keys: string[]): string[] {
   let ints = 0;
   while (ints < keys.length && isIndexKey(keys[ints]!)) ints++;
-  return ints === 0 ? keys.sort(compareStrings) : [...keys.slice(0, ints), ...keys.slice(ints).sort(compareStrings)];
+  return ints === 0 ? sortKeys(keys) : [...keys.slice(0, ints), ...sortKeys(keys.slice(ints))];
 }
 const isIndexKey = (k: string) => /^(?:0|[1-9]\d{0,9})$/.test(k) && Number(k) < 4294967295;
 
@@ -78,7 +89,7 @@ function marshal(v: unknown): string {
   if (v === null || typeof v !== 'object') return typeof v === 'string' ? goQuote(v) : JSON.stringify(v) ?? 'null';
   if (Array.isArray(v)) return `[${v.map(marshal).join(',')}]`;
   const o = v as Record<string, unknown>;
-  return `{${Object.keys(o).sort(compareStrings).map((k) => `${goQuote(k)}:${marshal(o[k])}`).join(',')}}`;
+  return `{${sortKeys(Object.keys(o)).map((k) => `${goQuote(k)}:${marshal(o[k])}`).join(',')}}`;
 }
 
 /** The runtime reads an integer's text as an integer: past 2^53 it prints the double's exact digits, not JavaScript's shortest ones. */
