@@ -4,7 +4,7 @@
 // user's package, never the generated data.hooker.route_<i>.
 
 import { afterAll, describe, expect, it } from 'vitest';
-import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,11 +20,12 @@ const filtersDir = join(fixtures, 'rego-filters');
 const temps: string[] = [];
 afterAll(() => { for (const d of temps) rmSync(d, { recursive: true, force: true }); });
 
-/** Templates whose modules OPA itself rejects. */
-const REJECTED: Record<string, RegExp> = {
-  // A rule named `data` shadows the data document (OPA: "rules must not shadow data"); it reads itself through json.unmarshal(data).
-  'postee.incident.html': /incident-html\.rego/,
-};
+/**
+ * Templates whose modules OPA itself rejects: none. incident-html.rego declares a rule named `data` and
+ * reads it back (`json.unmarshal(data)`); OPA accepts that in a v0 module (only Rego v1 and strict mode
+ * refuse it, with "rules must not shadow data"), where `data` in the package means the rule.
+ */
+const REJECTED: Record<string, RegExp> = {};
 
 async function compileAll(dir: string) {
   const library = loadTemplateLibrary({ userDir: dir });
@@ -50,9 +51,18 @@ describe("Postee's rego-templates directory", () => {
     }
     // No message leaks the generated wrapper package.
     for (const p of problems) expect(p.message).not.toMatch(/hooker_template_render/);
-    for (const p of ['postee.vuls.html', 'postee.vuls.slack', 'postee.trivy.jira', 'postee.trivyoperator.slack', 'postee.trivyoperator.jira', 'postee.tracee.html', 'postee.tracee.slack', 'postee.rawmessage.json', 'postee.rawmessage.html', 'postee.iac.html', 'postee.vuls.cyclondx']) {
+    for (const p of ['postee.incident.html', 'postee.vuls.html', 'postee.vuls.slack', 'postee.trivy.jira', 'postee.trivyoperator.slack', 'postee.trivyoperator.jira', 'postee.tracee.html', 'postee.tracee.slack', 'postee.rawmessage.json', 'postee.rawmessage.html', 'postee.iac.html', 'postee.vuls.cyclondx']) {
       expect(renderers.has(p), p).toBe(true);
     }
+  });
+
+  it("incident-html reads its own rule named `data` (the incident's JSON string), as under OPA", async () => {
+    const { renderers } = await compileAll(templatesDir);
+    const incident = JSON.parse(readFileSync(new URL('../../../shared/fixtures/postee-aqua-incident-input.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+    const out = renderers.get('postee.incident.html')!.render({ ...incident, main_category: 'malware', container: 'web-1', postee: { AquaServer: '' }, response_policy_name: 'incidents', response_policy_id: '' });
+    expect(out.title).toBe('Malware Incident on web-1');
+    // Fields of json.unmarshal(data): the template's `data` rule, not the data document.
+    for (const field of ['Eicar-Test-Signature', 'Virus', '/home/usr/tmp/malware/eicar.test', '10.100.102.19']) expect(out.body).toContain(field);
   });
 
   it('a broken module fails only the templates that depend on it', async () => {

@@ -1,6 +1,6 @@
 // Import declarations: which names a module's imports bring into scope.
 
-import type { Import, Module, Term } from '../syntax/ast.js';
+import type { Body, Import, Module, Term } from '../syntax/ast.js';
 import type { Problems } from './context.js';
 
 const FUTURE_KEYWORDS = new Set(['in', 'every', 'if', 'contains']);
@@ -51,4 +51,40 @@ function formatImport(imp: Import): string {
   const [head, ...rest] = imp.path.terms;
   const text = [head?.type === 'var' ? head.name : '?', ...rest.map((t) => (t.type === 'string' ? t.value : '?'))].join('.');
   return imp.alias ? `${text} as ${imp.alias}` : text;
+}
+
+const ROOTS = new Set(['data', 'input']);
+
+function isRegoV1(module: Module): boolean {
+  return module.regoVersion === 'v1' || module.imports.some((imp) => {
+    const [head, key] = imp.path.terms;
+    return head?.type === 'var' && head.name === 'rego' && key?.type === 'string' && key.value === 'v1';
+  });
+}
+
+/**
+ * Rego v1 (and `import rego.v1`) forbids rules and `:=` variables named after the root documents, with
+ * OPA's messages (CheckRegoV1's root document overrides). A v0 module may declare them: there the rule
+ * shadows the root within its package (resolve.ts).
+ */
+export function checkRootShadowing(module: Module, problems: Problems): void {
+  if (!isRegoV1(module)) return;
+  const assignments = (body: Body): void => {
+    for (const e of body) {
+      if (e.kind.type !== 'call') continue;
+      const op = e.kind.operator.terms[0];
+      const lhs = e.kind.args[0];
+      const name = lhs?.type === 'var' ? lhs.name : lhs?.type === 'ref' && lhs.terms.length === 1 && lhs.terms[0]!.type === 'var' ? lhs.terms[0]!.name : undefined;
+      if (e.kind.operator.terms.length === 1 && op?.type === 'var' && op.name === 'assign' && name !== undefined && ROOTS.has(name)) {
+        problems.add('rego_compile_error', `variables must not shadow ${name} (use a different variable name)`, e.loc);
+      }
+    }
+  };
+  for (const rule of module.rules) {
+    const head = rule.head.ref[0];
+    if (head?.type === 'var' && ROOTS.has(head.name)) {
+      problems.add('rego_compile_error', `rules must not shadow ${head.name} (use a different rule name)`, rule.loc);
+    }
+    for (let r: typeof rule | undefined = rule; r; r = r.else) assignments(r.body);
+  }
 }

@@ -13,7 +13,7 @@ import { lookupBuiltin } from '../builtins/registry.js';
 import type { Body, Location, Module, RefTerm, Rule, VarTerm } from '../syntax/ast.js';
 import { FreshVars, Problems } from './context.js';
 import { entrypointWarnings } from './entrypoints.js';
-import { importAliases } from './imports.js';
+import { checkRootShadowing, importAliases } from './imports.js';
 import { liftBody, liftRule, type LiftEnv } from './lift.js';
 import { LocalRewriter } from './locals.js';
 import { MetadataScopes, rewriteMetadataCalls } from './metadata.js';
@@ -43,6 +43,7 @@ export function compileModules(modules: Module[], opts: CompileModulesOptions): 
 
   const namesByModule = new Map<Module, Names>();
   for (const m of mods) {
+    checkRootShadowing(m, problems);
     namesByModule.set(m, {
       pkg: m.package.path,
       roots: tree.packageRoots.get(m.package.path.join('.')) ?? new Set(),

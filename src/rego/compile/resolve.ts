@@ -26,9 +26,13 @@ function cloneAt(t: Term, loc: Location): Term {
   return c;
 }
 
-/** The full ref a global name stands for, or undefined when it is not global (a local var, `input`, `data`). */
+/**
+ * The full ref a global name stands for, or undefined when it is not global (a local var, `input`, `data`).
+ * A v0 module's rule named `data` or `input` shadows that root in its package, as in OPA (its globals are
+ * looked up first); v1 modules may not declare one (checkRootShadowing).
+ */
 export function globalRef(names: Names, name: string, loc: Location): Term[] | undefined {
-  if (name === 'data' || name === 'input') return undefined;
+  if (name === 'data' || name === 'input') return names.pkg && names.roots.has(name) ? [v('data', loc), ...names.pkg.map((s) => str(s, loc)), str(name, loc)] : undefined;
   const alias = names.aliases.get(name);
   if (alias) return alias.map((t) => cloneAt(t, loc));
   if (names.pkg && names.roots.has(name)) return [v('data', loc), ...names.pkg.map((s) => str(s, loc)), str(name, loc)];
