@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import type { Action, ActionFactory, DeliveryContext, DeliveryResult } from './types.js';
 import { defineAction } from './define.js';
-import { sendHttp, describeHttpError } from './http-send.js';
+import { actionAgent, sendHttp, describeHttpError } from './http-send.js';
 import { encodeUrlValue, EventRefError, isJsonBodyTemplate, substituteEventRefs, substituteEventRefsInJson } from './event-ref.js';
 
 export const HTTP_DEFAULT_TIMEOUT_MS = 5_000;
@@ -33,17 +33,39 @@ export interface HttpSpec {
   headers: Array<[string, string]>;
   body?: string;
   timeoutMs: number;
+  /** The action's `concurrency:` (keep-alive connections per target); 4, the default policy's, when absent. */
+  connections?: number;
+}
+
+/**
+ * The event as JSON and its Hooker-Event header value, made once per event
+ * object: a route with several http deliveries, and the body plus the header
+ * of one delivery, share them instead of serialising the event each time.
+ */
+const eventTexts = new WeakMap<object, { json: Buffer; header?: string }>();
+function eventText(event: unknown): { json: Buffer; header?: string } {
+  const cached = event !== null && typeof event === 'object' ? eventTexts.get(event) : undefined;
+  if (cached) return cached;
+  const json = Buffer.from(JSON.stringify(event) ?? 'null');
+  // base64 is 4/3 of the bytes: skip encoding what cannot fit the header.
+  const header = Math.ceil(json.length / 3) * 4 <= MAX_EVENT_HEADER_BYTES ? json.toString('base64') : undefined;
+  const text = { json, ...(header !== undefined ? { header } : {}) };
+  if (event !== null && typeof event === 'object') eventTexts.set(event, text);
+  return text;
 }
 
 export function createHttpAction(spec: HttpSpec): Action {
   const jsonBody = spec.body !== undefined && isJsonBodyTemplate(spec.body);
+  const dispatcher = actionAgent(spec.connections ?? 4, spec.timeoutMs);
   return {
     name: spec.name,
     type: 'http',
+    close: () => dispatcher.close(),
     async deliver(ctx: DeliveryContext): Promise<DeliveryResult> {
       let url: string;
       const headers: Record<string, string | string[]> = {};
-      let body: string | undefined;
+      let body: string | Buffer | undefined;
+      const text = eventText(ctx.event);
       try {
         url = substituteEventRefs(spec.url, ctx.event, encodeUrlValue);
         for (const [name, value] of spec.headers) {
@@ -55,16 +77,14 @@ export function createHttpAction(spec: HttpSpec): Action {
         }
         // Without a configured body the event itself is sent, so an http
         // action pointed at another Hooker forwards the event (chaining).
-        body = spec.body === undefined ? JSON.stringify(ctx.event)
+        body = spec.body === undefined ? text.json
           : jsonBody ? substituteEventRefsInJson(spec.body, ctx.event) : substituteEventRefs(spec.body, ctx.event);
       } catch (e) {
         if (e instanceof EventRefError) return { ok: false, retryable: false, detail: `${e.ref}: ${e.message}` };
         throw e;
       }
-      const eventJson = Buffer.from(JSON.stringify(ctx.event));
-      const encoded = eventJson.toString('base64');
-      if (encoded.length <= MAX_EVENT_HEADER_BYTES) headers[HEADER_EVENT] = encoded;
-      else headers[HEADER_EVENT_OMITTED] = String(eventJson.length);
+      if (text.header !== undefined) headers[HEADER_EVENT] = text.header;
+      else headers[HEADER_EVENT_OMITTED] = String(text.json.length);
       headers[HEADER_HOPS] = String(ctx.hops + 1);
       headers[HEADER_DELIVERY_ID] = ctx.deliveryId;
       if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) {
@@ -74,7 +94,7 @@ export function createHttpAction(spec: HttpSpec): Action {
       }
       const sendBody = spec.method === 'GET' || spec.method === 'HEAD' ? undefined : body;
       try {
-        const res = await sendHttp({ url, method: spec.method, headers, body: sendBody, timeoutMs: spec.timeoutMs, signal: ctx.signal });
+        const res = await sendHttp({ url, method: spec.method, headers, body: sendBody, timeoutMs: spec.timeoutMs, signal: ctx.signal, dispatcher });
         ctx.log(`${spec.method} ${url} -> ${res.status}`);
         if (res.status < 200 || res.status > 299) {
           return { ok: false, retryable: retryableStatus(res.status), detail: `${spec.method} ${url} answered ${res.status}: ${res.body.slice(0, 200)}` };
@@ -123,7 +143,10 @@ export const httpAction: ActionFactory = defineAction({
     else if (bodyFile) {
       try { body = readFileSync(bodyFile, 'utf8'); } catch (e) { r.problems.push({ path: 'body-file', message: `cannot read ${bodyFile}: ${(e as Error).message}` }); }
     }
-    return url ? { url, method, headers, body, timeoutMs } : undefined;
+    // Read here only to size the keep-alive pool; the delivery policy validates it.
+    const concurrency = r.config['concurrency'];
+    const connections = typeof concurrency === 'number' && Number.isInteger(concurrency) && concurrency > 0 ? concurrency : undefined;
+    return url ? { url, method, headers, body, timeoutMs, ...(connections ? { connections } : {}) } : undefined;
   },
   build: (s, { name }) => createHttpAction({ name, ...s }),
 });

@@ -14,6 +14,7 @@ import { DEFAULT_DEDUP_TTL_MS, dedupKey, type DedupStore } from '../store/dedup-
 import type { ClaimedDelivery, DedupKey, EventPlan, PlannedRoute } from '../store/delivery-store.js';
 import type { DeliveryJob, DeliveryQueue, DeliveryRecord } from './delivery-queue.js';
 import { planStages } from './delivery-plan.js';
+import { DeadlineGuard } from './deadline-guard.js';
 import type { RouteMatcher } from './route-matcher.js';
 
 /** What the router needs of a runtime (the server's Runtime satisfies it). */
@@ -239,17 +240,25 @@ export class EventRouter {
 
 /** The queue's handler: runs a job against the action of that name in the current runtime. */
 export function actionHandler(actions: () => Map<string, Action>, timeoutGuardMs = 10 * 60_000) {
+  // One guard per shutdown signal (the scheduler passes the same one to every job).
+  const guards = new WeakMap<AbortSignal, DeadlineGuard>();
   return async (job: DeliveryJob, shutdown: AbortSignal): Promise<{ result: DeliveryResult; log: string[] }> => {
     const action = actions().get(job.actionName);
     const log: string[] = [];
     if (!action) return { result: { ok: false, retryable: false, detail: `action "${job.actionName}" is no longer configured` }, log };
     if (job.message.templateError) return { result: { ok: false, retryable: false, detail: job.message.templateError }, log };
     // Actions enforce their own timeouts; this guard only bounds a misbehaving one.
-    const signal = AbortSignal.any([shutdown, AbortSignal.timeout(timeoutGuardMs)]);
-    const result = await action.deliver({
-      deliveryId: job.deliveryId, eventId: job.eventId, routeName: job.routeName, event: job.event, message: job.message,
-      hops: job.hops, signal, log: (line) => { log.push(line); },
-    });
-    return { result, log };
+    let guard = guards.get(shutdown);
+    if (!guard) { guard = new DeadlineGuard(shutdown, timeoutGuardMs); guards.set(shutdown, guard); }
+    const { signal, release } = guard.acquire();
+    try {
+      const result = await action.deliver({
+        deliveryId: job.deliveryId, eventId: job.eventId, routeName: job.routeName, event: job.event, message: job.message,
+        hops: job.hops, signal, log: (line) => { log.push(line); },
+      });
+      return { result, log };
+    } finally {
+      release();
+    }
   };
 }
