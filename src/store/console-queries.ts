@@ -2,7 +2,8 @@
 // filters and cursors, one event with its runs and deliveries, dead letters
 // grouped by route and action, per-route counters and the scan history. Every
 // list pages by an opaque cursor and each filter has an index (schema.ts step
-// 1), so a page costs the same with a million stored events as with ten.
+// 1), so a page costs the same with a million stored events as with ten. The
+// text index is filled behind the write path by indexText (schema.ts step 2).
 // Methods are async so a Postgres backend can implement the same interface.
 
 import type { RenderedMessage } from '../actions/types.js';
@@ -108,6 +109,26 @@ interface EventRow { id: string; received_at: number; hops: number; open_deliver
 export class ConsoleQueries {
   constructor(private readonly db: SqliteDatabase) {}
 
+  /**
+   * Adds up to `max` events stored since the last call to the text index
+   * (oldest first); returns how many. Cheap when there is nothing new.
+   */
+  async indexText(max = 1_000): Promise<number> {
+    return this.indexTextNow(max);
+  }
+
+  private indexTextNow(max: number): number {
+    return this.db.transaction(() => {
+      const { last_rowid: from } = this.db.prepare('SELECT last_rowid FROM events_text_progress WHERE id = 1').get() as { last_rowid: number };
+      const rows = this.db.prepare('SELECT rowid AS r, body FROM events WHERE rowid > ? ORDER BY rowid LIMIT ?').all(from, max) as Array<{ r: number; body: string }>;
+      if (rows.length === 0) return 0;
+      const add = this.db.prepare('INSERT INTO events_text (rowid, body) VALUES (?, ?)');
+      for (const r of rows) add.run(r.r, r.body);
+      this.db.prepare('UPDATE events_text_progress SET last_rowid = ? WHERE id = 1').run(rows.at(-1)!.r);
+      return rows.length;
+    }).immediate();
+  }
+
   async listEvents(f: EventListFilter): Promise<Page<EventListItem>> {
     const limit = clampLimit(f.limit);
     const page = f.text !== undefined && f.text.trim() !== ''
@@ -171,6 +192,8 @@ export class ConsoleQueries {
     const phrase = ftsPhrase(f.text!);
     if (!phrase) return { rows: [] };
     const c = decodeCursor<RowCursor>(f.cursor, 'r');
+    // Events stored since the indexer's last run are indexed first (bounded: the indexer keeps up).
+    for (let i = 0; i < 20 && this.indexTextNow(1_000) === 1_000; i++);
     const where: string[] = [];
     const args: unknown[] = [];
     if (f.since !== undefined) { where.push('e.received_at >= ?'); args.push(f.since); }
@@ -313,6 +336,7 @@ export class ConsoleQueries {
   async eventsMentioning(text: string, limit = 5): Promise<string[]> {
     const phrase = ftsPhrase(text);
     if (!phrase) return [];
+    this.indexTextNow(1_000);
     return (this.db.prepare('SELECT e.id FROM events_text t JOIN events e ON e.rowid = t.rowid WHERE events_text MATCH ? ORDER BY t.rowid DESC LIMIT ?').all(phrase, limit) as Array<{ id: string }>).map((r) => r.id);
   }
 }

@@ -157,6 +157,7 @@ describe('web console in Chromium', () => {
     await page.getByRole('heading', { name: 'Events' }).waitFor();
     await page.getByRole('table', { name: 'events' }).locator('tbody tr').nth(49).waitFor();
     expect(await page.getByRole('table', { name: 'events' }).locator('tbody tr').count()).toBe(50);
+    await shot('events');
     await page.getByRole('button', { name: 'Load more' }).click();
     await expect.poll(() => page.getByRole('table', { name: 'events' }).locator('tbody tr').count()).toBe(61);
     await page.keyboard.press('/');
@@ -166,7 +167,7 @@ describe('web console in Chromium', () => {
     const row = page.getByRole('table', { name: 'events' }).locator('tbody tr').first();
     expect(await row.textContent()).toContain(NEEDLE);
     expect(await row.textContent()).toContain('shells → hook');
-    await shot('events');
+    await shot('events-search');
 
     await row.locator('a').first().click();
     await page.getByRole('heading', { name: /^Event / }).waitFor();

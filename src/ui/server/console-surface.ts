@@ -2,17 +2,44 @@
 // API under /api/ui. Off (404) unless HOOKER_ADMIN_TOKEN is set. Signing in
 // with that token opens a session (session.ts); every API route but sign-in
 // needs it, and every state-changing one its CSRF token too. The API's
-// routes and schemas are in console-api.ts.
+// routes and schemas are in console-api.ts. While the console is on, stored
+// events are added to its text index in the background.
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from '../../server/http-errors.js';
 import type { AppSettings, Surface } from '../../server/surface-context.js';
 import { loadAssets, SECURITY_HEADERS, type Asset } from './assets.js';
+import { ConsoleQueries } from '../../store/console-queries.js';
 import { consoleApi } from './console-api.js';
 import { clearSessionCookie, constantTimeEqual, refuseCrossSite, requireSession, SessionStore, setSessionCookie } from './session.js';
 
 /** One session store per server settings: the HTTP and HTTPS listeners share sign-ins. */
 const stores = new WeakMap<AppSettings, SessionStore>();
+
+/** How often, and how many events at most, the text index takes in (a batch of 500 bodies is a few ms). */
+export const TEXT_INDEX_EVERY_MS = 500;
+const TEXT_INDEX_BATCH = 500;
+
+/** One text indexer per database, shared by the listeners that serve the console for it. */
+const indexers = new WeakMap<object, { users: number; timer: ReturnType<typeof setInterval> }>();
+
+function startTextIndexer(db: object, queries: ConsoleQueries, log: (e: Error) => void): () => void {
+  let ix = indexers.get(db);
+  if (!ix) {
+    let busy = false;
+    const timer = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      queries.indexText(TEXT_INDEX_BATCH).catch(log).finally(() => { busy = false; });
+    }, TEXT_INDEX_EVERY_MS);
+    timer.unref();
+    indexers.set(db, ix = { users: 0, timer });
+  }
+  ix.users++;
+  return () => {
+    if (--ix!.users === 0) { clearInterval(ix!.timer); indexers.delete(db); }
+  };
+}
 
 let cachedAssets: Map<string, Asset> | undefined;
 function assets(): Map<string, Asset> {
@@ -28,6 +55,10 @@ export const consoleSurface: Surface = async (app, ctx) => {
   if (!adminToken) return;
   let sessions = stores.get(ctx.settings);
   if (!sessions) stores.set(ctx.settings, sessions = new SessionStore());
+  if (ctx.store) {
+    const stop = startTextIndexer(ctx.store.db, new ConsoleQueries(ctx.store.db), (e) => app.log.warn({ err: e }, `console text index: ${e.message}`));
+    app.addHook('onClose', async () => stop());
+  }
 
   app.addHook('onSend', async (_req, reply, payload) => {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) void reply.header(k, v);

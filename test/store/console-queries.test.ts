@@ -1,0 +1,142 @@
+// The console's list queries on a real SQLite file: every filter pages
+// through exactly the matching events, newest first, with no repeat and no
+// gap; cursors from another list are refused; text search finds words and
+// prefixes and treats the user's text as text (never query syntax).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/store/db.js';
+import { DeliveryStore, type DeliveryState, type EventPlan } from '../../src/store/delivery-store.js';
+import { ConsoleQueries, CursorError, type EventListFilter } from '../../src/store/console-queries.js';
+
+const N = 400;
+const T0 = Date.UTC(2026, 5, 1);
+let dir: string;
+let store: DeliveryStore;
+let q: ConsoleQueries;
+const truth: Array<{ id: string; t: number; text: string; deliveries: Array<{ route: string; action: string; state: DeliveryState }> }> = [];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'hooker-console-q-'));
+  store = new DeliveryStore(openDatabase(join(dir, 'h.db')));
+  const plans: EventPlan[] = [];
+  for (let i = 0; i < N; i++) {
+    // Several events share a timestamp, so the cursor's tie-break on the id is exercised.
+    const t = T0 + Math.floor(i / 3) * 1000;
+    const text = i % 7 === 0 ? `shell spawned in pod web-${i}` : i % 11 === 0 ? `quote " and (parens) OR NOT * in ${i}` : `file written ${i}`;
+    const routes = i % 2 === 0 ? ['even'] : ['odd'];
+    if (i % 5 === 0) routes.push('fives');
+    const id = `e${String(i).padStart(4, '0')}`;
+    plans.push({
+      eventId: id, receivedAt: t, hops: 0, event: { text, n: i },
+      routes: routes.map((route, k) => ({ route, message: { title: route, body: text }, deliveries: [{ id: `${id}-${k}`, action: k === 0 ? 'slack' : 'jira', stage: 0, kind: 'ReadOnly' as const }] })),
+    });
+    truth.push({ id, t, text, deliveries: routes.map((route, k) => ({ route, action: k === 0 ? 'slack' : 'jira', state: 'pending' })) });
+  }
+  await store.insertPlans(plans);
+  // Make some dead: every 13th event's first delivery.
+  for (let i = 0; i < N; i += 13) {
+    await store.finishAttempt(`${truth[i]!.id}-0`, { ok: false, detail: 'answered 500', log: [], startedAt: T0, finishedAt: T0 + 1 });
+    truth[i]!.deliveries[0]!.state = 'dead';
+  }
+  q = new ConsoleQueries(store.db);
+});
+
+afterAll(() => { store?.db.close(); if (dir) rmSync(dir, { recursive: true, force: true }); });
+
+async function all(f: EventListFilter, limit = 17): Promise<string[]> {
+  const ids: string[] = [];
+  let cursor: string | undefined;
+  for (let pages = 0; pages < 1000; pages++) {
+    const page = await q.listEvents({ ...f, limit, cursor });
+    ids.push(...page.items.map((e) => e.id));
+    if (!page.next) return ids;
+    cursor = page.next;
+  }
+  throw new Error('cursor never ended');
+}
+
+function expected(pred: (e: (typeof truth)[number]) => boolean): string[] {
+  return truth.filter(pred).sort((a, b) => b.t - a.t || (a.id < b.id ? 1 : -1)).map((e) => e.id);
+}
+
+describe('console queries', () => {
+  it('pages through every event newest first, no repeats, no gaps', async () => {
+    expect(await all({})).toEqual(expected(() => true));
+    const first = await q.listEvents({ limit: 3 });
+    expect(first.items[0]!.deliveries.length).toBeGreaterThan(0);
+    expect(first.items[0]!.preview).toContain('"text"');
+  });
+
+  it('filters by route, action, state and their combination, and by time', async () => {
+    expect(await all({ route: 'fives' })).toEqual(expected((e) => e.deliveries.some((d) => d.route === 'fives')));
+    expect(await all({ action: 'jira' })).toEqual(expected((e) => e.deliveries.some((d) => d.action === 'jira')));
+    expect(await all({ state: 'dead' })).toEqual(expected((e) => e.deliveries.some((d) => d.state === 'dead')));
+    expect(await all({ route: 'even', state: 'dead' })).toEqual(expected((e) => e.deliveries.some((d) => d.route === 'even' && d.state === 'dead')));
+    const since = T0 + 20_000;
+    const until = T0 + 50_000;
+    expect(await all({ since, until })).toEqual(expected((e) => e.t >= since && e.t < until));
+    expect(await all({ since, until, route: 'odd' })).toEqual(expected((e) => e.t >= since && e.t < until && e.deliveries.some((d) => d.route === 'odd')));
+  });
+
+  it('finds words, phrases and prefixes in the event text; query syntax is plain text', async () => {
+    expect(await all({ text: 'shell' })).toEqual(expected((e) => e.text.includes('shell')));
+    expect(await all({ text: 'web-14' })).toEqual(['e0014']);
+    expect(await all({ text: 'spawn*' })).toEqual(expected((e) => e.text.includes('spawned')));
+    expect(await all({ text: 'OR NOT' })).toEqual(expected((e) => e.text.includes('OR NOT')));
+    expect(await all({ text: '" and (parens' })).toEqual(expected((e) => e.text.includes('" and (parens')));
+    expect(await all({ text: '***' })).toEqual([]);
+    expect(await all({ text: 'shell', state: 'dead' })).toEqual(expected((e) => e.text.includes('shell') && e.deliveries.some((d) => d.state === 'dead')));
+  });
+
+  it('refuses a cursor it did not give out, or one from another list', async () => {
+    await expect(q.listEvents({ cursor: 'garbage' })).rejects.toBeInstanceOf(CursorError);
+    const byText = await q.listEvents({ text: 'file', limit: 2 });
+    await expect(q.listEvents({ cursor: byText.next })).rejects.toBeInstanceOf(CursorError);
+  });
+
+  it('groups dead letters by route and action with the last error, and pages them', async () => {
+    const groups = await q.deadLetterGroups();
+    const n = truth.filter((e) => e.deliveries[0]!.state === 'dead').length;
+    expect(groups.reduce((s, g) => s + g.count, 0)).toBe(n);
+    expect(groups.every((g) => g.lastError === 'answered 500')).toBe(true);
+    const ids: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const p = await q.deadLetters({ route: 'even', limit: 4, cursor });
+      ids.push(...p.items.map((d) => d.id));
+      cursor = p.next;
+    } while (cursor);
+    expect(ids.sort()).toEqual(truth.filter((e) => e.deliveries[0]!.state === 'dead' && e.deliveries[0]!.route === 'even').map((e) => `${e.id}-0`).sort());
+  });
+
+  it('indexes in the background, and a purge of the newest events lets reused rowids be indexed again', async () => {
+    const d2 = mkdtempSync(join(tmpdir(), 'hooker-console-q2-'));
+    const s2 = new DeliveryStore(openDatabase(join(d2, 'h.db')));
+    const q2 = new ConsoleQueries(s2.db);
+    const plan = (id: string, text: string): EventPlan => ({ eventId: id, receivedAt: T0, hops: 0, event: { text }, routes: [{ route: 'r', message: { title: '', body: '' }, deliveries: [{ id: `${id}-d`, action: 'a', stage: 0, kind: 'ReadOnly' }] }] });
+    await s2.insertPlans([plan('a', 'alpha one'), plan('b', 'bravo two')]);
+    expect(await q2.indexText(1)).toBe(1);
+    expect(await q2.indexText(10)).toBe(1);
+    expect(await q2.indexText(10)).toBe(0);
+    for (const id of ['a', 'b']) await s2.finishAttempt(`${id}-d`, { ok: true, log: [], startedAt: T0, finishedAt: T0 });
+    expect(await s2.purgeFinished({})).toBe(2);
+    await s2.insertPlans([plan('c', 'charlie three'), plan('d', 'delta four')]);
+    // The search itself catches up with events not indexed yet.
+    expect((await q2.listEvents({ text: 'delta' })).items.map((e) => e.id)).toEqual(['d']);
+    expect((await q2.listEvents({ text: 'charlie' })).items.map((e) => e.id)).toEqual(['c']);
+    expect((await q2.listEvents({ text: 'alpha' })).items).toEqual([]);
+    s2.db.close();
+    rmSync(d2, { recursive: true, force: true });
+  });
+
+  it('keeps the text index in step when events are purged', async () => {
+    const before = (await all({ text: 'web-14' })).length;
+    expect(before).toBe(1);
+    // e0014 is finished only once its deliveries are; finish them and purge.
+    for (const d of truth[14]!.deliveries.keys()) await store.finishAttempt(`e0014-${d}`, { ok: true, log: [], startedAt: T0, finishedAt: T0 + 1 });
+    await store.purgeFinished({ before: T0 + 5_000 });
+    expect(await all({ text: 'web-14' })).toEqual([]);
+  });
+});
