@@ -1,24 +1,36 @@
 // IR -> WebAssembly. Links the planned policy into the AssemblyScript value
-// runtime (build/runtime.wasm): reads the runtime with binaryen, adds one
-// wasm function per IR func and plan, defines the runtime's `hooker.eval_plan`
-// import as the plan dispatcher, adds the `builtins`/`entrypoints` exports
-// of OPA's ABI, lays the string table out after the runtime's static data
-// and moves the heap start behind it.
+// runtime (build/runtime.wasm) by writing WebAssembly's binary format
+// directly: the runtime, prepared once per process (link-base.ts), is copied
+// section by section with one wasm function per IR func and plan appended,
+// the runtime's `hooker.eval_plan` placeholder defined as the plan
+// dispatcher, the `builtins`/`entrypoints` exports of OPA's ABI added, the
+// string table laid out after the runtime's static data and the heap start
+// moved behind it. The generated functions are not optimised: V8's
+// optimising tier does that work on this code (calls into the runtime,
+// blocks and branches), and binaryen's passes cost ~90% of a large bundle's
+// compile without making evaluation measurably faster (BENCHMARKS.md).
 
-import binaryen from 'binaryen';
 import type { Block, Func, Operand, Plan, Policy, Stmt } from '../plan/ir.js';
-import { NATIVE_BUILTINS, RUNTIME_FNS, type RuntimeFnName, SDK_IMPORTS } from './runtime-abi.js';
+import { NATIVE_BUILTINS, RUNTIME_FNS, type RuntimeFnName } from './runtime-abi.js';
 import { RegoCompileError } from '../errors.js';
-
-type ExprRef = number;
+import { ByteWriter } from './bytes.js';
+import { LINK_EXPORT_PREFIX, linkBase, MAX_HOST_ARITY, type LinkBase } from './link-base.js';
 
 /** Name under which a TypeScript builtin is declared to the SDK (see builtins/host.ts). */
 export function hostBuiltinName(regoName: string): string {
   return `hooker:${regoName}`;
 }
 
-const MAX_HOST_ARITY = 4;
 const PAGE = 65536;
+
+// Opcodes used by the generated code.
+const OP = {
+  unreachable: 0x00, block: 0x02, loop: 0x03, if: 0x04, else: 0x05, end: 0x0b, br: 0x0c, brIf: 0x0d, brTable: 0x0e,
+  return: 0x0f, call: 0x10, select: 0x1b, localGet: 0x20, localSet: 0x21, localTee: 0x22, globalSet: 0x24,
+  i32Const: 0x41, i32Eqz: 0x45, i32Eq: 0x46, i32Ne: 0x47, i32GeS: 0x4e, i32Add: 0x6a,
+} as const;
+const VOID = 0x40;
+const I32 = 0x7f;
 
 interface StaticString { ptr: number; len: number }
 
@@ -87,53 +99,17 @@ class DataLayout {
 
 const align8 = (n: number): number => (n + 7) & ~7;
 
-interface DataSegment { offset: number | null; data: Uint8Array; passive: boolean }
 
-/** binaryen.js has these methods but its typings lack them. */
-function dataSegments(m: binaryen.Module): DataSegment[] {
-  const mm = m as binaryen.Module & {
-    getNumDataSegments(): number;
-    getDataSegmentInfo(ref: number): { offset: number | null; data: ArrayBuffer; passive: boolean };
-  };
-  const out: DataSegment[] = [];
-  for (let i = 0; i < mm.getNumDataSegments(); i++) {
-    const info = mm.getDataSegmentInfo(mm.getDataSegmentByIndex(i));
-    out.push({ offset: info.passive ? null : info.offset, data: new Uint8Array(info.data), passive: info.passive });
-  }
-  return out;
-}
 
-interface LinkInfo {
-  /** Export name -> internal function name. */
-  exports: Map<string, string>;
-  /** "module.base" -> internal function name of an import. */
-  imports: Map<string, string>;
-}
-
-function readLinkInfo(m: binaryen.Module): LinkInfo {
-  const exports = new Map<string, string>();
-  for (let i = 0; i < m.getNumExports(); i++) {
-    const info = binaryen.getExportInfo(m.getExportByIndex(i));
-    if (info.kind === binaryen.ExternalFunction) exports.set(info.name, info.value);
-  }
-  const imports = new Map<string, string>();
-  for (let i = 0; i < m.getNumFunctions(); i++) {
-    const info = binaryen.getFunctionInfo(m.getFunctionByIndex(i));
-    if (info.module) imports.set(`${info.module}.${info.base}`, info.name);
-  }
-  return { exports, imports };
-}
-
-function wasmType(t: 'i32' | 'i64' | 'f64' | 'none'): number {
-  return t === 'i32' ? binaryen.i32 : t === 'i64' ? binaryen.i64 : t === 'f64' ? binaryen.f64 : binaryen.none;
-}
-
-/** One wasm function being generated from an IR func or plan. */
+/** One wasm function body being written from an IR func or plan. */
 class FunctionBuilder {
+  readonly code = new ByteWriter(256);
   private localIndex = new Map<number, number>();
-  private vars: number[] = [];
-  private labels: string[] = [];
-  private labelSeq = 0;
+  private nvars = 0;
+  /** Control depth (open block/loop/if) at which each IR block's label was opened. */
+  private labels: number[] = [];
+  private depth = 0;
+  private readonly nparams: number;
 
   constructor(
     private readonly em: Emitter,
@@ -143,9 +119,6 @@ class FunctionBuilder {
     paramLocals.forEach((l, i) => this.localIndex.set(l, i));
     this.nparams = paramLocals.length + (resultSetParam === undefined ? 0 : 1);
   }
-  private readonly nparams: number;
-
-  get varTypes(): number[] { return this.vars; }
 
   local(l: number): number {
     let idx = this.localIndex.get(l);
@@ -156,273 +129,337 @@ class FunctionBuilder {
     return idx;
   }
 
-  scratch(type: number = binaryen.i32): number {
-    this.vars.push(type);
-    return this.nparams + this.vars.length - 1;
+  scratch(): number {
+    return this.nparams + this.nvars++;
   }
 
-  get m(): binaryen.Module { return this.em.m; }
+  // ---- instruction writers
+  op(o: number): void { this.code.u8(o); }
+  const(v: number): void { this.code.u8(OP.i32Const); this.code.i32(v); }
+  lget(idx: number): void { this.code.u8(OP.localGet); this.code.u32(idx); }
+  lset(idx: number): void { this.code.u8(OP.localSet); this.code.u32(idx); }
+  ltee(idx: number): void { this.code.u8(OP.localTee); this.code.u32(idx); }
+  call(fn: number): void { this.code.u8(OP.call); this.code.u32(fn); }
+  rt(name: RuntimeFnName): void { this.call(this.em.rtIndex(name)); }
+  open(o: number, type: number = VOID): void { this.code.u8(o); this.code.u8(type); this.depth++; }
+  else(): void { this.code.u8(OP.else); }
+  end(): void { this.code.u8(OP.end); this.depth--; }
+  /** Branch (or conditional branch) to the label opened at control depth `target`. */
+  br(target: number, conditional = false): void {
+    this.code.u8(conditional ? OP.brIf : OP.br);
+    this.code.u32(this.depth - 1 - target);
+  }
+  get(l: number): void { this.lget(this.local(l)); }
+  set(l: number): void { this.lset(this.local(l)); }
 
-  get(l: number): ExprRef { return this.m.local.get(this.local(l), binaryen.i32); }
-  set(l: number, v: ExprRef): ExprRef { return this.m.local.set(this.local(l), v); }
-
-  operand(op: Operand): ExprRef {
+  operand(op: Operand): void {
     switch (op.type) {
-      case 'local': return this.get(op.local);
-      case 'bool': return this.em.rt('hooker_bool', [this.m.i32.const(op.value ? 1 : 0)]);
+      case 'local': this.get(op.local); return;
+      case 'bool': this.const(op.value ? 1 : 0); this.rt('hooker_bool'); return;
       // Constants are values in static data: immutable, like every value, so never copied per use.
-      case 'string_index': return this.m.i32.const(this.em.constStringValue(op.index));
+      case 'string_index': this.const(this.em.constStringValue(op.index)); return;
     }
   }
 
-  private newLabel(): string { return `b${this.labelSeq++}`; }
-
   /** The label that a statement's failure breaks to. */
-  private get failLabel(): string {
+  private get failLabel(): number {
     const l = this.labels[this.labels.length - 1];
     if (l === undefined) throw new Error('statement outside of any block');
     return l;
   }
 
-  private failIf(cond: ExprRef): ExprRef { return this.m.br(this.failLabel, cond); }
-  private failIfZero(v: ExprRef): ExprRef { return this.failIf(this.m.i32.eqz(v)); }
+  /** Consumes an i32 on the stack: fails when it is non-zero. */
+  private failIf(): void { this.br(this.failLabel, true); }
+  /** Consumes an i32 on the stack: fails when it is zero. */
+  private failIfZero(): void { this.op(OP.i32Eqz); this.failIf(); }
 
-  /** An IR block as a labelled wasm block. */
-  block(b: Block, extra: ExprRef[] = []): ExprRef {
-    const label = this.newLabel();
-    this.labels.push(label);
-    const body = b.stmts.map((s) => this.stmt(s));
+  /** An IR block as a labelled wasm block; `after` writes code run when the block reaches its end. */
+  block(b: Block, after?: () => void): void {
+    this.labels.push(this.depth);
+    this.open(OP.block);
+    for (const s of b.stmts) this.stmt(s);
+    after?.();
+    this.end();
     this.labels.pop();
-    return this.m.block(label, [...body, ...extra], binaryen.none);
   }
 
-  blocks(bs: Block[]): ExprRef[] { return bs.map((b) => this.block(b)); }
+  blocks(bs: Block[]): void { for (const b of bs) this.block(b); }
 
-  private stmt(s: Stmt): ExprRef {
-    const m = this.m;
+  private stmt(s: Stmt): void {
     const em = this.em;
     switch (s.type) {
-      case 'ArrayAppend': return em.rt('hooker_array_append', [this.get(s.array), this.operand(s.value)]);
+      case 'ArrayAppend': this.get(s.array); this.operand(s.value); this.rt('hooker_array_append'); return;
       case 'MakeNumberInt':
-      case 'AssignInt': return this.set(s.target, m.i32.const(em.constInt(s.value)));
+      case 'AssignInt': this.const(em.constInt(s.value)); this.set(s.target); return;
       case 'MakeNumberRef': {
         const str = em.constString(s.index);
-        return this.set(s.target, em.rt('hooker_number_ref', [m.i32.const(str.ptr), m.i32.const(str.len)]));
+        this.const(str.ptr); this.const(str.len); this.rt('hooker_number_ref'); this.set(s.target);
+        return;
       }
-      case 'MakeNull': return this.set(s.target, em.rt('hooker_null', []));
-      case 'MakeArray': return this.set(s.target, em.rt('hooker_array', [m.i32.const(s.capacity)]));
-      case 'MakeObject': return this.set(s.target, em.rt('hooker_object', []));
-      case 'MakeSet': return this.set(s.target, em.rt('hooker_set', []));
-      case 'AssignVar': return this.set(s.target, this.operand(s.source));
+      case 'MakeNull': this.rt('hooker_null'); this.set(s.target); return;
+      case 'MakeArray': this.const(s.capacity); this.rt('hooker_array'); this.set(s.target); return;
+      case 'MakeObject': this.rt('hooker_object'); this.set(s.target); return;
+      case 'MakeSet': this.rt('hooker_set'); this.set(s.target); return;
+      case 'AssignVar': this.operand(s.source); this.set(s.target); return;
       case 'AssignVarOnce': {
         const src = this.scratch();
-        return m.block(null, [
-          m.local.set(src, this.operand(s.source)),
-          m.if(
-            m.i32.eqz(this.get(s.target)),
-            this.set(s.target, m.local.get(src, binaryen.i32)),
-            m.if(
-              m.i32.eqz(em.rt('hooker_equal', [this.get(s.target), m.local.get(src, binaryen.i32)])),
-              em.abort('eval_conflict_error', s.message),
-            ),
-          ),
-        ]);
+        this.operand(s.source); this.lset(src);
+        this.get(s.target); this.op(OP.i32Eqz);
+        this.open(OP.if);
+        this.lget(src); this.set(s.target);
+        this.else();
+        this.get(s.target); this.lget(src); this.rt('hooker_equal'); this.op(OP.i32Eqz);
+        this.open(OP.if);
+        this.abort('eval_conflict_error', s.message);
+        this.end();
+        this.end();
+        return;
       }
-      case 'Block': return m.block(null, this.blocks(s.blocks));
+      case 'Block': this.blocks(s.blocks); return;
       case 'Break': {
         const label = this.labels[this.labels.length - 1 - s.index];
         if (label === undefined) throw new Error(`break ${s.index} outside of its blocks`);
-        return m.br(label);
+        this.br(label);
+        return;
       }
-      case 'Call': return this.call(s.func, s.args, s.result, s.loc);
-      case 'Dot': return m.block(null, [
-        this.set(s.target, em.rt('hooker_dot', [this.operand(s.source), this.operand(s.key)])),
-        this.failIfZero(this.get(s.target)),
-      ]);
-      case 'Equal': return this.failIfZero(em.rt('hooker_equal', [this.operand(s.a), this.operand(s.b)]));
-      case 'NotEqual': return this.failIf(em.rt('hooker_equal', [this.operand(s.a), this.operand(s.b)]));
-      case 'IsArray': return this.failIfNotType(s.source, 5);
-      case 'IsObject': return this.failIfNotType(s.source, 6);
-      case 'IsSet': return this.failIfNotType(s.source, 7);
-      case 'IsDefined': return this.failIfZero(this.get(s.source));
-      case 'IsUndefined': return this.failIf(m.i32.ne(this.get(s.source), m.i32.const(0)));
-      case 'Len': return m.block(null, [
-        this.set(s.target, em.rt('hooker_len', [this.operand(s.source)])),
-        this.failIfZero(this.get(s.target)),
-      ]);
+      case 'Call': this.callStmt(s.func, s.args, s.result, s.loc); return;
+      case 'Dot':
+        this.operand(s.source); this.operand(s.key); this.rt('hooker_dot'); this.ltee(this.local(s.target));
+        this.failIfZero();
+        return;
+      case 'Equal': this.operand(s.a); this.operand(s.b); this.rt('hooker_equal'); this.failIfZero(); return;
+      case 'NotEqual': this.operand(s.a); this.operand(s.b); this.rt('hooker_equal'); this.failIf(); return;
+      case 'IsArray': this.failIfNotType(s.source, 5); return;
+      case 'IsObject': this.failIfNotType(s.source, 6); return;
+      case 'IsSet': this.failIfNotType(s.source, 7); return;
+      case 'IsDefined': this.get(s.source); this.failIfZero(); return;
+      case 'IsUndefined': this.get(s.source); this.failIf(); return;
+      case 'Len':
+        this.operand(s.source); this.rt('hooker_len'); this.ltee(this.local(s.target));
+        this.failIfZero();
+        return;
       case 'Not': {
         const cond = this.scratch();
         const parent = this.failLabel;
-        return m.block(null, [
-          m.local.set(cond, m.i32.const(1)),
-          this.block(s.block, [m.local.set(cond, m.i32.const(0))]),
-          m.br(parent, m.i32.eqz(m.local.get(cond, binaryen.i32))),
-        ]);
+        this.const(1); this.lset(cond);
+        this.block(s.block, () => { this.const(0); this.lset(cond); });
+        this.lget(cond); this.op(OP.i32Eqz); this.br(parent, true);
+        return;
       }
-      case 'ObjectInsert': return em.rt('hooker_object_insert', [this.get(s.object), this.operand(s.key), this.operand(s.value)]);
-      case 'ObjectInsertOnce': return m.if(
-        em.rt('hooker_object_insert_once', [this.get(s.object), this.operand(s.key), this.operand(s.value)]),
-        em.abort('eval_conflict_error', s.message),
-      );
-      case 'ObjectMerge': return m.block(null, [
-        this.set(s.target, em.rt('hooker_merge', [this.operand(s.a), this.operand(s.b)])),
-        this.failIfZero(this.get(s.target)),
-      ]);
-      case 'ResetLocal': return this.set(s.target, m.i32.const(0));
-      case 'ResultSetAdd': {
+      case 'ObjectInsert':
+        this.get(s.object); this.operand(s.key); this.operand(s.value); this.rt('hooker_object_insert');
+        return;
+      case 'ObjectInsertOnce':
+        this.get(s.object); this.operand(s.key); this.operand(s.value); this.rt('hooker_object_insert_once');
+        this.open(OP.if);
+        this.abort('eval_conflict_error', s.message);
+        this.end();
+        return;
+      case 'ObjectMerge':
+        this.operand(s.a); this.operand(s.b); this.rt('hooker_merge'); this.ltee(this.local(s.target));
+        this.failIfZero();
+        return;
+      case 'ResetLocal': this.const(0); this.set(s.target); return;
+      case 'ResultSetAdd':
         if (this.resultSetParam === undefined) throw new Error('ResultSetAdd outside of a plan');
-        return em.rt('hooker_set_add', [m.local.get(this.resultSetParam, binaryen.i32), this.get(s.value)]);
-      }
-      case 'ReturnLocal': return m.return(this.get(s.source));
-      case 'Scan': return this.scan(s);
-      case 'SetAdd': return em.rt('hooker_set_add', [this.get(s.set), this.operand(s.value)]);
-      case 'With': return this.with(s);
-      case 'Abort': return em.abort(s.code, s.message);
-      case 'Nop': return m.nop();
+        this.lget(this.resultSetParam); this.get(s.value); this.rt('hooker_set_add');
+        return;
+      case 'ReturnLocal': this.get(s.source); this.op(OP.return); return;
+      case 'Scan': this.scan(s); return;
+      case 'SetAdd': this.get(s.set); this.operand(s.value); this.rt('hooker_set_add'); return;
+      case 'With': this.with(s); return;
+      case 'Abort': this.abort(s.code, s.message); return;
+      case 'Nop': return;
     }
   }
 
-  private failIfNotType(op: Operand, tag: number): ExprRef {
-    const m = this.m;
-    return this.failIf(m.i32.ne(this.em.rt('hooker_type', [this.operand(op)]), m.i32.const(tag)));
+  abort(code: string, message: string): void {
+    this.const(this.em.constText(`${code}: ${message}`).ptr);
+    this.call(this.em.importIndex('opa_abort'));
+    this.op(OP.unreachable);
   }
 
-  private call(func: string, args: Operand[], result: number, loc?: { file: string; row: number }): ExprRef {
-    const m = this.m;
+  private failIfNotType(op: Operand, tag: number): void {
+    this.operand(op); this.rt('hooker_type'); this.const(tag); this.op(OP.i32Ne); this.failIf();
+  }
+
+  private callStmt(func: string, args: Operand[], result: number, loc?: { file: string; row: number }): void {
     const em = this.em;
-    const argExprs = args.map((a) => this.operand(a));
-    const planned = em.funcName(func);
-    // Errors of a builtin name the call's location, as OPA's do (runtime errors.ts).
-    const site = !planned && loc ? [em.setCallsite(em.constText(`${loc.file}:${loc.row}`).ptr)] : [];
-    let callExpr: ExprRef;
-    if (planned) {
-      callExpr = m.call(planned, [this.get(0), this.get(1), ...argExprs], binaryen.i32);
+    const planned = em.funcIndex(func);
+    if (planned !== undefined) {
+      this.get(0); this.get(1);
+      for (const a of args) this.operand(a);
+      this.call(planned);
     } else {
-      const native = NATIVE_BUILTINS[func];
-      const nativeInternal = native ? em.link.exports.get(native) : undefined;
-      callExpr = nativeInternal ? m.call(nativeInternal, argExprs, binaryen.i32) : em.hostCall(func, argExprs);
+      // Errors of a builtin name the call's location, as OPA's do (runtime errors.ts).
+      if (loc) em.setCallsite(this, em.constText(`${loc.file}:${loc.row}`).ptr);
+      const native = em.nativeIndex(func);
+      if (native !== undefined) {
+        for (const a of args) this.operand(a);
+        this.call(native);
+      } else {
+        // While the host builtin runs, JSON crossing the boundary is tagged so that sets survive (builtins/types.ts).
+        const host = em.hostBuiltin(func);
+        this.rt('hooker_builtin_enter');
+        this.const(host.id);
+        for (const a of args) this.operand(a);
+        this.call(em.hostCallFunc(args.length));
+        if (host.returnsSet) this.rt('hooker_to_set');
+      }
     }
-    return m.block(null, [...site, this.set(result, callExpr), this.failIfZero(this.get(result))]);
+    this.ltee(this.local(result));
+    this.failIfZero();
   }
 
-  private scan(s: Extract<Stmt, { type: 'Scan' }>): ExprRef {
-    const m = this.m;
-    const em = this.em;
+  private scan(s: Extract<Stmt, { type: 'Scan' }>): void {
     const n = this.scratch();
     const i = this.scratch();
-    const done = this.newLabel();
-    const loop = this.newLabel();
-    const src = () => this.get(s.source);
-    const iGet = () => m.local.get(i, binaryen.i32);
-    return m.block(null, [
-      m.local.set(n, m.if(m.i32.eqz(src()), m.i32.const(-1), em.rt('hooker_coll_size', [src()]))),
-      m.local.set(i, m.i32.const(0)),
-      m.block(done, [
-        m.loop(loop, m.block(null, [
-          m.br(done, m.i32.ge_s(iGet(), m.local.get(n, binaryen.i32))),
-          this.set(s.key, em.rt('hooker_coll_key', [src(), iGet()])),
-          this.set(s.value, em.rt('hooker_coll_value', [src(), iGet()])),
-          m.local.set(i, m.i32.add(iGet(), m.i32.const(1))),
-          this.block(s.block),
-          m.br(loop),
-        ])),
-      ]),
-    ]);
+    this.get(s.source); this.op(OP.i32Eqz);
+    this.open(OP.if, I32);
+    this.const(-1);
+    this.else();
+    this.get(s.source); this.rt('hooker_coll_size');
+    this.end();
+    this.lset(n);
+    this.const(0); this.lset(i);
+    const done = this.depth;
+    this.open(OP.block);
+    const loop = this.depth;
+    this.open(OP.loop);
+    this.lget(i); this.lget(n); this.op(OP.i32GeS); this.br(done, true);
+    this.get(s.source); this.lget(i); this.rt('hooker_coll_key'); this.set(s.key);
+    this.get(s.source); this.lget(i); this.rt('hooker_coll_value'); this.set(s.value);
+    this.lget(i); this.const(1); this.op(OP.i32Add); this.lset(i);
+    this.block(s.block);
+    this.br(loop);
+    this.end();
+    this.end();
   }
 
-  private with(s: Extract<Stmt, { type: 'With' }>): ExprRef {
-    const m = this.m;
-    const em = this.em;
+  private with(s: Extract<Stmt, { type: 'With' }>): void {
     const save = this.scratch();
     const undef = this.scratch();
     const parent = this.failLabel;
-    let replace: ExprRef;
+    this.get(s.local); this.lset(save);
     if (s.path.length === 0) {
-      replace = this.set(s.local, this.operand(s.value));
+      this.operand(s.value); this.set(s.local);
     } else {
       const path = this.scratch();
-      const build: ExprRef[] = [m.local.set(path, em.rt('hooker_array', [m.i32.const(s.path.length)]))];
+      this.const(s.path.length); this.rt('hooker_array'); this.lset(path);
       for (const idx of s.path) {
-        build.push(em.rt('hooker_array_append', [m.local.get(path, binaryen.i32), m.i32.const(em.constStringValue(idx))]));
+        this.lget(path); this.const(this.em.constStringValue(idx)); this.rt('hooker_array_append');
       }
-      replace = m.block(null, [
-        ...build,
-        this.set(s.local, em.rt('hooker_upsert', [this.get(s.local), m.local.get(path, binaryen.i32), this.operand(s.value)])),
-      ]);
+      this.get(s.local); this.lget(path); this.operand(s.value); this.rt('hooker_upsert'); this.set(s.local);
     }
-    return m.block(null, [
-      m.local.set(save, this.get(s.local)),
-      replace,
-      m.local.set(undef, m.i32.const(1)),
-      this.block(s.block, [m.local.set(undef, m.i32.const(0))]),
-      this.set(s.local, m.local.get(save, binaryen.i32)),
-      m.br(parent, m.local.get(undef, binaryen.i32)),
-    ]);
+    this.const(1); this.lset(undef);
+    this.block(s.block, () => { this.const(0); this.lset(undef); });
+    this.lget(save); this.set(s.local);
+    this.lget(undef); this.br(parent, true);
+  }
+
+  /** The function's code entry: locals, then the written instructions and the final `end`. */
+  finish(out: ByteWriter): void {
+    const head = new ByteWriter(16);
+    if (this.nvars > 0) { head.u32(1); head.u32(this.nvars); head.u8(I32); } else head.u32(0);
+    out.u32(head.length + this.code.length + 1);
+    out.bytes(head.view());
+    out.bytes(this.code.view());
+    out.u8(OP.end);
   }
 }
 
 class Emitter {
-  readonly m: binaryen.Module;
-  readonly link: LinkInfo;
+  private readonly base: LinkBase;
   private readonly data: DataLayout;
-  private readonly funcNames = new Map<string, string>();
-  private readonly hostIds = new Map<string, number>();
+  private readonly funcIndexes = new Map<string, number>();
+  private readonly hostIds = new Map<string, { id: number; returnsSet: boolean }>();
   private readonly problems: string[] = [];
+  /** Types added to the runtime's, as "params:results" keys (hex valtypes). */
+  private readonly typeKeys: string[];
+  private readonly newTypes: Uint8Array[] = [];
+  /** Type index of each appended function, and its code entry. */
+  private readonly newFuncTypes: number[] = [];
+  private readonly code = new ByteWriter(1 << 16);
+  private readonly callsiteGlobal: number | undefined;
+  /** Memo slot of each func taking only input and data (rules without arguments). */
+  private readonly memoSlots = new Map<string, number>();
 
   constructor(private readonly policy: Policy, runtime: Uint8Array) {
-    this.m = binaryen.readBinary(runtime);
-    // What the runtime was built with, plus what Node 20 supports that the optimizer may use.
-    const f = binaryen.Features as unknown as Record<string, number>;
-    this.m.setFeatures(this.m.getFeatures() | f['MutableGlobals']! | f['SignExt']! | f['BulkMemory']! | f['BulkMemoryOpt']!
-      | f['NontrappingFPToInt']! | f['SIMD128']!);
-    this.link = readLinkInfo(this.m);
+    this.base = linkBase(runtime);
+    this.typeKeys = [...this.base.typeKeys];
     this.data = new DataLayout(align8(Math.max(this.runtimeDataEnd(), this.heapStartInit())));
+    this.callsiteGlobal = this.base.globalExports.get('hooker_callsite');
+    let next = this.base.numFuncs;
     for (const f of policy.funcs) {
-      this.funcNames.set(f.name, `rego:${f.name}`);
+      this.funcIndexes.set(f.name, next++);
       if (f.params.length === 2) this.memoSlots.set(f.name, this.memoSlots.size);
     }
     for (const b of policy.static.builtins) {
-      if (this.nativeInternal(b.name)) continue;
+      if (this.nativeIndex(b.name) !== undefined) continue;
       if (b.arity > MAX_HOST_ARITY) {
         this.problems.push(`builtin ${b.name} takes ${b.arity} arguments; at most ${MAX_HOST_ARITY} can be passed to a host builtin`);
       }
-      this.hostIds.set(b.name, this.hostIds.size);
+      this.hostIds.set(b.name, { id: this.hostIds.size, returnsSet: b.returnsSet === true });
     }
   }
 
   private runtimeDataEnd(): number {
     let end = 0;
-    for (const seg of dataSegments(this.m)) {
-      if (seg.offset !== null) end = Math.max(end, seg.offset + seg.data.byteLength);
+    for (const seg of this.base.dataEntries) {
+      if (seg.offset !== null) end = Math.max(end, seg.offset + seg.size);
     }
     return end;
   }
 
-  private heapStartGlobal(): { name: string; init: number } {
-    for (let i = 0; i < this.m.getNumExports(); i++) {
-      const info = binaryen.getExportInfo(this.m.getExportByIndex(i));
-      if (info.kind === binaryen.ExternalGlobal && info.name === 'hooker_heap_start') {
-        const g = binaryen.getGlobalInfo(this.m.getGlobal(info.value));
-        const init = binaryen.getExpressionInfo(g.init) as { value?: number };
-        return { name: info.value, init: typeof init.value === 'number' ? init.value : 0 };
-      }
+  private heapStartGlobal(): number {
+    const g = this.base.globalExports.get('hooker_heap_start');
+    if (g === undefined) throw new Error('runtime does not export the hooker_heap_start global');
+    return g;
+  }
+
+  /** The i32.const initial value of the runtime's hooker_heap_start. */
+  private heapStartInit(): number {
+    const entry = this.base.globalEntries[this.heapStartGlobal() - this.base.numGlobalImports]!;
+    if (entry[2] !== OP.i32Const) return 0;
+    let result = 0;
+    let shift = 0;
+    for (let i = 3; ; i++) {
+      const b = entry[i]!;
+      result |= (b & 0x7f) << shift;
+      shift += 7;
+      if ((b & 0x80) === 0) return shift < 32 && (b & 0x40) ? result | (-1 << shift) : result;
     }
-    throw new Error('runtime does not export the hooker_heap_start global');
   }
 
-  private heapStartInit(): number { return this.heapStartGlobal().init; }
+  funcIndex(irName: string): number | undefined { return this.funcIndexes.get(irName); }
 
-  private nativeInternal(name: string): string | undefined {
+  nativeIndex(name: string): number | undefined {
     const exp = NATIVE_BUILTINS[name];
-    return exp ? this.link.exports.get(exp) : undefined;
+    return exp ? this.base.funcExports.get(exp) : undefined;
   }
 
-  funcName(irName: string): string | undefined { return this.funcNames.get(irName); }
+  rtIndex(name: RuntimeFnName): number {
+    const idx = this.base.funcExports.get(name);
+    if (idx === undefined) throw new Error(`runtime does not export ${name}: build/runtime.wasm is older than the compiler, run \`npm run build:runtime\``);
+    return idx;
+  }
 
-  rt(name: RuntimeFnName, args: ExprRef[]): ExprRef {
-    const internal = this.link.exports.get(name);
-    if (!internal) throw new Error(`runtime does not export ${name}: build/runtime.wasm is older than the compiler, run \`npm run build:runtime\``);
-    return this.m.call(internal, args, wasmType(RUNTIME_FNS[name].result));
+  importIndex(base: 'opa_abort' | 'opa_json_parse'): number {
+    const idx = base === 'opa_json_parse' ? this.base.funcExports.get(base) : this.base.funcImports.get(`env.${base}`);
+    if (idx === undefined) throw new Error(`runtime lacks ${base}`);
+    return idx;
+  }
+
+  hostBuiltin(name: string): { id: number; returnsSet: boolean } {
+    const host = this.hostIds.get(name);
+    if (host === undefined) throw new Error(`builtin ${name} is called but not declared in the policy`);
+    return host;
+  }
+
+  hostCallFunc(arity: number): number {
+    const f = this.base.hostCallFuncs[arity];
+    // Reported once for the whole policy by the constructor; any index keeps writing going.
+    return f ?? this.base.hostCallFuncs[0]!;
   }
 
   constString(index: number): StaticString {
@@ -442,183 +479,203 @@ class Emitter {
   /** A NUL-terminated constant text in the policy's static data. */
   constText(text: string): StaticString { return this.data.string(text); }
 
-  private callsiteGlobal: string | null | undefined;
+  /** Sets the runtime's hooker_callsite global (nothing with a runtime that lacks it). */
+  setCallsite(fb: FunctionBuilder, ptr: number): void {
+    if (this.callsiteGlobal === undefined) return;
+    fb.const(ptr);
+    fb.op(OP.globalSet);
+    fb.code.u32(this.callsiteGlobal);
+  }
 
-  /** Sets the runtime's hooker_callsite global (a no-op with a runtime that lacks it). */
-  setCallsite(ptr: number): ExprRef {
-    if (this.callsiteGlobal === undefined) {
-      this.callsiteGlobal = null;
-      for (let i = 0; i < this.m.getNumExports(); i++) {
-        const info = binaryen.getExportInfo(this.m.getExportByIndex(i));
-        if (info.kind === binaryen.ExternalGlobal && info.name === 'hooker_callsite') this.callsiteGlobal = info.value;
-      }
+  private typeIndex(params: number, result: boolean): number {
+    const key = `${'7f'.repeat(params)}:${result ? '7f' : ''}`;
+    let idx = this.typeKeys.indexOf(key);
+    if (idx < 0) {
+      const w = new ByteWriter(16);
+      w.u8(0x60);
+      w.u32(params);
+      for (let i = 0; i < params; i++) w.u8(I32);
+      if (result) { w.u32(1); w.u8(I32); } else w.u32(0);
+      this.newTypes.push(w.view());
+      this.typeKeys.push(key);
+      idx = this.typeKeys.length - 1;
     }
-    return this.callsiteGlobal ? this.m.global.set(this.callsiteGlobal, this.m.i32.const(ptr)) : this.m.nop();
+    return idx;
   }
 
-  abort(code: string, message: string): ExprRef {
-    const s = this.data.string(`${code}: ${message}`);
-    return this.m.block(null, [
-      this.m.call(this.sdkImport('opa_abort', 1, false), [this.m.i32.const(s.ptr)], binaryen.none),
-      this.m.unreachable(),
-    ]);
+  private addFunction(params: number, result: boolean, fb: FunctionBuilder): void {
+    this.newFuncTypes.push(this.typeIndex(params, result));
+    fb.finish(this.code);
   }
-
-  /** Internal name of an SDK import, added when the runtime did not need it itself. */
-  private sdkImport(base: (typeof SDK_IMPORTS)[number], nparams: number, returns: boolean): string {
-    const key = `env.${base}`;
-    let name = this.link.imports.get(key);
-    if (!name) {
-      name = `import:${base}`;
-      this.m.addFunctionImport(name, 'env', base, binaryen.createType(new Array(nparams).fill(binaryen.i32)), returns ? binaryen.i32 : binaryen.none);
-      this.link.imports.set(key, name);
-    }
-    return name;
-  }
-
-  hostCall(name: string, args: ExprRef[]): ExprRef {
-    const id = this.hostIds.get(name);
-    if (id === undefined) throw new Error(`builtin ${name} is called but not declared in the policy`);
-    const m = this.m;
-    const decl = this.policy.static.builtins.find((b) => b.name === name);
-    // While the host builtin runs, JSON crossing the boundary is tagged so that sets survive (builtins/types.ts).
-    let call = m.block(null, [
-      this.rt('hooker_builtin_enter', []),
-      m.call(this.ensureHostTrampoline(args.length), [m.i32.const(id), ...args], binaryen.i32),
-    ], binaryen.i32);
-    if (decl?.returnsSet) call = this.rt('hooker_to_set', [call]);
-    return call;
-  }
-
-  private trampolines = new Map<number, string>();
-
-  /** hooker_host_callN(id, args...) = { r = opa_builtinN(id, 0, args...); hooker_builtin_exit(); r } */
-  private ensureHostTrampoline(arity: number): string {
-    let name = this.trampolines.get(arity);
-    if (name) return name;
-    name = `hooker_host_call${arity}`;
-    const m = this.m;
-    const imp = this.sdkImport(`opa_builtin${arity}` as (typeof SDK_IMPORTS)[number], arity + 2, true);
-    const params = new Array(arity + 1).fill(binaryen.i32);
-    const resultLocal = arity + 1;
-    m.addFunction(name, binaryen.createType(params), binaryen.i32, [binaryen.i32], m.block(null, [
-      m.local.set(resultLocal, m.call(imp, [
-        m.local.get(0, binaryen.i32), m.i32.const(0),
-        ...Array.from({ length: arity }, (_, k) => m.local.get(k + 1, binaryen.i32)),
-      ], binaryen.i32)),
-      this.rt('hooker_builtin_exit', []),
-      m.local.get(resultLocal, binaryen.i32),
-    ], binaryen.i32));
-    this.trampolines.set(arity, name);
-    return name;
-  }
-
-  /** Memo slot of each func taking only input and data (rules without arguments). */
-  private readonly memoSlots = new Map<string, number>();
 
   private addFunc(f: Func): void {
-    const m = this.m;
     const fb = new FunctionBuilder(this, f.params, undefined);
     const slot = this.memoSlots.get(f.name);
-    let body: ExprRef;
     if (slot === undefined) {
-      body = m.block(null, [...fb.blocks(f.blocks), m.return(fb.get(f.result))], binaryen.none);
+      fb.blocks(f.blocks);
+      fb.get(f.result);
     } else {
       // As OPA's wasm: the value is computed once per evaluation (per input
       // and data pair, which keeps values computed under `with` apart; runtime memo.ts).
+      // hooker_memo_get is 0 when not computed yet, 1 when computed and undefined.
       const hit = fb.scratch();
-      const docs = [fb.get(0), fb.get(1)];
-      const hitGet = () => m.local.get(hit, binaryen.i32);
-      body = m.block(null, [
-        m.local.set(hit, this.rt('hooker_memo_get', [m.i32.const(slot), ...docs])),
-        m.if(hitGet(), m.return(m.select(m.i32.ne(hitGet(), m.i32.const(1)), hitGet(), m.i32.const(0)))),
-        ...fb.blocks(f.blocks),
-        this.rt('hooker_memo_put', [m.i32.const(slot), m.i32.const(this.memoSlots.size), fb.get(0), fb.get(1), fb.get(f.result)]),
-        m.return(fb.get(f.result)),
-      ], binaryen.none);
+      fb.const(slot); fb.get(0); fb.get(1); fb.rt('hooker_memo_get'); fb.ltee(hit);
+      fb.open(OP.if);
+      fb.lget(hit); fb.const(0); fb.lget(hit); fb.const(1); fb.op(OP.i32Ne); fb.op(OP.select); fb.op(OP.return);
+      fb.end();
+      fb.blocks(f.blocks);
+      fb.const(slot); fb.const(this.memoSlots.size); fb.get(0); fb.get(1); fb.get(f.result); fb.rt('hooker_memo_put');
+      fb.get(f.result);
     }
-    const params = binaryen.createType(new Array(f.params.length).fill(binaryen.i32));
-    this.m.addFunction(this.funcNames.get(f.name)!, params, binaryen.i32, fb.varTypes, body);
+    this.addFunction(f.params.length, true, fb);
   }
 
-  private addPlan(p: Plan, index: number): string {
+  private addPlan(p: Plan): void {
     // Locals 0 and 1 are input and data; the result set is the third param.
     const fb = new FunctionBuilder(this, [0, 1], 2);
-    const body = this.m.block(null, fb.blocks(p.blocks), binaryen.none);
-    const name = `plan:${index}:${p.name}`;
-    this.m.addFunction(name, binaryen.createType([binaryen.i32, binaryen.i32, binaryen.i32]), binaryen.none, fb.varTypes, body);
-    return name;
+    fb.blocks(p.blocks);
+    this.addFunction(3, false, fb);
   }
 
-  /** Defines the runtime's `hooker.eval_plan` import as a switch over the plans. */
-  private addDispatcher(planFns: string[]): void {
-    const m = this.m;
-    const importName = this.link.imports.get('hooker.eval_plan');
-    if (!importName) throw new Error('runtime does not import hooker.eval_plan');
-    m.removeFunction(importName);
-    const get = (i: number) => m.local.get(i, binaryen.i32);
-    let body: ExprRef = m.nop();
-    for (let i = planFns.length - 1; i >= 0; i--) {
-      body = m.if(m.i32.eq(get(0), m.i32.const(i)), m.call(planFns[i]!, [get(1), get(2), get(3)], binaryen.none), body);
+  /** The body of the runtime's eval_plan placeholder: a br_table over the plans. */
+  private dispatcher(firstPlan: number, count: number): Uint8Array {
+    const fb = new FunctionBuilder(this, [0, 1, 2, 3], undefined);
+    // Blocks B_count (default) ... B_0, innermost B_0; case i's call follows B_i's end.
+    for (let i = 0; i <= count; i++) fb.open(OP.block);
+    fb.lget(0);
+    fb.code.u8(OP.brTable);
+    fb.code.u32(count);
+    for (let i = 0; i < count; i++) fb.code.u32(i);
+    fb.code.u32(count);
+    for (let i = 0; i < count; i++) {
+      fb.end();
+      fb.lget(1); fb.lget(2); fb.lget(3); fb.call(firstPlan + i); fb.op(OP.return);
     }
-    m.addFunction(importName, binaryen.createType([binaryen.i32, binaryen.i32, binaryen.i32, binaryen.i32]), binaryen.none, [], body);
+    fb.end();
+    const out = new ByteWriter(fb.code.length + 16);
+    fb.finish(out);
+    return out.view();
   }
 
   /** An exported function returning a value parsed from constant JSON (OPA's `builtins` and `entrypoints`). */
-  private addJsonExport(exportName: string, json: unknown): void {
-    const m = this.m;
+  private addJsonFunction(json: unknown): void {
     const s = this.data.string(JSON.stringify(json));
-    const parse = this.link.exports.get('opa_json_parse');
-    if (!parse) throw new Error('runtime does not export opa_json_parse');
-    const name = `abi:${exportName}`;
-    m.addFunction(name, binaryen.none, binaryen.i32, [], m.call(parse, [m.i32.const(s.ptr), m.i32.const(s.len)], binaryen.i32));
-    m.addFunctionExport(name, exportName);
-  }
-
-  private finishMemory(): void {
-    const m = this.m;
-    const segments = dataSegments(m);
-    const ours = this.data.segment();
-    if (ours) segments.push({ ...ours, passive: false });
-    const heapStart = align8(this.data.end);
-    const pages = Math.max(1, Math.ceil(heapStart / PAGE));
-    const memInfo = m.getMemoryInfo();
-    // binaryen names an imported memory `mimport$0` when the name section does not
-    // (the runtime build keeps no memory names); setMemory must reuse that name or
-    // the runtime's memory instructions would point at a memory that no longer exists.
-    const memName = 'mimport$0';
-    // -1: no maximum, so the module links against the SDK's growable memory.
-    m.setMemory(pages, -1, null, segments.map((s) => ({
-      offset: m.i32.const(s.offset ?? 0), data: s.data, passive: s.passive,
-    })), false, false, memName);
-    m.addMemoryImport(memName, memInfo.module ?? 'env', memInfo.base ?? 'memory');
-
-    const g = this.heapStartGlobal();
-    m.removeGlobal(g.name);
-    m.addGlobal(g.name, binaryen.i32, true, m.i32.const(heapStart));
+    const fb = new FunctionBuilder(this, [], undefined);
+    fb.const(s.ptr); fb.const(s.len); fb.call(this.importIndex('opa_json_parse'));
+    this.addFunction(0, true, fb);
   }
 
   emit(): Uint8Array {
-    const planFns: string[] = [];
+    const base = this.base;
     this.policy.funcs.forEach((f) => this.addFunc(f));
-    this.policy.plans.forEach((p, i) => planFns.push(this.addPlan(p, i)));
-    this.addDispatcher(planFns);
+    const firstPlan = base.numFuncs + this.newFuncTypes.length;
+    this.policy.plans.forEach((p) => this.addPlan(p));
     const builtins: Record<string, number> = {};
-    for (const [name, id] of this.hostIds) builtins[hostBuiltinName(name)] = id;
-    this.addJsonExport('builtins', builtins);
+    for (const [name, { id }] of this.hostIds) builtins[hostBuiltinName(name)] = id;
+    const abiFirst = base.numFuncs + this.newFuncTypes.length;
+    this.addJsonFunction(builtins);
     const entrypoints: Record<string, number> = {};
     this.policy.plans.forEach((p, i) => { entrypoints[p.name] = i; });
-    this.addJsonExport('entrypoints', entrypoints);
+    this.addJsonFunction(entrypoints);
     if (this.problems.length) throw new RegoCompileError(this.problems.map((message) => ({ code: 'rego_compile_error', message })));
-    this.finishMemory();
-    // No binaryen validate() here: WebAssembly.Module validates the output anyway, for less.
-    // No binaryen optimisation of the generated functions either: it was about 90% of
-    // the large bundle's emit time, and V8's optimising tier does the same work on
-    // this code (calls into the runtime, blocks and branches), so evaluation was not
-    // measurably slower without it (BENCHMARKS.md).
-    const out = this.m.emitBinary();
-    this.m.dispose();
-    return out;
+    const dispatcher = this.dispatcher(firstPlan, this.policy.plans.length);
+    return this.assemble(dispatcher, [['builtins', abiFirst], ['entrypoints', abiFirst + 1]]);
+  }
+
+  /** The runtime's sections with the policy's types, functions, exports, data and heap start. */
+  private assemble(dispatcher: Uint8Array, abiExports: Array<[string, number]>): Uint8Array {
+    const base = this.base;
+    const out = new ByteWriter(base.sections.reduce((n, s) => n + s.body.length, 0) + this.code.length + (1 << 16));
+    out.bytes(new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]));
+    const ours = this.data.segment();
+    const heapStart = align8(this.data.end);
+    const pages = Math.max(1, Math.ceil(heapStart / PAGE));
+    const vec = (entries: Uint8Array[], extra: Uint8Array[] = []): ByteWriter => {
+      const w = new ByteWriter(64);
+      w.u32(entries.length + extra.length);
+      for (const e of entries) w.bytes(e);
+      for (const e of extra) w.bytes(e);
+      return w;
+    };
+    for (const s of base.sections) {
+      switch (s.id) {
+        case 0: break; // custom sections (names) describe the runtime alone
+        case 1: out.section(1, vec(base.typeEntries, this.newTypes)); break;
+        case 2: {
+          const entries = base.importEntries.map((e) => {
+            if (e.kind !== 2) return e.raw;
+            // The memory must hold the static data: minimum raised, no maximum (the SDK's memory is growable).
+            const w = new ByteWriter(32);
+            w.name(e.module); w.name(e.field); w.u8(2); w.u8(0); w.u32(pages);
+            return w.view();
+          });
+          out.section(2, vec(entries));
+          break;
+        }
+        case 3: {
+          const w = new ByteWriter(base.funcTypes.length + this.newFuncTypes.length * 2 + 8);
+          w.u32(base.funcTypes.length + this.newFuncTypes.length);
+          for (const t of base.funcTypes) w.u32(t);
+          for (const t of this.newFuncTypes) w.u32(t);
+          out.section(3, w);
+          break;
+        }
+        case 6: {
+          const heapGlobal = this.heapStartGlobal() - base.numGlobalImports;
+          const entries = base.globalEntries.map((e, i) => {
+            if (i !== heapGlobal) return e;
+            const w = new ByteWriter(16);
+            w.u8(I32); w.u8(1); w.u8(OP.i32Const); w.i32(heapStart); w.u8(OP.end);
+            return w.view();
+          });
+          out.section(6, vec(entries));
+          break;
+        }
+        case 7: {
+          const w = new ByteWriter(1024);
+          const kept = base.exports.filter((e) => !e.name.startsWith(LINK_EXPORT_PREFIX));
+          w.u32(kept.length + abiExports.length);
+          for (const e of kept) { w.name(e.name); w.u8(e.kind); w.u32(e.index); }
+          for (const [name, index] of abiExports) { w.name(name); w.u8(0); w.u32(index); }
+          out.section(7, w);
+          break;
+        }
+        case 12: {
+          const w = new ByteWriter(8);
+          w.u32(base.dataEntries.length + (ours ? 1 : 0));
+          out.section(12, w);
+          break;
+        }
+        case 10: {
+          const w = new ByteWriter(this.code.length + s.body.length + dispatcher.length + 16);
+          w.u32(base.codeBodies.length + this.newFuncTypes.length);
+          const evalPlan = base.evalPlanFunc - base.funcImports.size;
+          base.codeBodies.forEach((b, i) => {
+            if (i === evalPlan) { w.bytes(dispatcher); return; }
+            w.u32(b.length);
+            w.bytes(b);
+          });
+          w.bytes(this.code.view());
+          out.section(10, w);
+          break;
+        }
+        case 11: {
+          const extra: Uint8Array[] = [];
+          if (ours) {
+            const w = new ByteWriter(ours.data.length + 16);
+            w.u8(0); w.u8(OP.i32Const); w.i32(ours.offset); w.u8(OP.end); w.u32(ours.data.length); w.bytes(ours.data);
+            extra.push(w.view());
+          }
+          out.section(11, vec(base.dataEntries.map((d) => d.raw), extra));
+          break;
+        }
+        default: out.section(s.id, s.body);
+      }
+    }
+    if (ours && !base.sections.some((s) => s.id === 11)) {
+      throw new Error('the runtime has no data section to add the policy\'s constants to');
+    }
+    return out.view().slice();
   }
 }
 
