@@ -21,6 +21,8 @@ export interface ModuleOrigin {
   file: string;
   /** Added to the module's row to get the line in `file`. */
   lineOffset: number;
+  /** Inline input only: its lines in `file` (first..last); rows of the generated wrapper outside them are reported at the nearest. */
+  span?: { first: number; last: number };
   what: string;
   /** The generated package (hooker.route_<i>) and the one the user wrote, so messages name the user's. */
   renamed?: { from: string; to: string };
@@ -57,14 +59,22 @@ export function regoProblems(e: RegoCompileError, origins: Map<string, ModuleOri
     if (!origin) {
       return { severity: 'error' as const, file: p.loc?.file ?? fallbackFile, line: p.loc?.row, path: '', message: `${p.code}: ${p.message}` };
     }
-    const line = p.loc ? Math.max(1, p.loc.row + origin.lineOffset) : undefined;
+    let line = p.loc ? Math.max(1, p.loc.row + origin.lineOffset) : undefined;
+    let where = p.loc ? ` (Rego line ${p.loc.row}, column ${p.loc.col})` : '';
+    if (origin.span && line !== undefined) {
+      // The wrapper's own lines (package, `allow if {`, `}`) are not the user's: an error there
+      // (an expression cut short meets the closing brace) belongs to the input's first or last line.
+      const inside = line >= origin.span.first && line <= origin.span.last;
+      line = Math.min(Math.max(line, origin.span.first), origin.span.last);
+      where = inside && p.loc ? ` (column ${p.loc.col} of the input)` : line === origin.span.last ? ' (at the end of the input)' : '';
+    }
     return {
       severity: 'error' as const,
       file: origin.file,
       line,
-      ...(p.loc ? { column: p.loc.col } : {}),
+      ...(p.loc && !origin.span ? { column: p.loc.col } : {}),
       path: origin.what === 'input' ? `${origin.routePath}.input` : origin.routePath,
-      message: `route "${origin.routeName}" ${origin.what}: ${p.code}: ${userTerms(p.message, origin)}${p.loc ? ` (Rego line ${p.loc.row}, column ${p.loc.col})` : ''}`,
+      message: `route "${origin.routeName}" ${origin.what}: ${p.code}: ${userTerms(p.message, origin)}${where}`,
     };
   });
 }
@@ -88,7 +98,11 @@ export function buildRouteProgram(routes: RouteConfig[], opts: { cfgFile: string
       const file = `${opts.cfgFile}#${route.path}.input`;
       // `input: |` puts the Rego on the line after the key; the module has 2 header lines.
       const firstLine = (route.inputLine ?? 1) + (route.input.includes('\n') ? 1 : 0);
-      const origin: ModuleOrigin = { routeName: route.name, routePath: route.path, file: opts.cfgFile, lineOffset: firstLine - 3, what: 'input' };
+      const inputLines = route.input.replace(/\n+$/, '').split('\n').length;
+      const origin: ModuleOrigin = {
+        routeName: route.name, routePath: route.path, file: opts.cfgFile, lineOffset: firstLine - 3, what: 'input',
+        span: { first: firstLine, last: firstLine + inputLines - 1 },
+      };
       origins.set(file, origin);
       try {
         // Both wrappers are tried: v1 for Hooker users, v0 for Postee inputs using old-style bodies.

@@ -18,7 +18,8 @@ export interface CompiledTemplates {
   problems: Problem[];
 }
 
-interface Origin { file: string; lineOffset: number }
+/** `lastLine`: an inline body's last line in cfg.yaml (an error at its end, such as eof, is reported there). */
+interface Origin { file: string; lineOffset: number; lastLine?: number }
 
 function rego(e: RegoCompileError, t: TemplateConfig, origins: Map<string, Origin>, cfgFile: string): Problem[] {
   // Problems in the generated wrapper module only echo the template's own; keep them only when alone.
@@ -28,7 +29,7 @@ function rego(e: RegoCompileError, t: TemplateConfig, origins: Map<string, Origi
     return {
       severity: 'error' as const,
       file: o?.file ?? p.loc?.file ?? cfgFile,
-      line: p.loc ? p.loc.row + (o?.lineOffset ?? 0) : t.line,
+      line: p.loc ? Math.min(p.loc.row + (o?.lineOffset ?? 0), o?.lastLine ?? Infinity) : t.line,
       ...(p.loc ? { column: p.loc.col } : {}),
       path: t.path,
       message: `template "${t.name}": ${p.code}: ${p.message}`,
@@ -56,7 +57,7 @@ async function modulesOf(t: TemplateConfig, library: TemplateLibrary, cfgFile: s
   const text = src.kind === 'body' ? src.body : await fetchTemplate(src.url);
   const file = src.kind === 'body' ? `${cfgFile}#${t.path}.body` : src.url;
   origins.set(file, src.kind === 'body'
-    ? { file: cfgFile, lineOffset: (src.line ?? 1) + (src.body.includes('\n') ? 1 : 0) - 1 }
+    ? { file: cfgFile, lineOffset: (src.line ?? 1) + (src.body.includes('\n') ? 1 : 0) - 1, lastLine: (src.line ?? 1) + (src.body.includes('\n') ? 1 : 0) - 1 + src.body.replace(/\n+$/, '').split('\n').length }
     : { file: src.url, lineOffset: 0 });
   const pkg = declaredPackage(text);
   if (!pkg) throw new Error(`${src.kind === 'body' ? 'body' : src.url} has no package clause`);
