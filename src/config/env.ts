@@ -31,6 +31,8 @@ export interface ServerSettings {
   dbPath: string;
   /** Events with unfinished deliveries above which ingest answers 503. */
   maxInbox: number;
+  /** Age of the oldest due delivery above which ingest answers 503 (backpressure); 0 disables. */
+  maxDeliveryLagMs: number;
   /** How long SIGTERM waits for running deliveries before leaving them stored. */
   shutdownTimeoutMs: number;
   /** "full" makes every accepted event survive an OS crash too, at a cost in throughput. */
@@ -58,6 +60,7 @@ export type LogLevel = typeof LOG_LEVELS[number];
 
 export const DEFAULT_DB_PATH = 'data/hooker.db';
 export const DEFAULT_MAX_INBOX = 100_000;
+export const DEFAULT_MAX_DELIVERY_LAG_MS = 10_000;
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 
 export const DEFAULT_MAX_BODY = 10 * 1024 * 1024;
@@ -168,6 +171,7 @@ export function readServerSettings(env: NodeJS.ProcessEnv, defaults: SettingsDef
     publicUrl: envValue(env, 'URL') || undefined,
     dbPath: resolveDbPath(env, serverDir),
     maxInbox: positiveInt(env, 'MAX_INBOX', DEFAULT_MAX_INBOX),
+    maxDeliveryLagMs: durationMs(env, 'MAX_DELIVERY_LAG', DEFAULT_MAX_DELIVERY_LAG_MS),
     shutdownTimeoutMs: shutdownTimeout(env),
     dbSynchronous: /^full$/i.test(envValue(env, 'DB_SYNCHRONOUS') ?? '') ? 'full' : 'normal',
     maxDepth: positiveInt(env, 'MAX_DEPTH', DEFAULT_MAX_DEPTH),

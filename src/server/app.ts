@@ -21,6 +21,7 @@ import { adminSurface } from './surfaces/admin.js';
 import { deliveriesSurface } from './surfaces/deliveries.js';
 import { healthSurface } from './surfaces/health.js';
 import { IngestPipeline } from './surfaces/ingest-pipeline.js';
+import type { Backpressure } from './backpressure.js';
 import { ingestSurface } from './surfaces/ingest.js';
 import { metricsSurface } from './surfaces/metrics.js';
 import { tenantSurface } from './surfaces/tenant.js';
@@ -52,6 +53,8 @@ export interface AppDeps {
   observe?: (event: unknown) => void;
   /** More surfaces (the scan API is mounted by the server itself). */
   surfaces?: readonly Surface[];
+  /** Delivery lag and whether ingest is refused for it (HOOKER_MAX_DELIVERY_LAG). */
+  backpressure?: Backpressure;
 }
 
 /** Node's own server options for the request, connection and header timeouts. */
@@ -109,7 +112,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const base = {
     settings, holder: deps.holder, queue: deps.queue, router: deps.router, metrics,
     eventLog: deps.eventLog ?? new EventLog(), store: deps.store, poke: deps.poke ?? (() => {}),
-    observe: deps.observe, closing: () => closing,
+    observe: deps.observe, closing: () => closing, backpressure: deps.backpressure,
   };
   const ctx: SurfaceContext = { ...base, ingest: new IngestPipeline(base, deps.signatures) };
   for (const surface of [...SURFACES, ...(deps.surfaces ?? [])]) void app.register(surface, ctx);

@@ -21,6 +21,8 @@ export class ServerMetrics {
   readonly duplicates = new Counter({ name: 'hooker_duplicates_dropped_total', help: 'Events dropped for a route by unique-message-props', labelNames: ['route'] as const, registers: [this.registry] });
   readonly aggregateFlushes = new Counter({ name: 'hooker_aggregate_flushes_total', help: 'Aggregated messages sent', labelNames: ['route'] as const, registers: [this.registry] });
   readonly inboxFull = new Counter({ name: 'hooker_inbox_full_total', help: 'Events refused with 503 because the inbox was over HOOKER_MAX_INBOX', registers: [this.registry] });
+  readonly backpressureRefusals = new Counter({ name: 'hooker_backpressure_refusals_total', help: 'Events refused with 503 because deliveries lagged more than HOOKER_MAX_DELIVERY_LAG', registers: [this.registry] });
+  readonly deliveryLag = new Gauge({ name: 'hooker_delivery_lag_seconds', help: 'Age of the oldest due delivery not yet started (actions without a rate limit)', registers: [this.registry] });
   readonly evicted = new Counter({ name: 'hooker_db_evicted_total', help: 'Records removed to respect max-db-size', labelNames: ['kind'] as const, registers: [this.registry] });
   readonly dbBytes = new Gauge({ name: 'hooker_db_bytes', help: 'Size of the SQLite database', registers: [this.registry] });
 

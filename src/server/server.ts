@@ -6,7 +6,8 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { ServerSettings } from '../config/env.js';
-import { parseListen } from '../config/env.js';
+import { DEFAULT_MAX_DELIVERY_LAG_MS, parseListen } from '../config/env.js';
+import { Backpressure } from './backpressure.js';
 import { ConfigError, formatProblem, hasErrors, type Problem } from '../config/problems.js';
 import { createLogger, silentLogger, type Logger } from '../logging/logger.js';
 import { watchConfigFile } from './config-watcher.js';
@@ -115,7 +116,13 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     throw e;
   }
   scanService = scanning.service;
+  const backpressure = new Backpressure({
+    actions: () => (holder.current.config.actions ?? []).filter((a) => a.enable && !a.delivery?.rateLimit).map((a) => a.name),
+    oldestPendingAt: (action) => engine.store.oldestPendingAt(action),
+  }, { maxLagMs: settings.maxDeliveryLagMs ?? DEFAULT_MAX_DELIVERY_LAG_MS, onSample: (s) => metrics.deliveryLag.set(s.lagMs / 1000) });
+  backpressure.start();
   const deps = {
+    backpressure,
     settings, holder, metrics, logger, signatures: signatureVerifierFor(settings),
     queue: engine.scheduler, router: engine.router, store: engine.store, poke: () => engine.scheduler.poke(),
     observe: (event: unknown) => scanning.observe(event),
@@ -155,6 +162,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       httpsUrl = urlOf('https', server.address());
     }
   } catch (e) {
+    backpressure.stop();
     await Promise.allSettled(apps.map((a) => a.close()));
     await scanning.close();
     await engine.close(0);
@@ -176,6 +184,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       // Stop accepting first; then running deliveries get HOOKER_SHUTDOWN_TIMEOUT
       // to finish, and whatever is left stays stored for the next start.
       await Promise.allSettled(apps.map((a) => a.close()));
+      backpressure.stop();
       await scanning.close();
       scanService = undefined;
       await engine.close(settings.shutdownTimeoutMs);

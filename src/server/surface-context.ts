@@ -14,6 +14,7 @@ import { HttpError } from './http-errors.js';
 import type { ServerMetrics } from './metrics.js';
 import type { RuntimeHolder } from './runtime-holder.js';
 import type { IngestPipeline } from './surfaces/ingest-pipeline.js';
+import type { Backpressure } from './backpressure.js';
 
 export type AppSettings = Pick<ServerSettings, 'adminToken' | 'ingestToken' | 'hmacSecret' | 'hmacHeader' | 'maxBody' | 'maxHops' | 'publicUrl' | 'debug'>
   & Partial<Pick<ServerSettings, 'maxInbox' | 'maxDepth' | 'maxKeys' | 'requestTimeoutMs' | 'connectionTimeoutMs' | 'maxConnections' | 'hmacToleranceMs' | 'hmacRequireTimestamp'>>;
@@ -33,6 +34,8 @@ export interface SurfaceContext {
   observe?(event: unknown): void;
   /** True once the server is closing (readyz answers 503). */
   closing(): boolean;
+  /** Delivery lag and whether ingest is refused for it (absent: never refused for lag). */
+  backpressure?: Backpressure;
   /** The checks and routing POST /, /scan and /tenant share. */
   ingest: IngestPipeline;
 }

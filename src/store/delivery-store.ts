@@ -240,6 +240,13 @@ export class DeliveryStore {
   }
   private readonly requeueStmt = this.stmt("UPDATE deliveries SET state = 'pending', updated_at = ? WHERE id = ? AND state = 'running'");
 
+  /** Due time of an action's oldest pending delivery (the backpressure lag); one index lookup. */
+  private readonly oldestPendingStmt = this.stmt("SELECT MIN(next_at) AS t FROM deliveries WHERE action = ? AND state = 'pending'");
+  oldestPendingAt(action: string): number | undefined {
+    const row = this.oldestPendingStmt.get().get(action) as { t: number | null };
+    return row.t ?? undefined;
+  }
+
   /** Earliest time a pending delivery becomes due, if any. */
   private readonly nextDueStmt = this.stmt("SELECT MIN(next_at) AS t FROM deliveries WHERE state = 'pending'");
   nextDueAt(): number | undefined {

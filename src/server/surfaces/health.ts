@@ -10,6 +10,13 @@ export const healthSurface: Surface = async (app, ctx) => {
   app.get('/readyz', async (_req, reply) => {
     if (ctx.closing()) return reply.status(503).send({ error: 'Service Unavailable', message: 'shutting down' });
     const rt = ctx.holder.current;
-    return { status: 'ready', routes: rt.routes.size, actions: rt.actions.size, inbox: ctx.queue.pending(), loadedAt: new Date(rt.loadedAt).toISOString() };
+    const bp = ctx.backpressure?.current;
+    const body = {
+      routes: rt.routes.size, actions: rt.actions.size, inbox: ctx.queue.pending(), loadedAt: new Date(rt.loadedAt).toISOString(),
+      ...(bp ? { deliveryLagSeconds: bp.lagMs / 1000, maxDeliveryLagSeconds: bp.maxLagMs / 1000 } : {}),
+    };
+    // Not ready while ingest refuses for lag: a load balancer sends events to another replica meanwhile.
+    if (bp?.refusing) return reply.status(503).send({ status: 'lagging', message: 'deliveries lag more than HOOKER_MAX_DELIVERY_LAG: ingest answers 503 until they catch up', ...body });
+    return { status: 'ready', ...body };
   });
 };

@@ -85,6 +85,12 @@ export class IngestPipeline {
   }
 
   private checkInbox(): void {
+    const bp = this.ctx.backpressure;
+    if (bp?.current.refusing) {
+      const { lagMs, maxLagMs } = bp.current;
+      this.ctx.metrics.backpressureRefusals.inc();
+      throw new HttpError(503, `deliveries are ${(lagMs / 1000).toFixed(1)} s behind, the limit is ${maxLagMs / 1000} s (HOOKER_MAX_DELIVERY_LAG): retry later`, 'backpressure', { 'retry-after': String(bp.retryAfterSeconds()) });
+    }
     const max = this.ctx.settings.maxInbox;
     const pending = this.ctx.queue.pending();
     if (max === undefined || pending < max) return;
