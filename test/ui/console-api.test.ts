@@ -1,0 +1,167 @@
+// The console's JSON API over a real socket (in-process server, real SQLite
+// file): what the browser test does not reach. Replay by selection and by
+// route, purge only with confirmation, the playground's template errors at
+// line and column and its evaluation limits, scans with their events, the
+// config with secrets masked, bad cursors, and the console being off
+// without HOOKER_ADMIN_TOKEN.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningServer } from '../../src/server/server.js';
+import { ScanStore } from '../../src/store/scans.js';
+import { receiver, serve, tempDir, until, type Receiver } from '../e2e/server-harness.js';
+
+let server: RunningServer;
+let rx: Receiver;
+let cookie = '';
+let csrf = '';
+let failing = true;
+
+const CFG = (url: string) => `
+routes:
+  - name: alerts
+    input: |
+      input.kind == "alert"
+    actions: [out]
+    template: raw-json
+  - name: audit
+    actions: [out]
+    template: raw-json
+templates:
+  - name: raw-json
+    rego-package: hooker.rawmessage.json
+actions:
+  - name: out
+    type: http
+    enable: true
+    retries: 0
+    url: ${url}/hook?token=sup3rsecret
+`;
+
+async function api(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${server.httpUrl}/api/ui/${path}`, {
+    method,
+    headers: { cookie, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(method !== 'GET' ? { 'x-csrf-token': csrf } : {}), ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, body: await res.json().catch(() => ({})) };
+}
+
+async function ingest(event: unknown): Promise<string> {
+  const res = await fetch(`${server.httpUrl}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event) });
+  return ((await res.json()) as { eventId: string }).eventId;
+}
+
+beforeAll(async () => {
+  rx = await receiver(() => (failing ? 500 : 200));
+  server = await serve(tempDir(), CFG(rx.url), { HOOKER_ADMIN_TOKEN: 'adm-console' });
+  const res = await fetch(`${server.httpUrl}/api/ui/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: 'adm-console' }) });
+  expect(res.status).toBe(200);
+  cookie = res.headers.get('set-cookie')!.split(';')[0]!;
+  expect(res.headers.get('set-cookie')).toMatch(/HttpOnly; SameSite=Strict/);
+  csrf = ((await res.json()) as { csrf: string }).csrf;
+  for (let i = 0; i < 6; i++) await ingest({ kind: i % 2 ? 'alert' : 'info', n: i });
+  await until(() => server.engine.store.countByState().dead === 9);
+});
+
+afterAll(async () => { await server?.close(); await rx?.close(); });
+
+describe('console API', () => {
+  it('replays a selection of dead letters, then all of a route', async () => {
+    const groups = (await api('GET', 'dead-letters/groups')).body.groups as Array<{ route: string; action: string; count: number; lastError: string }>;
+    expect(groups.map((g) => [g.route, g.count]).sort()).toEqual([['alerts', 3], ['audit', 6]]);
+    // The action's URL carries a token: masked in what the console shows.
+    expect(groups[0]!.lastError).not.toContain('sup3rsecret');
+    const page = (await api('GET', 'dead-letters?route=audit&limit=4')).body;
+    expect(page.items).toHaveLength(4);
+    const rest = (await api('GET', `dead-letters?route=audit&limit=4&cursor=${page.next}`)).body;
+    expect(rest.items).toHaveLength(2);
+    expect(rest.next).toBeUndefined();
+
+    failing = false;
+    const ids = page.items.slice(0, 2).map((d: { id: string }) => d.id);
+    expect((await api('POST', 'dead-letters/replay', { ids })).body).toEqual({ retried: 2 });
+    await until(() => ids.every((id: string) => server.engine.store.get(id)?.state === 'succeeded'));
+    // One that is not dead any more is refused, and nothing else moves.
+    expect((await api('POST', 'dead-letters/replay', { ids: [ids[0]] })).status).toBe(409);
+    expect((await api('POST', 'dead-letters/replay', { route: 'alerts' })).body).toEqual({ retried: 3 });
+    await until(() => server.engine.store.countByState().dead === 4);
+    expect((await api('POST', 'dead-letters/replay', {})).status).toBe(400);
+  });
+
+  it('purges only with confirmation', async () => {
+    expect((await api('POST', 'dead-letters/purge', { route: 'audit' })).status).toBe(400);
+    expect((await api('POST', 'dead-letters/purge', { confirm: false })).status).toBe(400);
+    const r = await api('POST', 'dead-letters/purge', { confirm: true, route: 'audit' });
+    expect(r.status).toBe(200);
+    expect(r.body.purgedEvents).toBeGreaterThan(0);
+    expect(server.engine.store.countByState().dead).toBe(0);
+  });
+
+  it('playground: template errors at line and column, limits, nothing delivered', async () => {
+    const hits = rx.hits.length;
+    const template = 'package playground.t\n\ntitle := "x"\nresult := sprintf("%v", [input.kind]\n';
+    const bad = (await api('POST', 'playground', { event: { kind: 'alert' }, route: 'alerts', template })).body;
+    expect(bad.problems.length).toBeGreaterThan(0);
+    expect(bad.problems[0]).toMatchObject({ where: 'template' });
+    expect(bad.problems[0].line).toBeGreaterThanOrEqual(4);
+    expect(bad.problems[0].column).toBeGreaterThan(0);
+
+    const good = (await api('POST', 'playground', { event: { kind: 'alert' }, route: 'alerts', template: 'package playground.t\n\ntitle := "Alert"\nresult := sprintf("kind=%v", [input.kind])\n' })).body;
+    expect(good.problems).toEqual([]);
+    const alerts = good.matched.find((m: { route: string }) => m.route === 'alerts');
+    expect(alerts.actions[0]).toMatchObject({ action: 'out', message: { title: 'Alert', body: 'kind=alert' } });
+
+    // The engine's evaluation limits apply: a route asking for too many elements fails for this event only.
+    const before = process.env['HOOKER_EVAL_MAX_ELEMENTS'];
+    process.env['HOOKER_EVAL_MAX_ELEMENTS'] = '1000';
+    try {
+      const big = (await api('POST', 'playground', { event: { kind: 'alert', n: 100000 }, route: 'alerts', input: 'count(numbers.range(1, input.n)) > 5' })).body;
+      expect(big.notMatched.find((n: { route: string }) => n.route === 'alerts').reason).toMatch(/evaluation failed: .*limit exceeded \(elements\)/);
+      expect(big.matched.map((m: { route: string }) => m.route)).toEqual(['audit']);
+    } finally {
+      if (before === undefined) delete process.env['HOOKER_EVAL_MAX_ELEMENTS']; else process.env['HOOKER_EVAL_MAX_ELEMENTS'] = before;
+    }
+    expect((await api('POST', 'playground', { route: 'alerts' })).status).toBe(400);
+    expect((await api('POST', 'playground', { eventId: 'no-such-event' })).status).toBe(404);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(rx.hits.length).toBe(hits);
+  });
+
+  it('lists scans with their threshold, findings and scan.completed events', async () => {
+    const scans = new ScanStore(server.engine.db);
+    const { record } = scans.enqueue({ scanner: 'trivy', target: { image: 'alpine:3.10' }, threshold: 'no-critical' }, 'image:alpine:3.10');
+    scans.finish(record.id, 'failed', { report: { format: 'trivy', findings: [{ id: 'CVE-1' } as never, { id: 'CVE-2' } as never] }, raw: {}, threshold: { name: 'no-critical', passed: false, compliance: 50, broken: [], counts: {} as never } });
+    const eventId = await ingest({ kind: 'info', type: 'scan.completed', scan: { id: record.id } });
+    const page = (await api('GET', 'scans')).body;
+    expect(page.items[0]).toMatchObject({ id: record.id, state: 'failed', scanner: 'trivy', outcome: { findings: 2, threshold: { name: 'no-critical', passed: false, compliance: 50 } } });
+    expect(page.items[0].events).toEqual([eventId]);
+  });
+
+  it('shows the config with secrets masked, its hash and the last reload', async () => {
+    const c = (await api('GET', 'config')).body;
+    expect(c.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.stringify(c.config)).not.toContain('sup3rsecret');
+    expect(c.lastReload).toBeNull();
+    expect((await api('POST', 'reload')).body).toMatchObject({ ok: true, routes: 2 });
+    expect((await api('GET', 'config')).body.lastReload).toMatchObject({ ok: true });
+  });
+
+  it('answers 400 to a bad cursor or filter and 404 to an unknown event', async () => {
+    expect((await api('GET', 'events?cursor=nonsense')).status).toBe(400);
+    expect((await api('GET', 'events?state=exploded')).status).toBe(400);
+    expect((await api('GET', 'events?since=yesterday-ish')).status).toBe(400);
+    expect((await api('GET', 'events/no-such')).status).toBe(404);
+    const list = (await api('GET', 'events?route=alerts')).body;
+    expect(list.items.every((e: { deliveries: Array<{ route: string }> }) => e.deliveries.some((d) => d.route === 'alerts'))).toBe(true);
+  });
+
+  it('does not exist without HOOKER_ADMIN_TOKEN', async () => {
+    const off = await serve(tempDir(), CFG(rx.url), { HOOKER_ADMIN_TOKEN: '' });
+    try {
+      expect((await fetch(`${off.httpUrl}/ui/`)).status).toBe(404);
+      expect((await fetch(`${off.httpUrl}/api/ui/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"token":"x"}' })).status).toBe(404);
+      expect((await fetch(`${off.httpUrl}/api/ui/events`)).status).toBe(404);
+    } finally {
+      await off.close();
+    }
+  });
+});
