@@ -26,6 +26,10 @@ const cases: Array<{ pkg: string; fixture: string; ext: string }> = [
   { pkg: 'hooker.trivyoperator.jira', fixture: 'postee-trivy-operator-input.json', ext: 'txt' },
   { pkg: 'hooker.vuls.html', fixture: 'postee-aqua-input.json', ext: 'html' },
   { pkg: 'hooker.vuls.slack', fixture: 'postee-aqua-input.json', ext: 'json' },
+  { pkg: 'hooker.alertmanager.markdown', fixture: 'alertmanager-webhook.json', ext: 'md' },
+  { pkg: 'hooker.falco.markdown', fixture: 'falco-event.json', ext: 'md' },
+  { pkg: 'hooker.inspec.markdown', fixture: 'inspec-json-output.json', ext: 'md' },
+  { pkg: 'hooker.securecodebox.markdown', fixture: 'securecodebox-findings.json', ext: 'md' },
 ];
 
 function pretty(body: string, ext: string): string {
