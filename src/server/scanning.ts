@@ -7,7 +7,7 @@
 // reload of cfg.yaml does not change them (restart to apply).
 
 import type { FastifyInstance } from 'fastify';
-import { DiscoveryV1Api } from '@kubernetes/client-node';
+import { kubernetesClient } from '../lazy-libraries.js';
 import type { Registry } from 'prom-client';
 import type { SqliteDatabase } from '../store/db.js';
 import { ScanStore } from '../store/scans.js';
@@ -90,7 +90,7 @@ function startExporter(config: ScanConfig, opts: ScanningOptions): ClusterExport
   const exporter = new ClusterExporter({
     core: kube.core,
     networking: kube.networking,
-    discovery: kube.kc.makeApiClient(DiscoveryV1Api),
+    discovery: kube.kc.makeApiClient(kubernetesClient().DiscoveryV1Api),
     registry: opts.registry,
     intervalMs: scanIntervalMs(opts.env),
     scanImage: imageScannerFrom(def, createRunner(def, opts.env), opts.log),

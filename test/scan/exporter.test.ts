@@ -4,7 +4,9 @@
 // repository name (the docker runner itself is tested in test/actions).
 
 import { readFileSync } from 'node:fs';
-import { CoreV1Api, DiscoveryV1Api, KubeConfig, NetworkingV1Api } from '@kubernetes/client-node';
+// The server's own copy of the client (src/lazy-libraries.ts), so its error classes are the ones the exporter checks.
+import { kubernetesClient } from '../../src/lazy-libraries.js';
+const { CoreV1Api, DiscoveryV1Api, KubeConfig, NetworkingV1Api } = kubernetesClient();
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterExporter, scanIntervalMs } from '../../src/scan/exporter.js';

@@ -2,12 +2,14 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
+import { dockerode } from '../../lazy-libraries.js';
 
 export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
 
 /** Throws a user-facing Error for a DOCKER_HOST we cannot use. */
 export function connectDocker(env: NodeJS.ProcessEnv): Docker {
+  const Docker = dockerode();
   const host = env.DOCKER_HOST?.trim();
   if (!host) return new Docker({ socketPath: DEFAULT_DOCKER_SOCKET });
   if (host.startsWith('unix://')) return new Docker({ socketPath: host.slice('unix://'.length) });

@@ -1,6 +1,6 @@
 // Turns client-node failures into delivery wording and retry decisions.
 
-import { ApiException } from '@kubernetes/client-node';
+import { kubernetesClient } from '../../lazy-libraries.js';
 
 export interface ApiFailure {
   /** HTTP status, or undefined when the apiserver was not reached. */
@@ -11,7 +11,7 @@ export interface ApiFailure {
 }
 
 export function apiFailure(e: unknown): ApiFailure {
-  if (e instanceof ApiException) {
+  if (e instanceof kubernetesClient().ApiException) {
     const code = e.code;
     let reason: string | undefined;
     let message = `HTTP ${code}`;
@@ -31,5 +31,5 @@ export function apiFailure(e: unknown): ApiFailure {
 }
 
 export function isStatus(e: unknown, code: number): boolean {
-  return e instanceof ApiException && e.code === code;
+  return e instanceof kubernetesClient().ApiException && e.code === code;
 }

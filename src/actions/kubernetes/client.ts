@@ -3,7 +3,8 @@
 
 import { existsSync } from 'node:fs';
 import { delimiter } from 'node:path';
-import { AppsV1Api, CoreV1Api, KubeConfig, NetworkingV1Api } from '@kubernetes/client-node';
+import type { AppsV1Api, CoreV1Api, NetworkingV1Api } from '@kubernetes/client-node';
+import { kubernetesClient } from '../../lazy-libraries.js';
 
 export interface KubeClients {
   core: CoreV1Api;
@@ -17,6 +18,7 @@ const SA_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
 /** Throws an Error with a user-facing message when no configuration is usable. */
 export function loadKubeClients(configFile: string | undefined, env: NodeJS.ProcessEnv): KubeClients {
+  const { KubeConfig, CoreV1Api, AppsV1Api, NetworkingV1Api } = kubernetesClient();
   const kc = new KubeConfig();
   let source: string;
   const fromEnv = env.KUBECONFIG?.split(delimiter).find((p) => p !== '');

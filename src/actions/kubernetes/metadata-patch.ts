@@ -2,7 +2,8 @@
 // resourceVersion it was computed from; on 409 Conflict it re-reads and
 // re-checks the object and tries again.
 
-import { PatchStrategy, setHeaderOptions, type V1ObjectMeta } from '@kubernetes/client-node';
+import type { setHeaderOptions, V1ObjectMeta } from '@kubernetes/client-node';
+import { kubernetesClient } from '../../lazy-libraries.js';
 import { isStatus } from './api-errors.js';
 
 export interface MetadataChange {
@@ -33,7 +34,8 @@ export async function patchMetadata<T extends PatchableObject>(
   opts: { dryRun: boolean; stillSelected?: (obj: T) => boolean; log(line: string): void },
 ): Promise<PatchOutcome> {
   let current = initial;
-  const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+  const { setHeaderOptions: headerOptions, PatchStrategy } = kubernetesClient();
+  const mergePatch = headerOptions('Content-Type', PatchStrategy.MergePatch);
   for (let attempt = 0; ; attempt++) {
     if (opts.stillSelected && !opts.stillSelected(current)) return 'no-longer-selected';
     if (includes(current.metadata?.labels, change.labels) && includes(current.metadata?.annotations, change.annotations)) return 'unchanged';

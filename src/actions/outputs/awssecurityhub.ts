@@ -8,7 +8,8 @@
 // (VPC endpoints, tests).
 
 import { createHash } from 'node:crypto';
-import { BatchImportFindingsCommand, SecurityHubClient, type AwsSecurityFinding } from '@aws-sdk/client-securityhub';
+import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
+import { securityHubClient } from '../../lazy-libraries.js';
 import type { DeliveryContext, DeliveryResult, RenderedMessage } from '../types.js';
 import { defineAction } from '../define.js';
 import { describeError, jsonOf } from './http-output.js';
@@ -59,6 +60,7 @@ export const awssecurityhubAction = defineAction({
     return { region, accountId, accessKeyId, secretAccessKey, endpoint, timeoutMs: r.timeout('timeout', 30_000) };
   },
   build(s, { name }) {
+    const { SecurityHubClient, BatchImportFindingsCommand } = securityHubClient();
     const client = new SecurityHubClient({
       region: s.region,
       ...(s.endpoint ? { endpoint: s.endpoint } : {}),

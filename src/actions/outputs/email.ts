@@ -7,7 +7,7 @@
 // SMTP 4xx answers are retried, 5xx are final (with the server's text).
 
 import { resolveMx } from 'node:dns/promises';
-import nodemailer from 'nodemailer';
+import { nodemailer } from '../../lazy-libraries.js';
 import type { DeliveryContext, DeliveryResult } from '../types.js';
 import { defineAction } from '../define.js';
 import { describeError } from './http-output.js';
@@ -79,7 +79,7 @@ export const emailAction = defineAction<EmailSettings>({
     };
   },
   build(s, { name }) {
-    const transport = (host: string) => nodemailer.createTransport({
+    const transport = (host: string) => nodemailer().createTransport({
       host, port: s.port, secure: s.secure, requireTLS: s.requireTls,
       ...(s.user ? { auth: { user: s.user, pass: s.password ?? '' } } : {}),
       ...(s.clientHostName ? { name: s.clientHostName } : {}),

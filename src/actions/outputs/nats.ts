@@ -3,7 +3,8 @@
 // retried delivery is stored once (the stream's duplicate window drops the
 // repeat) and the server's acknowledgement decides success.
 
-import { connect, headers, type NatsConnection } from 'nats';
+import type { NatsConnection } from 'nats';
+import { natsClient } from '../../lazy-libraries.js';
 import type { DeliveryContext, DeliveryResult } from '../types.js';
 import { defineAction } from '../define.js';
 import { describeError } from './http-output.js';
@@ -29,7 +30,7 @@ export const natsAction = defineAction({
   build(s, { name }) {
     let conn: Promise<NatsConnection> | undefined;
     const connection = () => {
-      conn ??= connect({
+      conn ??= natsClient().connect({
         servers: s.servers, timeout: s.timeoutMs, name: `hooker ${name}`, maxReconnectAttempts: -1,
         ...(s.user ? { user: s.user, pass: s.password ?? '' } : {}), ...(s.token ? { token: s.token } : {}),
       }).catch((e: unknown) => { conn = undefined; throw e; });
@@ -40,7 +41,7 @@ export const natsAction = defineAction({
       type: 'nats',
       async deliver(ctx: DeliveryContext): Promise<DeliveryResult> {
         const data = new TextEncoder().encode(ctx.message.body);
-        const h = headers();
+        const h = natsClient().headers();
         h.set('Hooker-Delivery-Id', ctx.deliveryId);
         if (ctx.message.title) h.set('Hooker-Title', ctx.message.title.replace(/[\r\n]/g, ' '));
         try {

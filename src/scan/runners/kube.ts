@@ -4,8 +4,8 @@
 
 import { existsSync } from 'node:fs';
 import { delimiter } from 'node:path';
-import { BatchV1Api, CoreV1Api, KubeConfig, NetworkingV1Api, RbacAuthorizationV1Api, type Cluster } from '@kubernetes/client-node';
-import { ApiException } from '@kubernetes/client-node';
+import type { BatchV1Api, CoreV1Api, KubeConfig, NetworkingV1Api, RbacAuthorizationV1Api, Cluster } from '@kubernetes/client-node';
+import { kubernetesClient } from '../../lazy-libraries.js';
 
 export interface KubeAccess {
   kc: KubeConfig;
@@ -17,6 +17,7 @@ export interface KubeAccess {
 }
 
 export function loadKubeAccess(configFile: string | undefined, env: NodeJS.ProcessEnv): KubeAccess {
+  const { KubeConfig, CoreV1Api, RbacAuthorizationV1Api, BatchV1Api, NetworkingV1Api } = kubernetesClient();
   const kc = new KubeConfig();
   const file = configFile ?? env.KUBECONFIG?.split(delimiter).find((p) => p !== '');
   if (file) {
@@ -37,11 +38,11 @@ export function loadKubeAccess(configFile: string | undefined, env: NodeJS.Proce
 }
 
 export function apiCode(e: unknown): number | undefined {
-  return e instanceof ApiException ? e.code : undefined;
+  return e instanceof kubernetesClient().ApiException ? e.code : undefined;
 }
 
 export function apiMessage(e: unknown): string {
-  if (e instanceof ApiException) {
+  if (e instanceof kubernetesClient().ApiException) {
     try {
       const body = (typeof e.body === 'string' ? JSON.parse(e.body) : e.body) as { message?: string };
       if (body?.message) return `HTTP ${e.code}: ${body.message}`;
