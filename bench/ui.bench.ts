@@ -2,7 +2,7 @@
 // How fast the web console's lists answer with a million stored events: the
 // queries behind /api/ui/events (no filter, each filter, text, a page deep
 // in the list), the dead letters and the route counters, on a SQLite file
-// filled through DeliveryStore.insertPlans (the rows the server writes).
+// filled through the SQLite store's insertPlans (the rows the server writes).
 // Also what the console's indexes (core migration steps 1-2: three delivery
 // indexes and one event index; the FTS5 text index is filled in the
 // background, timed separately) cost the write path: 100,000 events
@@ -13,8 +13,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openDatabase } from '../src/store/db.js';
-import { DeliveryStore, type EventPlan } from '../src/store/delivery-store.js';
+import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import { SqliteStoreRows } from '../test/support/sqlite-rows.js';
+import type { EventPlan } from '../src/delivery/plan.js';
+
 import { ConsoleQueries, type EventListFilter } from '../src/store/console-queries.js';
 
 const arg = (name: string, d: number) => {
@@ -57,7 +59,7 @@ function plans(from: number, n: number, t0: number, rand: () => number): EventPl
   return out;
 }
 
-async function fill(store: DeliveryStore, n: number, t0: number): Promise<number> {
+async function fill(store: SqliteStoreRows, n: number, t0: number): Promise<number> {
   const rand = rng(42);
   const started = performance.now();
   for (let i = 0; i < n; i += BATCH) await store.insertPlans(plans(i, Math.min(BATCH, n - i), t0, rand));
@@ -85,18 +87,18 @@ async function main(): Promise<void> {
   try {
     // 1. The write path with and without the console's indexes (same data, same run).
     const writeN = Math.min(100_000, EVENTS);
-    const bare = new DeliveryStore(openDatabase(join(dir, 'bare.db')));
+    const bare = new SqliteStoreRows(SqliteStore.open(join(dir, 'bare.db')));
     bare.db.exec(`DROP INDEX events_newest; DROP INDEX deliveries_state_newest; DROP INDEX deliveries_route_newest; DROP INDEX deliveries_action_newest;`);
     const bareSeconds = await fill(bare, writeN, Date.UTC(2026, 0, 1));
     bare.db.close();
-    const withIdx = new DeliveryStore(openDatabase(join(dir, 'indexed.db')));
+    const withIdx = new SqliteStoreRows(SqliteStore.open(join(dir, 'indexed.db')));
     const indexedSeconds = await fill(withIdx, writeN, Date.UTC(2026, 0, 1));
     withIdx.db.close();
     process.stdout.write(`write path: ${writeN} events in ${bareSeconds.toFixed(1)} s without, ${indexedSeconds.toFixed(1)} s with the console's indexes\n`);
 
     // 2. A million stored events.
-    const db = openDatabase(join(dir, 'million.db'));
-    const store = new DeliveryStore(db);
+    const store = new SqliteStoreRows(SqliteStore.open(join(dir, 'million.db')));
+    const db = store.db;
     const t0 = Date.UTC(2026, 0, 1);
     const fillSeconds = await fill(store, EVENTS, t0);
     // Most deliveries succeeded, one in a thousand is dead, the newest few pending (set directly: the bench measures reads).
@@ -153,7 +155,7 @@ async function main(): Promise<void> {
 ## Web console lists with ${EVENTS.toLocaleString('en-US')} stored events (\`npm run bench:ui\`)
 
 ${new Date().toISOString().slice(0, 10)}, ${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), Node ${process.version}, SQLite file on local disk.
-${EVENTS.toLocaleString('en-US')} events (Falco-like, ~600 bytes) with 1.3 deliveries each, stored through \`DeliveryStore.insertPlans\` in ${fillSeconds.toFixed(0)} s (${sizeMb.toFixed(0)} MB).
+${EVENTS.toLocaleString('en-US')} events (Falco-like, ~600 bytes) with 1.3 deliveries each, stored through the SQLite store's \`insertPlans\` in ${fillSeconds.toFixed(0)} s (${sizeMb.toFixed(0)} MB).
 Each query 15 times after one warm-up run, one page of 50 (\`src/store/console-queries.ts\`, what \`/api/ui/…\` runs).
 
 | query | median ms | p95 ms | rows |

@@ -82,7 +82,7 @@ class ScanAction implements Action {
       return { ok: true, detail: 'skipped: a scan result cannot trigger the same scan' };
     }
     try {
-      const r = service.submit({
+      const r = await service.submit({
         scanner: this.cfg.scanner, target, profile: this.cfg.profile, threshold: this.cfg.threshold, timeoutMs: this.cfg.timeoutMs,
         trigger: { eventId: ctx.eventId, route: ctx.routeName, hops: ctx.hops },
       });

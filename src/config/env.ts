@@ -27,8 +27,14 @@ export interface ServerSettings {
   maxHops: number;
   /** Public URL of this server, given to templates as input.hooker.url. */
   publicUrl?: string;
-  /** SQLite file of the inbox, deliveries, dedup keys and aggregation buffers. */
+  /** SQLite file of the inbox, deliveries, dedup keys and aggregation buffers, or a postgres:// URL shared by replicas. */
   dbPath: string;
+  /** PostgreSQL: connections in the pool (HOOKER_DB_POOL_SIZE). */
+  dbPoolSize?: number;
+  /** PostgreSQL: statements running longer are cancelled (HOOKER_DB_STATEMENT_TIMEOUT, ms or 5s). */
+  dbStatementTimeoutMs?: number;
+  /** How long a delivery claim holds without renewal (HOOKER_DELIVERY_LEASE). */
+  deliveryLeaseMs?: number;
   /** Events with unfinished deliveries above which ingest answers 503. */
   maxInbox: number;
   /** Age of the oldest due delivery above which ingest answers 503 (backpressure); 0 disables. */
@@ -134,6 +140,9 @@ function isForeignDatabase(file: string): boolean {
  * hooker.db next to it.
  */
 export function resolveDbPath(env: NodeJS.ProcessEnv, serverDir = POSTEE_SERVER_DIR): string {
+  // A PostgreSQL URL usually comes from a Secret as HOOKER_DATABASE_URL.
+  const url = envValue(env, 'DATABASE_URL');
+  if (url) return url;
   const own = envValue(env, 'DB');
   if (own) return own;
   const postee = env['PATH_TO_DB'];
@@ -170,6 +179,9 @@ export function readServerSettings(env: NodeJS.ProcessEnv, defaults: SettingsDef
     maxHops: positiveInt(env, 'MAX_HOPS', DEFAULT_MAX_HOPS),
     publicUrl: envValue(env, 'URL') || undefined,
     dbPath: resolveDbPath(env, serverDir),
+    ...(envValue(env, 'DB_POOL_SIZE') ? { dbPoolSize: positiveInt(env, 'DB_POOL_SIZE', 10) } : {}),
+    ...(envValue(env, 'DB_STATEMENT_TIMEOUT') ? { dbStatementTimeoutMs: durationMs(env, 'DB_STATEMENT_TIMEOUT', 30_000) } : {}),
+    ...(envValue(env, 'DELIVERY_LEASE') ? { deliveryLeaseMs: durationMs(env, 'DELIVERY_LEASE', 60_000) } : {}),
     maxInbox: positiveInt(env, 'MAX_INBOX', DEFAULT_MAX_INBOX),
     maxDeliveryLagMs: durationMs(env, 'MAX_DELIVERY_LAG', DEFAULT_MAX_DELIVERY_LAG_MS),
     shutdownTimeoutMs: shutdownTimeout(env),

@@ -4,18 +4,18 @@
 // aggregation items) to the delivery queue, which commits it at once.
 
 import { randomUUID } from 'node:crypto';
-import type { Action, DeliveryResult, RenderedMessage } from '../actions/types.js';
+import type { Action, RenderedMessage } from '../actions/types.js';
 import type { ActionConfig, DeliveryPolicy, RouteConfig } from '../config/types.js';
 import type { TemplateRenderer } from '../templates/template-renderer.js';
 import { templateInput } from '../templates/template-input.js';
 import { combineMessages } from '../templates/aggregate-messages.js';
-import type { AggregateStore } from '../store/aggregate-store.js';
-import { DEFAULT_DEDUP_TTL_MS, dedupKey, type DedupStore } from '../store/dedup-store.js';
-import type { ClaimedDelivery, DedupKey, EventPlan, PlannedRoute } from '../store/delivery-store.js';
-import type { DeliveryJob, DeliveryQueue, DeliveryRecord } from './delivery-queue.js';
-import { planStages } from './delivery-plan.js';
-import { DeadlineGuard } from './deadline-guard.js';
+import type { AggregateRows, ClaimedDelivery, PlanCommit } from '../store/types.js';
+import type { DeliveryQueue, DeliveryRecord } from '../delivery/scheduler.js';
+import { planStages, type DedupKey, type EventPlan, type PlannedRoute } from '../delivery/plan.js';
+import { DEFAULT_DEDUP_TTL_MS, dedupKey } from './dedup-key.js';
 import type { RouteMatcher } from './route-matcher.js';
+
+export { actionHandler } from '../delivery/action-runner.js';
 
 /** What the router needs of a runtime (the server's Runtime satisfies it). */
 export interface RoutingTable {
@@ -31,8 +31,12 @@ export interface RoutedEvent {
   matched: string[];
   skipped: Array<{ route: string; reason: string }>;
   evaluationMs: number;
-  /** Resolves when the event is durably stored: acknowledge it only then. */
-  committed: Promise<void>;
+  /**
+   * Resolves when the event is durably stored: acknowledge it only then.
+   * Routes refused as duplicates (unique-message-props, decided by the store
+   * at commit, across replicas) are added to `skipped` before it resolves.
+   */
+  committed: Promise<PlanCommit>;
   /** Resolves with the first attempt of every delivery of the event. */
   done: Promise<DeliveryRecord[]>;
 }
@@ -43,11 +47,14 @@ export interface RouterHooks {
   onEvaluationFailure?(route: string, reason: string, limit?: string): void;
   onDuplicate?(route: string): void;
   onAggregateFlush?(route: string, count: number): void;
+  /** The aggregation buffer could not be read or flushed (the store is unreachable); the next event or timer tries again. */
+  onAggregateError?(route: string, error: Error): void;
 }
 
 export interface RouterStores {
-  dedup?: DedupStore;
-  aggregates?: AggregateStore;
+  /** Without it, unique-message-props is not applied. */
+  dedup?: boolean;
+  aggregates?: AggregateRows;
 }
 
 export function policyOf(table: RoutingTable, action: string): DeliveryPolicy | undefined {
@@ -62,7 +69,7 @@ export class EventRouter {
 
   constructor(
     private readonly table: () => RoutingTable,
-    private readonly queue: DeliveryQueue,
+    private readonly queue: DeliveryQueue & { poke?(): void },
     private readonly opts: { hookerUrl?: string; hooks?: RouterHooks; stores?: RouterStores; now?: () => number } = {},
   ) {}
 
@@ -129,11 +136,6 @@ export class EventRouter {
       const route = table.routes.get(name);
       if (!route) continue;
       const dedup = this.dedupKeyFor(route, event, receivedAt);
-      if (dedup === 'duplicate') {
-        this.opts.hooks?.onDuplicate?.(name);
-        skipped.push({ route: name, reason: 'duplicate of a recent message (unique-message-props)' });
-        continue;
-      }
       const actions = route.actions.filter((a) => table.actions.has(a));
       if (actions.length === 0) continue;
       let message: RenderedMessage;
@@ -152,14 +154,16 @@ export class EventRouter {
       }
       plan.routes.push(this.plannedRoute(table, route, actions, message));
     }
-    for (const k of plan.dedupKeys ?? []) this.opts.stores?.dedup?.remember(k);
-    const { committed, done } = this.queue.accept(plan);
-    const aggregated = (plan.aggregate ?? []).map((a) => a.route);
-    void committed.then(
-      () => { for (const r of aggregated) this.checkAggregate(r); },
-      () => { for (const k of plan.dedupKeys ?? []) this.opts.stores?.dedup?.forget(k); },
-    );
-    return { eventId, matched, skipped, evaluationMs, committed, done };
+    const accepted = this.queue.accept(plan);
+    const committed = accepted.committed.then((c) => {
+      for (const name of c.duplicates) {
+        this.opts.hooks?.onDuplicate?.(name);
+        skipped.push({ route: name, reason: 'duplicate of a recent message (unique-message-props)' });
+      }
+      for (const a of plan.aggregate ?? []) if (!c.duplicates.includes(a.route)) void this.checkAggregate(a.route);
+      return c;
+    });
+    return { eventId, matched, skipped, evaluationMs, committed, done: accepted.done };
   }
 
   private plannedRoute(table: RoutingTable, route: RouteConfig, actions: string[], message: RenderedMessage): PlannedRoute {
@@ -171,14 +175,11 @@ export class EventRouter {
     };
   }
 
-  /** The key to remember for this route, 'duplicate' when a live one exists, undefined without the plugin. */
-  private dedupKeyFor(route: RouteConfig, event: unknown, now: number): DedupKey | 'duplicate' | undefined {
+  /** The key this route's delivery takes (the store refuses it while a live one exists), undefined without the plugin. */
+  private dedupKeyFor(route: RouteConfig, event: unknown, now: number): DedupKey | undefined {
     const props = route.plugins.uniqueMessageProps;
-    const store = this.opts.stores?.dedup;
-    if (!props?.length || !store) return undefined;
-    const key = dedupKey(event, props);
-    if (store.isLive(route.name, key, now)) return 'duplicate';
-    return { route: route.name, key, expiresAt: now + (route.plugins.uniqueMessageTimeoutMs ?? DEFAULT_DEDUP_TTL_MS) };
+    if (!props?.length || !this.opts.stores?.dedup) return undefined;
+    return { route: route.name, key: dedupKey(event, props), expiresAt: now + (route.plugins.uniqueMessageTimeoutMs ?? DEFAULT_DEDUP_TTL_MS) };
   }
 
   private aggregates(route: RouteConfig): boolean {
@@ -187,48 +188,77 @@ export class EventRouter {
   }
 
   /** Flushes a route's buffer when it is full, or arms its timer (also used after a restart). */
-  checkAggregate(routeName: string): void {
+  async checkAggregate(routeName: string): Promise<void> {
     const store = this.opts.stores?.aggregates;
     const route = this.table().routes.get(routeName);
     if (!store || this.closed || !route || this.flushing.has(routeName)) return;
     const { aggregateMessageNumber: n, aggregateMessageTimeoutMs: timeout } = route.plugins;
-    if (n !== undefined && store.count(routeName) >= n) { this.flushAggregate(routeName); return; }
-    if (timeout === undefined || this.aggregateTimers.has(routeName)) return;
-    const oldest = store.oldest(routeName);
-    if (oldest === undefined) return;
-    const t = setTimeout(() => { this.aggregateTimers.delete(routeName); this.flushAggregate(routeName); }, Math.max(0, oldest + timeout - this.now()));
-    t.unref?.();
-    this.aggregateTimers.set(routeName, t);
+    try {
+      if (n !== undefined && await store.count(routeName) >= n) { await this.flushAggregate(routeName); return; }
+      if (timeout === undefined || this.aggregateTimers.has(routeName)) return;
+      const oldest = await store.oldest(routeName);
+      if (oldest === undefined || this.closed || this.aggregateTimers.has(routeName)) return;
+      const t = setTimeout(() => { this.aggregateTimers.delete(routeName); void this.flushAggregate(routeName); }, Math.max(0, oldest + timeout - this.now()));
+      t.unref?.();
+      this.aggregateTimers.set(routeName, t);
+    } catch (e) {
+      this.opts.hooks?.onAggregateError?.(routeName, e as Error);
+    }
   }
 
-  /** Sends a route's buffered messages as one, through its template's aggregation. */
-  flushAggregate(routeName: string): void {
+  /**
+   * Sends a route's buffered messages as one, through its template's
+   * aggregation. The store runs the take-and-commit for one replica at a
+   * time; a replica that comes second finds the buffer emptied (or not due
+   * yet) and declines, so each window flushes once.
+   */
+  async flushAggregate(routeName: string): Promise<void> {
     const store = this.opts.stores?.aggregates;
     const table = this.table();
     const route = table.routes.get(routeName);
     if (!store || !route || this.closed || this.flushing.has(routeName)) return;
     clearTimeout(this.aggregateTimers.get(routeName));
     this.aggregateTimers.delete(routeName);
-    const items = store.items(routeName, route.plugins.aggregateMessageNumber ?? 10_000);
-    if (items.length === 0) return;
-    const renderer = route.template ? table.templates.get(route.template) : undefined;
-    const message = renderer?.aggregate?.(items.map((i) => i.message)) ?? combineMessages(items.map((i) => i.message));
-    const actions = route.actions.filter((a) => table.actions.has(a));
+    const { aggregateMessageNumber: n, aggregateMessageTimeoutMs: timeout } = route.plugins;
     this.flushing.add(routeName);
-    const { committed } = this.queue.accept({
-      eventId: randomUUID(), receivedAt: this.now(), hops: 0,
-      event: { aggregated: items.map((i) => i.eventId), route: routeName },
-      routes: actions.length ? [this.plannedRoute(table, route, actions, message)] : [],
-      consumesAggregate: { route: routeName, ids: items.map((i) => i.id) },
-    });
-    this.opts.hooks?.onAggregateFlush?.(routeName, items.length);
-    // More may be buffered than one message carries; look again once the consumed items are gone.
-    void committed.finally(() => { this.flushing.delete(routeName); this.checkAggregate(routeName); }).catch(() => {});
+    let flushed = 0;
+    try {
+      flushed = await store.flush(routeName, n ?? 10_000, (items) => {
+        const full = n !== undefined && items.length >= n;
+        const aged = timeout !== undefined && items[0]!.createdAt + timeout <= this.now();
+        if (!full && !aged) return undefined;
+        const renderer = route.template ? table.templates.get(route.template) : undefined;
+        const message = renderer?.aggregate?.(items.map((i) => i.message)) ?? combineMessages(items.map((i) => i.message));
+        const actions = route.actions.filter((a) => table.actions.has(a));
+        return {
+          eventId: randomUUID(), receivedAt: this.now(), hops: 0,
+          event: { aggregated: items.map((i) => i.eventId), route: routeName },
+          routes: actions.length ? [this.plannedRoute(table, route, actions, message)] : [],
+        };
+      });
+    } catch (e) {
+      // Store unreachable: the buffer stays and is looked at again shortly.
+      this.opts.hooks?.onAggregateError?.(routeName, e as Error);
+      if (!this.closed) {
+        const t = setTimeout(() => { this.aggregateTimers.delete(routeName); void this.checkAggregate(routeName); }, 2_000);
+        t.unref?.();
+        this.aggregateTimers.set(routeName, t);
+      }
+      return;
+    } finally {
+      this.flushing.delete(routeName);
+    }
+    if (flushed > 0) {
+      this.opts.hooks?.onAggregateFlush?.(routeName, flushed);
+      this.queue.poke?.();
+    }
+    // More may be buffered than one message carries, or the buffer was not due yet: look again.
+    await this.checkAggregate(routeName);
   }
 
-  /** Re-arms aggregation timers for buffers a previous process left. */
-  resumeAggregates(): void {
-    for (const r of this.opts.stores?.aggregates?.routes() ?? []) this.checkAggregate(r);
+  /** Re-arms aggregation timers for buffers a previous process (or another replica) left. */
+  async resumeAggregates(): Promise<void> {
+    for (const r of await this.opts.stores?.aggregates?.routes() ?? []) await this.checkAggregate(r);
   }
 
   close(): void {
@@ -236,29 +266,4 @@ export class EventRouter {
     for (const t of this.aggregateTimers.values()) clearTimeout(t);
     this.aggregateTimers.clear();
   }
-}
-
-/** The queue's handler: runs a job against the action of that name in the current runtime. */
-export function actionHandler(actions: () => Map<string, Action>, timeoutGuardMs = 10 * 60_000) {
-  // One guard per shutdown signal (the scheduler passes the same one to every job).
-  const guards = new WeakMap<AbortSignal, DeadlineGuard>();
-  return async (job: DeliveryJob, shutdown: AbortSignal): Promise<{ result: DeliveryResult; log: string[] }> => {
-    const action = actions().get(job.actionName);
-    const log: string[] = [];
-    if (!action) return { result: { ok: false, retryable: false, detail: `action "${job.actionName}" is no longer configured` }, log };
-    if (job.message.templateError) return { result: { ok: false, retryable: false, detail: job.message.templateError }, log };
-    // Actions enforce their own timeouts; this guard only bounds a misbehaving one.
-    let guard = guards.get(shutdown);
-    if (!guard) { guard = new DeadlineGuard(shutdown, timeoutGuardMs); guards.set(shutdown, guard); }
-    const { signal, release } = guard.acquire();
-    try {
-      const result = await action.deliver({
-        deliveryId: job.deliveryId, eventId: job.eventId, routeName: job.routeName, event: job.event, message: job.message,
-        hops: job.hops, signal, log: (line) => { log.push(line); },
-      });
-      return { result, log };
-    } finally {
-      release();
-    }
-  };
 }

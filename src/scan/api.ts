@@ -102,7 +102,7 @@ export const scanApiPlugin: FastifyPluginAsync<ScanApiOptions> = async (app, opt
     const b = req.body;
     const request: ScanRequest = { scanner: b.scanner, target: b.target, profile: b.profile, threshold: b.threshold, timeoutMs: b.timeout_seconds ? b.timeout_seconds * 1000 : undefined };
     try {
-      const r = service.submit(request);
+      const r = await service.submit(request);
       return reply.code(202).header('location', `/api/v1/scans/${r.id}`).send(r);
     } catch (e) {
       if (e instanceof ScanRequestError) return reply.code(400).send({ error: 'Bad Request', field: e.field, message: `${e.field}: ${e.message}` });
@@ -111,7 +111,7 @@ export const scanApiPlugin: FastifyPluginAsync<ScanApiOptions> = async (app, opt
   });
 
   app.get<{ Params: { id: string } }>('/api/v1/scans/:id', { schema: { params: scanIdParams }, preHandler: requireScope('scans:read') }, async (req, reply) => {
-    const rec = service.get(req.params.id);
+    const rec = await service.get(req.params.id);
     if (!rec) return reply.code(404).send({ error: 'Not Found', message: `no scan ${req.params.id}` });
     return {
       id: rec.id, state: rec.state, scanner: rec.request.scanner, target: rec.request.target,
@@ -121,10 +121,10 @@ export const scanApiPlugin: FastifyPluginAsync<ScanApiOptions> = async (app, opt
   });
 
   app.get<{ Params: { id: string } }>('/api/v1/scans/:id/results', { schema: { params: scanIdParams }, preHandler: requireScope('scans:read') }, async (req, reply) => {
-    const rec = service.get(req.params.id);
+    const rec = await service.get(req.params.id);
     if (!rec) return reply.code(404).send({ error: 'Not Found', message: `no scan ${req.params.id}` });
     if (rec.state === 'queued' || rec.state === 'running') return reply.code(409).send({ error: 'Conflict', message: `scan ${rec.id} is ${rec.state}` });
-    const outcome = service.outcome(rec.id);
+    const outcome = await service.outcome(rec.id);
     return {
       id: rec.id, state: rec.state, error: rec.error ?? null,
       format: outcome?.report.format ?? null, artifact: outcome?.report.artifact ?? null,

@@ -16,7 +16,10 @@ export interface ScheduledEvent {
 }
 
 export function nextRun(def: ScheduleDef, after: number): number | undefined {
-  if (def.everyMs) return after + def.everyMs;
+  // Interval ticks fall on multiples of the interval (since the epoch), not
+  // on start time + interval: replicas started apart agree on each tick, so
+  // the store can let exactly one of them fire it.
+  if (def.everyMs) return (Math.floor(after / def.everyMs) + 1) * def.everyMs;
   return def.cron ? nextCronTime(def.cron, after) : undefined;
 }
 
@@ -29,6 +32,11 @@ export class Scheduler {
     private readonly ingest: IngestCallback,
     private readonly log: (line: string) => void = () => undefined,
     private readonly now: () => number = Date.now,
+    /**
+     * Claims a tick for this process; with replicas sharing a store exactly one
+     * of them gets true per (schedule, tick), so each tick fires once cluster-wide.
+     */
+    private readonly claimTick: (name: string, tick: number) => Promise<boolean> = async () => true,
   ) {}
 
   start(): void {
@@ -55,7 +63,9 @@ export class Scheduler {
     const delay = Math.min(Math.max(0, at - this.now()), 2 ** 31 - 1);
     const timer = setTimeout(() => {
       if (this.now() < at) { this.arm(def, from); return; }
-      this.ingest(Scheduler.event(def, at)).catch((e: unknown) => this.log(`schedule ${def.name}: posting scan.scheduled failed: ${String(e)}`));
+      this.claimTick(def.name, at)
+        .then((mine) => (mine ? this.ingest(Scheduler.event(def, at)) : undefined))
+        .catch((e: unknown) => this.log(`schedule ${def.name}: posting scan.scheduled failed: ${String(e)}`));
       this.arm(def, at);
     }, delay);
     timer.unref?.();

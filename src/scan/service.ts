@@ -1,5 +1,6 @@
 // Wires the durable queue, the runners and the ingest callback: scans are
-// accepted into SQLite, run with a concurrency limit, normalized, checked
+// accepted into the store (SQLite, or PostgreSQL shared by replicas: a scan
+// is claimed with a lease like a delivery), run with a concurrency limit, normalized, checked
 // against their threshold, and their result is posted back into the inbox as
 // a scan.completed event.
 
@@ -8,14 +9,18 @@ import { normalizeReport, parseReportText } from './normalize/index.js';
 import { evaluateThreshold } from './thresholds.js';
 import { scanCompletedEvent } from './events.js';
 import type { ScanRunner } from './runners/types.js';
-import { ScanStore } from '../store/scans.js';
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import type { ScanRows } from '../store/types.js';
 import { targetKey, type ScanOutcome, type ScanRecord, type ScanRequest } from './types.js';
 import { scanTargetProblem } from './target-check.js';
 
 export type IngestCallback = (event: unknown) => Promise<void>;
 
 export interface ScanServiceOptions {
-  store: ScanStore;
+  store: ScanRows;
+  /** How long a claimed scan is this replica's before another may take it over (default 30 min). */
+  leaseMs?: number;
   config: ScanConfig;
   /** Builds the runner of a scanner (called once per scanner, lazily). */
   createRunner(def: ScannerDef): ScanRunner;
@@ -36,7 +41,9 @@ export class ScanRequestError extends Error {
 export interface SubmitResult { id: string; state: ScanRecord['state']; deduplicated: boolean }
 
 export class ScanService {
-  readonly store: ScanStore;
+  readonly store: ScanRows;
+  private readonly owner = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
+  private pumping = false;
   private readonly runners = new Map<string, ScanRunner>();
   private readonly running = new Map<string, { abort: AbortController; done: Promise<void> }>();
   private readonly waiters = new Map<string, Array<(r: ScanRecord) => void>>();
@@ -54,7 +61,7 @@ export class ScanService {
   private log(line: string): void { this.opts.log?.(line); }
 
   /** Validates references against config, then queues (or returns the scan already active for the target). */
-  submit(request: ScanRequest): SubmitResult {
+  async submit(request: ScanRequest): Promise<SubmitResult> {
     const { config } = this.opts;
     if (!config.scanners.has(request.scanner)) throw new ScanRequestError(`unknown scanner "${request.scanner}"`, 'scanner');
     // The one door every target passes (action, API, schedules): nothing that could become a scanner option gets in.
@@ -62,24 +69,24 @@ export class ScanService {
     if (targetProblem) throw new ScanRequestError(targetProblem, 'target');
     if (request.threshold !== undefined && !config.thresholds.has(request.threshold)) throw new ScanRequestError(`unknown threshold "${request.threshold}"`, 'threshold');
     if (request.profile !== undefined && !config.profiles.has(request.profile)) throw new ScanRequestError(`unknown profile "${request.profile}"`, 'profile');
-    const { record, existing } = this.store.enqueue(request, targetKey(request.scanner, request.target));
+    const { record, existing } = await this.store.enqueue(request, targetKey(request.scanner, request.target));
     if (existing) this.log(`scan of ${record.targetKey} already ${record.state} as ${record.id}: not queued again`);
-    else this.pump();
+    else void this.pump();
     return { id: record.id, state: record.state, deduplicated: existing };
   }
 
-  get(id: string): ScanRecord | undefined { return this.store.get(id); }
-  outcome(id: string): ScanOutcome | undefined { return this.store.outcome(id); }
+  get(id: string): Promise<ScanRecord | undefined> { return this.store.get(id); }
+  outcome(id: string): Promise<ScanOutcome | undefined> { return this.store.outcome(id); }
   profiles(): ProfileDef[] { return [...this.opts.config.profiles.values()]; }
   thresholds(): ThresholdDef[] { return [...this.opts.config.thresholds.values()]; }
 
   /** Resumes what a previous process left running, sweeps leftovers, starts working. */
   async start(): Promise<void> {
-    const { resumed, failed } = this.store.recover(this.opts.maxAttempts ?? 2);
+    const { resumed, failed } = await this.store.recover(this.opts.maxAttempts ?? 2);
     for (const id of resumed) this.log(`scan ${id} was running when Hooker stopped: resumed`);
     for (const id of failed) {
       this.log(`scan ${id} was interrupted too often: marked error`);
-      await this.publish(this.store.get(id)!);
+      await this.publish((await this.store.get(id))!);
     }
     for (const def of this.opts.config.scanners.values()) {
       const runner = this.runnerFor(def);
@@ -89,7 +96,7 @@ export class ScanService {
       }
     }
     this.started = true;
-    this.pump();
+    void this.pump();
   }
 
   /** Aborts running scans (they are resumed at the next start) and closes runners. */
@@ -101,12 +108,14 @@ export class ScanService {
   }
 
   /** Resolves when the scan reaches a terminal state. */
-  waitFor(id: string, timeoutMs = 30_000): Promise<ScanRecord> {
-    const cur = this.store.get(id);
-    if (!cur) return Promise.reject(new Error(`no scan ${id}`));
-    if (cur.state !== 'queued' && cur.state !== 'running') return Promise.resolve(cur);
+  async waitFor(id: string, timeoutMs = 30_000): Promise<ScanRecord> {
+    const cur = await this.store.get(id);
+    if (!cur) throw new Error(`no scan ${id}`);
+    if (cur.state !== 'queued' && cur.state !== 'running') return cur;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`scan ${id} still ${this.store.get(id)?.state} after ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(() => {
+        void this.store.get(id).then((r) => reject(new Error(`scan ${id} still ${r?.state} after ${timeoutMs} ms`)), reject);
+      }, timeoutMs);
       const list = this.waiters.get(id) ?? [];
       list.push((r) => { clearTimeout(timer); resolve(r); });
       this.waiters.set(id, list);
@@ -119,17 +128,24 @@ export class ScanService {
     return r;
   }
 
-  private pump(): void {
-    if (!this.started || this.stopping) return;
-    while (this.running.size < this.concurrency) {
-      const rec = this.store.claimNext();
-      if (!rec) return;
-      const abort = new AbortController();
-      const done = this.execute(rec, abort.signal).finally(() => {
-        this.running.delete(rec.id);
-        this.pump();
-      });
-      this.running.set(rec.id, { abort, done });
+  private async pump(): Promise<void> {
+    if (!this.started || this.stopping || this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.running.size < this.concurrency && !this.stopping) {
+        const rec = await this.store.claimNext({ owner: this.owner, until: Date.now() + (this.opts.leaseMs ?? 30 * 60_000) });
+        if (!rec) return;
+        const abort = new AbortController();
+        const done = this.execute(rec, abort.signal).catch((e: unknown) => this.log(`scan ${rec.id}: ${String(e)}`)).finally(() => {
+          this.running.delete(rec.id);
+          void this.pump();
+        });
+        this.running.set(rec.id, { abort, done });
+      }
+    } catch (e) {
+      this.log(`claiming a queued scan failed: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      this.pumping = false;
     }
   }
 
@@ -160,9 +176,9 @@ export class ScanService {
       return;
     }
     const state = error !== undefined ? 'error' : outcome?.threshold && !outcome.threshold.passed ? 'failed' : 'passed';
-    this.store.finish(rec.id, state, outcome, error);
+    await this.store.finish(rec.id, state, outcome, error);
     log(error ? `error: ${error}` : `${state}${outcome?.threshold ? ` (${outcome.threshold.broken.length} limit(s) broken)` : ''}`);
-    const final = this.store.get(rec.id)!;
+    const final = (await this.store.get(rec.id))!;
     await this.publish(final, outcome);
     for (const w of this.waiters.get(rec.id) ?? []) w(final);
     this.waiters.delete(rec.id);

@@ -8,8 +8,9 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_KEYS } from '../config/env.js';
 import { silentLogger, type Logger } from '../logging/logger.js';
 import type { EventRouter } from '../routing/event-router.js';
-import type { DeliveryQueue } from '../routing/delivery-queue.js';
-import type { DeliveryStore } from '../store/delivery-store.js';
+import type { DeliveryQueue } from '../delivery/scheduler.js';
+import type { DeliveryRows, StoreHealth } from '../store/types.js';
+import type { ConsoleQueries } from '../store/console-queries.js';
 import type { SignatureVerifier } from './auth.js';
 import { registerBodyParser } from './body-parser.js';
 import { EventLog } from './event-log.js';
@@ -40,7 +41,11 @@ export interface AppDeps {
   queue: DeliveryQueue;
   router: EventRouter;
   /** Enables the deliveries admin API. */
-  store?: DeliveryStore;
+  store?: DeliveryRows;
+  /** The web console's list queries (absent on PostgreSQL for now). */
+  consoleQueries?: ConsoleQueries;
+  /** Whether the database answers (readyz). */
+  storeHealth?: () => StoreHealth;
   /** Wakes the scheduler after an admin retry. */
   poke?: () => void;
   metrics: ServerMetrics;
@@ -111,7 +116,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   const base = {
     settings, holder: deps.holder, queue: deps.queue, router: deps.router, metrics,
-    eventLog: deps.eventLog ?? new EventLog(), store: deps.store, poke: deps.poke ?? (() => {}),
+    eventLog: deps.eventLog ?? new EventLog(), store: deps.store, consoleQueries: deps.consoleQueries, storeHealth: deps.storeHealth, poke: deps.poke ?? (() => {}),
     observe: deps.observe, closing: () => closing, backpressure: deps.backpressure,
   };
   const ctx: SurfaceContext = { ...base, ingest: new IngestPipeline(base, deps.signatures) };

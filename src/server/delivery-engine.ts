@@ -1,23 +1,20 @@
 // Wires the durable store, the scheduler and the router for one server:
 // everything that turns an accepted event into deliveries and keeps them
-// across restarts. A ':memory:' database gives the same engine without a file.
+// across restarts. HOOKER_DB picks the store (a SQLite file, ':memory:', or a
+// postgres:// URL shared by several replicas).
 
-import type { DeliveryRecord } from '../routing/delivery-queue.js';
-import { DeliveryScheduler } from '../routing/delivery-queue.js';
-import { EventRouter, actionHandler, policyOf, type RouterHooks, type RoutingTable } from '../routing/event-router.js';
-import { AggregateStore } from '../store/aggregate-store.js';
-import { openDatabase, type SqliteDatabase } from '../store/db.js';
-import { DedupStore } from '../store/dedup-store.js';
-import { DeliveryStore } from '../store/delivery-store.js';
+import type { DeliveryRecord } from '../delivery/scheduler.js';
+import { DeliveryScheduler } from '../delivery/scheduler.js';
+import { actionHandler } from '../delivery/action-runner.js';
+import { EventRouter, policyOf, type RouterHooks, type RoutingTable } from '../routing/event-router.js';
+import { openStore, redactLocation } from '../store/open-store.js';
+import type { Store } from '../store/types.js';
 import { DbSizeGuard } from '../store/db-size-guard.js';
 import type { Logger } from '../logging/logger.js';
 import type { ServerMetrics } from './metrics.js';
 
 export interface DeliveryEngine {
-  db: SqliteDatabase;
-  store: DeliveryStore;
-  dedup: DedupStore;
-  aggregates: AggregateStore;
+  store: Store;
   scheduler: DeliveryScheduler;
   router: EventRouter;
   /** Deliveries resumed from a previous run. */
@@ -31,6 +28,11 @@ export interface EngineOptions {
   metrics?: ServerMetrics;
   hookerUrl?: string;
   synchronous?: 'normal' | 'full';
+  /** PostgreSQL pool size and statement timeout. */
+  poolSize?: number;
+  statementTimeoutMs?: number;
+  /** How long a delivery claim lasts without renewal (a dead replica's work returns after this). */
+  leaseMs?: number;
   log?: (line: string) => void;
   /** Structured log: failed and dead deliveries are logged with their ids. */
   logger?: Logger;
@@ -43,22 +45,31 @@ export interface EngineOptions {
   random?: () => number;
 }
 
-export function createDeliveryEngine(opts: EngineOptions): DeliveryEngine {
+export async function createDeliveryEngine(opts: EngineOptions): Promise<DeliveryEngine> {
   const log = opts.log ?? (() => {});
-  const db = openDatabase(opts.dbPath, { synchronous: opts.synchronous });
-  const store = new DeliveryStore(db);
-  const dedup = new DedupStore(db);
-  const aggregates = new AggregateStore(db);
+  const store = await openStore(opts.dbPath, {
+    synchronous: opts.synchronous, poolSize: opts.poolSize, statementTimeoutMs: opts.statementTimeoutMs, log,
+  });
+  try {
+    return await startEngine(store, opts, log);
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+}
+
+async function startEngine(store: Store, opts: EngineOptions, log: (line: string) => void): Promise<DeliveryEngine> {
   const m = opts.metrics;
   const onRecord = (r: DeliveryRecord) => {
     if (!m) return;
     const outcome = r.ok ? 'success' : r.state === 'dead' ? 'dead' : 'retry';
     m.deliveries.inc({ action: r.actionName, outcome });
     m.deliverySeconds.observe({ action: r.actionName }, (r.finishedAt - r.startedAt) / 1000);
-    m.pending.set(store.openEvents());
+    m.pending.set(scheduler.pending());
   };
   let router!: EventRouter;
-  const scheduler = new DeliveryScheduler(store, actionHandler(() => opts.table().actions), {
+  const where = redactLocation(store.location);
+  const scheduler: DeliveryScheduler = new DeliveryScheduler(store.deliveries, actionHandler(() => opts.table().actions), {
     policyOf: (a) => policyOf(opts.table(), a),
     rerender: (d, event) => router.rerender(d, event),
     onRecord: (r) => {
@@ -69,46 +80,63 @@ export function createDeliveryEngine(opts: EngineOptions): DeliveryEngine {
       const fields = { deliveryId: r.deliveryId, eventId: r.eventId, route: r.routeName, action: r.actionName, attempt: r.attempt, state: r.state, detail: r.detail };
       if (r.state === 'dead') opts.logger.error(fields, what); else opts.logger.warn(fields, what);
     },
+    onStoreError: (e) => {
+      const what = e ? `the database ${where} failed; deliveries pause until it answers: ${e.message}` : `the database ${where} answers again; deliveries resume`;
+      if (opts.logger) (e ? opts.logger.error({ db: where }, what) : opts.logger.info({ db: where }, what)); else log(what);
+    },
+    // With a shared store other replicas make work due: LISTEN/NOTIFY wakes us, a poll is the fallback.
+    ...(store.engine === 'postgres' ? { pollMs: 2_000 } : {}),
+    ...(opts.leaseMs ? { leaseMs: opts.leaseMs } : {}),
     ...(opts.random ? { random: opts.random } : {}),
   });
   router = new EventRouter(opts.table, scheduler, {
     hookerUrl: opts.hookerUrl,
-    stores: { dedup, aggregates },
+    stores: { dedup: true, aggregates: store.aggregates },
     hooks: {
       ...opts.hooks,
       onDuplicate: (route) => { m?.duplicates.inc({ route }); opts.hooks?.onDuplicate?.(route); },
       onAggregateFlush: (route, n) => { m?.aggregateFlushes.inc({ route }); opts.hooks?.onAggregateFlush?.(route, n); },
+      onAggregateError: (route, e) => { log(`route "${route}": aggregation buffer not flushed, will retry: ${e.message}`); opts.hooks?.onAggregateError?.(route, e); },
     },
   });
-  const { resumed } = scheduler.start();
+  const unsubscribe = store.onWork(() => scheduler.wake());
+  const { resumed } = await scheduler.start();
   if (resumed > 0) log(`resuming ${resumed} deliveries left running by the previous process`);
-  router.resumeAggregates();
-  m?.pending.set(store.openEvents());
+  await router.resumeAggregates();
+  m?.pending.set(scheduler.pending());
 
-  const guard = new DbSizeGuard(db, store, dedup, { log, metrics: m });
-  const housekeeping = () => {
+  const guard = new DbSizeGuard(store, { log, metrics: m });
+  let housekeepingRunning = false;
+  const housekeeping = async () => {
+    if (housekeepingRunning) return;
+    housekeepingRunning = true;
     try {
-      dedup.purgeExpired();
+      await store.dedup.purgeExpired();
       const days = opts.retentionDays?.();
       if (days) {
-        const purged = store.purgeFinished({ before: Date.now() - days * 86_400_000 });
+        const purged = await store.deliveries.purgeFinished({ before: Date.now() - days * 86_400_000 });
         if (purged) m?.evicted.inc({ kind: 'retention' }, purged);
       }
-      guard.check(opts.maxDbSize?.());
+      // PostgreSQL's files do not shrink when rows go: its size is managed by the operator (delete-old-data still applies).
+      if (store.engine === 'sqlite') await guard.check(opts.maxDbSize?.());
+      else m?.dbBytes.set(await store.usedBytes());
     } catch (e) {
       log(`housekeeping failed: ${(e as Error).message}`);
+    } finally {
+      housekeepingRunning = false;
     }
   };
-  const timer = setInterval(housekeeping, opts.housekeepingMs ?? 60_000);
+  const timer = setInterval(() => void housekeeping(), opts.housekeepingMs ?? 60_000);
   timer.unref();
 
   return {
-    db, store, dedup, aggregates, scheduler, router, resumed,
+    store, scheduler, router, resumed,
     async close(graceMs) {
       clearInterval(timer);
+      unsubscribe();
       router.close();
       await scheduler.close(graceMs);
-      db.close();
+      await store.close();
     },
   };
 }

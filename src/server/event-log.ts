@@ -1,6 +1,6 @@
 // The most recent events and what happened to them, for GET /events.
 
-import type { DeliveryRecord } from '../routing/delivery-queue.js';
+import type { DeliveryRecord } from '../delivery/scheduler.js';
 
 export interface EventEntry {
   eventId: string;

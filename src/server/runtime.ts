@@ -1,6 +1,7 @@
 // Everything a configuration turns into, built completely before it is used
 // so a reload either swaps in a working runtime or keeps the old one.
 
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Action, ActionFactory, ActionServices } from '../actions/types.js';
 import { actionTypes } from '../actions/index.js';
@@ -22,6 +23,8 @@ export interface Runtime {
   /** Enabled actions by name. */
   actions: Map<string, Action>;
   loadedAt: number;
+  /** sha256 (first 16 hex) of cfg.yaml's text: /readyz shows it so an operator sees that all replicas run the same configuration. */
+  configHash?: string;
 }
 
 export interface BuildOptions {
@@ -116,6 +119,7 @@ async function buildRuntimeOrThrow(opts: BuildOptions): Promise<BuildResult> {
       templates: templates.renderers,
       actions,
       loadedAt: Date.now(),
+      configHash: createHash('sha256').update(text).digest('hex').slice(0, 16),
     },
     problems,
   };

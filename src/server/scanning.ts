@@ -9,8 +9,7 @@
 import type { FastifyInstance } from 'fastify';
 import { kubernetesClient } from '../lazy-libraries.js';
 import type { Registry } from 'prom-client';
-import type { SqliteDatabase } from '../store/db.js';
-import { ScanStore } from '../store/scans.js';
+import type { Store } from '../store/types.js';
 import { ScanService, type IngestCallback } from '../scan/service.js';
 import { createRunner } from '../scan/runners/index.js';
 import { scanApiPlugin, scanApiTokensFromEnv } from '../scan/api.js';
@@ -22,7 +21,7 @@ import { loadKubeAccess } from '../scan/runners/kube.js';
 import { isVulnerabilityReport } from '../scan/normalize/trivy-operator.js';
 
 export interface ScanningOptions {
-  db: SqliteDatabase;
+  store: Store;
   config?: ScanConfig;
   env: NodeJS.ProcessEnv;
   ingest: IngestCallback;
@@ -46,7 +45,7 @@ export async function startScanning(opts: ScanningOptions): Promise<Scanning> {
   const fromEnv = scanApiTokensFromEnv(opts.env);
   for (const p of fromEnv.problems) opts.log(`HOOKER_SCAN_API_TOKENS: ${p}`);
   const service = new ScanService({
-    store: new ScanStore(opts.db),
+    store: opts.store.scans,
     config,
     createRunner: (def) => createRunner(def, opts.env),
     ingest: opts.ingest,
@@ -54,10 +53,12 @@ export async function startScanning(opts: ScanningOptions): Promise<Scanning> {
     log: opts.log,
   });
   await service.start();
-  const scheduler = new Scheduler(config.schedules, opts.ingest, opts.log);
+  const scheduler = new Scheduler(config.schedules, opts.ingest, opts.log, Date.now, (name, tick) => opts.store.cluster.claimTick(name, tick));
   scheduler.start();
   const tokens = [...config.api.tokens, ...fromEnv.tokens];
   const exporter = startExporter(config, opts);
+  // With replicas, one of them runs the cluster exporter: whoever holds the lock; the others try again.
+  const leading = exporter ? leadExporter(exporter, opts) : undefined;
   return {
     service,
     async register(app) {
@@ -69,7 +70,7 @@ export async function startScanning(opts: ScanningOptions): Promise<Scanning> {
       }
     },
     async close() {
-      await exporter?.stop();
+      await leading?.stop();
       scheduler.stop();
       await service.stop();
     },
@@ -96,6 +97,44 @@ function startExporter(config: ScanConfig, opts: ScanningOptions): ClusterExport
     scanImage: imageScannerFrom(def, createRunner(def, opts.env), opts.log),
     log: opts.log,
   });
-  exporter.start();
   return exporter;
+}
+
+const LEADERSHIP_RETRY_MS = 5_000;
+
+/**
+ * Runs the exporter while this replica holds the "cluster-exporter" lock
+ * (a PostgreSQL session advisory lock: released when the holder's connection
+ * dies, so a replica that dies hands over within one retry period).
+ */
+function leadExporter(exporter: ClusterExporter, opts: ScanningOptions): { stop(): Promise<void> } {
+  let stopped = false;
+  let running = false;
+  let lead: Awaited<ReturnType<Store['cluster']['tryLead']>>;
+  let timer: NodeJS.Timeout | undefined;
+  const check = async (): Promise<void> => {
+    if (stopped) return;
+    try {
+      if (lead && !lead.held()) {
+        opts.log('cluster exporter: lost its leadership (database connection dropped); stopping');
+        lead = undefined;
+        if (running) { running = false; await exporter.stop(); }
+      }
+      if (!lead) lead = await opts.store.cluster.tryLead('cluster-exporter');
+      if (lead && !running && !stopped) { running = true; exporter.start(); }
+    } catch (e) {
+      opts.log(`cluster exporter: leadership check failed: ${(e as Error).message}`);
+    }
+    if (!stopped) { timer = setTimeout(() => void check(), LEADERSHIP_RETRY_MS); timer.unref?.(); }
+  };
+  const first = check();
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await first;
+      if (running) await exporter.stop();
+      await lead?.release();
+    },
+  };
 }

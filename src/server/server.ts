@@ -14,6 +14,8 @@ import { watchConfigFile } from './config-watcher.js';
 import { buildApp, serverTimeouts } from './app.js';
 import { signatureVerifierFor } from './surfaces/ingest-pipeline.js';
 import { createDeliveryEngine, type DeliveryEngine } from './delivery-engine.js';
+import { redactLocation } from '../store/open-store.js';
+import { redactSecrets } from '../logging/redact.js';
 import { ServerMetrics } from './metrics.js';
 import { buildRuntime } from './runtime.js';
 import { RuntimeHolder } from './runtime-holder.js';
@@ -78,9 +80,12 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   });
   let engine: DeliveryEngine;
   try {
-    engine = createDeliveryEngine({
+    engine = await createDeliveryEngine({
       dbPath: settings.dbPath,
       synchronous: settings.dbSynchronous,
+      ...(settings.dbPoolSize ? { poolSize: settings.dbPoolSize } : {}),
+      ...(settings.dbStatementTimeoutMs ? { statementTimeoutMs: settings.dbStatementTimeoutMs } : {}),
+      ...(settings.deliveryLeaseMs ? { leaseMs: settings.deliveryLeaseMs } : {}),
       table: () => holder.current,
       metrics,
       hookerUrl: settings.publicUrl,
@@ -96,12 +101,13 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     });
   } catch (e) {
     await holder.close();
-    throw new Error(`cannot open the database ${settings.dbPath} (HOOKER_DB): ${(e as Error).message}`);
+    // The message never carries the URL's password.
+    throw new Error(redactSecrets(`cannot open the database ${redactLocation(settings.dbPath)} (HOOKER_DB): ${(e as Error).message}`));
   }
   let scanning: Scanning;
   try {
     scanning = await startScanning({
-      db: engine.db,
+      store: engine.store,
       config: built.runtime.config.scan,
       env,
       // Scan results and scheduled scans enter like any event (inbox first).
@@ -118,13 +124,15 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   scanService = scanning.service;
   const backpressure = new Backpressure({
     actions: () => (holder.current.config.actions ?? []).filter((a) => a.enable && !a.delivery?.rateLimit).map((a) => a.name),
-    oldestPendingAt: (action) => engine.store.oldestPendingAt(action),
+    oldestPendingAt: (action) => engine.store.deliveries.oldestPendingAt(action),
   }, { maxLagMs: settings.maxDeliveryLagMs ?? DEFAULT_MAX_DELIVERY_LAG_MS, onSample: (s) => metrics.deliveryLag.set(s.lagMs / 1000) });
   backpressure.start();
   const deps = {
     backpressure,
     settings, holder, metrics, logger, signatures: signatureVerifierFor(settings),
-    queue: engine.scheduler, router: engine.router, store: engine.store, poke: () => engine.scheduler.poke(),
+    queue: engine.scheduler, router: engine.router, store: engine.store.deliveries, poke: () => engine.scheduler.poke(),
+    storeHealth: () => engine.store.health(),
+    ...(engine.store.console ? { consoleQueries: engine.store.console } : {}),
     observe: (event: unknown) => scanning.observe(event),
   };
 

@@ -6,8 +6,9 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerSettings } from '../config/env.js';
 import type { EventRouter } from '../routing/event-router.js';
-import type { DeliveryQueue } from '../routing/delivery-queue.js';
-import type { DeliveryStore } from '../store/delivery-store.js';
+import type { DeliveryQueue } from '../delivery/scheduler.js';
+import type { DeliveryRows, StoreHealth } from '../store/types.js';
+import type { ConsoleQueries } from '../store/console-queries.js';
 import { bearerMatches } from './auth.js';
 import type { EventLog } from './event-log.js';
 import { HttpError } from './http-errors.js';
@@ -27,7 +28,11 @@ export interface SurfaceContext {
   metrics: ServerMetrics;
   eventLog: EventLog;
   /** Enables the deliveries admin API. */
-  store?: DeliveryStore;
+  store?: DeliveryRows;
+  /** The web console's list queries (absent on PostgreSQL for now). */
+  consoleQueries?: ConsoleQueries;
+  /** Whether the database answers (readyz says why not). */
+  storeHealth?(): StoreHealth;
   /** Wakes the scheduler after an admin retry. */
   poke(): void;
   /** Sees every accepted event (the cluster exporter reads trivy-operator reports from it). */

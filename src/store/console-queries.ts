@@ -7,8 +7,8 @@
 // Methods are async so a Postgres backend can implement the same interface.
 
 import type { RenderedMessage } from '../actions/types.js';
-import type { SqliteDatabase } from './db.js';
-import { DELIVERY_STATES, type DeliveryState } from './delivery-store.js';
+import type { SqliteDatabase } from './sqlite/db.js';
+import { DELIVERY_STATES, type DeliveryState } from './types.js';
 
 export interface EventListFilter {
   /** Words or a phrase anywhere in the event (full-text index, case-insensitive, whole tokens; a trailing `*` matches a prefix). */

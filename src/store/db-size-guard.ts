@@ -3,9 +3,7 @@
 // first. Undelivered events and live dedup keys are never dropped: when only
 // they remain, the guard says so in the log and the metrics instead.
 
-import type { SqliteDatabase } from './db.js';
-import type { DedupStore } from './dedup-store.js';
-import type { DeliveryStore } from './delivery-store.js';
+import type { Store } from './types.js';
 
 const UNITS: Record<string, number> = { '': 1, B: 1, KB: 1024, K: 1024, MB: 1024 ** 2, M: 1024 ** 2, GB: 1024 ** 3, G: 1024 ** 3 };
 
@@ -27,32 +25,27 @@ export class DbSizeGuard {
   private warnedFull = false;
 
   constructor(
-    private readonly db: SqliteDatabase,
-    private readonly store: DeliveryStore,
-    private readonly dedup: DedupStore,
+    private readonly store: Store,
     private readonly opts: { log: (line: string) => void; metrics?: GuardMetrics },
   ) {}
 
-  /** Bytes in use (free pages of deleted rows are reused, so they do not count). */
-  usedBytes(): number {
-    const pages = this.db.pragma('page_count', { simple: true }) as number;
-    const free = this.db.pragma('freelist_count', { simple: true }) as number;
-    const size = this.db.pragma('page_size', { simple: true }) as number;
-    return (pages - free) * size;
+  /** Bytes in use (SQLite: free pages of deleted rows are reused, so they do not count). */
+  usedBytes(): Promise<number> {
+    return this.store.usedBytes();
   }
 
   /** Evicts until under `maxDbSize`; returns the number of events removed. */
-  check(maxDbSize: string | undefined): number {
-    const used = this.usedBytes();
+  async check(maxDbSize: string | undefined): Promise<number> {
+    const used = await this.usedBytes();
     this.opts.metrics?.dbBytes.set(used);
     const limit = parseDbSize(maxDbSize);
     if (limit === undefined || used <= limit) { this.warnedFull = false; return 0; }
-    const keys = this.dedup.purgeExpired();
+    const keys = await this.store.dedup.purgeExpired();
     if (keys) this.opts.metrics?.evicted.inc({ kind: 'dedup_key' }, keys);
     let removed = 0;
-    while (this.usedBytes() > limit) {
+    while (await this.usedBytes() > limit) {
       // Small batches so no more than needed is removed.
-      const n = this.store.purgeFinished({ limit: 50 });
+      const n = await this.store.deliveries.purgeFinished({ limit: 50 });
       if (n === 0) break;
       removed += n;
     }
@@ -60,10 +53,10 @@ export class DbSizeGuard {
       this.opts.metrics?.evicted.inc({ kind: 'event' }, removed);
       this.opts.log(`max-db-size ${maxDbSize}: removed ${removed} finished events (oldest first)`);
     }
-    if (this.usedBytes() > limit) {
+    if (await this.usedBytes() > limit) {
       this.opts.metrics?.evicted.inc({ kind: 'none_possible' });
       if (!this.warnedFull) {
-        this.opts.log(`max-db-size ${maxDbSize}: the database holds ${this.usedBytes()} bytes of undelivered events and live dedup keys; nothing is dropped, raise max-db-size or fix the failing actions`);
+        this.opts.log(`max-db-size ${maxDbSize}: the database holds ${await this.usedBytes()} bytes of undelivered events and live dedup keys; nothing is dropped, raise max-db-size or fix the failing actions`);
         this.warnedFull = true;
       }
     }

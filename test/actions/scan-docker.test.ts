@@ -113,14 +113,14 @@ thresholds:
     // The loop guard: the result event fed back to the same action does not scan again.
     const loop = await scan.deliver(ctx({ ...event, image: published.image }));
     expect(loop.detail).toMatch(/skipped/);
-    expect(h.service.store.countByState('queued') + h.service.store.countByState('running')).toBe(0);
+    expect(await h.service.store.countByState('queued') + await h.service.store.countByState('running')).toBe(0);
   }, 60_000);
 
   it('reads the report from the mounted output dir when the scanner writes a file', async () => {
-    const r = h.service.submit({ scanner: 'trivy-file', target: { image: 'example.org/compliance:3' } });
+    const r = await h.service.submit({ scanner: 'trivy-file', target: { image: 'example.org/compliance:3' } });
     const rec = await h.service.waitFor(r.id, 30_000);
     expect(rec).toMatchObject({ state: 'passed' });
-    expect(h.service.outcome(r.id)!.report.format).toBe('inspec');
+    expect((await h.service.outcome(r.id))!.report.format).toBe('inspec');
   }, 60_000);
 
   it('marks a timed-out or crashed scan error with the reason and leaves no container', async () => {
@@ -150,9 +150,9 @@ scanners:
       const h2 = makeService(config, { DOCKER_HOST: engine!.dockerHost });
       await h2.service.start();
       try {
-        const denied = await h2.service.waitFor(h2.service.submit({ scanner: 'without-auth', target: { image: 'example.org/webapp:1' } }).id, 30_000);
+        const denied = await h2.service.waitFor((await h2.service.submit({ scanner: 'without-auth', target: { image: 'example.org/webapp:1' } })).id, 30_000);
         expect(denied).toMatchObject({ state: 'error', error: expect.stringMatching(/pulling .* failed/) });
-        const ok = await h2.service.waitFor(h2.service.submit({ scanner: 'with-auth', target: { image: 'example.org/webapp:1' } }).id, 30_000);
+        const ok = await h2.service.waitFor((await h2.service.submit({ scanner: 'with-auth', target: { image: 'example.org/webapp:1' } })).id, 30_000);
         expect(ok.state).toBe('passed');
         expect(h2.logs).toContainEqual(expect.stringContaining(`pulling ${remote} as ${registry.username}`));
       } finally {

@@ -37,11 +37,11 @@ actions:
 `);
     const res = await request(`${server.httpUrl}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' });
     await res.body.text();
-    await until(() => server.engine.store.countByState().dead === 1);
+    await until(async () => (await server.engine.store.deliveries.countByState()).dead === 1);
 
     const list = await cli('list', '--state', 'dead');
     expect(list.code).toBe(0);
-    const id = server.engine.store.list({ state: 'dead' })[0]!.id;
+    const id = (await server.engine.store.deliveries.list({ state: 'dead' }))[0]!.id;
     expect(list.text).toContain(id);
     expect(list.text).toMatch(/dead\s+2\s+r\s+h/);
     expect(list.text).toContain('dead 1');
@@ -52,7 +52,7 @@ actions:
 
     fail = false;
     expect((await cli('retry', id)).text).toContain('1 delivery(ies) queued again');
-    await until(() => server.engine.store.get(id)?.state === 'succeeded');
+    await until(async () => (await server.engine.store.deliveries.get(id))?.state === 'succeeded');
     expect((await cli('retry', id)).code).toBe(1);
     expect((await cli('purge', '--older-than', '0s')).text).toContain('1 finished event(s) purged');
     expect(JSON.parse((await cli('list', '--json')).text).deliveries).toEqual([]);

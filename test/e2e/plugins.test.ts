@@ -80,7 +80,7 @@ actions:
     expect((await post(s, { image: 'busybox', short: true })).skipped.map((x) => x.route)).toEqual(['once-per-image', 'short']);
     await new Promise((r) => setTimeout(r, 450));
     expect((await post(s, { image: 'busybox', short: true })).skipped.map((x) => x.route)).toEqual(['once-per-image']);
-    expect(s.engine.dedup.purgeExpired(Date.now() + 2 * 3_600_000)).toBeGreaterThan(0);
+    expect(await s.engine.store.dedup.purgeExpired(Date.now() + 2 * 3_600_000)).toBeGreaterThan(0);
   });
 });
 
@@ -118,7 +118,7 @@ actions:
     const blocks = JSON.parse(rx.hits[0]!.body) as Array<{ type: string; text?: { text: string } }>;
     expect(blocks[0]!.text!.text).toBe('3 Trivy reports');
     expect(blocks.filter((b) => b.type === 'header')).toHaveLength(4);
-    expect(s.engine.aggregates.count('digest')).toBe(0);
+    expect(await s.engine.store.aggregates.count('digest')).toBe(0);
   });
 
   it('flushes by time after a restart, and a template without aggregation package combines messages', async () => {

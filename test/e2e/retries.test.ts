@@ -77,8 +77,8 @@ actions:
     await until(() => healthy.hits.length === 20);
     expect(Date.now() - started).toBeLessThan(3_000);
 
-    await until(() => {
-      const counts = server.engine.store.countByState();
+    await until(async () => {
+      const counts = await server.engine.store.deliveries.countByState();
       return counts.dead === 60 ? counts : undefined;
     }, 30_000);
 
@@ -105,7 +105,7 @@ actions:
     brokenAnswers500 = false;
     const replay = await request(`${server.httpUrl}/deliveries/retry-dead?route=to-500`, { method: 'POST', headers: admin });
     expect(await replay.body.json()).toEqual({ retried: 20 });
-    await until(() => server.engine.store.countByState().succeeded === 40);
+    await until(async () => (await server.engine.store.deliveries.countByState()).succeeded === 40);
     expect(broken.hits).toHaveLength(100);
     const metrics = await (await request(`${server.httpUrl}/metrics`)).body.text();
     expect(metrics).toMatch(/hooker_deliveries_total\{action="a500",outcome="dead"\} 20/);

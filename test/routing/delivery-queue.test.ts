@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Action, DeliveryContext, DeliveryResult } from '../../src/actions/types.js';
-import { openDatabase } from '../../src/store/db.js';
-import { DeliveryStore } from '../../src/store/delivery-store.js';
-import { planStages, retryDelayMs } from '../../src/routing/delivery-plan.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { planStages } from '../../src/delivery/plan.js';
+import { retryDelayMs } from '../../src/delivery/backoff.js';
 import { closeEngines, engine, route, table, until } from './engine-fixture.js';
 
 function action(name: string, fn: (ctx: DeliveryContext) => Promise<DeliveryResult> | DeliveryResult): Action {
@@ -32,7 +32,7 @@ describe('DeliveryScheduler', () => {
       action('slow', async (c) => { await gate; order.push(`slow:${c.eventId}`); return { ok: true }; }),
       action('fast', (c) => { order.push(`fast:${c.eventId}`); return { ok: true }; }),
     ], { slow: { concurrency: 1 } });
-    const { router, scheduler } = engine(t);
+    const { router, scheduler } = await engine(t);
     const events = ['e1', 'e2', 'e3'].map((id) => router.route({}, { hops: 0, eventId: id }));
     await until(() => order.length === 3);
     expect(order).toEqual(['fast:e1', 'fast:e2', 'fast:e3']);
@@ -52,7 +52,7 @@ describe('DeliveryScheduler', () => {
       running--;
       return { ok: true };
     })], { x: { concurrency: 2 } });
-    const { router } = engine(t);
+    const { router } = await engine(t);
     await Promise.all(Array.from({ length: 8 }, () => router.route({}, { hops: 0 }).done));
     expect(max).toBe(2);
   });
@@ -64,11 +64,11 @@ describe('DeliveryScheduler', () => {
       times.push(Date.now());
       return fail ? { ok: false, detail: 'receiver answered 500' } : { ok: true };
     })], { flaky: { retries: 3, retryBackoffMs: 40, retryMaxBackoffMs: 1_000 } });
-    const e = engine(t);
+    const e = await engine(t);
     const first = await e.router.route({}, { hops: 0 }).done;
     expect(first[0]).toMatchObject({ ok: false, state: 'pending', attempt: 1 });
     const id = first[0]!.deliveryId;
-    await until(() => e.store.get(id)?.state === 'dead');
+    await until(async () => (await e.store.deliveries.get(id))?.state === 'dead');
     expect(times).toHaveLength(4);
     const gaps = times.slice(1).map((t0, i) => t0 - times[i]!);
     // Equal jitter: the n-th gap lies in [base*2^(n-1)/2, base*2^(n-1)], so each is at least the one before.
@@ -76,38 +76,38 @@ describe('DeliveryScheduler', () => {
     expect(gaps[1]!).toBeGreaterThanOrEqual(gaps[0]! - 5);
     expect(gaps[2]!).toBeGreaterThanOrEqual(gaps[1]! - 5);
     expect(gaps[2]!).toBeGreaterThanOrEqual(75);
-    const shown = e.store.get(id)!;
+    const shown = (await e.store.deliveries.get(id))!;
     expect(shown.attemptLog.map((a) => a.ok)).toEqual([false, false, false, false]);
     expect(shown.lastError).toBe('receiver answered 500');
-    expect(e.store.openEvents()).toBe(0);
+    expect(await e.store.deliveries.openEvents()).toBe(0);
 
     fail = false;
-    expect(e.store.retryDead({})).toBe(1);
+    expect(await e.store.deliveries.retryDead({})).toBe(1);
     e.scheduler.poke();
-    await until(() => e.store.get(id)?.state === 'succeeded');
+    await until(async () => (await e.store.deliveries.get(id))?.state === 'succeeded');
     expect(times).toHaveLength(5);
   });
 
   it('does not retry a delivery that says retrying cannot help', async () => {
     const t = table([route('r', ['bad'])], () => ['r'], [action('bad', () => ({ ok: false, retryable: false, detail: 'missing path' }))]);
-    const records = await engine(t).router.route({}, { hops: 0 }).done;
+    const records = await (await engine(t)).router.route({}, { hops: 0 }).done;
     expect(records[0]).toMatchObject({ state: 'dead', detail: 'missing path' });
   });
 
   it('resumes deliveries a killed process left running, with the same delivery id', async () => {
     const path = tempDb();
-    const db = openDatabase(path);
-    const store = new DeliveryStore(db);
-    store.insertPlan({ eventId: 'ev', receivedAt: Date.now(), hops: 0, event: { a: 1 }, routes: [{ route: 'r', message: { title: 't', body: 'b' }, deliveries: [{ id: 'd-1', action: 'x', stage: 0, kind: 'ReadOnly' }] }] });
-    expect(store.claimDue('x', Date.now(), 10).map((d) => d.id)).toEqual(['d-1']);
-    db.close(); // the process "dies" with d-1 running
+    const store = SqliteStore.open(path);
+    await store.deliveries.insertPlans([{ eventId: 'ev', receivedAt: Date.now(), hops: 0, event: { a: 1 }, routes: [{ route: 'r', message: { title: 't', body: 'b' }, deliveries: [{ id: 'd-1', action: 'x', stage: 0, kind: 'ReadOnly' }] }] }]);
+    const claimed = await store.deliveries.claimDue('x', Date.now(), 10, { owner: 'dead-process', until: Date.now() + 3_600_000 });
+    expect(claimed.map((d) => d.id)).toEqual(['d-1']);
+    await store.close(); // the process "dies" with d-1 leased for an hour
 
     const seen: string[] = [];
-    const e = engine(table([route('r', ['x'])], () => [], [action('x', (c) => { seen.push(`${c.deliveryId}:${JSON.stringify(c.event)}`); return { ok: true }; })]), path);
+    const e = await engine(table([route('r', ['x'])], () => [], [action('x', (c) => { seen.push(`${c.deliveryId}:${JSON.stringify(c.event)}`); return { ok: true }; })]), path);
     expect(e.resumed).toBe(1);
     await until(() => seen.length === 1);
     expect(seen).toEqual(['d-1:{"a":1}']);
-    await until(() => e.store.get('d-1')?.state === 'succeeded');
+    await until(async () => (await e.store.deliveries.get('d-1'))?.state === 'succeeded');
   });
 
   it('runs ReadAndWrite actions before ReadOnly ones, which see the enriched event and message', async () => {
@@ -118,7 +118,7 @@ describe('DeliveryScheduler', () => {
       ro('notify'), ro('audit'), ro('late'),
       action('enrich', (c) => { seen.push(['enrich', c.event, c.message.body]); return { ok: true, eventUpdate: { owner: 'team-a' } }; }),
     ], { enrich: { kind: 'ReadAndWrite' }, late: { priority: -1 } }, renderer);
-    const records = await engine(t).router.route({ id: 7 }, { hops: 0 }).done;
+    const records = await (await engine(t)).router.route({ id: 7 }, { hops: 0 }).done;
     expect(records.every((r) => r.ok)).toBe(true);
     expect(seen[0]).toEqual(['enrich', { id: 7 }, 'owner=-']);
     expect(seen.slice(1, 3).map((s) => s[0]).sort()).toEqual(['audit', 'notify']);
@@ -128,17 +128,17 @@ describe('DeliveryScheduler', () => {
 
   it('on close, a delivery cut short by the grace period stays stored for the next start', async () => {
     const path = tempDb();
-    const e = engine(table([route('r', ['hang'])], () => ['r'], [action('hang', (c) => new Promise((resolve) => {
+    const e = await engine(table([route('r', ['hang'])], () => ['r'], [action('hang', (c) => new Promise((resolve) => {
       c.signal.addEventListener('abort', () => resolve({ ok: false, detail: 'aborted' }));
     }))]), path);
     const routed = e.router.route({}, { hops: 0 });
-    await until(() => e.store.list({ state: 'running' }).length === 1);
+    await until(async () => (await e.store.deliveries.list({ state: 'running' })).length === 1);
     await e.close(20);
-    const store = new DeliveryStore(openDatabase(path));
-    const [d] = store.list({});
+    const store = SqliteStore.open(path);
+    const [d] = await store.deliveries.list({});
     expect(d).toMatchObject({ state: 'pending', attempts: 0 });
-    expect(store.openEvents()).toBe(1);
-    store.db.close();
+    expect(await store.deliveries.openEvents()).toBe(1);
+    await store.close();
     void routed;
   });
 });

@@ -1,5 +1,6 @@
-// A routing table of plain functions plus a delivery engine over SQLite
-// (':memory:' or a file), so routing and delivery are tested without Rego.
+// A routing table of plain functions plus a delivery engine over a store
+// (SQLite ':memory:' or a file, or a postgres:// URL), so routing and
+// delivery are tested without Rego.
 import type { Action } from '../../src/actions/types.js';
 import { DEFAULT_DELIVERY_POLICY, type ActionConfig, type DeliveryPolicy, type RouteConfig } from '../../src/config/types.js';
 import type { RoutingTable } from '../../src/routing/event-router.js';
@@ -30,8 +31,8 @@ export function table(routes: RouteConfig[], matchedBy: (e: unknown) => string[]
 }
 
 const engines: DeliveryEngine[] = [];
-export function engine(t: RoutingTable | (() => RoutingTable), dbPath = ':memory:'): DeliveryEngine {
-  const e = createDeliveryEngine({ dbPath, table: typeof t === 'function' ? t : () => t });
+export async function engine(t: RoutingTable | (() => RoutingTable), dbPath = ':memory:', extra: { leaseMs?: number } = {}): Promise<DeliveryEngine> {
+  const e = await createDeliveryEngine({ dbPath, table: typeof t === 'function' ? t : () => t, ...extra });
   engines.push(e);
   return e;
 }
@@ -39,15 +40,13 @@ export async function closeEngines(graceMs = 0): Promise<void> {
   await Promise.all(engines.splice(0).map((e) => e.close(graceMs)));
 }
 
-export function until<T>(fn: () => T | undefined | false, ms = 5_000): Promise<T> {
+/** Waits until `fn` (sync or async) gives something other than undefined/false. */
+export async function until<T>(fn: () => T | undefined | false | Promise<T | undefined | false>, ms = 5_000): Promise<T> {
   const end = Date.now() + ms;
-  return new Promise((resolve, reject) => {
-    const tick = () => {
-      const v = fn();
-      if (v !== undefined && v !== false) return resolve(v);
-      if (Date.now() > end) return reject(new Error('timed out waiting'));
-      setTimeout(tick, 10);
-    };
-    tick();
-  });
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }

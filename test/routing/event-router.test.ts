@@ -19,7 +19,7 @@ afterEach(() => closeEngines());
 describe('EventRouter', () => {
   it('dispatches each matched route to its actions with the rendered message', async () => {
     const calls: string[] = [];
-    const { router } = engine(table([route('a', ['x']), route('b', ['x', 'y'])], () => ['a', 'b'], [recordingAction('x', calls), recordingAction('y', calls)]));
+    const { router } = await engine(table([route('a', ['x']), route('b', ['x', 'y'])], () => ['a', 'b'], [recordingAction('x', calls), recordingAction('y', calls)]));
     const routed = router.route({ any: 1 }, { hops: 0 });
     expect(routed.matched).toEqual(['a', 'b']);
     const records = await routed.done;
@@ -30,7 +30,7 @@ describe('EventRouter', () => {
 
   it('serialize-actions runs a route\'s actions one after another, even after a failure', async () => {
     const calls: string[] = [];
-    const { router } = engine(table([route('s', ['first', 'second'], { serializeActions: true })], () => ['s'],
+    const { router } = await engine(table([route('s', ['first', 'second'], { serializeActions: true })], () => ['s'],
       [recordingAction('first', calls, 30, false), recordingAction('second', calls)], { first: { retries: 0 } }));
     const records = await router.route({}, { hops: 0 }).done;
     expect(calls).toEqual(['first:start:s', 'first:end', 'second:start:s', 'second:end']);
@@ -39,7 +39,7 @@ describe('EventRouter', () => {
 
   it('evaluates only the named route when asked (tenant endpoint)', async () => {
     const calls: string[] = [];
-    const { router } = engine(table([route('a', ['x']), route('b', ['x'])], () => ['a', 'b'], [recordingAction('x', calls)]));
+    const { router } = await engine(table([route('a', ['x']), route('b', ['x'])], () => ['a', 'b'], [recordingAction('x', calls)]));
     const routed = router.route({}, { hops: 0, only: 'b' });
     expect(routed.matched).toEqual(['b']);
     expect((await routed.done).map((r) => r.routeName)).toEqual(['b']);
@@ -48,7 +48,7 @@ describe('EventRouter', () => {
   it('skips duplicates within unique-message-timeout, per route only', async () => {
     const calls: string[] = [];
     const u = route('u', ['x'], { plugins: { uniqueMessageProps: ['image'], uniqueMessageTimeoutMs: 60_000 } });
-    const { router, dedup } = engine(table([u, route('all', ['y'])], () => ['u', 'all'], [recordingAction('x', calls), recordingAction('y', calls)]));
+    const { router, store } = await engine(table([u, route('all', ['y'])], () => ['u', 'all'], [recordingAction('x', calls), recordingAction('y', calls)]));
     await router.route({ image: 'alpine' }, { hops: 0 }).done;
     const second = router.route({ image: 'alpine' }, { hops: 0 });
     await second.done;
@@ -57,12 +57,12 @@ describe('EventRouter', () => {
     expect(calls.filter((c) => c.startsWith('x:start'))).toHaveLength(2);
     // The other route of the same event is not affected.
     expect(calls.filter((c) => c.startsWith('y:start'))).toHaveLength(3);
-    expect(dedup.liveCount()).toBe(2);
+    expect(await store.dedup.liveCount()).toBe(2);
   });
 
   it('records a failing template as a failed delivery with the reason, without running the action', async () => {
     const calls: string[] = [];
-    const { router } = engine(table([route('a', ['x'], { template: 'missing' })], () => ['a'], [recordingAction('x', calls)]));
+    const { router } = await engine(table([route('a', ['x'], { template: 'missing' })], () => ['a'], [recordingAction('x', calls)]));
     const routed = router.route({}, { hops: 0 });
     const done = await routed.done;
     expect(done).toHaveLength(1);

@@ -14,7 +14,7 @@ describe('rate-limit', () => {
     const starts: number[] = [];
     const t = table([route('r', ['x'])], () => ['r'], [action('x', () => { starts.push(Date.now()); return { ok: true }; })],
       { x: { rateLimit: { count: 1, perMs: 250 }, concurrency: 4 } });
-    const { router } = engine(t);
+    const { router } = await engine(t);
     const records = (await Promise.all(Array.from({ length: 4 }, () => router.route({}, { hops: 0 }).done))).flat();
     expect(records.every((r) => r.ok && r.attempt === 1)).toBe(true);
     // Three intervals of 250 ms at least between the first and the last start
@@ -26,7 +26,7 @@ describe('rate-limit', () => {
     const starts: number[] = [];
     const t = table([route('r', ['x'])], () => ['r'], [action('x', () => { starts.push(Date.now()); return { ok: true }; })],
       { x: { rateLimit: { count: 3, perMs: 60_000 }, concurrency: 4 } });
-    const { router } = engine(t);
+    const { router } = await engine(t);
     await Promise.all(Array.from({ length: 3 }, () => router.route({}, { hops: 0 }).done));
     expect(starts.length).toBe(3);
     expect(starts[2]! - starts[0]!).toBeLessThan(1_000);
@@ -40,7 +40,7 @@ describe('Retry-After', () => {
       starts.push(Date.now());
       return starts.length === 1 ? { ok: false, detail: '429', retryAfterMs: 1_200 } : { ok: true };
     })], { x: { retryBackoffMs: 10, retryMaxBackoffMs: 20 } });
-    const { router } = engine(t);
+    const { router } = await engine(t);
     router.route({}, { hops: 0 });
     const end = Date.now() + 5_000;
     while (starts.length < 2 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));

@@ -9,8 +9,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanApiPlugin, scanApiTokensFromEnv } from '../../src/scan/api.js';
 import { createScanSchema } from '../../src/scan/api-schemas.js';
-import { openDatabase } from '../../src/store/db.js';
-import { ScanStore } from '../../src/store/scans.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { makeService, scanConfigFrom, type Harness } from './support/harness.js';
 
 const FIXTURE_DIR = new URL('../../../shared/fixtures/', import.meta.url).pathname;
@@ -54,7 +53,7 @@ describe('scan API', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'hooker-scan-api-'));
-    h = makeService(scanConfigFrom(CONFIG), process.env, { db: openDatabase(join(dir, 'hooker.db')) });
+    h = makeService(scanConfigFrom(CONFIG), process.env, { db: SqliteStore.open(join(dir, 'hooker.db')) });
     await h.service.start();
     app = Fastify();
     await app.register(scanApiPlugin, { service: h.service, tokens });
@@ -135,9 +134,9 @@ thresholds:
 `), process.env);
     await downstream.service.start();
     try {
-      const { id } = downstream.service.submit({ scanner: 'upstream', target: { url: `${FIXTURES}inspec-json-output.json` }, threshold: 'strict' });
+      const { id } = await downstream.service.submit({ scanner: 'upstream', target: { url: `${FIXTURES}inspec-json-output.json` }, threshold: 'strict' });
       expect(await downstream.service.waitFor(id, 10_000)).toMatchObject({ state: 'failed' });
-      expect(downstream.service.outcome(id)!.threshold!.broken).toEqual([{ limit: 'compliance.min', actual: 75, allowed: 90 }]);
+      expect((await downstream.service.outcome(id))!.threshold!.broken).toEqual([{ limit: 'compliance.min', actual: 75, allowed: 90 }]);
       expect(downstream.logs.some((l) => /remote scan \S+ at http:\/\/127\.0\.0\.1/.test(l))).toBe(true);
     } finally {
       await downstream.service.stop();
@@ -161,29 +160,30 @@ describe('durable queue across restarts', () => {
     const path = join(dir, 'hooker.db');
     const target = (f: string) => ({ url: `${FIXTURES}${f}` });
     try {
-      const db1 = openDatabase(path);
-      const s1 = new ScanStore(db1);
-      const a = s1.enqueue({ scanner: 'fixture', target: target('postee-trivy-input.json') }, 'k-a').record;
-      const b = s1.enqueue({ scanner: 'fixture', target: target('inspec-json-output.json') }, 'k-b').record;
-      const c = s1.enqueue({ scanner: 'fixture', target: target('securecodebox-findings.json') }, 'k-c').record;
-      expect(s1.claimNext()!.id).toBe(a.id);
-      expect(s1.claimNext()!.id).toBe(b.id);
-      db1.close(); // the process dies with a and b running
+      const lease = { owner: 'dead', until: Date.now() + 3_600_000 };
+      const db1 = SqliteStore.open(path);
+      const s1 = db1.scans;
+      const a = (await s1.enqueue({ scanner: 'fixture', target: target('postee-trivy-input.json') }, 'k-a')).record;
+      const b = (await s1.enqueue({ scanner: 'fixture', target: target('inspec-json-output.json') }, 'k-b')).record;
+      const c = (await s1.enqueue({ scanner: 'fixture', target: target('securecodebox-findings.json') }, 'k-c')).record;
+      expect((await s1.claimNext(lease))!.id).toBe(a.id);
+      expect((await s1.claimNext(lease))!.id).toBe(b.id);
+      await db1.close(); // the process dies with a and b running
 
-      const db2 = openDatabase(path);
-      const s2 = new ScanStore(db2);
-      expect(s2.recover(2).resumed.sort()).toEqual([a.id, b.id].sort());
-      expect(s2.claimNext()!.id).toBe(a.id); // a's second attempt
-      db2.close(); // and dies again
+      const db2 = SqliteStore.open(path);
+      const s2 = db2.scans;
+      expect((await s2.recover(2)).resumed.sort()).toEqual([a.id, b.id].sort());
+      expect((await s2.claimNext(lease))!.id).toBe(a.id); // a's second attempt
+      await db2.close(); // and dies again
 
-      const h = makeService(scanConfigFrom(CONFIG), process.env, { db: openDatabase(path), maxAttempts: 2 });
+      const h = makeService(scanConfigFrom(CONFIG), process.env, { db: SqliteStore.open(path), maxAttempts: 2 });
       await h.service.start();
-      expect(h.service.get(a.id)).toMatchObject({ state: 'error', error: 'interrupted by a restart after 2 attempt(s); not resumed again' });
+      expect(await h.service.get(a.id)).toMatchObject({ state: 'error', error: 'interrupted by a restart after 2 attempt(s); not resumed again' });
       expect(h.events).toContainEqual(expect.objectContaining({ type: 'scan.completed', hooker: expect.objectContaining({ scan: expect.objectContaining({ id: a.id, state: 'error', passed: false }) }) }));
       expect((await h.service.waitFor(b.id)).state).toBe('passed');
       expect((await h.service.waitFor(c.id)).state).toBe('passed');
       await h.service.stop();
-      h.db.close();
+      await h.db.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

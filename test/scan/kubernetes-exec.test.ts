@@ -85,10 +85,10 @@ describe('kubernetes-exec least-privilege workflow', () => {
   });
 
   it('creates exactly SA, Role, RoleBinding and token; the scanner can do only what the Role allows; nothing is left', async () => {
-    const { id } = h.service.submit({ scanner: 'cinc', target: { pod: { namespace: NS, name: 'web', container: 'app' } }, profile: 'baseline', threshold: 'half' });
+    const { id } = await h.service.submit({ scanner: 'cinc', target: { pod: { namespace: NS, name: 'web', container: 'app' } }, profile: 'baseline', threshold: 'half' });
     const rec = await h.service.waitFor(id, 20_000);
     expect(rec).toMatchObject({ state: 'passed' });
-    expect(h.service.outcome(id)!.threshold).toMatchObject({ compliance: 75, passed: true });
+    expect((await h.service.outcome(id))!.threshold).toMatchObject({ compliance: 75, passed: true });
 
     expect(hookerWrites()).toEqual([
       `POST /api/v1/namespaces/${NS}/serviceaccounts`,
@@ -125,7 +125,7 @@ describe('kubernetes-exec least-privilege workflow', () => {
   });
 
   it('cleans up after a failing scanner', async () => {
-    const { id } = h.service.submit({ scanner: 'cinc', target: { pod: { namespace: NS, name: 'web' } }, profile: 'broken' });
+    const { id } = await h.service.submit({ scanner: 'cinc', target: { pod: { namespace: NS, name: 'web' } }, profile: 'broken' });
     const rec = await h.service.waitFor(id, 20_000);
     expect(rec).toMatchObject({ state: 'error', error: expect.stringContaining('exited with code 2') });
     expect(hookerWrites().filter((w) => w.startsWith('DELETE'))).toHaveLength(3);
@@ -135,7 +135,7 @@ describe('kubernetes-exec least-privilege workflow', () => {
   });
 
   it('cleans up after a timed-out scanner', async () => {
-    const { id } = h.service.submit({ scanner: 'cinc', target: { pod: { namespace: NS, name: 'web' } }, profile: 'slow', timeoutMs: 1500 });
+    const { id } = await h.service.submit({ scanner: 'cinc', target: { pod: { namespace: NS, name: 'web' } }, profile: 'slow', timeoutMs: 1500 });
     const rec = await h.service.waitFor(id, 20_000);
     expect(rec).toMatchObject({ state: 'error', error: expect.stringContaining('timed out after 1500 ms') });
     expect(hookerWrites().filter((w) => w.startsWith('DELETE'))).toHaveLength(3);
@@ -144,8 +144,8 @@ describe('kubernetes-exec least-privilege workflow', () => {
   });
 
   it('creates nothing for a pod that is not running or does not exist', async () => {
-    const a = h.service.submit({ scanner: 'cinc', target: { pod: { namespace: NS, name: 'starting' } }, profile: 'baseline' });
-    const b = h.service.submit({ scanner: 'cinc', target: { pod: { namespace: NS, name: 'ghost' } }, profile: 'baseline' });
+    const a = await h.service.submit({ scanner: 'cinc', target: { pod: { namespace: NS, name: 'starting' } }, profile: 'baseline' });
+    const b = await h.service.submit({ scanner: 'cinc', target: { pod: { namespace: NS, name: 'ghost' } }, profile: 'baseline' });
     expect(await h.service.waitFor(a.id)).toMatchObject({ state: 'error', error: `pod ${NS}/starting is Pending, not Running` });
     expect(await h.service.waitFor(b.id)).toMatchObject({ state: 'error', error: `pod ${NS}/ghost does not exist` });
     expect(hookerWrites()).toEqual([]);

@@ -46,9 +46,9 @@ afterAll(async () => {
 
 describe('kubernetes-job runner', () => {
   it('runs the scanner as a Job, reads the report from the pod log and deletes the Job', async () => {
-    const { id } = h.service.submit({ scanner: 'job', target: { image: 'example.org/webapp:1' } });
+    const { id } = await h.service.submit({ scanner: 'job', target: { image: 'example.org/webapp:1' } });
     expect(await h.service.waitFor(id, 10_000)).toMatchObject({ state: 'passed' });
-    expect(h.service.outcome(id)!.report.findings).toHaveLength(7);
+    expect((await h.service.outcome(id))!.report.findings).toHaveLength(7);
     const created = api.requests.find((r) => r.method === 'POST' && r.path === '/apis/batch/v1/namespaces/scans/jobs')!.body as any;
     expect(created.spec).toMatchObject({ backoffLimit: 0, activeDeadlineSeconds: 10 });
     expect(created.spec.template.spec.containers[0]).toMatchObject({ image: 'aquasec/trivy:0.50.0', args: ['image', '--format', 'json', 'example.org/webapp:1'] });
@@ -57,7 +57,7 @@ describe('kubernetes-job runner', () => {
   });
 
   it('a failed Job whose log is no report ends the scan in error, and the Job is deleted', async () => {
-    const { id } = h.service.submit({ scanner: 'job', target: { image: 'example.org/crash:1' } });
+    const { id } = await h.service.submit({ scanner: 'job', target: { image: 'example.org/crash:1' } });
     expect(await h.service.waitFor(id, 10_000)).toMatchObject({ state: 'error', error: expect.stringContaining('not JSON') });
     expect(api.store.list('jobs', 'scans')).toEqual([]);
   });

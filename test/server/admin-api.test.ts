@@ -31,11 +31,11 @@ const runtime = {
 
 let app: FastifyInstance;
 let engine: DeliveryEngine;
-function make(maxInbox?: number) {
-  engine = createDeliveryEngine({ dbPath: ':memory:', table: () => runtime });
+async function make(maxInbox?: number) {
+  engine = await createDeliveryEngine({ dbPath: ':memory:', table: () => runtime });
   app = buildApp({
     settings: { hmacHeader: 'x-hooker-signature', maxBody: 10_000, maxHops: 3, debug: false, adminToken: 'adm', ...(maxInbox ? { maxInbox } : {}) },
-    holder: { current: runtime } as unknown as RuntimeHolder, queue: engine.scheduler, router: engine.router, store: engine.store,
+    holder: { current: runtime } as unknown as RuntimeHolder, queue: engine.scheduler, router: engine.router, store: engine.store.deliveries,
     poke: () => engine.scheduler.poke(), metrics: new ServerMetrics(),
   });
 }
@@ -48,11 +48,11 @@ afterEach(async () => {
 
 const admin = { authorization: 'Bearer adm' };
 const post = (payload: unknown) => app.inject({ method: 'POST', url: '/', headers: { 'content-type': 'application/json' }, payload: payload as object });
-const waitFor = async (fn: () => boolean) => { for (let i = 0; i < 500 && !fn(); i++) await new Promise((r) => setTimeout(r, 10)); };
+const waitFor = async (fn: () => boolean | Promise<boolean>) => { for (let i = 0; i < 500 && !(await fn()); i++) await new Promise((r) => setTimeout(r, 10)); };
 
 describe('inbox limit', () => {
   it('answers 503 with Retry-After when HOOKER_MAX_INBOX events are undelivered, and accepts again once they are', async () => {
-    make(2);
+    await make(2);
     mode = 'hang';
     expect((await post({ n: 1 })).statusCode).toBe(202);
     expect((await post({ n: 2 })).statusCode).toBe(202);
@@ -61,22 +61,22 @@ describe('inbox limit', () => {
     expect(full.headers['retry-after']).toBe('5');
     expect(full.json().message).toContain('HOOKER_MAX_INBOX');
     for (const h of hanging.splice(0)) h();
-    await waitFor(() => engine.store.openEvents() === 0);
+    await waitFor(async () => await engine.store.deliveries.openEvents() === 0);
     expect((await post({ n: 4 })).statusCode).toBe(202);
   });
 });
 
 describe('deliveries admin API', () => {
   it('requires the admin token', async () => {
-    make();
+    await make();
     expect((await app.inject({ method: 'GET', url: '/deliveries' })).statusCode).toBe(401);
   });
 
   it('lists dead letters by state and route, shows attempts, replays one, purges finished events', async () => {
-    make();
+    await make();
     mode = 'fail';
     const eventId = (await post({ a: 1 })).json().eventId as string;
-    await waitFor(() => engine.store.list({ state: 'dead' }).length === 1);
+    await waitFor(async () => (await engine.store.deliveries.list({ state: 'dead' })).length === 1);
     const list = await app.inject({ method: 'GET', url: '/deliveries?state=dead&route=r', headers: admin });
     expect(list.statusCode).toBe(200);
     const body = list.json();
@@ -93,8 +93,8 @@ describe('deliveries admin API', () => {
 
     mode = 'ok';
     expect((await app.inject({ method: 'POST', url: `/deliveries/${id}/retry`, headers: admin })).json()).toEqual({ retried: 1 });
-    await waitFor(() => engine.store.get(id)?.state === 'succeeded');
-    expect(engine.store.get(id)!.state).toBe('succeeded');
+    await waitFor(async () => (await engine.store.deliveries.get(id))?.state === 'succeeded');
+    expect((await engine.store.deliveries.get(id))!.state).toBe('succeeded');
     expect((await app.inject({ method: 'POST', url: `/deliveries/${id}/retry`, headers: admin })).statusCode).toBe(409);
 
     const purged = await app.inject({ method: 'POST', url: '/deliveries/purge?older-than=0s', headers: admin });
@@ -103,14 +103,14 @@ describe('deliveries admin API', () => {
   });
 
   it('retries all dead letters of a route at once', async () => {
-    make();
+    await make();
     mode = 'fail';
     await post({ a: 1 });
     await post({ a: 2 });
-    await waitFor(() => engine.store.list({ state: 'dead' }).length === 2);
+    await waitFor(async () => (await engine.store.deliveries.list({ state: 'dead' })).length === 2);
     mode = 'ok';
     expect((await app.inject({ method: 'POST', url: '/deliveries/retry-dead?route=r', headers: admin })).json()).toEqual({ retried: 2 });
-    await waitFor(() => engine.store.list({ state: 'succeeded' }).length === 2);
-    expect(engine.store.countByState()).toMatchObject({ succeeded: 2, dead: 0 });
+    await waitFor(async () => (await engine.store.deliveries.list({ state: 'succeeded' })).length === 2);
+    expect(await engine.store.deliveries.countByState()).toMatchObject({ succeeded: 2, dead: 0 });
   });
 });

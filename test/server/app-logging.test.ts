@@ -7,7 +7,7 @@ import { buildApp } from '../../src/server/app.js';
 import { ServerMetrics } from '../../src/server/metrics.js';
 import { createLogger } from '../../src/logging/logger.js';
 import type { EventRouter } from '../../src/routing/event-router.js';
-import type { DeliveryQueue } from '../../src/routing/delivery-queue.js';
+import type { DeliveryQueue } from '../../src/delivery/scheduler.js';
 import type { RuntimeHolder } from '../../src/server/runtime-holder.js';
 
 let app: FastifyInstance | undefined;
@@ -40,16 +40,18 @@ describe('5xx answers are logged with their ids', () => {
     expect((line!['err'] as { message: string }).message).toContain('Maximum call stack size exceeded');
   });
 
-  it('a failure after the event got its id names the event too, with secrets in the message masked', async () => {
+  it('a commit that fails answers 503 with Retry-After (never a 202), names the event, and masks secrets', async () => {
     const { app, records } = make((_e, _o) => {
       const err = new Error('commit failed for http://bob:pw123@db.local/x?token=abcdef');
       return { eventId: 'ev-1', matched: [], skipped: [], evaluationMs: 0, committed: Promise.reject(err), done: Promise.resolve([]) };
     });
     const res = await app.inject({ method: 'POST', url: '/', headers: { 'content-type': 'application/json' }, payload: '{"a":1}' });
-    expect(res.statusCode).toBe(500);
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['retry-after']).toBeDefined();
+    expect(res.json().message).toContain('the event was not stored');
     expect(res.body).not.toContain('pw123');
     const line = records().find((r) => r['level'] === 'error')!;
-    expect(line).toMatchObject({ eventId: 'ev-1', status: 500 });
+    expect(line).toMatchObject({ eventId: 'ev-1', status: 503 });
     expect(JSON.stringify(line)).not.toContain('pw123');
     expect(JSON.stringify(line)).not.toContain('abcdef');
   });

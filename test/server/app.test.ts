@@ -33,12 +33,13 @@ const holder = { current: runtime, reload: async () => nextReload } as unknown a
 let app: FastifyInstance;
 let metrics: ServerMetrics;
 let engine: DeliveryEngine | undefined;
-function make(settings: Partial<Parameters<typeof buildApp>[0]['settings']> = {}) {
+async function make(settings: Partial<Parameters<typeof buildApp>[0]['settings']> = {}) {
   metrics = new ServerMetrics();
-  engine = createDeliveryEngine({ dbPath: ':memory:', table: () => runtime, metrics });
+  const e = await createDeliveryEngine({ dbPath: ':memory:', table: () => runtime, metrics });
+  engine = e;
   app = buildApp({
     settings: { hmacHeader: 'x-hooker-signature', maxBody: 1024, maxHops: 3, debug: false, ...settings },
-    holder, queue: engine.scheduler, router: engine.router, store: engine.store, poke: () => engine!.scheduler.poke(), metrics,
+    holder, queue: e.scheduler, router: e.router, store: e.store.deliveries, poke: () => e.scheduler.poke(), metrics,
   });
   return app;
 }
@@ -48,7 +49,7 @@ const json = { 'content-type': 'application/json' };
 
 describe('ingest endpoints', () => {
   it('POST / answers 202 with an event id and delivers to matched routes', async () => {
-    make();
+    await make();
     const res = await app.inject({ method: 'POST', url: '/', headers: json, payload: { severity: 'high' } });
     expect(res.statusCode).toBe(202);
     const body = res.json();
@@ -60,19 +61,19 @@ describe('ingest endpoints', () => {
   });
 
   it('POST /scan is the same endpoint (Postee)', async () => {
-    make();
+    await make();
     expect((await app.inject({ method: 'POST', url: '/scan', headers: json, payload: { a: 1 } })).statusCode).toBe(202);
   });
 
   it('malformed JSON -> 400 naming the position', async () => {
-    make();
+    await make();
     const res = await app.inject({ method: 'POST', url: '/', headers: json, payload: '{"a": 1,\n "b": }' });
     expect(res.statusCode).toBe(400);
     expect(res.json().message).toMatch(/malformed JSON at position 15 \(line 2, column 7\)/);
   });
 
   it('oversized body -> 413, wrong content type -> 415, both as JSON', async () => {
-    make();
+    await make();
     const big = await app.inject({ method: 'POST', url: '/', headers: json, payload: JSON.stringify({ x: 'y'.repeat(2000) }) });
     expect(big.statusCode).toBe(413);
     expect(big.json().message).toContain('HOOKER_MAX_BODY');
@@ -85,7 +86,7 @@ describe('ingest endpoints', () => {
   });
 
   it('requires the bearer token and the HMAC signature when configured', async () => {
-    make({ ingestToken: 'tok', hmacSecret: 'sec' });
+    await make({ ingestToken: 'tok', hmacSecret: 'sec' });
     const payload = JSON.stringify({ a: 1 });
     const noAuth = await app.inject({ method: 'POST', url: '/', headers: json, payload });
     expect(noAuth.statusCode).toBe(401);
@@ -97,7 +98,7 @@ describe('ingest endpoints', () => {
   });
 
   it('stops loops at HOOKER_MAX_HOPS with 508 and a metric, and passes the hop count on', async () => {
-    make();
+    await make();
     const cut = await app.inject({ method: 'POST', url: '/', headers: { ...json, 'hooker-hops': '3' }, payload: { a: 1 } });
     expect(cut.statusCode).toBe(508);
     expect(cut.json().message).toContain('HOOKER_MAX_HOPS');
@@ -110,7 +111,7 @@ describe('ingest endpoints', () => {
 
 describe('tenant endpoint', () => {
   it('evaluates only the named route and answers with what happened', async () => {
-    make();
+    await make();
     const res = await app.inject({ method: 'POST', url: '/tenant/alerts', headers: json, payload: { severity: 'high' } });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ route: 'alerts', matched: true, deliveries: [{ route: 'alerts', action: 'rec', ok: true }] });
@@ -119,7 +120,7 @@ describe('tenant endpoint', () => {
   });
 
   it('unknown route -> 404 JSON', async () => {
-    make();
+    await make();
     const res = await app.inject({ method: 'POST', url: '/tenant/nope', headers: json, payload: {} });
     expect(res.statusCode).toBe(404);
     expect(res.json().message).toBe('unknown route "nope"');
@@ -128,7 +129,7 @@ describe('tenant endpoint', () => {
 
 describe('health, metrics and admin endpoints', () => {
   it('ping, healthz, readyz, metrics', async () => {
-    make();
+    await make();
     const ping = await app.inject({ method: 'GET', url: '/ping' });
     expect(ping.body).toBe(PING_TEXT);
     expect((await app.inject({ method: 'GET', url: '/healthz' })).json()).toEqual({ status: 'ok' });
@@ -141,10 +142,10 @@ describe('health, metrics and admin endpoints', () => {
   });
 
   it('/events and /reload are off without HOOKER_ADMIN_TOKEN and need it when set', async () => {
-    make();
+    await make();
     expect((await app.inject({ method: 'GET', url: '/events' })).statusCode).toBe(404);
     await app.close();
-    make({ adminToken: 'adm' });
+    await make({ adminToken: 'adm' });
     expect((await app.inject({ method: 'GET', url: '/events', headers: { authorization: 'Bearer wrong' } })).statusCode).toBe(401);
     await app.inject({ method: 'POST', url: '/', headers: json, payload: { severity: 'high' } });
     await new Promise((r) => setTimeout(r, 20));
@@ -154,7 +155,7 @@ describe('health, metrics and admin endpoints', () => {
   });
 
   it('a rejected reload answers 422 with the problems', async () => {
-    make({ adminToken: 'adm' });
+    await make({ adminToken: 'adm' });
     nextReload = { ok: false, problems: [{ severity: 'error', file: 'cfg.yaml', line: 4, path: 'routes[0].template', message: 'bad' }] };
     const res = await app.inject({ method: 'POST', url: '/reload', headers: { authorization: 'Bearer adm' } });
     nextReload = { ok: true, problems: [] };
@@ -165,7 +166,7 @@ describe('health, metrics and admin endpoints', () => {
   });
 
   it('unknown endpoints answer JSON 404', async () => {
-    make();
+    await make();
     const res = await app.inject({ method: 'GET', url: '/nope' });
     expect(res.statusCode).toBe(404);
     expect(res.json().message).toContain('/nope');

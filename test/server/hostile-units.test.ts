@@ -5,7 +5,7 @@ import { checkJsonShape } from '../../src/server/json-shape.js';
 import { bodyKindOf } from '../../src/server/content-type.js';
 import { SignatureVerifier, signBody, signBodyTimestamped } from '../../src/server/auth.js';
 import { redactSecrets } from '../../src/logging/redact.js';
-import { mergeEvent } from '../../src/routing/delivery-plan.js';
+import { mergeEvent } from '../../src/delivery/plan.js';
 
 const limits = { maxDepth: 3, maxKeys: 4 };
 

@@ -6,20 +6,22 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/store/db.js';
-import { DeliveryStore, type DeliveryState, type EventPlan } from '../../src/store/delivery-store.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { SqliteStoreRows } from '../support/sqlite-rows.js';
+import type { EventPlan } from '../../src/delivery/plan.js';
+import type { DeliveryState } from '../../src/store/types.js';
 import { ConsoleQueries, CursorError, type EventListFilter } from '../../src/store/console-queries.js';
 
 const N = 400;
 const T0 = Date.UTC(2026, 5, 1);
 let dir: string;
-let store: DeliveryStore;
+let store: SqliteStoreRows;
 let q: ConsoleQueries;
 const truth: Array<{ id: string; t: number; text: string; deliveries: Array<{ route: string; action: string; state: DeliveryState }> }> = [];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'hooker-console-q-'));
-  store = new DeliveryStore(openDatabase(join(dir, 'h.db')));
+  store = new SqliteStoreRows(SqliteStore.open(join(dir, 'h.db')));
   const plans: EventPlan[] = [];
   for (let i = 0; i < N; i++) {
     // Several events share a timestamp, so the cursor's tie-break on the id is exercised.
@@ -113,7 +115,7 @@ describe('console queries', () => {
 
   it('indexes in the background, and a purge of the newest events lets reused rowids be indexed again', async () => {
     const d2 = mkdtempSync(join(tmpdir(), 'hooker-console-q2-'));
-    const s2 = new DeliveryStore(openDatabase(join(d2, 'h.db')));
+    const s2 = new SqliteStoreRows(SqliteStore.open(join(d2, 'h.db')));
     const q2 = new ConsoleQueries(s2.db);
     const plan = (id: string, text: string): EventPlan => ({ eventId: id, receivedAt: T0, hops: 0, event: { text }, routes: [{ route: 'r', message: { title: '', body: '' }, deliveries: [{ id: `${id}-d`, action: 'a', stage: 0, kind: 'ReadOnly' }] }] });
     await s2.insertPlans([plan('a', 'alpha one'), plan('b', 'bravo two')]);

@@ -2,7 +2,7 @@ import { describe, it, expect, afterEach } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDatabase, migrate, type SqliteDatabase } from '../../src/store/db.js';
+import { openDatabase, migrate, type SqliteDatabase } from '../../src/store/sqlite/db.js';
 
 const dirs: string[] = [];
 const dbs: SqliteDatabase[] = [];

@@ -6,7 +6,6 @@
 // without HOOKER_ADMIN_TOKEN.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
-import { ScanStore } from '../../src/store/scans.js';
 import { receiver, serve, tempDir, until, type Receiver } from '../e2e/server-harness.js';
 
 let server: RunningServer;
@@ -59,7 +58,7 @@ beforeAll(async () => {
   expect(res.headers.get('set-cookie')).toMatch(/HttpOnly; SameSite=Strict/);
   csrf = ((await res.json()) as { csrf: string }).csrf;
   for (let i = 0; i < 6; i++) await ingest({ kind: i % 2 ? 'alert' : 'info', n: i });
-  await until(() => server.engine.store.countByState().dead === 9);
+  await until(async () => (await server.engine.store.deliveries.countByState()).dead === 9);
 });
 
 afterAll(async () => { await server?.close(); await rx?.close(); });
@@ -79,11 +78,11 @@ describe('console API', () => {
     failing = false;
     const ids = page.items.slice(0, 2).map((d: { id: string }) => d.id);
     expect((await api('POST', 'dead-letters/replay', { ids })).body).toEqual({ retried: 2 });
-    await until(() => ids.every((id: string) => server.engine.store.get(id)?.state === 'succeeded'));
+    await until(async () => (await Promise.all(ids.map((id: string) => server.engine.store.deliveries.get(id)))).every((d) => d?.state === 'succeeded'));
     // One that is not dead any more is refused, and nothing else moves.
     expect((await api('POST', 'dead-letters/replay', { ids: [ids[0]] })).status).toBe(409);
     expect((await api('POST', 'dead-letters/replay', { route: 'alerts' })).body).toEqual({ retried: 3 });
-    await until(() => server.engine.store.countByState().dead === 4);
+    await until(async () => (await server.engine.store.deliveries.countByState()).dead === 4);
     expect((await api('POST', 'dead-letters/replay', {})).status).toBe(400);
   });
 
@@ -93,7 +92,7 @@ describe('console API', () => {
     const r = await api('POST', 'dead-letters/purge', { confirm: true, route: 'audit' });
     expect(r.status).toBe(200);
     expect(r.body.purgedEvents).toBeGreaterThan(0);
-    expect(server.engine.store.countByState().dead).toBe(0);
+    expect((await server.engine.store.deliveries.countByState()).dead).toBe(0);
   });
 
   it('playground: template errors at line and column, limits, nothing delivered', async () => {
@@ -127,9 +126,9 @@ describe('console API', () => {
   });
 
   it('lists scans with their threshold, findings and scan.completed events', async () => {
-    const scans = new ScanStore(server.engine.db);
-    const { record } = scans.enqueue({ scanner: 'trivy', target: { image: 'alpine:3.10' }, threshold: 'no-critical' }, 'image:alpine:3.10');
-    scans.finish(record.id, 'failed', { report: { format: 'trivy', findings: [{ id: 'CVE-1' } as never, { id: 'CVE-2' } as never] }, raw: {}, threshold: { name: 'no-critical', passed: false, compliance: 50, broken: [], counts: {} as never } });
+    const scans = server.engine.store.scans;
+    const { record } = await scans.enqueue({ scanner: 'trivy', target: { image: 'alpine:3.10' }, threshold: 'no-critical' }, 'image:alpine:3.10');
+    await scans.finish(record.id, 'failed', { report: { format: 'trivy', findings: [{ id: 'CVE-1' } as never, { id: 'CVE-2' } as never] }, raw: {}, threshold: { name: 'no-critical', passed: false, compliance: 50, broken: [], counts: {} as never } });
     const eventId = await ingest({ kind: 'info', type: 'scan.completed', scan: { id: record.id } });
     const page = (await api('GET', 'scans')).body;
     expect(page.items[0]).toMatchObject({ id: record.id, state: 'failed', scanner: 'trivy', outcome: { findings: 2, threshold: { name: 'no-critical', passed: false, compliance: 50 } } });

@@ -4,12 +4,12 @@
 // masked, records written before masking existed included.
 
 import { redactFields, redactSecrets } from '../../logging/redact.js';
-import { DELIVERY_STATES, type DeliveryFilter, type DeliveryState, type DeliveryStore } from '../../store/delivery-store.js';
+import { DELIVERY_STATES, type DeliveryFilter, type DeliveryState, type DeliveryRows } from '../../store/types.js';
 import { HttpError } from '../http-errors.js';
 import { requireAdmin, type Surface, type SurfaceContext } from '../surface-context.js';
 
 /** One delivery with its attempts, secrets masked (records written before masking existed included). */
-export async function shownDelivery(store: DeliveryStore, id: string) {
+export async function shownDelivery(store: DeliveryRows, id: string) {
   const d = await store.get(id);
   if (!d) throw new HttpError(404, `no delivery ${id}`, 'not_found');
   return { ...redactFields(d), attemptLog: d.attemptLog.map((a) => ({ ...a, ...(a.detail ? { detail: redactSecrets(a.detail) } : {}), log: a.log.map(redactSecrets) })) };
@@ -20,7 +20,7 @@ export async function shownDelivery(store: DeliveryStore, id: string) {
  * matching route/action. The one path behind POST /deliveries/…/retry,
  * `hooker deliveries retry` and the console's replay buttons.
  */
-export async function retryDeadLetters(ctx: Pick<SurfaceContext, 'poke'>, store: DeliveryStore, which: { id: string } | Pick<DeliveryFilter, 'route' | 'action'>): Promise<number> {
+export async function retryDeadLetters(ctx: Pick<SurfaceContext, 'poke'>, store: DeliveryRows, which: { id: string } | Pick<DeliveryFilter, 'route' | 'action'>): Promise<number> {
   let retried: number;
   if ('id' in which) {
     const d = await store.get(which.id);
@@ -67,9 +67,9 @@ export const deliveriesSurface: Surface = async (app, ctx) => {
     const limit = Math.min(Math.max(Number(q.limit ?? 100) || 100, 1), 10_000);
     const state = stateOf(q.state);
     return {
-      counts: store.countByState(),
-      inbox: store.openEvents(),
-      deliveries: store.list({ ...(state ? { state } : {}), route: q.route, action: q.action, eventId: q.event, limit }).map((d) => redactFields(d)),
+      counts: await store.countByState(),
+      inbox: await store.openEvents(),
+      deliveries: (await store.list({ ...(state ? { state } : {}), route: q.route, action: q.action, eventId: q.event, limit })).map((d) => redactFields(d)),
     };
   });
 
@@ -84,7 +84,7 @@ export const deliveriesSurface: Surface = async (app, ctx) => {
   app.post<{ Querystring: { 'older-than'?: string; state?: string; route?: string } }>('/deliveries/purge', { schema: { querystring: purgeQuery } }, async (req) => {
     const state = stateOf(req.query.state) as 'succeeded' | 'dead' | undefined;
     const before = parseOlderThan(req.query['older-than']);
-    const purged = store.purgeFinished({ ...(before !== undefined ? { before } : {}), ...(state ? { state } : {}), ...(req.query.route ? { route: req.query.route } : {}) });
+    const purged = await store.purgeFinished({ ...(before !== undefined ? { before } : {}), ...(state ? { state } : {}), ...(req.query.route ? { route: req.query.route } : {}) });
     return { purgedEvents: purged };
   });
 };

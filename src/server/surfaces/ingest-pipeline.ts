@@ -9,6 +9,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { bearerMatches, SignatureVerifier } from '../auth.js';
 import { checkContentType } from '../body-parser.js';
 import { HttpError } from '../http-errors.js';
+import { redactSecrets } from '../../logging/redact.js';
 import type { SurfaceContext } from '../surface-context.js';
 
 export const HOPS_HEADER = 'hooker-hops';
@@ -110,6 +111,10 @@ export class IngestPipeline {
     const { router, metrics, queue, eventLog } = this.ctx;
     const routed = router.route(event, { hops: req.hops, only });
     req.eventId = routed.eventId;
+    // Not stored means not accepted: the sender retries (503 + Retry-After), never a 202 for a lost event.
+    routed.committed = routed.committed.catch((e: Error) => {
+      throw new HttpError(503, `the event was not stored, the database did not answer: ${redactSecrets(e.message)}; retry later`, 'store_unavailable', { 'retry-after': '2' });
+    });
     this.ctx.observe?.(event);
     metrics.evaluationSeconds.observe(routed.evaluationMs / 1000);
     metrics.eventsReceived.inc();

@@ -2,7 +2,7 @@
 // what its deliveries did (first attempts), secrets in details masked.
 
 import { redactSecrets } from '../../logging/redact.js';
-import type { DeliveryRecord } from '../../routing/delivery-queue.js';
+import type { DeliveryRecord } from '../../delivery/scheduler.js';
 import { HttpError } from '../http-errors.js';
 import type { Surface } from '../surface-context.js';
 

@@ -8,8 +8,8 @@ import { readFileSync } from 'node:fs';
 import { formatProblem } from '../../config/problems.js';
 import { isSecretName, REDACTED, redactSecrets } from '../../logging/redact.js';
 import { resolveFilterFile } from '../../routing/route-modules.js';
-import { ConsoleQueries, CursorError } from '../../store/console-queries.js';
-import { DELIVERY_STATES, type DeliveryState } from '../../store/delivery-store.js';
+import { CursorError } from '../../store/console-queries.js';
+import { DELIVERY_STATES, type DeliveryState } from '../../store/types.js';
 import { HttpError } from '../../server/http-errors.js';
 import type { Surface } from '../../server/surface-context.js';
 import { parseOlderThan, retryDeadLetters, shownDelivery } from '../../server/surfaces/deliveries.js';
@@ -73,9 +73,10 @@ async function pageOf<T>(fn: () => Promise<T>): Promise<T> {
 
 export const consoleApi: Surface = async (app, ctx) => {
   const store = ctx.store;
-  const queries = store ? new ConsoleQueries(store.db) : undefined;
+  const queries = ctx.consoleQueries;
   const need = () => {
-    if (!store || !queries) throw new HttpError(503, 'this server has no delivery store', 'unavailable');
+    if (!store) throw new HttpError(503, 'this server has no delivery store', 'unavailable');
+    if (!queries) throw new HttpError(503, 'the console\'s event lists need the SQLite store; with HOOKER_DB=postgres://… they are not available yet', 'unavailable');
     return { store, queries };
   };
 

@@ -9,7 +9,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from '../../server/http-errors.js';
 import type { AppSettings, Surface } from '../../server/surface-context.js';
 import { loadAssets, SECURITY_HEADERS, type Asset } from './assets.js';
-import { ConsoleQueries } from '../../store/console-queries.js';
+import type { ConsoleQueries } from '../../store/console-queries.js';
 import { consoleApi } from './console-api.js';
 import { clearSessionCookie, constantTimeEqual, refuseCrossSite, requireSession, SessionStore, setSessionCookie } from './session.js';
 
@@ -55,8 +55,8 @@ export const consoleSurface: Surface = async (app, ctx) => {
   if (!adminToken) return;
   let sessions = stores.get(ctx.settings);
   if (!sessions) stores.set(ctx.settings, sessions = new SessionStore());
-  if (ctx.store) {
-    const stop = startTextIndexer(ctx.store.db, new ConsoleQueries(ctx.store.db), (e) => app.log.warn({ err: e }, `console text index: ${e.message}`));
+  if (ctx.consoleQueries) {
+    const stop = startTextIndexer(ctx.consoleQueries, ctx.consoleQueries, (e) => app.log.warn({ err: e }, `console text index: ${e.message}`));
     app.addHook('onClose', async () => stop());
   }
 

@@ -3,8 +3,7 @@
 
 import { parse as parseYaml } from 'yaml';
 import { expect } from 'vitest';
-import { openDatabase, type SqliteDatabase } from '../../../src/store/db.js';
-import { ScanStore } from '../../../src/store/scans.js';
+import { SqliteStore } from '../../../src/store/sqlite/sqlite-store.js';
 import { parseScanConfig, type ScanConfig } from '../../../src/scan/config.js';
 import { ScanService, type ScanServiceOptions } from '../../../src/scan/service.js';
 import { createRunner } from '../../../src/scan/runners/index.js';
@@ -17,17 +16,17 @@ export function scanConfigFrom(yaml: string): ScanConfig {
 
 export interface Harness {
   service: ScanService;
-  db: SqliteDatabase;
+  db: SqliteStore;
   events: unknown[];
   logs: string[];
 }
 
-export function makeService(config: ScanConfig, env: NodeJS.ProcessEnv, over: Partial<ScanServiceOptions> & { db?: SqliteDatabase; onEvent?: (e: unknown) => Promise<void> } = {}): Harness {
-  const db = over.db ?? openDatabase(':memory:');
+export function makeService(config: ScanConfig, env: NodeJS.ProcessEnv, over: Partial<ScanServiceOptions> & { db?: SqliteStore; onEvent?: (e: unknown) => Promise<void> } = {}): Harness {
+  const db = over.db ?? SqliteStore.open(':memory:');
   const events: unknown[] = [];
   const logs: string[] = [];
   const service = new ScanService({
-    store: new ScanStore(db),
+    store: db.scans,
     config,
     createRunner: (def) => createRunner(def, env),
     ingest: async (e) => { events.push(e); await over.onEvent?.(e); },

@@ -1,6 +1,5 @@
-// The one SQLite file every durable part of Hooker shares (inbox, deliveries,
-// dedup keys, aggregation buffers, scan history). Each owner migrates its own
-// tables under its own name so modules written apart never collide.
+// Opening Hooker's SQLite file (inbox, deliveries, dedup keys, aggregation
+// buffers, scan history) and its append-only migrations, recorded per set.
 
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -14,6 +13,11 @@ export interface OpenDatabaseOptions {
   readonly?: boolean;
   /** NORMAL (default) keeps commits across a process crash; FULL also across an OS crash. */
   synchronous?: 'normal' | 'full';
+  /**
+   * false: commits never run a WAL checkpoint themselves (the server
+   * checkpoints from a worker thread instead, off the event loop).
+   */
+  autoCheckpoint?: boolean;
 }
 
 /**
@@ -30,6 +34,7 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): S
     // NORMAL in WAL mode keeps every committed transaction across a process
     // crash (only an OS crash may lose the last ones), at a fraction of FULL's cost.
     db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+    if (options.autoCheckpoint === false) db.pragma('wal_autocheckpoint = 0');
   }
   db.pragma('foreign_keys = ON');
   ensureMigrationTable(db);

@@ -1,4 +1,5 @@
-// Tables of the inbox and delivery state (migration set "hooker-core").
+// SQLite tables of the inbox, deliveries, dedup keys, aggregation buffers
+// and once-per-cluster records (migration set "hooker-core").
 // Steps are append-only: a shipped step is never edited, a new one is added.
 
 import { migrate, type SqliteDatabase } from './db.js';
@@ -104,6 +105,17 @@ export const CORE_MIGRATIONS: readonly string[] = [
     UPDATE events_text_progress SET last_rowid = (SELECT IFNULL(MAX(rowid), 0) FROM events)
       WHERE last_rowid > (SELECT IFNULL(MAX(rowid), 0) FROM events);
   END;`,
+  // Step 3: claims are leases (claimed_by, lease_until) instead of a written
+  // 'running' state: a claim no longer moves rows between states, and work a
+  // dead process held comes back when its lease is freed or expires.
+  `ALTER TABLE deliveries ADD COLUMN claimed_by TEXT;
+  ALTER TABLE deliveries ADD COLUMN lease_until INTEGER NOT NULL DEFAULT 0;
+  UPDATE deliveries SET state = 'pending' WHERE state = 'running';
+  CREATE TABLE schedule_ticks (
+    name TEXT NOT NULL,
+    tick INTEGER NOT NULL,
+    PRIMARY KEY (name, tick)
+  );`,
 ];
 
 export function migrateCore(db: SqliteDatabase): void {

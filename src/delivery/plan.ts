@@ -1,12 +1,49 @@
-// The order of a route's actions, as stages: deliveries of one stage run
-// together, the next stage starts when all of them are finished (succeeded or
-// dead). Higher `priority` first; within a priority each ReadAndWrite action
-// is its own stage (in the listed order), then one stage of every ReadOnly
-// action. `serialize-actions` makes every action its own stage, as listed.
+// What routing hands to delivery for one event: its matched routes with their
+// rendered messages and staged deliveries, dedup keys and aggregation items.
+// The order of a route's actions is a list of stages: deliveries of one stage
+// run together, the next stage starts when all of them are finished
+// (succeeded or dead). Higher `priority` first; within a priority each
+// ReadAndWrite action is its own stage (in the listed order), then one stage
+// of every ReadOnly action. `serialize-actions` makes every action its own stage.
 
 import { randomUUID } from 'node:crypto';
+import type { RenderedMessage } from '../actions/types.js';
 import { DEFAULT_DELIVERY_POLICY, type DeliveryPolicy } from '../config/types.js';
-import type { PlannedDelivery } from '../store/delivery-store.js';
+
+export type ActionKind = 'ReadOnly' | 'ReadAndWrite';
+
+export interface PlannedDelivery {
+  id: string;
+  action: string;
+  /** Deliveries of a route run stage by stage, lowest first. */
+  stage: number;
+  kind: ActionKind;
+}
+
+export interface PlannedRoute {
+  route: string;
+  template?: string;
+  message: RenderedMessage;
+  deliveries: PlannedDelivery[];
+}
+
+export interface DedupKey { route: string; key: string; expiresAt: number }
+
+export interface EventPlan {
+  eventId: string;
+  receivedAt: number;
+  hops: number;
+  event: unknown;
+  routes: PlannedRoute[];
+  /**
+   * Dedup keys of routes with unique-message-props. The store takes each key
+   * atomically with the event; a route whose key is still live (held by an
+   * earlier event, on any replica) is dropped from the plan as a duplicate.
+   */
+  dedupKeys?: DedupKey[];
+  /** Messages to buffer for aggregating routes instead of delivering them now. */
+  aggregate?: Array<{ route: string; message: RenderedMessage }>;
+}
 
 export function planStages(actions: string[], policyOf: (action: string) => DeliveryPolicy | undefined, serialize: boolean, newId: () => string = randomUUID): PlannedDelivery[] {
   const policy = (a: string) => policyOf(a) ?? DEFAULT_DELIVERY_POLICY;
@@ -24,12 +61,6 @@ export function planStages(actions: string[], policyOf: (action: string) => Deli
     }
   }
   return out;
-}
-
-/** Exponential backoff with "equal jitter": the n-th retry waits between half and all of base*2^(n-1), capped. */
-export function retryDelayMs(failures: number, policy: Pick<DeliveryPolicy, 'retryBackoffMs' | 'retryMaxBackoffMs'>, random: () => number = Math.random): number {
-  const full = Math.min(policy.retryMaxBackoffMs, policy.retryBackoffMs * 2 ** Math.max(0, failures - 1));
-  return Math.round(full / 2 + random() * (full / 2));
 }
 
 /**

@@ -1,0 +1,45 @@
+// Runs one claimed delivery against the action of that name in the current
+// runtime (a reload may have removed or changed it since the event arrived).
+
+import type { Action, DeliveryResult, RenderedMessage } from '../actions/types.js';
+import { DeadlineGuard } from './deadline-guard.js';
+
+export interface DeliveryJob {
+  deliveryId: string;
+  eventId: string;
+  routeName: string;
+  actionName: string;
+  event: unknown;
+  message: RenderedMessage;
+  hops: number;
+  enqueuedAt: number;
+  /** 1 for the first attempt. */
+  attempt: number;
+}
+
+/** Runs one job against the current configuration's action of that name. */
+export type DeliveryHandler = (job: DeliveryJob, signal: AbortSignal) => Promise<{ result: DeliveryResult; log: string[] }>;
+
+export function actionHandler(actions: () => Map<string, Action>, timeoutGuardMs = 10 * 60_000): DeliveryHandler {
+  // One guard per shutdown signal (the scheduler passes the same one to every job).
+  const guards = new WeakMap<AbortSignal, DeadlineGuard>();
+  return async (job, shutdown) => {
+    const action = actions().get(job.actionName);
+    const log: string[] = [];
+    if (!action) return { result: { ok: false, retryable: false, detail: `action "${job.actionName}" is no longer configured` }, log };
+    if (job.message.templateError) return { result: { ok: false, retryable: false, detail: job.message.templateError }, log };
+    // Actions enforce their own timeouts; this guard only bounds a misbehaving one.
+    let guard = guards.get(shutdown);
+    if (!guard) { guard = new DeadlineGuard(shutdown, timeoutGuardMs); guards.set(shutdown, guard); }
+    const { signal, release } = guard.acquire();
+    try {
+      const result = await action.deliver({
+        deliveryId: job.deliveryId, eventId: job.eventId, routeName: job.routeName, event: job.event, message: job.message,
+        hops: job.hops, signal, log: (line) => { log.push(line); },
+      });
+      return { result, log };
+    } finally {
+      release();
+    }
+  };
+}

@@ -1,0 +1,430 @@
+// The seam between routing and delivery. The router hands over a whole
+// event's plan (its routes, rendered messages and staged deliveries); the
+// queue commits it to the durable store before anything is answered, then
+// claims due deliveries with a lease and runs them on per-action lanes (a
+// slow or failing action never holds up another), retries failures with
+// backoff and dead-letters them. Several replicas may share one store: a
+// claim is a lease, so a replica that dies leaves work that another one
+// claims again once the lease expires, with the same delivery id.
+
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import type { RenderedMessage, DeliveryResult } from '../actions/types.js';
+import { DEFAULT_DELIVERY_POLICY, type DeliveryPolicy } from '../config/types.js';
+import type { AttemptOutcome, ClaimedDelivery, DeliveryRows, DeliveryState, FinishResult, PlanCommit } from '../store/types.js';
+import type { EventPlan } from './plan.js';
+import { mergeEvent } from './plan.js';
+import { MAX_RETRY_AFTER_MS, retryDelayMs } from './backoff.js';
+import type { DeliveryHandler } from './action-runner.js';
+import { RateLimiter } from './rate-limiter.js';
+import { redactSecrets } from '../logging/redact.js';
+
+export type { DeliveryJob, DeliveryHandler } from './action-runner.js';
+
+export interface DeliveryRecord {
+  deliveryId: string;
+  eventId: string;
+  routeName: string;
+  actionName: string;
+  ok: boolean;
+  /** State after this attempt: succeeded, pending (a retry is scheduled) or dead. */
+  state: DeliveryState;
+  attempt: number;
+  detail?: string;
+  changed?: string[];
+  log: string[];
+  startedAt: number;
+  finishedAt: number;
+}
+
+export interface DeliveryQueue {
+  /**
+   * Takes the plan (event, deliveries, dedup keys, aggregation items).
+   * `committed` resolves once it is durably stored (plans arriving in the same
+   * event-loop turn share one transaction), saying which routes were refused
+   * as duplicates; only then may the event be acknowledged. `done` resolves
+   * with the outcome of each delivery's first attempt run by this process
+   * (later retries continue in the background).
+   */
+  accept(plan: EventPlan): { committed: Promise<PlanCommit>; done: Promise<DeliveryRecord[]> };
+  /** Events with unfinished deliveries (the inbox), as last counted. */
+  pending(): number;
+  /** Stops taking work, waits up to `graceMs` for running deliveries, then aborts them and leaves them stored. */
+  close(graceMs?: number): Promise<void>;
+}
+
+export interface SchedulerOptions {
+  policyOf?: (action: string) => DeliveryPolicy | undefined;
+  /** Re-renders a route's message for an event enriched by a ReadAndWrite action. */
+  rerender?: (d: ClaimedDelivery, event: unknown) => RenderedMessage | undefined;
+  onRecord?: (record: DeliveryRecord) => void;
+  /** The store failed or came back (deliveries pause meanwhile). */
+  onStoreError?: (error: Error | undefined) => void;
+  random?: () => number;
+  now?: () => number;
+  /** How long a claim is held without renewal; a replica that dies frees its work after this. */
+  leaseMs?: number;
+  /**
+   * Longest wait between two looks at the store when nothing is known to be
+   * due: other replicas' work arrives by `wake()` (LISTEN/NOTIFY); this poll
+   * is the fallback when a notification is missed.
+   */
+  pollMs?: number;
+  /** This replica's name in claimed_by. */
+  owner?: string;
+}
+
+interface Lane { running: number; limiter?: RateLimiter }
+
+/** Plans committed together at most (a burst larger than this is split). */
+const MAX_BATCH = 256;
+/** While the store fails, look again this often. */
+const STORE_RETRY_MS = 500;
+/** `done` waiters of deliveries another replica ran are dropped after this. */
+const WAITER_TTL_MS = 10 * 60_000;
+
+interface Waiter { resolve: (r: DeliveryRecord) => void; at: number }
+
+export class DeliveryScheduler implements DeliveryQueue {
+  private readonly lanes = new Map<string, Lane>();
+  /**
+   * Actions that may have pending deliveries (the only ones the pump looks
+   * at), each with a mark that changes whenever new work for it is known: a
+   * claim that comes back short only drops the action if no work arrived
+   * while it was querying.
+   */
+  private readonly pendingActions = new Map<string, number>();
+  private marks = 0;
+  private readonly running = new Map<string, Promise<unknown>>();
+  private readonly waiters = new Map<string, Waiter>();
+  private readonly finishing: Array<{ id: string; outcome: AttemptOutcome; resolve: (r: FinishResult | undefined) => void }> = [];
+  private batch: Array<{ plan: EventPlan; resolve: (c: PlanCommit) => void; reject: (e: Error) => void; done?: Promise<DeliveryRecord[]> }> = [];
+  private readonly shutdown = new AbortController();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private timerAt = Infinity;
+  private renewTimer: ReturnType<typeof setInterval> | undefined;
+  /** Earliest time a rate-limited lane may start its next attempt. */
+  private rateWakeAt = Infinity;
+  private closed = false;
+  private pumping = false;
+  private again = false;
+  private storeDown = false;
+  private inbox = 0;
+  private flushing: Promise<void> = Promise.resolve();
+  private readonly now: () => number;
+  readonly owner: string;
+  readonly leaseMs: number;
+
+  constructor(private readonly store: DeliveryRows, private readonly handler: DeliveryHandler, private readonly opts: SchedulerOptions = {}) {
+    this.now = opts.now ?? Date.now;
+    this.owner = opts.owner ?? `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
+    this.leaseMs = opts.leaseMs ?? 60_000;
+  }
+
+  /** Resumes what a previous process left unfinished. */
+  async start(): Promise<{ resumed: number }> {
+    const resumed = await this.store.resumeAtStart(this.now());
+    for (const a of await this.store.pendingActions()) this.markPending(a);
+    this.inbox = await this.store.openEvents();
+    // Leases of running deliveries are renewed well before they expire.
+    this.renewTimer = setInterval(() => void this.renew(), Math.max(50, Math.floor(this.leaseMs / 3)));
+    this.renewTimer.unref?.();
+    this.pump();
+    return { resumed };
+  }
+
+  pending(): number {
+    return this.inbox;
+  }
+
+  accept(plan: EventPlan): { committed: Promise<PlanCommit>; done: Promise<DeliveryRecord[]> } {
+    if (this.closed) throw new Error('server is shutting down');
+    let item!: (typeof this.batch)[number];
+    const committed = new Promise<PlanCommit>((resolve, reject) => { item = { plan, resolve, reject }; });
+    this.batch.push(item);
+    if (this.batch.length >= MAX_BATCH) this.flush();
+    else if (this.batch.length === 1) setImmediate(() => this.flush());
+    const done = committed.then(() => item.done ?? []);
+    // Callers that only await `committed` must not see an unhandled rejection here.
+    done.catch(() => {});
+    return { committed, done };
+  }
+
+  /** Commits the plans accepted so far in one transaction, then schedules their deliveries. */
+  flush(): Promise<void> {
+    const batch = this.batch;
+    if (batch.length === 0) return this.flushing;
+    this.batch = [];
+    // Commits go in order: a later batch never overtakes an earlier one.
+    this.flushing = this.flushing.then(async () => {
+      let commits: PlanCommit[];
+      try {
+        commits = await this.store.insertPlans(batch.map((b) => b.plan));
+      } catch (e) {
+        for (const b of batch) b.reject(e as Error);
+        return;
+      }
+      const now = this.now();
+      batch.forEach((b, n) => {
+        const c = commits[n]!;
+        b.done = Promise.all(c.deliveries.map((id) => new Promise<DeliveryRecord>((resolve) => this.waiters.set(id, { resolve, at: now }))));
+        if (c.deliveries.length) this.inbox++;
+        for (const r of b.plan.routes) if (!c.duplicates.includes(r.route)) for (const d of r.deliveries) this.markPending(d.action);
+      });
+      for (const [n, b] of batch.entries()) b.resolve(commits[n]!);
+      this.pump();
+    });
+    return this.flushing;
+  }
+
+  /** Wakes the scheduler (after an admin retry, or a notification that another replica made work due). */
+  poke(): void {
+    void this.store.pendingActions().then((actions) => {
+      for (const a of actions) this.markPending(a);
+      this.pump();
+    }, (e: Error) => this.storeFailed(e));
+  }
+
+  /** Another replica made work due (LISTEN/NOTIFY). */
+  wake(): void {
+    this.poke();
+  }
+
+  private markPending(action: string): void {
+    this.pendingActions.set(action, ++this.marks);
+  }
+
+  private policy(action: string): DeliveryPolicy {
+    return this.opts.policyOf?.(action) ?? DEFAULT_DELIVERY_POLICY;
+  }
+
+  private lane(action: string): Lane {
+    let lane = this.lanes.get(action);
+    if (!lane) { lane = { running: 0 }; this.lanes.set(action, lane); }
+    return lane;
+  }
+
+  private pump(): void {
+    if (this.closed) return;
+    if (this.pumping) { this.again = true; return; }
+    this.pumping = true;
+    void this.pumpLoop();
+  }
+
+  private async pumpLoop(): Promise<void> {
+    try {
+      do {
+        this.again = false;
+        await this.claimAll(this.now());
+      } while (this.again && !this.closed);
+      if (this.storeDown) { this.storeDown = false; this.opts.onStoreError?.(undefined); }
+      await this.arm();
+    } catch (e) {
+      this.storeFailed(e as Error);
+    } finally {
+      this.pumping = false;
+    }
+    if (this.again) this.pump();
+  }
+
+  /** The store failed: deliveries pause, and the pump looks again shortly. */
+  private storeFailed(e: Error): void {
+    if (!this.storeDown) { this.storeDown = true; this.opts.onStoreError?.(e); }
+    if (this.closed) return;
+    this.setTimer(this.now() + STORE_RETRY_MS);
+  }
+
+  private async claimAll(now: number): Promise<void> {
+    this.rateWakeAt = Infinity;
+    for (const [action, mark] of [...this.pendingActions]) {
+      if (this.closed) return;
+      const lane = this.lane(action);
+      const policy = this.policy(action);
+      let free = policy.concurrency - lane.running;
+      if (free <= 0) continue;
+      const limiter = this.limiter(lane, policy, now);
+      if (limiter) {
+        const allowed = limiter.available(now);
+        if (allowed < free) {
+          free = allowed;
+          this.rateWakeAt = Math.min(this.rateWakeAt, limiter.nextAt(now));
+        }
+        if (free <= 0) continue;
+      }
+      // Claimed with a lease: the row stays pending, so a dead replica's work comes back by itself.
+      const claimed = await this.store.claimDue(action, now, free, { owner: this.owner, until: now + this.leaseMs });
+      limiter?.take(claimed.length, now);
+      // Nothing more due now: later work comes back through a commit, a retry, a released stage or the timer's poke.
+      if (claimed.length < free && this.pendingActions.get(action) === mark) this.pendingActions.delete(action);
+      for (const d of claimed) {
+        lane.running++;
+        const p = this.run(d).catch((e: Error) => process.stderr.write(`hooker: delivery ${d.id} failed to run: ${e.message}\n`)).finally(() => {
+          this.running.delete(d.id);
+          lane.running--;
+          this.pump();
+        });
+        this.running.set(d.id, p);
+      }
+    }
+  }
+
+  /** The lane's rate limiter, following the current policy (a reload may change it). */
+  private limiter(lane: Lane, policy: DeliveryPolicy, now: number): RateLimiter | undefined {
+    const rl = policy.rateLimit;
+    if (!rl) { lane.limiter = undefined; return undefined; }
+    if (!lane.limiter || lane.limiter.limit.count !== rl.count || lane.limiter.limit.perMs !== rl.perMs) lane.limiter = new RateLimiter(rl, now);
+    return lane.limiter;
+  }
+
+  private async arm(): Promise<void> {
+    if (this.closed) return;
+    const now = this.now();
+    const next = await this.store.nextDueAt();
+    // Deliveries already due wait for a full lane, which pumps when it frees;
+    // the slow timer is only a safety net. Future retries get an exact timer,
+    // and so does a rate-limited lane's next free slot. With a shared store,
+    // other replicas' work arrives by wake(); the poll is the fallback.
+    let at = next === undefined ? Infinity : next > now ? next : now + 1_000;
+    if (this.rateWakeAt < at) at = Math.max(now + 1, this.rateWakeAt);
+    if (this.opts.pollMs !== undefined) at = Math.min(at, now + this.opts.pollMs);
+    if (at !== Infinity) this.setTimer(at);
+  }
+
+  private setTimer(at: number): void {
+    if (this.closed) return;
+    if (this.timer && this.timerAt <= at) return;
+    clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.timerAt = Infinity;
+      // A fresh look at which actions have work: the timer is also how retries and expired leases come back.
+      this.poke();
+    }, Math.max(0, at - this.now()));
+    this.timer.unref?.();
+  }
+
+  private async renew(): Promise<void> {
+    this.dropStaleWaiters();
+    const ids = [...this.running.keys()];
+    if (ids.length === 0 || this.closed) return;
+    try {
+      await this.store.renewLeases(ids, { owner: this.owner, until: this.now() + this.leaseMs });
+    } catch (e) {
+      this.storeFailed(e as Error);
+    }
+  }
+
+  /** Deliveries accepted here but run by another replica never report here: their waiters go after a while. */
+  private dropStaleWaiters(): void {
+    const old = this.now() - WAITER_TTL_MS;
+    for (const [id, w] of this.waiters) if (w.at < old) this.waiters.delete(id);
+  }
+
+  private async run(d: ClaimedDelivery): Promise<void> {
+    const startedAt = this.now();
+    const attempt = d.attempts + 1;
+    let result: DeliveryResult;
+    let log: string[] = [];
+    try {
+      ({ result, log } = await this.handler({
+        deliveryId: d.id, eventId: d.eventId, routeName: d.route, actionName: d.action, event: d.event, message: d.message,
+        hops: d.hops, enqueuedAt: d.createdAt, attempt,
+      }, this.shutdown.signal));
+    } catch (e) {
+      result = { ok: false, detail: `action failed: ${(e as Error).message ?? String(e)}` };
+    }
+    const finishedAt = this.now();
+    if (!result.ok && this.shutdown.signal.aborted) {
+      // Cut short by shutdown: not the action's fault, the next claim runs it again.
+      await this.store.release([d.id], this.owner).catch(() => { /* the lease expires instead */ });
+      return;
+    }
+    const policy = this.policy(d.action);
+    const retry = !result.ok && result.retryable !== false && attempt <= policy.retries;
+    let enriched: { event: unknown; message?: RenderedMessage } | undefined;
+    if (result.ok && d.kind === 'ReadAndWrite' && result.eventUpdate !== undefined) {
+      const event = mergeEvent(d.event, result.eventUpdate);
+      let message: RenderedMessage | undefined;
+      try { message = this.opts.rerender?.(d, event); } catch (e) { log.push(`re-rendering the enriched event failed, later actions get the first message: ${(e as Error).message}`); }
+      enriched = { event, ...(message ? { message } : {}) };
+    }
+    // Records are shown by /deliveries, /tenant and the logs: secrets in URLs never reach them.
+    log = log.map(redactSecrets);
+    const shown = result.detail === undefined ? undefined : redactSecrets(result.detail);
+    const detail = retry ? `${shown ?? 'failed'} (attempt ${attempt} of ${policy.retries + 1}, will retry)` : shown;
+    const finished = await this.finish(d.id, {
+      ok: result.ok, detail, log, startedAt, finishedAt,
+      ...(retry ? { retryAt: finishedAt + Math.max(retryDelayMs(attempt, policy, this.opts.random), Math.min(result.retryAfterMs ?? 0, MAX_RETRY_AFTER_MS)) } : {}),
+      ...(enriched ? { enriched } : {}),
+    });
+    // Not recorded (the store stayed away past the lease, or the lease passed on): another claim runs it again.
+    if (!finished || finished.lost) return;
+    const { state, released } = finished;
+    if (state === 'pending') this.markPending(d.action);
+    if ((state === 'succeeded' || state === 'dead') && released.length === 0) void this.recount();
+    for (const a of released) this.markPending(a);
+    const record: DeliveryRecord = {
+      deliveryId: d.id, eventId: d.eventId, routeName: d.route, actionName: d.action, ok: result.ok, state, attempt,
+      ...(detail !== undefined ? { detail } : {}), ...(result.changed ? { changed: result.changed } : {}), log, startedAt, finishedAt,
+    };
+    this.opts.onRecord?.(record);
+    const waiter = this.waiters.get(d.id);
+    if (waiter) { this.waiters.delete(d.id); waiter.resolve(record); }
+  }
+
+  private recounting = false;
+  /** The inbox count, refreshed after events close (one query at a time). */
+  private async recount(): Promise<void> {
+    if (this.recounting) return;
+    this.recounting = true;
+    try { this.inbox = await this.store.openEvents(); } catch { /* kept from the last count */ } finally { this.recounting = false; }
+  }
+
+  /**
+   * Attempts finishing in the same event-loop turn are recorded in one
+   * transaction. While the store is unreachable they are retried until their
+   * lease would expire; after that another claim runs the delivery again:
+   * at-least-once, never lost.
+   */
+  private finish(id: string, outcome: AttemptOutcome): Promise<FinishResult | undefined> {
+    return new Promise((resolve) => {
+      this.finishing.push({ id, outcome, resolve });
+      if (this.finishing.length === 1) setImmediate(() => void this.flushFinishes());
+    });
+  }
+
+  private async flushFinishes(): Promise<void> {
+    const items = this.finishing.splice(0);
+    if (items.length === 0) return;
+    try {
+      const results = await this.store.finishAttempts(items.map((i) => ({ id: i.id, owner: this.owner, outcome: i.outcome })));
+      items.forEach((i, n) => i.resolve(results[n]));
+    } catch (e) {
+      this.storeFailed(e as Error);
+      const deadline = this.now();
+      const keep = items.filter((i) => i.outcome.finishedAt + this.leaseMs > deadline);
+      for (const i of items) if (!keep.includes(i)) i.resolve(undefined);
+      if (keep.length === 0) return;
+      setTimeout(() => {
+        const wasEmpty = this.finishing.length === 0;
+        this.finishing.push(...keep);
+        if (wasEmpty) void this.flushFinishes();
+      }, STORE_RETRY_MS).unref?.();
+    }
+  }
+
+  async close(graceMs = 5_000): Promise<void> {
+    // Plans accepted but not yet committed are committed: their senders get their 202.
+    await this.flush();
+    this.closed = true;
+    clearTimeout(this.timer);
+    clearInterval(this.renewTimer);
+    const all = Promise.allSettled([...this.running.values()]);
+    const timer = setTimeout(() => this.shutdown.abort(new Error('server is shutting down')), graceMs);
+    await all;
+    clearTimeout(timer);
+    // Finishes still queued are written before the store closes.
+    while (this.finishing.length) await this.flushFinishes();
+  }
+}

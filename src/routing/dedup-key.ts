@@ -1,0 +1,22 @@
+// Postee's unique-message-props: a key per route built from the listed event
+// paths. Computed here, in routing; the store only takes or refuses it.
+
+import { createHash } from 'node:crypto';
+
+/** Without unique-message-timeout a key lives this long (Postee kept them until the store was emptied). */
+export const DEFAULT_DEDUP_TTL_MS = 24 * 3_600_000;
+
+export function dedupKey(event: unknown, props: string[]): string {
+  const values = props.map((p) => lookupPath(event, p) ?? null);
+  return createHash('sha256').update(JSON.stringify(values)).digest('hex');
+}
+
+/** Dot paths as Postee writes them (`image`, `vulnerability_summary.critical`). */
+export function lookupPath(event: unknown, path: string): unknown {
+  let cur = event;
+  for (const seg of path.split('.')) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[seg];
+  }
+  return cur;
+}

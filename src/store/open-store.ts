@@ -1,0 +1,42 @@
+// Picks the storage engine from HOOKER_DB: a postgres:// (or postgresql://)
+// URL shares one PostgreSQL database between replicas; anything else is a
+// SQLite file owned by this one process (the default).
+
+import type { Store } from './types.js';
+import { SqliteStore } from './sqlite/sqlite-store.js';
+
+export interface StoreOptions {
+  /** SQLite: NORMAL (default) or FULL. */
+  synchronous?: 'normal' | 'full';
+  /** PostgreSQL: connections in the pool. */
+  poolSize?: number;
+  /** PostgreSQL: a statement running longer than this is cancelled. */
+  statementTimeoutMs?: number;
+  /** Structured warnings (connection lost and back). */
+  log?: (line: string) => void;
+}
+
+export function isPostgresUrl(location: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(location);
+}
+
+/** The location with any password replaced, for logs and errors. */
+export function redactLocation(location: string): string {
+  if (!isPostgresUrl(location)) return location;
+  try {
+    const u = new URL(location);
+    if (u.password) u.password = '***';
+    for (const k of [...u.searchParams.keys()]) if (/pass|secret|key/i.test(k)) u.searchParams.set(k, '***');
+    return u.toString();
+  } catch {
+    return 'postgres://(unparsable URL)';
+  }
+}
+
+export async function openStore(location: string, opts: StoreOptions = {}): Promise<Store> {
+  if (isPostgresUrl(location)) {
+    const { PostgresStore } = await import('./postgres/postgres-store.js');
+    return PostgresStore.open(location, opts);
+  }
+  return SqliteStore.open(location, { synchronous: opts.synchronous });
+}

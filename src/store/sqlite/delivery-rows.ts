@@ -1,0 +1,286 @@
+// The durable inbox in SQLite: events, their route runs (the rendered
+// message, stored once per route), the deliveries made of them and every
+// attempt. All state changes are single transactions, so a crash at any point
+// leaves either the old or the new state. A claim is a lease, not a state:
+// one UPDATE per batch, and restart frees every lease (one process owns the file).
+
+import type { RenderedMessage } from '../../actions/types.js';
+import type { EventPlan } from '../../delivery/plan.js';
+import type {
+  AttemptRecord, ClaimedDelivery, DeliveryFilter, DeliveryRows, DeliveryState, DeliverySummary, FinishItem, FinishResult, Lease, PlanCommit, PurgeFilter,
+} from '../types.js';
+import { DELIVERY_STATES } from '../types.js';
+import type { ActionKind } from '../../delivery/plan.js';
+import type { SqliteDatabase } from './db.js';
+import { migrateCore } from './schema.js';
+
+interface DeliveryRow {
+  id: string; event_id: string; route: string; action: string; stage: number; kind: ActionKind; state: DeliveryState;
+  attempts: number; next_at: number; created_at: number; updated_at: number; last_error: string | null; lease_until: number;
+}
+
+/** A pending delivery under a live lease is shown as running. */
+function shownState(r: { state: DeliveryState; lease_until: number }, now: number): DeliveryState {
+  return r.state === 'pending' && r.lease_until > now ? 'running' : r.state;
+}
+
+function summaryOf(r: DeliveryRow, now: number): DeliverySummary {
+  return {
+    id: r.id, eventId: r.event_id, route: r.route, action: r.action, state: shownState(r, now), attempts: r.attempts, stage: r.stage, kind: r.kind,
+    nextAt: r.next_at, createdAt: r.created_at, updatedAt: r.updated_at, ...(r.last_error ? { lastError: r.last_error } : {}),
+  };
+}
+
+function stateWhere(state: DeliveryState, now: number): { sql: string; args: unknown[] } {
+  if (state === 'running') return { sql: "state = 'pending' AND lease_until > ?", args: [now] };
+  if (state === 'pending') return { sql: "state = 'pending' AND lease_until <= ?", args: [now] };
+  return { sql: 'state = ?', args: [state] };
+}
+
+function whereOf(f: DeliveryFilter, now: number): { sql: string; args: unknown[] } {
+  const parts: string[] = [];
+  const args: unknown[] = [];
+  if (f.state) { const s = stateWhere(f.state, now); parts.push(s.sql); args.push(...s.args); }
+  if (f.route) { parts.push('route = ?'); args.push(f.route); }
+  if (f.action) { parts.push('action = ?'); args.push(f.action); }
+  if (f.eventId) { parts.push('event_id = ?'); args.push(f.eventId); }
+  if (f.before !== undefined) { parts.push('created_at < ?'); args.push(f.before); }
+  return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', args };
+}
+
+export class SqliteDeliveryRows implements DeliveryRows {
+  private open: number;
+
+  constructor(readonly db: SqliteDatabase) {
+    migrateCore(db);
+    this.open = (db.prepare('SELECT COUNT(*) AS n FROM events WHERE open_deliveries > 0').get() as { n: number }).n;
+  }
+
+  private stmt(sql: string) {
+    // Prepared lazily: field initialisers run before the constructor body migrates.
+    let prepared: ReturnType<SqliteDatabase['prepare']> | undefined;
+    return { get: () => (prepared ??= this.db.prepare(sql)) };
+  }
+
+  async openEvents(): Promise<number> {
+    return this.open;
+  }
+
+  /** Every lease is a dead process's: this process is the file's only user. */
+  async resumeAtStart(): Promise<number> {
+    return this.db.prepare("UPDATE deliveries SET claimed_by = NULL, lease_until = 0 WHERE state = 'pending' AND claimed_by IS NOT NULL").run().changes;
+  }
+
+  private readonly insertEvent = this.stmt('INSERT INTO events (id, received_at, hops, body, open_deliveries) VALUES (?, ?, ?, ?, ?)');
+  private readonly insertRun = this.stmt('INSERT INTO route_runs (event_id, route, template, message) VALUES (?, ?, ?, ?)');
+  private readonly insertDelivery = this.stmt(`INSERT INTO deliveries (id, event_id, route, action, stage, kind, state, attempts, next_at, created_at, updated_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)`);
+  // Taken only when absent or expired: a live key means the route is a duplicate.
+  private readonly takeDedup = this.stmt(`INSERT INTO dedup_keys (route, key, expires_at) VALUES (?, ?, ?)
+    ON CONFLICT (route, key) DO UPDATE SET expires_at = excluded.expires_at WHERE dedup_keys.expires_at <= ?`);
+  private readonly insertAggregate = this.stmt('INSERT INTO aggregate_items (route, event_id, message, created_at) VALUES (?, ?, ?, ?)');
+
+  async insertPlans(plans: EventPlan[]): Promise<PlanCommit[]> {
+    return this.insertPlansNow(plans);
+  }
+
+  /** Synchronous form, for the aggregate flush that runs inside its own transaction. */
+  insertPlansNow(plans: EventPlan[]): PlanCommit[] {
+    let opened = 0;
+    const out = this.db.transaction(() => plans.map((plan) => {
+      const c = this.insertOne(plan);
+      if (c.deliveries.length) opened++;
+      return c;
+    })).immediate();
+    this.open += opened;
+    return out;
+  }
+
+  private insertOne(plan: EventPlan): PlanCommit {
+    const duplicates: string[] = [];
+    for (const k of plan.dedupKeys ?? []) {
+      if (this.takeDedup.get().run(k.route, k.key, k.expiresAt, plan.receivedAt).changes === 0) duplicates.push(k.route);
+    }
+    const routes = duplicates.length ? plan.routes.filter((r) => !duplicates.includes(r.route)) : plan.routes;
+    const aggregate = (plan.aggregate ?? []).filter((a) => !duplicates.includes(a.route));
+    const deliveries = routes.flatMap((r) => r.deliveries.map((d) => d.id));
+    // An event no route delivers or buffers carries no promise to keep.
+    if (routes.length === 0 && aggregate.length === 0) return { duplicates, deliveries };
+    this.insertEvent.get().run(plan.eventId, plan.receivedAt, plan.hops, JSON.stringify(plan.event ?? null), deliveries.length);
+    for (const r of routes) {
+      this.insertRun.get().run(plan.eventId, r.route, r.template ?? null, JSON.stringify(r.message));
+      const first = Math.min(...r.deliveries.map((d) => d.stage));
+      for (const d of r.deliveries) {
+        this.insertDelivery.get().run(d.id, plan.eventId, r.route, d.action, d.stage, d.kind, d.stage === first ? 'pending' : 'waiting', plan.receivedAt, plan.receivedAt, plan.receivedAt);
+      }
+    }
+    for (const a of aggregate) this.insertAggregate.get().run(a.route, plan.eventId, JSON.stringify(a.message), plan.receivedAt);
+    return { duplicates, deliveries };
+  }
+
+  private readonly claimSelect = this.stmt(`SELECT d.id, d.event_id, d.route, d.action, d.stage, d.kind, d.attempts, d.created_at,
+      r.template, r.message, COALESCE(r.enriched, e.body) AS event, e.hops
+    FROM deliveries d JOIN route_runs r ON r.event_id = d.event_id AND r.route = d.route JOIN events e ON e.id = d.event_id
+    WHERE d.action = ? AND d.state = 'pending' AND d.next_at <= ? AND d.lease_until <= ?
+    ORDER BY d.next_at LIMIT ?`);
+  private readonly lease = this.stmt('UPDATE deliveries SET claimed_by = ?, lease_until = ? WHERE id IN (SELECT value FROM json_each(?))');
+
+  async claimDue(action: string, now: number, limit: number, lease: Lease): Promise<ClaimedDelivery[]> {
+    if (limit <= 0) return [];
+    return this.db.transaction(() => {
+      const rows = this.claimSelect.get().all(action, now, now, limit) as Array<{
+        id: string; event_id: string; route: string; action: string; stage: number; kind: ActionKind; attempts: number; created_at: number;
+        template: string | null; message: string; event: string; hops: number;
+      }>;
+      if (rows.length) this.lease.get().run(lease.owner, lease.until, JSON.stringify(rows.map((r) => r.id)));
+      return rows.map((r) => ({
+        id: r.id, eventId: r.event_id, route: r.route, action: r.action, stage: r.stage, kind: r.kind, attempts: r.attempts,
+        ...(r.template ? { template: r.template } : {}),
+        message: JSON.parse(r.message) as RenderedMessage, event: JSON.parse(r.event) as unknown, hops: r.hops, createdAt: r.created_at,
+      }));
+    }).immediate();
+  }
+
+  private readonly renewStmt = this.stmt("UPDATE deliveries SET lease_until = ? WHERE claimed_by = ? AND state = 'pending' AND id IN (SELECT value FROM json_each(?))");
+  async renewLeases(ids: string[], lease: Lease): Promise<void> {
+    if (ids.length) this.renewStmt.get().run(lease.until, lease.owner, JSON.stringify(ids));
+  }
+
+  private readonly releaseStmt = this.stmt("UPDATE deliveries SET claimed_by = NULL, lease_until = 0 WHERE claimed_by = ? AND state = 'pending' AND id IN (SELECT value FROM json_each(?))");
+  async release(ids: string[], owner: string): Promise<void> {
+    if (ids.length) this.releaseStmt.get().run(owner, JSON.stringify(ids));
+  }
+
+  private readonly nextDueStmt = this.stmt("SELECT MIN(MAX(next_at, lease_until)) AS t FROM deliveries WHERE state = 'pending'");
+  async nextDueAt(): Promise<number | undefined> {
+    const row = this.nextDueStmt.get().get() as { t: number | null };
+    return row.t ?? undefined;
+  }
+
+  private readonly pendingActionsStmt = this.stmt("SELECT DISTINCT action FROM deliveries WHERE state = 'pending'");
+  async pendingActions(): Promise<string[]> {
+    return (this.pendingActionsStmt.get().all() as Array<{ action: string }>).map((r) => r.action);
+  }
+
+  private readonly oldestDueStmt = this.stmt("SELECT MIN(next_at) AS t FROM deliveries WHERE state = 'pending' AND next_at <= ? AND lease_until <= ?");
+  async oldestDueAgeMs(now: number): Promise<number> {
+    const row = this.oldestDueStmt.get().get(now, now) as { t: number | null };
+    return row.t === null ? 0 : Math.max(0, now - row.t);
+  }
+
+  private readonly oldestPendingStmt = this.stmt("SELECT MIN(next_at) AS t FROM deliveries WHERE action = ? AND state = 'pending' AND lease_until <= ?");
+  async oldestPendingAt(action: string, now = Date.now()): Promise<number | undefined> {
+    return (this.oldestPendingStmt.get().get(action, now) as { t: number | null }).t ?? undefined;
+  }
+
+  private readonly finishSelect = this.stmt('SELECT event_id, route, stage, state, claimed_by FROM deliveries WHERE id = ?');
+  private readonly insertAttempt = this.stmt('INSERT INTO attempts (delivery_id, started_at, finished_at, ok, detail, log) VALUES (?, ?, ?, ?, ?, ?)');
+  private readonly updateDelivery = this.stmt(`UPDATE deliveries SET state = ?, attempts = attempts + 1, next_at = ?, updated_at = ?, last_error = ?,
+      claimed_by = NULL, lease_until = 0 WHERE id = ?`);
+  private readonly enrich = this.stmt('UPDATE route_runs SET enriched = ?, message = COALESCE(?, message) WHERE event_id = ? AND route = ?');
+  private readonly closeOne = this.stmt('UPDATE events SET open_deliveries = open_deliveries - 1 WHERE id = ? RETURNING open_deliveries');
+  private readonly unfinishedInStage = this.stmt("SELECT COUNT(*) AS n FROM deliveries WHERE event_id = ? AND route = ? AND stage = ? AND state IN ('pending', 'waiting')");
+  private readonly releaseStage = this.stmt(`UPDATE deliveries SET state = 'pending', next_at = ?, updated_at = ?
+      WHERE event_id = ? AND route = ? AND state = 'waiting'
+        AND stage = (SELECT MIN(stage) FROM deliveries WHERE event_id = ? AND route = ? AND state = 'waiting')
+      RETURNING action`);
+
+  async finishAttempts(items: FinishItem[]): Promise<FinishResult[]> {
+    let closed = 0;
+    const out = this.db.transaction(() => items.map((i) => {
+      const r = this.finishOne(i);
+      if (r.closed) closed++;
+      return r.result;
+    })).immediate();
+    this.open -= closed;
+    return out;
+  }
+
+  private finishOne({ id, owner, outcome: o }: FinishItem): { result: FinishResult; closed: boolean } {
+    const d = this.finishSelect.get().get(id) as { event_id: string; route: string; stage: number; state: DeliveryState; claimed_by: string | null } | undefined;
+    // Gone (purged), already final, or claimed by someone else since: this attempt is not the one on record.
+    if (!d || d.state !== 'pending' || d.claimed_by !== owner) return { result: { state: d?.state ?? 'dead', released: [], lost: true }, closed: false };
+    this.insertAttempt.get().run(id, o.startedAt, o.finishedAt, o.ok ? 1 : 0, o.detail ?? null, JSON.stringify(o.log));
+    const state: DeliveryState = o.ok ? 'succeeded' : o.retryAt !== undefined ? 'pending' : 'dead';
+    this.updateDelivery.get().run(state, o.retryAt ?? o.finishedAt, o.finishedAt, o.ok ? null : (o.detail ?? 'failed'), id);
+    if (state === 'pending') return { result: { state, released: [] }, closed: false };
+    if (o.enriched) {
+      this.enrich.get().run(JSON.stringify(o.enriched.event ?? null), o.enriched.message ? JSON.stringify(o.enriched.message) : null, d.event_id, d.route);
+    }
+    let released: string[] = [];
+    if ((this.unfinishedInStage.get().get(d.event_id, d.route, d.stage) as { n: number }).n === 0) {
+      released = (this.releaseStage.get().all(o.finishedAt, o.finishedAt, d.event_id, d.route, d.event_id, d.route) as Array<{ action: string }>).map((r) => r.action);
+    }
+    const ev = this.closeOne.get().get(d.event_id) as { open_deliveries: number };
+    return { result: { state, released }, closed: ev.open_deliveries === 0 };
+  }
+
+  async list(filter: DeliveryFilter = {}): Promise<DeliverySummary[]> {
+    const now = Date.now();
+    const w = whereOf(filter, now);
+    const limit = Math.min(Math.max(filter.limit ?? 100, 1), 10_000);
+    const rows = this.db.prepare(`SELECT * FROM deliveries ${w.sql} ORDER BY created_at DESC, rowid DESC LIMIT ?`).all(...w.args, limit) as DeliveryRow[];
+    return rows.map((r) => summaryOf(r, now));
+  }
+
+  async countByState(now = Date.now()): Promise<Record<DeliveryState, number>> {
+    const out = Object.fromEntries(DELIVERY_STATES.map((s) => [s, 0])) as Record<DeliveryState, number>;
+    const rows = this.db.prepare(`SELECT CASE WHEN state = 'pending' AND lease_until > ? THEN 'running' ELSE state END AS s, COUNT(*) AS n
+      FROM deliveries GROUP BY s`).all(now) as Array<{ s: DeliveryState; n: number }>;
+    for (const r of rows) out[r.s] = r.n;
+    return out;
+  }
+
+  async get(id: string): Promise<(DeliverySummary & { message: RenderedMessage; attemptLog: AttemptRecord[] }) | undefined> {
+    const row = this.db.prepare('SELECT * FROM deliveries WHERE id = ?').get(id) as DeliveryRow | undefined;
+    if (!row) return undefined;
+    const run = this.db.prepare('SELECT message FROM route_runs WHERE event_id = ? AND route = ?').get(row.event_id, row.route) as { message: string };
+    const attempts = this.db.prepare('SELECT * FROM attempts WHERE delivery_id = ? ORDER BY id').all(id) as Array<{ started_at: number; finished_at: number; ok: number; detail: string | null; log: string }>;
+    return {
+      ...summaryOf(row, Date.now()),
+      message: JSON.parse(run.message) as RenderedMessage,
+      attemptLog: attempts.map((a) => ({ startedAt: a.started_at, finishedAt: a.finished_at, ok: a.ok === 1, ...(a.detail ? { detail: a.detail } : {}), log: JSON.parse(a.log) as string[] })),
+    };
+  }
+
+  async retryDead(filter: DeliveryFilter & { id?: string }, now = Date.now()): Promise<number> {
+    let changed = 0;
+    this.db.transaction(() => {
+      const w = whereOf({ ...filter, state: 'dead' }, now);
+      const idPart = filter.id ? `${w.sql ? ' AND' : 'WHERE'} id = ?` : '';
+      const rows = this.db.prepare(`SELECT id, event_id FROM deliveries ${w.sql}${idPart}`).all(...w.args, ...(filter.id ? [filter.id] : [])) as Array<{ id: string; event_id: string }>;
+      const revive = this.db.prepare("UPDATE deliveries SET state = 'pending', attempts = 0, next_at = ?, updated_at = ?, claimed_by = NULL, lease_until = 0 WHERE id = ?");
+      const reopen = this.db.prepare('UPDATE events SET open_deliveries = open_deliveries + 1 WHERE id = ? RETURNING open_deliveries');
+      for (const r of rows) {
+        revive.run(now, now, r.id);
+        const ev = reopen.get(r.event_id) as { open_deliveries: number };
+        if (ev.open_deliveries === 1) this.open++;
+      }
+      changed = rows.length;
+    }).immediate();
+    return changed;
+  }
+
+  async purgeFinished(opts: PurgeFilter = {}): Promise<number> {
+    const args: unknown[] = [];
+    let sql = 'SELECT id FROM events WHERE open_deliveries = 0';
+    if (opts.before !== undefined) { sql += ' AND received_at < ?'; args.push(opts.before); }
+    if (opts.state) { sql += ' AND EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = events.id AND d.state = ?)'; args.push(opts.state); }
+    if (opts.route) { sql += ' AND EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = events.id AND d.route = ?)'; args.push(opts.route); }
+    sql += ' ORDER BY received_at LIMIT ?';
+    args.push(opts.limit ?? 1_000_000);
+    let n = 0;
+    this.db.transaction(() => {
+      const ids = (this.db.prepare(sql).all(...args) as Array<{ id: string }>).map((r) => r.id);
+      const del = this.db.prepare('DELETE FROM events WHERE id = ?');
+      const delDeliveries = this.db.prepare('DELETE FROM deliveries WHERE event_id = ?');
+      for (const id of ids) { delDeliveries.run(id); n += del.run(id).changes; }
+    }).immediate();
+    return n;
+  }
+
+  async eventBody(id: string): Promise<unknown> {
+    const row = this.db.prepare('SELECT body FROM events WHERE id = ?').get(id) as { body: string } | undefined;
+    return row ? JSON.parse(row.body) as unknown : undefined;
+  }
+}

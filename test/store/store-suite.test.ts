@@ -1,0 +1,216 @@
+// One suite, both backends: every promise the Store interface makes is
+// checked against a SQLite file and against a real PostgreSQL server
+// (initdb + pg_ctl in a temp dir, see test/support/postgres.ts). Where
+// replicas matter, two Store instances on the same database play two
+// replicas (for SQLite the same instance: one process owns the file).
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStore } from '../../src/store/open-store.js';
+import type { EventPlan } from '../../src/delivery/plan.js';
+import type { Store } from '../../src/store/types.js';
+import { startPostgres, type PostgresServer } from '../support/postgres.js';
+
+let pgServer: PostgresServer | undefined;
+const dirs: string[] = [];
+const stores: Store[] = [];
+beforeAll(async () => { pgServer = await startPostgres(); }, 120_000);
+afterAll(async () => {
+  await Promise.all(stores.splice(0).map((s) => s.close()));
+  pgServer?.destroy();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+interface Backend { name: string; open(): Promise<{ a: Store; b: Store }> }
+
+const backends: Backend[] = [
+  {
+    name: 'sqlite',
+    async open() {
+      const d = mkdtempSync(join(tmpdir(), 'hooker-suite-'));
+      dirs.push(d);
+      const a = await openStore(join(d, 'hooker.db'));
+      stores.push(a);
+      return { a, b: a };
+    },
+  },
+  {
+    name: 'postgres',
+    async open() {
+      const url = await pgServer!.createDatabase();
+      const a = await openStore(url);
+      const b = await openStore(url);
+      stores.push(a, b);
+      return { a, b };
+    },
+  },
+];
+
+let seq = 0;
+function plan(over: Partial<EventPlan> & { actions?: Array<[string, number]> } = {}): EventPlan {
+  const id = `e${++seq}`;
+  const actions = over.actions ?? [['x', 0]];
+  return {
+    eventId: id, receivedAt: Date.now(), hops: 0, event: { n: seq },
+    routes: [{ route: 'r', template: 'tpl', message: { title: 't', body: `b${seq}` }, deliveries: actions.map(([action, stage], i) => ({ id: `${id}-d${i}`, action, stage, kind: 'ReadOnly' as const })) }],
+    ...over,
+  };
+}
+const ok = (t = Date.now()) => ({ ok: true, log: ['sent'], startedAt: t, finishedAt: t });
+const lease = (owner: string, ms = 60_000) => ({ owner, until: Date.now() + ms });
+
+describe.each(backends)('store ($name)', (backend) => {
+  let a: Store;
+  let b: Store;
+  beforeAll(async () => { ({ a, b } = await backend.open()); }, 60_000);
+
+  it('commits an event with its deliveries; a claim leases, a finish closes the event', async () => {
+    const p = plan();
+    expect(await a.deliveries.insertPlans([p])).toEqual([{ duplicates: [], deliveries: [`${p.eventId}-d0`] }]);
+    const open = await a.deliveries.openEvents();
+    const [d] = await a.deliveries.claimDue('x', Date.now(), 10, lease('r1'));
+    expect(d).toMatchObject({ id: `${p.eventId}-d0`, eventId: p.eventId, route: 'r', attempts: 0, event: { n: seq }, message: { body: `b${seq}` } });
+    expect((await a.deliveries.get(d!.id))!.state).toBe('running');
+    expect((await a.deliveries.finishAttempts([{ id: d!.id, owner: 'r1', outcome: ok() }]))[0]).toMatchObject({ state: 'succeeded', released: [] });
+    expect(await a.deliveries.openEvents()).toBe(open - 1);
+    expect(await a.deliveries.get(d!.id)).toMatchObject({ state: 'succeeded', attempts: 1, attemptLog: [{ ok: true, log: ['sent'] }] });
+  });
+
+  it('a live lease is never claimed by another replica; an expired one is, with the same id, and the stale owner cannot finish it', async () => {
+    const p = plan({ actions: [['lease', 0]] });
+    await a.deliveries.insertPlans([p]);
+    const [d] = await a.deliveries.claimDue('lease', Date.now(), 10, lease('r1', 200));
+    expect(d).toBeDefined();
+    expect(await b.deliveries.claimDue('lease', Date.now(), 10, lease('r2'))).toEqual([]);
+    await new Promise((r) => setTimeout(r, 250));
+    const [again] = await b.deliveries.claimDue('lease', Date.now(), 10, lease('r2'));
+    expect(again!.id).toBe(d!.id);
+    expect((await a.deliveries.finishAttempts([{ id: d!.id, owner: 'r1', outcome: ok() }]))[0]).toMatchObject({ lost: true });
+    expect((await b.deliveries.finishAttempts([{ id: d!.id, owner: 'r2', outcome: ok() }]))[0]).toMatchObject({ state: 'succeeded' });
+    expect((await a.deliveries.get(d!.id))!.attemptLog).toHaveLength(1);
+  });
+
+  it('two replicas claiming at once never get the same delivery', async () => {
+    const plans = Array.from({ length: 60 }, () => plan({ actions: [['race', 0]] }));
+    await a.deliveries.insertPlans(plans);
+    const got: string[] = [];
+    await Promise.all([a, b, a, b].map(async (s, i) => {
+      for (;;) {
+        const c = await s.deliveries.claimDue('race', Date.now(), 7, lease(`r${i}`));
+        if (c.length === 0) return;
+        got.push(...c.map((d) => d.id));
+      }
+    }));
+    expect(got).toHaveLength(60);
+    expect(new Set(got).size).toBe(60);
+  });
+
+  it('stages: the next stage is released once, when the last delivery of the stage finishes on either replica', async () => {
+    const p = plan({ actions: [['s1', 0], ['s2', 0], ['s3', 1]] });
+    await a.deliveries.insertPlans([p]);
+    expect(await a.deliveries.claimDue('s3', Date.now(), 10, lease('r1'))).toEqual([]);
+    const [d1] = await a.deliveries.claimDue('s1', Date.now(), 10, lease('r1'));
+    const [d2] = await b.deliveries.claimDue('s2', Date.now(), 10, lease('r2'));
+    const [f1, f2] = await Promise.all([
+      a.deliveries.finishAttempts([{ id: d1!.id, owner: 'r1', outcome: ok() }]),
+      b.deliveries.finishAttempts([{ id: d2!.id, owner: 'r2', outcome: { ok: false, detail: 'gone', log: [], startedAt: 0, finishedAt: Date.now() } }]),
+    ]);
+    expect([...f1[0]!.released, ...f2[0]!.released]).toEqual(['s3']);
+    expect(f2[0]!.state).toBe('dead');
+    const [d3] = await b.deliveries.claimDue('s3', Date.now(), 10, lease('r2'));
+    expect(d3!.eventId).toBe(p.eventId);
+  });
+
+  it('a retry waits for its time; retryDead revives dead deliveries with a fresh budget', async () => {
+    const p = plan({ actions: [['flaky', 0]] });
+    await a.deliveries.insertPlans([p]);
+    const [d] = await a.deliveries.claimDue('flaky', Date.now(), 10, lease('r1'));
+    const retryAt = Date.now() + 60_000;
+    expect((await a.deliveries.finishAttempts([{ id: d!.id, owner: 'r1', outcome: { ok: false, detail: '500', log: [], startedAt: 0, finishedAt: Date.now(), retryAt } }]))[0]!.state).toBe('pending');
+    expect(await a.deliveries.claimDue('flaky', Date.now(), 10, lease('r1'))).toEqual([]);
+    expect(await a.deliveries.nextDueAt()).toBeLessThanOrEqual(retryAt);
+    const [later] = await a.deliveries.claimDue('flaky', retryAt, 10, lease('r1', retryAt - Date.now() + 60_000));
+    expect(later!.attempts).toBe(1);
+    await a.deliveries.finishAttempts([{ id: d!.id, owner: 'r1', outcome: { ok: false, detail: 'still 500', log: [], startedAt: 0, finishedAt: retryAt } }]);
+    expect((await a.deliveries.list({ state: 'dead', action: 'flaky' })).map((x) => x.id)).toEqual([d!.id]);
+    expect(await a.deliveries.retryDead({ action: 'flaky' })).toBe(1);
+    const [revived] = await b.deliveries.claimDue('flaky', Date.now() + 1, 10, lease('r2'));
+    expect(revived).toMatchObject({ id: d!.id, attempts: 0 });
+  });
+
+  it('unique-message-props: a live key refuses the route (also from the other replica), an expired one is taken over', async () => {
+    const now = Date.now();
+    const key = { route: 'r', key: `k${seq}`, expiresAt: now + 300 };
+    const [first, second] = await Promise.all([
+      a.deliveries.insertPlans([plan({ dedupKeys: [key] })]),
+      b.deliveries.insertPlans([plan({ dedupKeys: [key] })]),
+    ]);
+    const outcomes = [first[0]!, second[0]!];
+    expect(outcomes.filter((c) => c.duplicates.length === 0)).toHaveLength(1);
+    expect(outcomes.filter((c) => c.duplicates[0] === 'r' && c.deliveries.length === 0)).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 350));
+    const [third] = await b.deliveries.insertPlans([plan({ dedupKeys: [{ ...key, expiresAt: Date.now() + 60_000 }] })]);
+    expect(third!.duplicates).toEqual([]);
+    expect(await a.dedup.liveCount()).toBeGreaterThanOrEqual(1);
+  });
+
+  it('aggregation: two replicas flushing one buffer at once send it once', async () => {
+    const route = `agg${seq}`;
+    for (let i = 0; i < 5; i++) await a.deliveries.insertPlans([{ ...plan(), routes: [], aggregate: [{ route, message: { title: '', body: `m${i}` } }] }]);
+    expect(await b.aggregates.count(route)).toBe(5);
+    expect(await b.aggregates.routes()).toContain(route);
+    const built: number[] = [];
+    const build = (items: Array<{ id: number }>) => {
+      built.push(items.length);
+      return { ...plan({ actions: [[`flush-${route}`, 0]] }), event: { aggregated: items.length } };
+    };
+    const flushed = await Promise.all([a.aggregates.flush(route, 100, build), b.aggregates.flush(route, 100, build)]);
+    expect(flushed.sort()).toEqual([0, 5]);
+    expect(built).toEqual([5]);
+    expect(await a.aggregates.count(route)).toBe(0);
+    expect(await a.deliveries.claimDue(`flush-${route}`, Date.now(), 10, lease('r1'))).toHaveLength(1);
+    // A flush that declines (not due) leaves the buffer as it was.
+    await a.deliveries.insertPlans([{ ...plan(), routes: [], aggregate: [{ route, message: { title: '', body: 'late' } }] }]);
+    expect(await a.aggregates.flush(route, 100, () => undefined)).toBe(0);
+    expect(await a.aggregates.count(route)).toBe(1);
+  });
+
+  it('a schedule tick is claimed once across replicas', async () => {
+    const tick = Date.now();
+    const got = await Promise.all([a.cluster.claimTick('s', tick), b.cluster.claimTick('s', tick), a.cluster.claimTick('s', tick)]);
+    expect(got.filter(Boolean)).toHaveLength(1);
+    expect(await b.cluster.claimTick('s', tick + 1000)).toBe(true);
+  });
+
+  it('scans: one active scan per target, claimed once, finished with its outcome', async () => {
+    const req = { scanner: 'trivy', target: { image: 'alpine:3' } };
+    const [x, y] = await Promise.all([a.scans.enqueue(req, `t${seq}`), b.scans.enqueue(req, `t${seq}`)]);
+    expect([x.existing, y.existing].sort()).toEqual([false, true]);
+    expect(x.record.id).toBe(y.record.id);
+    const claims = await Promise.all([a.scans.claimNext(lease('r1')), b.scans.claimNext(lease('r2'))]);
+    expect(claims.filter(Boolean)).toHaveLength(1);
+    const rec = claims.find(Boolean)!;
+    expect(rec).toMatchObject({ state: 'running', attempts: 1 });
+    await a.scans.finish(rec.id, 'passed', { report: { format: 'trivy', findings: [] } as never, raw: {} });
+    expect(await b.scans.get(rec.id)).toMatchObject({ state: 'passed' });
+    expect(await b.scans.countByState('passed')).toBeGreaterThanOrEqual(1);
+  });
+
+  it('purges finished events only, and counts states with running shown', async () => {
+    const p = plan({ actions: [['purge', 0]] });
+    const q = plan({ actions: [['purge', 0]] });
+    await a.deliveries.insertPlans([p, q]);
+    const [d] = await a.deliveries.claimDue('purge', Date.now(), 1, lease('r1'));
+    await a.deliveries.finishAttempts([{ id: d!.id, owner: 'r1', outcome: ok() }]);
+    await a.deliveries.claimDue('purge', Date.now(), 1, lease('r1'));
+    const counts = await b.deliveries.countByState();
+    expect(counts.running).toBeGreaterThanOrEqual(1);
+    const purged = await a.deliveries.purgeFinished({ before: Date.now() + 1 });
+    expect(purged).toBeGreaterThanOrEqual(1);
+    expect(await a.deliveries.get(d!.id)).toBeUndefined();
+    expect(await a.deliveries.eventBody(q.eventId)).toEqual(q.event);
+    expect(await a.deliveries.list({ state: 'running', action: 'purge' })).toHaveLength(1);
+  });
+});
