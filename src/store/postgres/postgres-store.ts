@@ -25,6 +25,7 @@ import {
 } from '../types.js';
 import { redactLocation, type StoreOptions } from '../open-store.js';
 import { migratePostgres } from './schema.js';
+import { scanOf, summaryOf, type DeliveryRow, type ScanRow } from '../row-mapping.js';
 
 const CHANNEL = 'hooker_work';
 
@@ -218,22 +219,6 @@ class Db {
       client.release();
     }
   }
-}
-
-interface DeliveryRow {
-  id: string; event_id: string; route: string; action: string; stage: number; kind: ActionKind; state: DeliveryState;
-  attempts: number; next_at: number; created_at: number; updated_at: number; last_error: string | null; lease_until: number;
-}
-
-function shownState(r: { state: DeliveryState; lease_until: number }, now: number): DeliveryState {
-  return r.state === 'pending' && r.lease_until > now ? 'running' : r.state;
-}
-
-function summaryOf(r: DeliveryRow, now: number): DeliverySummary {
-  return {
-    id: r.id, eventId: r.event_id, route: r.route, action: r.action, state: shownState(r, now), attempts: r.attempts, stage: r.stage, kind: r.kind,
-    nextAt: r.next_at, createdAt: r.created_at, updatedAt: r.updated_at, ...(r.last_error ? { lastError: r.last_error } : {}),
-  };
 }
 
 /** WHERE clause with numbered parameters from `start`. */
@@ -548,18 +533,6 @@ class PgAggregateRows implements AggregateRows {
   }
 }
 
-interface ScanRow {
-  id: string; state: ScanState; scanner: string; target_key: string; request: string;
-  created_at: number; started_at: number | null; finished_at: number | null; attempts: number; error: string | null; outcome: string | null;
-}
-
-function toScan(r: ScanRow): ScanRecord {
-  return {
-    id: r.id, state: r.state, request: JSON.parse(r.request) as ScanRequest, targetKey: r.target_key, createdAt: r.created_at,
-    startedAt: r.started_at ?? undefined, finishedAt: r.finished_at ?? undefined, attempts: r.attempts, error: r.error ?? undefined,
-  };
-}
-
 class PgScanRows implements ScanRows {
   constructor(private readonly db: Db) {}
 
@@ -568,10 +541,10 @@ class PgScanRows implements ScanRows {
       // Two replicas queueing the same target at once: the second waits here and then finds the first one's scan.
       await c.query("SELECT pg_advisory_xact_lock(hashtext('hooker-scan:' || $1))", [targetKey]);
       const active = await c.query<ScanRow>("SELECT * FROM scans WHERE target_key = $1 AND state IN ('queued', 'running') ORDER BY created_at LIMIT 1", [targetKey]);
-      if (active.rows[0]) return { record: toScan(active.rows[0]), existing: true };
+      if (active.rows[0]) return { record: scanOf(active.rows[0]), existing: true };
       const { rows } = await c.query<ScanRow>(`INSERT INTO scans (id, state, scanner, target_key, request, created_at) VALUES ($1, 'queued', $2, $3, $4, $5) RETURNING *`,
         [randomUUID(), request.scanner, targetKey, JSON.stringify(request), Date.now()]);
-      return { record: toScan(rows[0]!), existing: false };
+      return { record: scanOf(rows[0]!), existing: false };
     });
   }
 
@@ -584,7 +557,7 @@ class PgScanRows implements ScanRows {
       )
       UPDATE scans s SET state = 'running', started_at = $1, attempts = attempts + 1, claimed_by = $2, lease_until = $3 FROM c WHERE s.id = c.id RETURNING s.*`,
     [now, lease.owner, lease.until]);
-    return rows[0] && toScan(rows[0]);
+    return rows[0] && scanOf(rows[0]);
   }
 
   async finish(id: string, state: Extract<ScanState, 'passed' | 'failed' | 'error'>, outcome?: ScanOutcome, error?: string): Promise<void> {
@@ -594,7 +567,7 @@ class PgScanRows implements ScanRows {
 
   async get(id: string): Promise<ScanRecord | undefined> {
     const { rows } = await this.db.query<ScanRow>('SELECT * FROM scans WHERE id = $1', [id]);
-    return rows[0] && toScan(rows[0]);
+    return rows[0] && scanOf(rows[0]);
   }
 
   async outcome(id: string): Promise<ScanOutcome | undefined> {

@@ -13,23 +13,7 @@ import { DELIVERY_STATES } from '../types.js';
 import type { ActionKind } from '../../delivery/plan.js';
 import type { SqliteDatabase } from './db.js';
 import { migrateCore } from './schema.js';
-
-interface DeliveryRow {
-  id: string; event_id: string; route: string; action: string; stage: number; kind: ActionKind; state: DeliveryState;
-  attempts: number; next_at: number; created_at: number; updated_at: number; last_error: string | null; lease_until: number;
-}
-
-/** A pending delivery under a live lease is shown as running. */
-function shownState(r: { state: DeliveryState; lease_until: number }, now: number): DeliveryState {
-  return r.state === 'pending' && r.lease_until > now ? 'running' : r.state;
-}
-
-function summaryOf(r: DeliveryRow, now: number): DeliverySummary {
-  return {
-    id: r.id, eventId: r.event_id, route: r.route, action: r.action, state: shownState(r, now), attempts: r.attempts, stage: r.stage, kind: r.kind,
-    nextAt: r.next_at, createdAt: r.created_at, updatedAt: r.updated_at, ...(r.last_error ? { lastError: r.last_error } : {}),
-  };
-}
+import { summaryOf, type DeliveryRow } from '../row-mapping.js';
 
 function stateWhere(state: DeliveryState, now: number): { sql: string; args: unknown[] } {
   if (state === 'running') return { sql: "state = 'pending' AND lease_until > ?", args: [now] };

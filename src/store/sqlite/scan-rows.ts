@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { migrate, type SqliteDatabase } from './db.js';
 import type { ScanOutcome, ScanRecord, ScanRequest, ScanState } from '../../scan/types.js';
 import type { Lease, ScanRows } from '../types.js';
+import { scanOf, type ScanRow } from '../row-mapping.js';
 
 const MIGRATIONS = [
   `CREATE TABLE scans (
@@ -29,18 +30,6 @@ const MIGRATIONS = [
   ALTER TABLE scans ADD COLUMN lease_until INTEGER NOT NULL DEFAULT 0;`,
 ];
 
-interface Row {
-  id: string; state: ScanState; scanner: string; target_key: string; request: string;
-  created_at: number; started_at: number | null; finished_at: number | null; attempts: number; error: string | null; outcome: string | null;
-}
-
-function toRecord(r: Row): ScanRecord {
-  return {
-    id: r.id, state: r.state, request: JSON.parse(r.request) as ScanRequest, targetKey: r.target_key, createdAt: r.created_at,
-    startedAt: r.started_at ?? undefined, finishedAt: r.finished_at ?? undefined, attempts: r.attempts, error: r.error ?? undefined,
-  };
-}
-
 export class SqliteScanRows implements ScanRows {
   constructor(private readonly db: SqliteDatabase, private readonly now: () => number = Date.now) {
     migrate(db, 'scans', MIGRATIONS);
@@ -49,8 +38,8 @@ export class SqliteScanRows implements ScanRows {
   /** Queues a scan unless one of the same target is queued or running; then returns that one. */
   async enqueue(request: ScanRequest, targetKey: string): Promise<{ record: ScanRecord; existing: boolean }> {
     return this.db.transaction(() => {
-      const active = this.db.prepare(`SELECT * FROM scans WHERE target_key = ? AND state IN ('queued','running') ORDER BY created_at LIMIT 1`).get(targetKey) as Row | undefined;
-      if (active) return { record: toRecord(active), existing: true };
+      const active = this.db.prepare(`SELECT * FROM scans WHERE target_key = ? AND state IN ('queued','running') ORDER BY created_at LIMIT 1`).get(targetKey) as ScanRow | undefined;
+      if (active) return { record: scanOf(active), existing: true };
       const id = randomUUID();
       this.db.prepare('INSERT INTO scans (id, state, scanner, target_key, request, created_at) VALUES (?, ?, ?, ?, ?, ?)')
         .run(id, 'queued', request.scanner, targetKey, JSON.stringify(request), this.now());
@@ -79,8 +68,8 @@ export class SqliteScanRows implements ScanRows {
   }
 
   private getNow(id: string): ScanRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM scans WHERE id = ?').get(id) as Row | undefined;
-    return row && toRecord(row);
+    const row = this.db.prepare('SELECT * FROM scans WHERE id = ?').get(id) as ScanRow | undefined;
+    return row && scanOf(row);
   }
 
   async outcome(id: string): Promise<ScanOutcome | undefined> {
