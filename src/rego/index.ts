@@ -90,7 +90,7 @@ export function plan(opts: CompileOptions): { policy: Policy; warnings: string[]
     name: q.name,
     body: typeof q.query === 'string' ? parseQuery(q.query, `query:${q.name}`, { regoVersion: opts.regoVersion ?? 'v1' }) : q.query,
   }));
-  const program = compileModules(modules, { entrypoints: opts.entrypoints.map(entrypointPath), queries });
+  const program = compileModules(modules, { entrypoints: opts.entrypoints.map(entrypointPath), queries, owned: true });
   return { policy: planProgram(program), warnings: program.warnings };
 }
 

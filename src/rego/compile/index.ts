@@ -29,13 +29,19 @@ export type { CompiledProgram, CompiledQuery, DocNode, RuleSet } from './types.j
 export interface CompileModulesOptions {
   entrypoints: string[][];
   queries?: Array<{ name: string; body: Body; loc?: Location }>;
+  /**
+   * The caller hands the modules over (freshly parsed, not used afterwards):
+   * the passes may rewrite them in place. Copying a large bundle's ASTs
+   * otherwise costs more than parsing them.
+   */
+  owned?: boolean;
 }
 
 export function compileModules(modules: Module[], opts: CompileModulesOptions): CompiledProgram {
   const problems = new Problems();
   const fresh = new FreshVars(userVarNames(modules, opts.queries ?? []));
   // Passes rewrite rules in place: work on a copy so callers keep their ASTs.
-  const mods = structuredClone(modules);
+  const mods = opts.owned ? modules : structuredClone(modules);
   const tree = buildTree(mods, problems);
   const table = { ruleSets: tree.ruleSets };
   const metadata = new MetadataScopes(mods, tree.entries, problems);

@@ -106,10 +106,23 @@ class LazyValues {
   rule(): JsonValue { return (this.ruleV ??= this.makeRule()); }
 }
 
+/** Cheap pre-check (most rules never call these builtins): does the string "metadata" occur in the rule outside locations and annotations? */
 function mentionsMetadata(rule: Rule): boolean {
-  // Cheap pre-check: most rules never call these builtins.
-  const text = JSON.stringify(rule, (k, v: unknown) => (k === 'loc' || k === 'annotations' ? undefined : v));
-  return text.includes('"metadata"');
+  return holdsString(rule, 'metadata');
+}
+
+function holdsString(node: unknown, text: string): boolean {
+  if (node === text) return true;
+  if (typeof node !== 'object' || node === null) return false;
+  if (Array.isArray(node)) {
+    for (const x of node) if (holdsString(x, text)) return true;
+    return false;
+  }
+  for (const k in node) {
+    if (k === 'loc' || k === 'annotations') continue;
+    if (holdsString((node as Record<string, unknown>)[k], text)) return true;
+  }
+  return false;
 }
 
 function metadataCall(operator: Term, values: LazyValues): JsonValue | undefined {

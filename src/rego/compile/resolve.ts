@@ -18,10 +18,19 @@ export interface Names {
   aliases: ImportAliases;
 }
 
+/** A deep copy of a plain AST tree (objects, arrays, primitives), much cheaper than structuredClone per term. */
+function cloneTree<T>(x: T): T {
+  if (typeof x !== 'object' || x === null) return x;
+  if (Array.isArray(x)) return x.map(cloneTree) as T;
+  const out: Record<string, unknown> = {};
+  for (const k in x) out[k] = cloneTree((x as Record<string, unknown>)[k]);
+  return out as T;
+}
+
 export const QUERY_NAMES: Names = { roots: new Set(), aliases: new Map() };
 
 function cloneAt(t: Term, loc: Location): Term {
-  const c = structuredClone(t);
+  const c = cloneTree(t);
   c.loc = loc;
   return c;
 }

@@ -66,7 +66,13 @@ export class TokenStream {
   }
 
   protected fail(loc: Location, message: string): never {
-    throw new ParseAbort({ code: 'rego_parse_error', message, loc });
+    // Speculative parses throw and catch these by the thousand on a large
+    // bundle; a stack trace (never shown: the problem is) costs more than the parse.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    const e = new ParseAbort({ code: 'rego_parse_error', message, loc });
+    Error.stackTraceLimit = limit;
+    throw e;
   }
 
   /** OPA's "unexpected X token[: note]" for the current token. */
