@@ -61,10 +61,13 @@ export function regoProblems(e: RegoCompileError, origins: Map<string, ModuleOri
     }
     let line = p.loc ? Math.max(1, p.loc.row + origin.lineOffset) : undefined;
     let where = p.loc ? ` (Rego line ${p.loc.row}, column ${p.loc.col})` : '';
+    // The column in the user's own text: the module's (inline input lines are copied verbatim).
+    let column = p.loc?.col;
     if (origin.span && line !== undefined) {
       // The wrapper's own lines (package, `allow if {`, `}`) are not the user's: an error there
       // (an expression cut short meets the closing brace) belongs to the input's first or last line.
       const inside = line >= origin.span.first && line <= origin.span.last;
+      if (!inside) column = undefined;
       line = Math.min(Math.max(line, origin.span.first), origin.span.last);
       where = inside && p.loc ? ` (column ${p.loc.col} of the input)` : line === origin.span.last ? ' (at the end of the input)' : '';
     }
@@ -72,7 +75,7 @@ export function regoProblems(e: RegoCompileError, origins: Map<string, ModuleOri
       severity: 'error' as const,
       file: origin.file,
       line,
-      ...(p.loc && !origin.span ? { column: p.loc.col } : {}),
+      ...(column !== undefined ? { column } : {}),
       path: origin.what === 'input' ? `${origin.routePath}.input` : origin.routePath,
       message: `route "${origin.routeName}" ${origin.what}: ${p.code}: ${userTerms(p.message, origin)}${where}`,
     };

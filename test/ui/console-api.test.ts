@@ -104,6 +104,13 @@ describe('console API', () => {
     expect(bad.problems[0].line).toBeGreaterThanOrEqual(4);
     expect(bad.problems[0].column).toBeGreaterThan(0);
 
+    // An expression cut short: at the end of the input's last line, not on a line the editor does not have.
+    const cut = (await api('POST', 'playground', { event: { kind: 'alert' }, route: 'alerts', input: 'input.kind == "alert"\ninput.n >' })).body;
+    expect(cut.problems[0]).toMatchObject({ where: 'input', line: 2, column: 10 });
+    const typo = (await api('POST', 'playground', { event: { kind: 'alert' }, route: 'alerts', input: 'input.kind == "alert"\n  nosuchfn(input.n)' })).body;
+    expect(typo.problems[0]).toMatchObject({ where: 'input', line: 2, column: 3 });
+    expect(typo.problems[0].message).toContain('nosuchfn');
+
     const good = (await api('POST', 'playground', { event: { kind: 'alert' }, route: 'alerts', template: 'package playground.t\n\ntitle := "Alert"\nresult := sprintf("kind=%v", [input.kind])\n' })).body;
     expect(good.problems).toEqual([]);
     const alerts = good.matched.find((m: { route: string }) => m.route === 'alerts');

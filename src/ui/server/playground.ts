@@ -61,9 +61,12 @@ export async function runPlayground(rt: Runtime, req: PlaygroundRequest, opts: {
   for (const p of compiled.problems) {
     const own = p.file === PLAYGROUND_FILE && p.path.startsWith(PLAYGROUND_FILE);
     const shown = problemOf(p, own ? 'input' : 'other');
-    // An unfinished last line is reported at the wrapper's closing brace: point at the end of the text instead.
-    const lines = (edited?.input ?? '').split('\n');
-    if (own && shown.line !== undefined && shown.line > lines.length) Object.assign(shown, { line: lines.length, column: lines.at(-1)!.length + 1 });
+    // An unfinished last line is reported at the input's last line without a column: point at its end.
+    const lines = (edited?.input ?? '').replace(/\n+$/, '').split('\n');
+    if (own && shown.line !== undefined && (shown.column === undefined || shown.line > lines.length)) {
+      const line = Math.min(shown.line, lines.length);
+      Object.assign(shown, { line, column: lines[line - 1]!.length + 1 });
+    }
     problems.push(shown);
   }
 
