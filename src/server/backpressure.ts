@@ -69,6 +69,9 @@ export class Backpressure {
       this.state = { lagMs, refusing, maxLagMs: max };
       this.opts.onSample?.(this.state);
       return this.state;
+    } catch {
+      // The database did not answer (it may be a PostgreSQL that is away): keep the last sample; readyz reports the database.
+      return this.state;
     } finally {
       this.sampling = false;
     }

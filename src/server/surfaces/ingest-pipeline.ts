@@ -125,6 +125,8 @@ export class IngestPipeline {
       entry.deliveries = records;
       return records;
     });
+    // POST / does not wait for the deliveries: a commit that failed is answered through `committed`, not here.
+    done.catch(() => {});
     return { routed, done };
   }
 }

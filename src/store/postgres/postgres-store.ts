@@ -205,6 +205,9 @@ class Db {
       this.onError(e);
       throw e;
     }
+    // A checked-out client whose connection dies emits 'error'; the pool only listens while it is idle.
+    const onError = (e: Error) => this.onError(e);
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const out = await fn(client);
@@ -216,6 +219,7 @@ class Db {
       this.onError(e);
       throw e;
     } finally {
+      client.off('error', onError);
       client.release();
     }
   }
