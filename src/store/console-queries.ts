@@ -3,9 +3,12 @@
 // grouped by route and action, per-route counters and the scan history. Every
 // list pages by an opaque cursor and each filter has an index (schema.ts step
 // 1), so a page costs the same with a million stored events as with ten. The
-// text index is filled behind the write path by indexText (schema.ts step 2).
+// text index is filled behind the write path (schema.ts step 2) by a worker
+// thread (startTextIndexer), and by each text search for the newest events.
 // Methods are async so a Postgres backend can implement the same interface.
 
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
 import type { RenderedMessage } from '../actions/types.js';
 import type { SqliteDatabase } from './sqlite/db.js';
 import { DELIVERY_STATES, type DeliveryState } from './types.js';
@@ -70,9 +73,58 @@ export interface ScanListItem {
 
 export class CursorError extends Error {}
 
+/** Events added to the text index per transaction (small: the write lock is held while they are tokenized). */
+export const TEXT_INDEX_BATCH = 100;
+/** How long the indexer waits when it has caught up. */
+export const TEXT_INDEX_IDLE_MS = 500;
+
+/** The indexer's statements, shared by this thread and the worker. */
+const INDEX_SQL = {
+  progress: 'SELECT last_rowid FROM events_text_progress WHERE id = 1',
+  next: 'SELECT rowid AS r, body FROM events WHERE rowid > ? ORDER BY rowid LIMIT ?',
+  add: 'INSERT INTO events_text (rowid, body) VALUES (?, ?)',
+  advance: 'UPDATE events_text_progress SET last_rowid = ? WHERE id = 1',
+} as const;
+
+/** One batch, inside the caller's transaction. */
+function indexBatch(db: SqliteDatabase, max: number): number {
+  const { last_rowid: from } = db.prepare(INDEX_SQL.progress).get() as { last_rowid: number };
+  const rows = db.prepare(INDEX_SQL.next).all(from, max) as Array<{ r: number; body: string }>;
+  if (rows.length === 0) return 0;
+  const add = db.prepare(INDEX_SQL.add);
+  for (const r of rows) add.run(r.r, r.body);
+  db.prepare(INDEX_SQL.advance).run(rows.at(-1)!.r);
+  return rows.length;
+}
+
+// The worker (plain JavaScript, so it runs from the sources under tests as
+// from dist/): its own connection to the same WAL file, one short write
+// transaction per batch, a pause between batches so the server's writers
+// get the lock, a longer one when there is nothing new.
+const INDEXER_WORKER = `
+const { parentPort, workerData: w } = require('node:worker_threads');
+const Database = require(w.sqlite);
+const db = new Database(w.file);
+db.pragma('busy_timeout = 5000');
+const q = Object.fromEntries(Object.entries(w.sql).map(([k, v]) => [k, db.prepare(v)]));
+const batch = db.transaction(() => {
+  const from = q.progress.get().last_rowid;
+  const rows = q.next.all(from, w.batch);
+  for (const r of rows) q.add.run(r.r, r.body);
+  if (rows.length) q.advance.run(rows[rows.length - 1].r);
+  return rows.length;
+});
+const loop = () => {
+  let n = 0;
+  try { n = batch.immediate(); } catch (e) { parentPort.postMessage({ error: String(e && e.message || e) }); }
+  setTimeout(loop, n === w.batch ? 5 : w.idleMs);
+};
+loop();
+`;
+
 const MAX_LIMIT = 200;
 /** Text search looks at this many index matches per request at most, then answers with a cursor. */
-const TEXT_SCAN_BUDGET = 20_000;
+const TEXT_SCAN_BUDGET = 5_000;
 
 function clampLimit(n: number | undefined, fallback = 50): number {
   return Math.min(Math.max(Math.floor(n ?? fallback) || fallback, 1), MAX_LIMIT);
@@ -113,20 +165,35 @@ export class ConsoleQueries {
    * Adds up to `max` events stored since the last call to the text index
    * (oldest first); returns how many. Cheap when there is nothing new.
    */
-  async indexText(max = 1_000): Promise<number> {
+  async indexText(max = TEXT_INDEX_BATCH): Promise<number> {
     return this.indexTextNow(max);
   }
 
   private indexTextNow(max: number): number {
-    return this.db.transaction(() => {
-      const { last_rowid: from } = this.db.prepare('SELECT last_rowid FROM events_text_progress WHERE id = 1').get() as { last_rowid: number };
-      const rows = this.db.prepare('SELECT rowid AS r, body FROM events WHERE rowid > ? ORDER BY rowid LIMIT ?').all(from, max) as Array<{ r: number; body: string }>;
-      if (rows.length === 0) return 0;
-      const add = this.db.prepare('INSERT INTO events_text (rowid, body) VALUES (?, ?)');
-      for (const r of rows) add.run(r.r, r.body);
-      this.db.prepare('UPDATE events_text_progress SET last_rowid = ? WHERE id = 1').run(rows.at(-1)!.r);
-      return rows.length;
-    }).immediate();
+    return this.db.transaction(() => indexBatch(this.db, max)).immediate();
+  }
+
+  /**
+   * Keeps the text index filled in the background until the returned
+   * function is called: in a worker thread with its own connection (a file
+   * database), so tokenizing bodies never blocks the server's event loop;
+   * on a timer in this thread for an in-memory database.
+   */
+  startTextIndexer(onError: (message: string) => void): () => void {
+    const file = this.db.name;
+    if (!file || file === ':memory:' || this.db.memory) {
+      const timer = setInterval(() => { try { this.indexTextNow(TEXT_INDEX_BATCH); } catch (e) { onError((e as Error).message); } }, TEXT_INDEX_IDLE_MS);
+      timer.unref();
+      return () => clearInterval(timer);
+    }
+    const worker = new Worker(INDEXER_WORKER, {
+      eval: true,
+      workerData: { sqlite: createRequire(import.meta.url).resolve('better-sqlite3'), file, batch: TEXT_INDEX_BATCH, idleMs: TEXT_INDEX_IDLE_MS, sql: INDEX_SQL },
+    });
+    worker.unref();
+    worker.on('message', (m: { error?: string }) => { if (m.error) onError(m.error); });
+    worker.on('error', (e) => onError(e.message));
+    return () => { void worker.terminate(); };
   }
 
   async listEvents(f: EventListFilter): Promise<Page<EventListItem>> {
@@ -157,7 +224,10 @@ export class ConsoleQueries {
   /** Driven by the index of the most selective delivery filter given (route, then action, then state). */
   private eventsByDelivery(f: EventListFilter, limit: number): { rows: EventRow[]; next?: string } {
     const c = decodeCursor<TimeCursor>(f.cursor, 't');
-    const [col, index] = f.route ? ['route', 'deliveries_route_newest'] : f.action ? ['action', 'deliveries_action_newest'] : ['state', 'deliveries_state_newest'];
+    // Every state but succeeded is a small part of the deliveries (the inbox, dead letters): the state index
+    // is the narrower one then; succeeded is most of them, so route or action narrow it better.
+    const byState = f.state !== undefined && (f.state !== 'succeeded' || (!f.route && !f.action));
+    const [col, index] = byState ? ['state', 'deliveries_state_newest'] : f.route ? ['route', 'deliveries_route_newest'] : ['action', 'deliveries_action_newest'];
     const where: string[] = [];
     const args: unknown[] = [];
     for (const [k, v] of [['route', f.route], ['action', f.action], ['state', f.state]] as const) {
@@ -193,7 +263,7 @@ export class ConsoleQueries {
     if (!phrase) return { rows: [] };
     const c = decodeCursor<RowCursor>(f.cursor, 'r');
     // Events stored since the indexer's last run are indexed first (bounded: the indexer keeps up).
-    for (let i = 0; i < 20 && this.indexTextNow(1_000) === 1_000; i++);
+    this.indexTextNow(TEXT_INDEX_BATCH);
     const where: string[] = [];
     const args: unknown[] = [];
     if (f.since !== undefined) { where.push('e.received_at >= ?'); args.push(f.since); }
@@ -336,7 +406,7 @@ export class ConsoleQueries {
   async eventsMentioning(text: string, limit = 5): Promise<string[]> {
     const phrase = ftsPhrase(text);
     if (!phrase) return [];
-    this.indexTextNow(1_000);
+    this.indexTextNow(TEXT_INDEX_BATCH);
     return (this.db.prepare('SELECT e.id FROM events_text t JOIN events e ON e.rowid = t.rowid WHERE events_text MATCH ? ORDER BY t.rowid DESC LIMIT ?').all(phrase, limit) as Array<{ id: string }>).map((r) => r.id);
   }
 }

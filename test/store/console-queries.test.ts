@@ -83,6 +83,8 @@ describe('console queries', () => {
   });
 
   it('finds words, phrases and prefixes in the event text; query syntax is plain text', async () => {
+    // What the server's background indexer does (a search itself indexes only the newest 100).
+    expect(await q.indexText(10_000)).toBe(N);
     expect(await all({ text: 'shell' })).toEqual(expected((e) => e.text.includes('shell')));
     expect(await all({ text: 'web-14' })).toEqual(['e0014']);
     expect(await all({ text: 'spawn*' })).toEqual(expected((e) => e.text.includes('spawned')));
@@ -131,6 +133,32 @@ describe('console queries', () => {
     expect((await q2.listEvents({ text: 'alpha' })).items).toEqual([]);
     s2.db.close();
     rmSync(d2, { recursive: true, force: true });
+  });
+
+  it('a worker thread fills the text index of a database file in the background', async () => {
+    const d3 = mkdtempSync(join(tmpdir(), 'hooker-console-q3-'));
+    const s3 = new SqliteStoreRows(SqliteStore.open(join(d3, 'h.db')));
+    const q3 = new ConsoleQueries(s3.db);
+    const errors: string[] = [];
+    const stop = q3.startTextIndexer((m) => errors.push(m));
+    try {
+      const plans: EventPlan[] = [];
+      for (let i = 0; i < 450; i++) plans.push({ eventId: `w${i}`, receivedAt: T0 + i, hops: 0, event: { text: `worker word${i}` }, routes: [{ route: 'r', message: { title: '', body: '' }, deliveries: [{ id: `w${i}-d`, action: 'a', stage: 0, kind: 'ReadOnly' }] }] });
+      await s3.insertPlans(plans);
+      const progress = () => (s3.db.prepare('SELECT last_rowid AS n FROM events_text_progress').get() as { n: number }).n;
+      const last = (s3.db.prepare('SELECT MAX(rowid) AS n FROM events').get() as { n: number }).n;
+      const end = Date.now() + 20_000;
+      while (progress() < last && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+      expect(progress()).toBe(last);
+      // Found through the index the worker wrote (this thread indexes nothing: there is nothing left).
+      expect(await q3.indexText()).toBe(0);
+      expect((await q3.listEvents({ text: 'word17' })).items.map((e) => e.id)).toEqual(['w17']);
+      expect(errors).toEqual([]);
+    } finally {
+      stop();
+      s3.db.close();
+      rmSync(d3, { recursive: true, force: true });
+    }
   });
 
   it('keeps the text index in step when events are purged', async () => {

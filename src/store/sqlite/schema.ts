@@ -91,8 +91,8 @@ export const CORE_MIGRATIONS: readonly string[] = [
   CREATE TRIGGER events_text_delete AFTER DELETE ON events BEGIN
     DELETE FROM events_text WHERE rowid = old.rowid;
   END;`,
-  // Step 2: the text index is filled behind the write path (ConsoleQueries.indexText,
-  // run by the console every half second and before each text search), not by an
+  // Step 2: the text index is filled behind the write path (ConsoleQueries: a worker
+  // thread while the console is on, and each text search for the newest), not by an
   // insert trigger: tokenizing every body in the commit made inserts 2.5-7x slower.
   // events_text_progress holds the last events rowid indexed; deleting the newest
   // events lowers it, so a reused rowid is indexed again.

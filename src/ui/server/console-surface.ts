@@ -16,28 +16,15 @@ import { clearSessionCookie, constantTimeEqual, refuseCrossSite, requireSession,
 /** One session store per server settings: the HTTP and HTTPS listeners share sign-ins. */
 const stores = new WeakMap<AppSettings, SessionStore>();
 
-/** How often, and how many events at most, the text index takes in (a batch of 500 bodies is a few ms). */
-export const TEXT_INDEX_EVERY_MS = 500;
-const TEXT_INDEX_BATCH = 500;
-
 /** One text indexer per database, shared by the listeners that serve the console for it. */
-const indexers = new WeakMap<object, { users: number; timer: ReturnType<typeof setInterval> }>();
+const indexers = new WeakMap<ConsoleQueries, { users: number; stop(): void }>();
 
-function startTextIndexer(db: object, queries: ConsoleQueries, log: (e: Error) => void): () => void {
-  let ix = indexers.get(db);
-  if (!ix) {
-    let busy = false;
-    const timer = setInterval(() => {
-      if (busy) return;
-      busy = true;
-      queries.indexText(TEXT_INDEX_BATCH).catch(log).finally(() => { busy = false; });
-    }, TEXT_INDEX_EVERY_MS);
-    timer.unref();
-    indexers.set(db, ix = { users: 0, timer });
-  }
+function startTextIndexer(queries: ConsoleQueries, log: (message: string) => void): () => void {
+  let ix = indexers.get(queries);
+  if (!ix) indexers.set(queries, ix = { users: 0, stop: queries.startTextIndexer(log) });
   ix.users++;
   return () => {
-    if (--ix!.users === 0) { clearInterval(ix!.timer); indexers.delete(db); }
+    if (--ix!.users === 0) { ix!.stop(); indexers.delete(queries); }
   };
 }
 
@@ -56,7 +43,7 @@ export const consoleSurface: Surface = async (app, ctx) => {
   let sessions = stores.get(ctx.settings);
   if (!sessions) stores.set(ctx.settings, sessions = new SessionStore());
   if (ctx.consoleQueries) {
-    const stop = startTextIndexer(ctx.consoleQueries, ctx.consoleQueries, (e) => app.log.warn({ err: e }, `console text index: ${e.message}`));
+    const stop = startTextIndexer(ctx.consoleQueries, (message) => app.log.warn(`console text index: ${message}`));
     app.addHook('onClose', async () => stop());
   }
 
