@@ -11,10 +11,10 @@
 //  - host builtins (TypeScript): ranges and other results are refused before
 //    they are built when they would exceed `maxElements`, and any result
 //    over `maxResultBytes` of JSON is refused;
-//  - time: checked at every host builtin call against a deadline set when
-//    the evaluation starts. A loop that runs inside wasm without calling a
-//    host builtin is bounded by the memory cap (what it builds) and by the
-//    element cap (what it can iterate), not by the clock.
+//  - time: checked against a deadline set when the evaluation starts, at
+//    every host builtin call and, for loops that run inside wasm without
+//    calling one, every few thousand loop iterations (a fuel counter in the
+//    generated code, wasm/emit.ts, calls out to the host when it runs out).
 
 import { RegoEvalError } from './errors.js';
 
@@ -25,7 +25,7 @@ export interface EvalLimits {
   maxElements: number;
   /** Most bytes (as JSON) a host builtin result may have. */
   maxResultBytes: number;
-  /** Deadline of one evaluation, checked at host builtin calls. */
+  /** Deadline of one evaluation, checked at host builtin calls and every few thousand loop iterations. */
   timeMs: number;
 }
 

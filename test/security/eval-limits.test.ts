@@ -44,6 +44,12 @@ routes:
       count([x | some x in numbers.range(1, 900000); regex.match("^(a+)+$", "aaaaaaaaaaaaaaaaaaaaaaaaaa!")]) >= 0
     actions: [ship]
     template: raw
+  - name: spin
+    input: |
+      input.kind == "spin"
+      count([1 | some a in input.o; some b in input.o; some c in input.o; a == -1]) >= 0
+    actions: [ship]
+    template: raw
   - name: everything
     actions: [ship]
     template: raw
@@ -100,6 +106,16 @@ actions:
   it('a filter calling builtins for longer than HOOKER_EVAL_TIMEOUT: the route fails with the time limit', async () => {
     await sendHostile({ kind: 'slow', count: 1 }, 'slow', /evaluation limit exceeded \(time\)/);
   }, 60_000);
+
+  it('loops calling no builtin at all (a billion iterations) stop at HOOKER_EVAL_TIMEOUT too', async () => {
+    // Three nested loops over an object of 1,000 keys: minutes of pure wasm,
+    // no allocation (object iteration), no host builtin to check the clock.
+    const o = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`k${i}`, i]));
+    await sendHostile({ kind: 'spin', o }, 'spin', /evaluation limit exceeded \(time\)/);
+    // With a small object the same route evaluates and matches (the count is 0).
+    const ok = await post(`${base}/`, { kind: 'spin', o: { a: 1 } });
+    expect(ok.json()['matched'] as string[]).toEqual(['spin', 'everything']);
+  }, 60_000);
 });
 
 describe('evaluation limits in the engine', () => {
@@ -112,6 +128,25 @@ describe('evaluation limits in the engine', () => {
     const p = await policy('allow if { count(numbers.range_step(0, 5000000000, 2)) > 0 }');
     expect(() => p.evaluate({ ok: false }, 'p/allow')).toThrow(/p\.rego:2: .*evaluation limit exceeded \(elements\): numbers\.range_step/);
     expect(() => p.evaluate({ ok: true }, 'p/allow')).toThrow(RegoLimitError);
+    expect(p.evaluate({ ok: true }, 'p/other')).toEqual([{ result: true }]);
+  });
+
+  it('a comprehension over a large constant, calling no builtin while it loops, stops at the time budget', async () => {
+    const { wasm } = compile({
+      modules: [{ file: 'spin.rego', source: `package p
+keys := {sprintf("k%d", [i]): i | some i in numbers.range(1, 2000)}
+allow if count([1 | some a in keys; some b in keys; some c in keys; a == b; b == c; c == 0]) == 0
+other if input.ok
+` }],
+      entrypoints: ['p/allow', 'p/other'],
+    });
+    const p = await loadPolicy(wasm, { limits: { ...DEFAULT_EVAL_LIMITS, timeMs: 500 } });
+    let err: unknown;
+    try { p.evaluate({}, 'p/allow'); } catch (e) { err = e; }
+    expect(err).toBeInstanceOf(RegoLimitError);
+    expect((err as RegoLimitError).limit).toBe('time');
+    expect((err as Error).message).toMatch(/the evaluation ran longer than 500 ms/);
+    // The next evaluation has its own budget.
     expect(p.evaluate({ ok: true }, 'p/other')).toEqual([{ result: true }]);
   });
 

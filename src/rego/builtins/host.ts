@@ -4,6 +4,7 @@
 
 import { RegoEvalError } from '../errors.js';
 import { RegoLimitError, type EvalBudget } from '../limits.js';
+import { TICK_BUILTIN } from '../wasm/runtime-abi.js';
 import { checkArgs } from './operands.js';
 import { allBuiltins } from './registry.js';
 import { BuiltinError, type BuiltinContext, type BuiltinDecl, type RegoValue } from './types.js';
@@ -47,6 +48,12 @@ export function createHostBuiltins(opts: HostBuiltinOptions): HostBuiltins {
     if (!decl.impl) continue;
     builtins[HOST_PREFIX + decl.name] = wrap(decl, opts.strict, context, () => callsite(), opts.budget);
   }
+  // Called from policy loops every few thousand iterations, so that a loop
+  // calling no builtin still stops at the evaluation's deadline.
+  builtins[HOST_PREFIX + TICK_BUILTIN] = () => {
+    opts.budget?.checkTime();
+    return undefined;
+  };
   return {
     builtins,
     setCallsiteReader(read) {

@@ -11,7 +11,7 @@
 // compile without making evaluation measurably faster (BENCHMARKS.md).
 
 import type { Block, Func, Operand, Plan, Policy, Stmt } from '../plan/ir.js';
-import { NATIVE_BUILTINS, RUNTIME_FNS, type RuntimeFnName } from './runtime-abi.js';
+import { NATIVE_BUILTINS, RUNTIME_FNS, TICK_BUILTIN, type RuntimeFnName } from './runtime-abi.js';
 import { RegoCompileError } from '../errors.js';
 import { ByteWriter } from './bytes.js';
 import { LINK_EXPORT_PREFIX, linkBase, MAX_HOST_ARITY, type LinkBase } from './link-base.js';
@@ -26,10 +26,19 @@ const PAGE = 65536;
 // Opcodes used by the generated code.
 const OP = {
   unreachable: 0x00, block: 0x02, loop: 0x03, if: 0x04, else: 0x05, end: 0x0b, br: 0x0c, brIf: 0x0d, brTable: 0x0e,
-  return: 0x0f, call: 0x10, select: 0x1b, localGet: 0x20, localSet: 0x21, localTee: 0x22, globalSet: 0x24,
-  i32Const: 0x41, i32Eqz: 0x45, i32Eq: 0x46, i32Ne: 0x47, i32GeS: 0x4e, i32Add: 0x6a,
+  return: 0x0f, call: 0x10, drop: 0x1a, select: 0x1b, localGet: 0x20, localSet: 0x21, localTee: 0x22, globalGet: 0x23,
+  globalSet: 0x24, i32Const: 0x41, i32Eqz: 0x45, i32Eq: 0x46, i32Ne: 0x47, i32GeS: 0x4e, i32Add: 0x6a, i32Sub: 0x6b,
 } as const;
 const VOID = 0x40;
+
+/**
+ * Iterations of policy loops between two checks of the evaluation's time
+ * budget. The clock is read by the host (a call out of wasm, about a
+ * microsecond), so only every FUEL-th iteration pays for it; an iteration
+ * costs tens of nanoseconds at least, so checks come at least every few ms.
+ */
+export const FUEL = 10_000;
+
 const I32 = 0x7f;
 
 interface StaticString { ptr: number; len: number }
@@ -327,6 +336,7 @@ class FunctionBuilder {
     const loop = this.depth;
     this.open(OP.loop);
     this.lget(i); this.lget(n); this.op(OP.i32GeS); this.br(done, true);
+    this.em.burnFuel(this);
     this.get(s.source); this.lget(i); this.rt('hooker_coll_key'); this.set(s.key);
     this.get(s.source); this.lget(i); this.rt('hooker_coll_value'); this.set(s.value);
     this.lget(i); this.const(1); this.op(OP.i32Add); this.lset(i);
@@ -383,6 +393,10 @@ class Emitter {
   private readonly callsiteGlobal: number | undefined;
   /** Memo slot of each func taking only input and data (rules without arguments). */
   private readonly memoSlots = new Map<string, number>();
+  /** The fuel counter (a global appended to the runtime's) and the function refilling it. */
+  private readonly fuelGlobal: number;
+  private readonly tickFunc: number;
+  private readonly tickId: number;
 
   constructor(private readonly policy: Policy, runtime: Uint8Array) {
     this.base = linkBase(runtime);
@@ -390,6 +404,7 @@ class Emitter {
     this.data = new DataLayout(align8(Math.max(this.runtimeDataEnd(), this.heapStartInit())));
     this.callsiteGlobal = this.base.globalExports.get('hooker_callsite');
     let next = this.base.numFuncs;
+    const tick = next++;
     for (const f of policy.funcs) {
       this.funcIndexes.set(f.name, next++);
       if (f.params.length === 2) this.memoSlots.set(f.name, this.memoSlots.size);
@@ -401,6 +416,34 @@ class Emitter {
       }
       this.hostIds.set(b.name, { id: this.hostIds.size, returnsSet: b.returnsSet === true });
     }
+    this.tickId = this.hostIds.size;
+    this.tickFunc = tick;
+    this.fuelGlobal = this.base.numGlobalImports + this.base.globalEntries.length;
+  }
+
+  /**
+   * At each loop iteration: when the fuel is out, call the tick function
+   * (which asks the host whether the evaluation is past its deadline and
+   * refills the fuel); then burn one. A loop that never calls a host builtin
+   * is stopped by its time budget this way (limits.ts).
+   */
+  burnFuel(fb: FunctionBuilder): void {
+    fb.op(OP.globalGet); fb.code.u32(this.fuelGlobal);
+    fb.op(OP.i32Eqz);
+    fb.open(OP.if);
+    fb.call(this.tickFunc);
+    fb.end();
+    fb.op(OP.globalGet); fb.code.u32(this.fuelGlobal);
+    fb.const(1); fb.op(OP.i32Sub);
+    fb.op(OP.globalSet); fb.code.u32(this.fuelGlobal);
+  }
+
+  /** tick() = { fuel = FUEL; opa_builtin0(tickId, 0) }: the host throws when the deadline has passed. */
+  private addTick(): void {
+    const fb = new FunctionBuilder(this, [], undefined);
+    fb.const(FUEL); fb.op(OP.globalSet); fb.code.u32(this.fuelGlobal);
+    fb.const(this.tickId); fb.const(0); fb.call(this.importIndex('opa_builtin0')); fb.op(OP.drop);
+    this.addFunction(0, false, fb);
   }
 
   private runtimeDataEnd(): number {
@@ -444,7 +487,7 @@ class Emitter {
     return idx;
   }
 
-  importIndex(base: 'opa_abort' | 'opa_json_parse'): number {
+  importIndex(base: 'opa_abort' | 'opa_builtin0' | 'opa_json_parse'): number {
     const idx = base === 'opa_json_parse' ? this.base.funcExports.get(base) : this.base.funcImports.get(`env.${base}`);
     if (idx === undefined) throw new Error(`runtime lacks ${base}`);
     return idx;
@@ -567,11 +610,13 @@ class Emitter {
 
   emit(): Uint8Array {
     const base = this.base;
+    this.addTick();
     this.policy.funcs.forEach((f) => this.addFunc(f));
     const firstPlan = base.numFuncs + this.newFuncTypes.length;
     this.policy.plans.forEach((p) => this.addPlan(p));
     const builtins: Record<string, number> = {};
     for (const [name, { id }] of this.hostIds) builtins[hostBuiltinName(name)] = id;
+    builtins[hostBuiltinName(TICK_BUILTIN)] = this.tickId;
     const abiFirst = base.numFuncs + this.newFuncTypes.length;
     this.addJsonFunction(builtins);
     const entrypoints: Record<string, number> = {};
@@ -628,7 +673,9 @@ class Emitter {
             w.u8(I32); w.u8(1); w.u8(OP.i32Const); w.i32(heapStart); w.u8(OP.end);
             return w.view();
           });
-          out.section(6, vec(entries));
+          const fuel = new ByteWriter(16);
+          fuel.u8(I32); fuel.u8(1); fuel.u8(OP.i32Const); fuel.i32(FUEL); fuel.u8(OP.end);
+          out.section(6, vec(entries, [fuel.view()]));
           break;
         }
         case 7: {

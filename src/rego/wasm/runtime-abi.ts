@@ -36,6 +36,13 @@ export const LINKED_IMPORTS = {
 /** Imports of module "env" that the SDK provides (opa_abort, opa_println, opa_builtin0..4). */
 export const SDK_IMPORTS = ['opa_abort', 'opa_println', 'opa_builtin0', 'opa_builtin1', 'opa_builtin2', 'opa_builtin3', 'opa_builtin4'] as const;
 
+/**
+ * Host builtin (declared under the "hooker:" prefix like the TypeScript
+ * builtins, never callable from Rego) that policy loops call every FUEL
+ * iterations (emit.ts): it throws when the evaluation is past its deadline.
+ */
+export const TICK_BUILTIN = '__eval_tick';
+
 /** Runtime functions the generated code calls. */
 export const RUNTIME_FNS = {
   // constructors
