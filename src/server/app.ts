@@ -35,6 +35,9 @@ export { HttpError };
 /** Every HTTP surface of the server, in registration order. */
 export const SURFACES: readonly Surface[] = [healthSurface, metricsSurface, ingestSurface, tenantSurface, adminSurface, deliveriesSurface, consoleSurface];
 
+/** 503 reasons that are deliberate refusals, not failures. */
+const SHEDDING_REASONS = new Set(['backpressure', 'inbox_full']);
+
 export interface AppDeps {
   settings: AppSettings;
   holder: RuntimeHolder;
@@ -102,7 +105,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     const err = error as Parameters<typeof answerFor>[0];
     const a = answerFor(err, req, { maxBody: settings.maxBody });
     if (req.routeOptions.config?.ingest) metrics.eventsRejected.inc({ reason: a.reason });
-    if (a.status >= 500) {
+    // Load shedding (503 for delivery lag or a full inbox) is expected under
+    // overload: one line per refusal would cost the CPU the refusal saves; the
+    // server logs when refusing starts and stops instead.
+    if (a.status >= 500 && !SHEDDING_REASONS.has(a.reason)) {
       req.log.error({ err, reqId: req.id, method: req.method, url: req.url, status: a.status, ...(req.eventId ? { eventId: req.eventId } : {}) }, `request failed with ${a.status}: ${err.message}`);
     } else {
       req.log.debug({ reqId: req.id, method: req.method, url: req.url, status: a.status, reason: a.reason }, a.message);

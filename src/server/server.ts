@@ -122,10 +122,20 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     throw e;
   }
   scanService = scanning.service;
+  let refusingForLag = false;
   const backpressure = new Backpressure({
     actions: () => (holder.current.config.actions ?? []).filter((a) => a.enable && !a.delivery?.rateLimit).map((a) => a.name),
     oldestPendingAt: (action) => engine.store.deliveries.oldestPendingAt(action),
-  }, { maxLagMs: settings.maxDeliveryLagMs ?? DEFAULT_MAX_DELIVERY_LAG_MS, onSample: (s) => metrics.deliveryLag.set(s.lagMs / 1000) });
+  }, {
+    maxLagMs: settings.maxDeliveryLagMs ?? DEFAULT_MAX_DELIVERY_LAG_MS,
+    onSample: (s) => {
+      metrics.deliveryLag.set(s.lagMs / 1000);
+      if (s.refusing === refusingForLag) return;
+      refusingForLag = s.refusing;
+      if (s.refusing) warn(`deliveries are ${(s.lagMs / 1000).toFixed(1)} s behind (HOOKER_MAX_DELIVERY_LAG ${s.maxLagMs / 1000} s): ingest answers 503 until they catch up`);
+      else log(`deliveries caught up (${(s.lagMs / 1000).toFixed(1)} s behind): ingest accepts events again`);
+    },
+  });
   backpressure.start();
   const deps = {
     backpressure,
