@@ -19,7 +19,11 @@ function Spark({ values, label }: { values: number[]; label: string }) {
   const max = Math.max(1, ...values);
   const w = 240;
   const h = 48;
-  const pts = values.map((v, i) => `${(i / (POINTS - 1)) * w},${h - (v / max) * (h - 4) - 2}`).join(' ');
+  // The newest sample at the right edge; a series shorter than the window starts part-way.
+  const last = values.slice(-POINTS);
+  const shown = last.length === 1 ? [last[0]!, last[0]!] : last;
+  const offset = POINTS - shown.length;
+  const pts = shown.map((v, i) => `${((offset + i) / (POINTS - 1)) * w},${h - (v / max) * (h - 4) - 2}`).join(' ');
   return (
     <svg class="spark" viewBox={`0 0 ${w} ${h}`} role="img" aria-label={label}>
       <polyline points={pts} fill="none" stroke="currentColor" stroke-width="2" />
