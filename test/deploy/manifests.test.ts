@@ -212,4 +212,39 @@ describe('deploy/helm/hooker (rendered without helm)', () => {
     expect(r.code).toBe(1);
     expect(r.output).toMatch(/helm-bad-cfg\.yaml:\d+: error: .*nowhere/);
   });
+
+  it('database.urlSecret: replicas on PostgreSQL with the URL from the Secret, rolling updates, a PodDisruptionBudget, no SQLite volume', () => {
+    const objects = render({ database: { urlSecret: { name: 'pg-url', key: 'dsn' } }, replicaCount: 4 });
+    const kinds = objects.map((o) => `${o.kind}/${o.metadata.name}`);
+    expect(kinds).toContain('PodDisruptionBudget/alerts-hooker');
+    expect(kinds).not.toContain('PersistentVolumeClaim/alerts-hooker-database');
+    const deployment = objects.find((o) => o.kind === 'Deployment')!;
+    expect(deployment.spec.replicas).toBe(4);
+    expect(deployment.spec.strategy.type).toBe('RollingUpdate');
+    const env = deployment.spec.template.spec.containers[0].env as K8sObject[];
+    expect(env.find((e) => e.name === 'HOOKER_DATABASE_URL')).toEqual({ name: 'HOOKER_DATABASE_URL', valueFrom: { secretKeyRef: { name: 'pg-url', key: 'dsn' } } });
+    expect(env.find((e) => e.name === 'HOOKER_DB')).toBeUndefined();
+    expect(deployment.spec.template.spec.volumes.find((v: K8sObject) => v.name === 'database')).toEqual({ name: 'database', emptyDir: {} });
+    const pdb = objects.find((o) => o.kind === 'PodDisruptionBudget')!;
+    expect(pdb.spec.selector.matchLabels).toEqual(deployment.spec.selector.matchLabels);
+  });
+});
+
+describe('deploy/kubernetes/replicas', () => {
+  const dir = join(repo, 'deploy', 'kubernetes', 'replicas');
+  const k = YAML.parse(readFileSync(join(dir, 'kustomization.yaml'), 'utf8')) as { resources: string[]; patches: Array<{ path?: string; patch?: string }> };
+
+  it('builds on the single-pod manifests: URL from a Secret, three replicas, /readyz readiness, a PodDisruptionBudget, the PVC removed', () => {
+    expect(k.resources).toEqual(['../', 'pdb.yaml']);
+    const patch = YAML.parse(readFileSync(join(dir, k.patches.find((p) => p.path)!.path!), 'utf8')) as K8sObject;
+    expect(patch.spec.replicas).toBe(3);
+    const c = patch.spec.template.spec.containers[0];
+    expect(c.env).toContainEqual({ name: 'HOOKER_DATABASE_URL', valueFrom: { secretKeyRef: { name: 'hooker-database', key: 'url' } } });
+    expect(c.readinessProbe.httpGet.path).toBe('/readyz');
+    expect(k.patches.some((p) => p.patch?.includes('$patch: delete') && p.patch.includes('PersistentVolumeClaim'))).toBe(true);
+    const pdb = YAML.parse(readFileSync(join(dir, 'pdb.yaml'), 'utf8')) as K8sObject;
+    const base = YAML.parse(readFileSync(join(repo, 'deploy', 'kubernetes', 'deployment.yaml'), 'utf8')) as K8sObject;
+    expect(pdb.spec.selector.matchLabels).toEqual(base.spec.selector.matchLabels);
+    expect(pdb.spec.minAvailable).toBeLessThan(patch.spec.replicas);
+  });
 });
