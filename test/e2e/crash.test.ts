@@ -73,12 +73,18 @@ actions:
     const poster = async () => {
       while (next < TOTAL && !killed) {
         const n = next++;
-        try {
-          const res = await request(`${first.url}/`, { method: 'POST', dispatcher: agent, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ n }) });
-          await res.body.text();
-          if (res.statusCode === 202) accepted.add(n);
-        } catch {
-          // Refused or cut by the kill: not accepted, the sender would retry.
+        // A 503 (backpressure while the slow receiver lags) is retried after Retry-After, as a real sender does.
+        for (let tries = 0; tries < 200 && !killed; tries++) {
+          try {
+            const res = await request(`${first.url}/`, { method: 'POST', dispatcher: agent, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ n }) });
+            await res.body.text();
+            if (res.statusCode === 202) { accepted.add(n); break; }
+            if (res.statusCode !== 503) break;
+            await new Promise((r) => setTimeout(r, Math.min(1_000, Number(res.headers['retry-after'] ?? 1) * 1_000)));
+          } catch {
+            // Cut by the kill: not accepted, the sender would retry.
+            break;
+          }
         }
         if (accepted.size >= KILL_AFTER && !killed) {
           killed = true;
