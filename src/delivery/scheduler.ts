@@ -106,6 +106,8 @@ export class DeliveryScheduler implements DeliveryQueue {
   /** Earliest time a rate-limited lane may start its next attempt. */
   private rateWakeAt = Infinity;
   private closed = false;
+  /** The time the last claim pass looked for due work. */
+  private claimedAt = 0;
   private pumping = false;
   private again = false;
   private storeDown = false;
@@ -236,6 +238,7 @@ export class DeliveryScheduler implements DeliveryQueue {
 
   private async claimAll(now: number): Promise<void> {
     this.rateWakeAt = Infinity;
+    this.claimedAt = now;
     for (const [action, mark] of [...this.pendingActions]) {
       if (this.closed) return;
       const lane = this.lane(action);
@@ -284,7 +287,9 @@ export class DeliveryScheduler implements DeliveryQueue {
     // the slow timer is only a safety net. Future retries get an exact timer,
     // and so does a rate-limited lane's next free slot. With a shared store,
     // other replicas' work arrives by wake(); the poll is the fallback.
-    let at = next === undefined ? Infinity : next > now ? next : now + 1_000;
+    // A delivery that became due after the last claim pass looked (while it awaited the
+    // store) was not seen by it: look again now, not after the safety net's second.
+    let at = next === undefined ? Infinity : next > now ? next : next > this.claimedAt ? now : now + 1_000;
     if (this.rateWakeAt < at) at = Math.max(now + 1, this.rateWakeAt);
     if (this.opts.pollMs !== undefined) at = Math.min(at, now + this.opts.pollMs);
     if (at !== Infinity) this.setTimer(at);
