@@ -23,7 +23,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -199,7 +199,7 @@ async function openLoop(url: string, rate: number, ms: number): Promise<Result &
   const started = performance.now();
   const send = () => {
     const t = performance.now();
-    const body = JSON.stringify({ ...TRACEE, bench_sent_at: t });
+    const body = JSON.stringify({ ...TRACEE, bench_sent_at: performance.timeOrigin + t });
     const p = pool.request({ path: '/', method: 'POST', headers: { 'content-type': 'application/json' }, body })
       .then(async (res) => {
         await res.body.text();
@@ -221,34 +221,73 @@ async function openLoop(url: string, rate: number, ms: number): Promise<Result &
   return { events: latencies.length, seconds, p50: pct(latencies, 0.5), p99: pct(latencies, 0.99), errors, refused, offered };
 }
 
-/** The receiver of the http action: counts deliveries and the POST -> receiver latency of bodies carrying bench_sent_at. */
+/**
+ * The receiver of the http action, in its own process so that the load
+ * generator saturating this one does not delay it: counts deliveries and the
+ * POST -> receiver latency of bodies carrying bench_sent_at (wall-clock ms
+ * with sub-millisecond precision, the same clock in both processes).
+ */
 class Receiver {
+  private proc?: ChildProcess;
+  url = '';
   received = 0;
   endToEnd: number[] = [];
-  private server?: Server;
-  url = '';
+  private offset = 0;
+  private timer?: ReturnType<typeof setInterval>;
 
   async start(): Promise<void> {
-    this.server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        this.received++;
-        const text = Buffer.concat(chunks).toString();
-        const at = text.indexOf('"bench_sent_at":');
-        if (at >= 0) this.endToEnd.push(performance.now() - parseFloat(text.slice(at + 16)));
-        res.end('ok');
-      });
+    const here = fileURLToPath(import.meta.url);
+    this.proc = spawn(process.execPath, ['--import', 'tsx', here, '--receiver-child'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    this.url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      this.proc!.stdout!.on('data', (b) => { out += b; const m = /LISTENING (\S+)/.exec(out); if (m) resolve(m[1]!); });
+      this.proc!.once('exit', (code) => reject(new Error(`receiver exited ${code}`)));
     });
-    this.server.keepAliveTimeout = 60_000;
-    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', () => r()));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.timer = setInterval(() => { void this.refresh(); }, 100);
   }
 
-  close(): void {
-    this.server?.closeAllConnections();
-    this.server?.close();
+  /** Pulls the count and the latencies recorded since the last pull. */
+  async refresh(): Promise<void> {
+    try {
+      const r = (await (await fetch(`${this.url}/stats?from=${this.offset}`)).json()) as { received: number; latencies: number[] };
+      this.received = r.received;
+      this.offset += r.latencies.length;
+      this.endToEnd.push(...r.latencies);
+    } catch { /* the next pull gets it */ }
   }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await stopper(this.proc!)();
+  }
+}
+
+const wallNow = () => performance.timeOrigin + performance.now();
+
+async function receiverChild(): Promise<void> {
+  let received = 0;
+  const latencies: number[] = [];
+  const server = createServer((req, res) => {
+    if (req.method === 'GET') {
+      const from = Number(new URL(req.url!, 'http://x').searchParams.get('from') ?? 0);
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ received, latencies: latencies.slice(from) }));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      received++;
+      const text = Buffer.concat(chunks).toString();
+      const at = text.indexOf('"bench_sent_at":');
+      if (at >= 0) latencies.push(wallNow() - parseFloat(text.slice(at + 16)));
+      res.end('ok');
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  process.stdout.write(`LISTENING http://127.0.0.1:${(server.address() as AddressInfo).port}\n`);
+  process.once('SIGTERM', () => { server.closeAllConnections(); server.close(() => process.exit(0)); });
 }
 
 async function inbox(url: string): Promise<number> {
@@ -292,6 +331,7 @@ async function main(): Promise<void> {
   let hooker = await startHooker(target, receiver.url, { HOOKER_MAX_DELIVERY_LAG: '0' });
   let accepted = 0;
   const w = await closedLoop(hooker.url, WARMUP_MS);
+  await receiver.refresh();
   const before = receiver.received;
   const ingest = await closedLoop(hooker.url, MEASURE_MS);
   accepted += w.events + ingest.events;
@@ -308,11 +348,13 @@ async function main(): Promise<void> {
 
   log(`sustained: ${SUSTAINED_RATE} events/s for ${SUSTAINED_MS / 1000} s`);
   const inboxStart = await inbox(hooker.url);
+  await receiver.refresh();
   const receivedStart = receiver.received;
   receiver.endToEnd = [];
   const sustained = await openLoop(hooker.url, SUSTAINED_RATE, SUSTAINED_MS);
   accepted += sustained.events;
   const inboxEnd = await inbox(hooker.url);
+  await receiver.refresh();
   const deliveredDuring = receiver.received - receivedStart;
   const e2e = [...receiver.endToEnd].sort((a, b) => a - b);
   log(`sustained: ${rate(sustained).toFixed(0)} accepted/s, ${(deliveredDuring / sustained.seconds).toFixed(0)} deliveries/s, inbox ${inboxStart} -> ${inboxEnd}, e2e p99 ${pct(e2e, 0.99).toFixed(0)} ms`);
@@ -324,7 +366,7 @@ async function main(): Promise<void> {
   for (const t0 = performance.now(); (await inbox(hooker.url)) > 0 && performance.now() - t0 < 300_000;) await new Promise((r) => setTimeout(r, 500));
   const rssAfter = rssMiB(hooker.proc.pid!);
   await hooker.stop();
-  receiver.close();
+  await receiver.close();
 
   const ms = (v: number) => `${v.toFixed(2)} ms`;
   const cpu = cpus();
@@ -362,4 +404,5 @@ Ingest phase: the ${ingest.events * 3} deliveries of the measured events reached
 }
 
 if (process.argv.includes('--bare-child')) await bareChild();
+else if (process.argv.includes('--receiver-child')) await receiverChild();
 else await main();
