@@ -11,6 +11,7 @@ import { connectDocker } from './docker/engine.js';
 import { ensureImage, errorText, ImageUnavailableError, withDefaultTag } from './docker/image.js';
 import { runContainer } from './docker/run-container.js';
 import { ActionSetupError, defineAction } from './define.js';
+import { stringifyJson } from '../json/lossless.js';
 
 export const MANAGED_LABEL = 'io.hooker.managed';
 
@@ -37,7 +38,7 @@ class DockerAction implements Action {
       if (e instanceof EventRefError) return { ok: false, retryable: false, detail: `cannot resolve ${e.ref}: ${e.message}` };
       throw e;
     }
-    env.push(`HOOKER_EVENT=${JSON.stringify(ctx.event ?? null)}`);
+    env.push(`HOOKER_EVENT=${stringifyJson(ctx.event ?? null)}`);
     const image = withDefaultTag(cfg.image);
 
     try {

@@ -9,6 +9,8 @@
 // A path that does not exist in the event is an error of the delivery,
 // never an empty string (an empty value would, e.g., widen a selector).
 
+import { stringifyJson } from '../json/lossless.js';
+
 export const EVENT_REF_PREFIX = 'event.input';
 
 export class EventRefError extends Error {
@@ -86,7 +88,7 @@ export function resolveEventRef(event: unknown, ref: string): unknown {
 /** Resolves to text: strings as they are, other JSON values serialised. */
 export function resolveEventRefText(event: unknown, ref: string): string {
   const v = resolveEventRef(event, ref);
-  return typeof v === 'string' ? v : JSON.stringify(v);
+  return typeof v === 'string' ? v : stringifyJson(v) as string;
 }
 
 const EMBEDDED = /event\.input(?:\.[A-Za-z0-9_\-]+|\[\d+\]|\["[^"]*"\]|\['[^']*'\])+/g;
@@ -119,8 +121,8 @@ export function encodeUrlValue(value: string): string {
 export function substituteEventRefsInJson(text: string, event: unknown): string {
   return substituteByContext(text, (ref, inString) => {
     const v = resolveEventRef(event, ref);
-    if (inString) return JSON.stringify(typeof v === 'string' ? v : JSON.stringify(v) ?? 'null').slice(1, -1);
-    return JSON.stringify(v) ?? 'null';
+    if (inString) return JSON.stringify(typeof v === 'string' ? v : stringifyJson(v) ?? 'null').slice(1, -1);
+    return stringifyJson(v) ?? 'null';
   });
 }
 

@@ -10,6 +10,7 @@ import type { Action, ActionFactory, DeliveryContext, DeliveryResult } from './t
 import { defineAction } from './define.js';
 import { actionAgent, sendHttp, describeHttpError } from './http-send.js';
 import { encodeUrlValue, EventRefError, isJsonBodyTemplate, substituteEventRefs, substituteEventRefsInJson } from './event-ref.js';
+import { stringifyJson } from '../json/lossless.js';
 
 export const HTTP_DEFAULT_TIMEOUT_MS = 5_000;
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
@@ -46,7 +47,7 @@ const eventTexts = new WeakMap<object, { json: Buffer; header?: string }>();
 function eventText(event: unknown): { json: Buffer; header?: string } {
   const cached = event !== null && typeof event === 'object' ? eventTexts.get(event) : undefined;
   if (cached) return cached;
-  const json = Buffer.from(JSON.stringify(event) ?? 'null');
+  const json = Buffer.from(stringifyJson(event) ?? 'null');
   // base64 is 4/3 of the bytes: skip encoding what cannot fit the header.
   const header = Math.ceil(json.length / 3) * 4 <= MAX_EVENT_HEADER_BYTES ? json.toString('base64') : undefined;
   const text = { json, ...(header !== undefined ? { header } : {}) };

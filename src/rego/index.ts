@@ -13,6 +13,7 @@ import { importedMemoryMinimum } from './wasm/memory-import.js';
 import { createHostBuiltins } from './builtins/index.js';
 import { RegoCompileError, RegoEvalError, type RegoProblem } from './errors.js';
 import { EvalBudget, memoryPages, RegoLimitError, type EvalLimits } from './limits.js';
+import { parseJson, stringifyJson } from '../json/lossless.js';
 
 export { RegoCompileError, RegoEvalError, RegoLimitError, runtimeWasm };
 export type { EvalLimits };
@@ -130,7 +131,7 @@ function evaluateOnce(sdk: SdkPolicy, opaEval: OpaEval, input: unknown, entrypoi
   let inputLen = 0;
   if (input !== undefined) {
     const bytes = input instanceof ArrayBuffer ? new Uint8Array(input) : undefined;
-    const text = bytes ? undefined : (JSON.stringify(input) as string | undefined);
+    const text = bytes ? undefined : stringifyJson(input);
     if (text === undefined && !bytes) throw new TypeError(`input of type ${typeof input} has no JSON text`);
     // UTF-8 takes at most 3 bytes per UTF-16 unit.
     const room = bytes ? bytes.byteLength : text!.length * 3;
@@ -146,7 +147,8 @@ function evaluateOnce(sdk: SdkPolicy, opaEval: OpaEval, input: unknown, entrypoi
   }
   const out = opaEval(0, entrypoint, sdk.dataAddr, inputAddr, inputLen, inputAddr + inputLen, 0);
   const heap = new Uint8Array(sdk.mem.buffer);
-  return JSON.parse(decoder.decode(heap.subarray(out, heap.indexOf(0, out)))) as Array<Record<string, unknown>>;
+  // The runtime writes big integers exactly: parseJson keeps them (a template may return the event's evt.time).
+  return parseJson(decoder.decode(heap.subarray(out, heap.indexOf(0, out)))) as Array<Record<string, unknown>>;
 }
 
 /** The SDK throws strings (opa_abort) and plain objects (missing builtins); give callers Errors. */

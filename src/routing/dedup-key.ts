@@ -2,13 +2,14 @@
 // paths. Computed here, in routing; the store only takes or refuses it.
 
 import { createHash } from 'node:crypto';
+import { stringifyJson } from '../json/lossless.js';
 
 /** Without unique-message-timeout a key lives this long (Postee kept them until the store was emptied). */
 export const DEFAULT_DEDUP_TTL_MS = 24 * 3_600_000;
 
 export function dedupKey(event: unknown, props: string[]): string {
   const values = props.map((p) => lookupPath(event, p) ?? null);
-  return createHash('sha256').update(JSON.stringify(values)).digest('hex');
+  return createHash('sha256').update(stringifyJson(values)!).digest('hex');
 }
 
 /** Dot paths as Postee writes them (`image`, `vulnerability_summary.critical`). */

@@ -1,8 +1,10 @@
 // Parses a JSON request body once and turns every refusal into a message
 // naming where: syntax errors by position, line and column; bodies over the
-// nesting or key limits, and numbers a 64-bit float cannot hold exactly, by
-// position and JSON path. A UTF-8 byte order mark is skipped.
+// nesting or key limits by position and JSON path. Numbers a 64-bit float
+// cannot hold exactly are kept as their digits (src/json/lossless.ts). A
+// UTF-8 byte order mark is skipped.
 
+import { parseJson } from '../json/lossless.js';
 import { jsonErrorPosition } from './json-error-position.js';
 import { checkJsonShape, type JsonLimits, type ShapeReason } from './json-shape.js';
 
@@ -39,7 +41,7 @@ export function parseJsonText(text: string, limits: JsonLimits = NO_LIMITS): unk
   const problem = checkJsonShape(text, limits);
   if (problem) throw new JsonBodyError(problem.message, problem.reason);
   try {
-    return JSON.parse(text);
+    return parseJson(text);
   } catch (e) {
     if (!(e instanceof SyntaxError)) throw e;
     const msg = e.message;

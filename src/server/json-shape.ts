@@ -1,6 +1,6 @@
-// One linear pass over a JSON text before it is parsed: how deep it nests,
-// how many object keys it has, and whether every number fits a 64-bit float
-// exactly. No recursion, so a hostile body cannot overflow the stack here,
+// One linear pass over a JSON text before it is parsed: how deep it nests
+// and how many object keys it has (numbers a 64-bit float cannot hold are
+// kept exact by src/json/lossless.ts, not refused). No recursion, so a hostile body cannot overflow the stack here,
 // and a body over a limit is refused before any object is built. Syntax
 // errors are left to JSON.parse (this pass only looks at structure).
 
@@ -11,7 +11,7 @@ export interface JsonLimits {
   maxKeys: number;
 }
 
-export type ShapeReason = 'too_deep' | 'too_many_keys' | 'inexact_number';
+export type ShapeReason = 'too_deep' | 'too_many_keys';
 
 export interface ShapeProblem {
   reason: ShapeReason;
@@ -23,21 +23,6 @@ export interface ShapeProblem {
 const OBJECT = 1;
 const ARRAY = 2;
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
-
-/** Why a number token cannot be held exactly by JSON.parse, or undefined when it can. */
-export function inexactNumber(token: string): string | undefined {
-  // Up to 15 digits without an exponent is always exact (2^53 has 16).
-  if (token.length <= 15 && !/[eE]/.test(token)) return undefined;
-  const value = Number(token);
-  if (Number.isNaN(value)) return undefined; // not a number: JSON.parse reports the syntax
-  if (!Number.isFinite(value)) return 'is beyond the range of a 64-bit float (it would become null)';
-  if (/^-?\d+$/.test(token)) {
-    return BigInt(token) === BigInt(value) ? undefined : 'has more digits than a 64-bit float holds exactly (send it as a string)';
-  }
-  const mantissa = token.split(/[eE]/)[0]!;
-  if (value === 0 && /[1-9]/.test(mantissa)) return 'is too small for a 64-bit float (it would become 0)';
-  return undefined;
-}
 
 class Frames {
   readonly kind: Uint8Array;
@@ -123,12 +108,6 @@ export function checkJsonShape(text: string, limits: JsonLimits): ShapeProblem |
       for (; j < n; j++) {
         const d = text.charCodeAt(j);
         if (!((d >= 48 && d <= 57) || d === 46 || d === 101 || d === 69 || d === 43 || d === 45)) break;
-      }
-      const token = text.slice(i, j);
-      const why = inexactNumber(token);
-      if (why) {
-        const path = pathOf(text, f, depth);
-        return { reason: 'inexact_number', position: i, path, message: `number ${token.length > 40 ? `${token.slice(0, 40)}…` : token} at position ${i} (${path}) ${why}` };
       }
       i = j - 1;
     }

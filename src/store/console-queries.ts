@@ -12,6 +12,7 @@ import { Worker } from 'node:worker_threads';
 import type { RenderedMessage } from '../actions/types.js';
 import type { SqliteDatabase } from './sqlite/db.js';
 import { DELIVERY_STATES, type DeliveryState } from './types.js';
+import { parseJson } from '../json/lossless.js';
 
 export interface EventListFilter {
   /** Words or a phrase anywhere in the event (full-text index, case-insensitive, whole tokens; a trailing `*` matches a prefix). */
@@ -326,7 +327,7 @@ export class ConsoleQueries {
     const runs = this.db.prepare('SELECT route, template, message, enriched FROM route_runs WHERE event_id = ? ORDER BY rowid').all(id) as
       Array<{ route: string; template: string | null; message: string; enriched: string | null }>;
     return {
-      id: e.id, receivedAt: e.received_at, hops: e.hops, openDeliveries: e.open_deliveries, body: JSON.parse(e.body) as unknown,
+      id: e.id, receivedAt: e.received_at, hops: e.hops, openDeliveries: e.open_deliveries, body: parseJson(e.body),
       runs: runs.map((r) => ({
         route: r.route, ...(r.template ? { template: r.template } : {}), message: JSON.parse(r.message) as RenderedMessage,
         ...(r.enriched ? { enriched: JSON.parse(r.enriched) as unknown } : {}),

@@ -16,8 +16,9 @@
 import type { RenderedMessage } from '../actions/types.js';
 import { compareStrings } from '../rego/builtins/value.js';
 import { goQuote } from '../rego/builtins/jsonformat.js';
+import { JsonNumber } from '../json/lossless.js';
 
-const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof JsonNumber);
 
 /** Keys a template input carries beside the event's own (template-input.ts), removed by the raw templates. */
 const ADDED_KEYS = new Set(['hooker', 'postee']);
@@ -54,6 +55,7 @@ const isIndexKey = (k: string) => /^(?:0|[1-9]\d{0,9})$/.test(k) && Number(k) < 
 /** The JSON text the wasm path gives for a template result (see resultKeyOrder). */
 export function sortedJson(v: unknown): string {
   if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
+  if (v instanceof JsonNumber) return v.text; // the runtime writes a big number as the digits it read
   if (Array.isArray(v)) {
     let out = '[';
     for (let i = 0; i < v.length; i++) out += (i ? ',' : '') + sortedJson(v[i]);
@@ -86,6 +88,7 @@ function rawJson(event: unknown): RenderedMessage {
  */
 function marshal(v: unknown): string {
   if (typeof v === 'number') return marshalNumber(v);
+  if (v instanceof JsonNumber) return v.text;
   if (v === null || typeof v !== 'object') return typeof v === 'string' ? goQuote(v) : JSON.stringify(v) ?? 'null';
   if (Array.isArray(v)) return `[${v.map(marshal).join(',')}]`;
   const o = v as Record<string, unknown>;

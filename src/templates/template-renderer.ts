@@ -9,6 +9,7 @@ import { evalLimitsFromEnv } from '../rego/limits.js';
 import type { VersionedModule } from '../routing/rego-version.js';
 import type { InputFlavour } from './template-input.js';
 import { goMarshal } from './go-json.js';
+import { parseJson, stringifyJson } from '../json/lossless.js';
 
 const WRAPPER = 'hooker_template_render';
 /** File name of the generated wrapper module (compile errors located there are reported differently). */
@@ -63,14 +64,14 @@ export function declaredAggregationPackage(modules: Array<{ source: string }>): 
 export function aggregationInput(messages: RenderedMessage[]): unknown[] {
   return messages.map((m) => {
     let description: unknown = m.body;
-    try { description = JSON.parse(m.body); } catch { /* text results stay strings */ }
+    try { description = parseJson(m.body); } catch { /* text results stay strings */ }
     return { title: m.title, description, url: m.url ?? '' };
   });
 }
 
 /** `result`/`title` as the body text: strings as they are, other values as JSON (Go's json.Marshal text for Postee's templates). */
 function textOf(goJson: boolean): (v: unknown) => string {
-  return (v) => (typeof v === 'string' ? v : goJson ? goMarshal(v) : JSON.stringify(v));
+  return (v) => (typeof v === 'string' ? v : goJson ? goMarshal(v) : stringifyJson(v)!);
 }
 
 /** Compiles the modules of one template; throws RegoCompileError. */

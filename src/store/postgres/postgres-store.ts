@@ -26,6 +26,7 @@ import {
 import { redactLocation, type StoreOptions } from '../open-store.js';
 import { migratePostgres } from './schema.js';
 import { scanOf, summaryOf, type DeliveryRow, type ScanRow } from '../row-mapping.js';
+import { parseJson, stringifyJson } from '../../json/lossless.js';
 
 const CHANNEL = 'hooker_work';
 
@@ -268,7 +269,7 @@ export class PgDeliveryRows implements DeliveryRows {
       const ids = routes.flatMap((r) => r.deliveries.map((d) => d.id));
       commits.push({ duplicates, deliveries: ids });
       if (routes.length === 0 && aggregate.length === 0) continue;
-      ev.id.push(plan.eventId); ev.at.push(plan.receivedAt); ev.hops.push(plan.hops); ev.body.push(JSON.stringify(plan.event ?? null)); ev.open.push(ids.length);
+      ev.id.push(plan.eventId); ev.at.push(plan.receivedAt); ev.hops.push(plan.hops); ev.body.push(stringifyJson(plan.event ?? null)!); ev.open.push(ids.length);
       for (const r of routes) {
         run.ev.push(plan.eventId); run.route.push(r.route); run.tpl.push(r.template ?? null); run.msg.push(JSON.stringify(r.message));
         const first = Math.min(...r.deliveries.map((d) => d.stage));
@@ -322,7 +323,7 @@ export class PgDeliveryRows implements DeliveryRows {
     return rows.map((r) => ({
       id: r.id, eventId: r.event_id, route: r.route, action: r.action, stage: r.stage, kind: r.kind, attempts: r.attempts,
       ...(r.template ? { template: r.template } : {}),
-      message: JSON.parse(r.message) as RenderedMessage, event: JSON.parse(r.event) as unknown, hops: r.hops, createdAt: r.created_at,
+      message: JSON.parse(r.message) as RenderedMessage, event: parseJson(r.event), hops: r.hops, createdAt: r.created_at,
     }));
   }
 
@@ -375,7 +376,7 @@ export class PgDeliveryRows implements DeliveryRows {
     if (state === 'pending') return { state, released: [] };
     if (o.enriched) {
       await c.query('UPDATE route_runs SET enriched = $1, message = COALESCE($2, message) WHERE event_id = $3 AND route = $4',
-        [JSON.stringify(o.enriched.event ?? null), o.enriched.message ? JSON.stringify(o.enriched.message) : null, d.event_id, d.route]);
+        [stringifyJson(o.enriched.event ?? null), o.enriched.message ? JSON.stringify(o.enriched.message) : null, d.event_id, d.route]);
     }
     let released: string[] = [];
     const open = await c.query<{ n: number }>("SELECT COUNT(*)::int AS n FROM deliveries WHERE event_id = $1 AND route = $2 AND stage = $3 AND state IN ('pending', 'waiting')",
@@ -489,7 +490,7 @@ export class PgDeliveryRows implements DeliveryRows {
 
   async eventBody(id: string): Promise<unknown> {
     const { rows } = await this.db.query<{ body: string }>('SELECT body FROM events WHERE id = $1', [id]);
-    return rows[0] ? JSON.parse(rows[0].body) as unknown : undefined;
+    return rows[0] ? parseJson(rows[0].body) : undefined;
   }
 }
 

@@ -14,6 +14,7 @@ import type { ActionKind } from '../../delivery/plan.js';
 import type { SqliteDatabase } from './db.js';
 import { migrateCore } from './schema.js';
 import { summaryOf, type DeliveryRow } from '../row-mapping.js';
+import { parseJson, stringifyJson } from '../../json/lossless.js';
 
 function stateWhere(state: DeliveryState, now: number): { sql: string; args: unknown[] } {
   if (state === 'running') return { sql: "state = 'pending' AND lease_until > ?", args: [now] };
@@ -90,7 +91,7 @@ export class SqliteDeliveryRows implements DeliveryRows {
     const deliveries = routes.flatMap((r) => r.deliveries.map((d) => d.id));
     // An event no route delivers or buffers carries no promise to keep.
     if (routes.length === 0 && aggregate.length === 0) return { duplicates, deliveries };
-    this.insertEvent.get().run(plan.eventId, plan.receivedAt, plan.hops, JSON.stringify(plan.event ?? null), deliveries.length);
+    this.insertEvent.get().run(plan.eventId, plan.receivedAt, plan.hops, stringifyJson(plan.event ?? null), deliveries.length);
     for (const r of routes) {
       this.insertRun.get().run(plan.eventId, r.route, r.template ?? null, JSON.stringify(r.message));
       const first = Math.min(...r.deliveries.map((d) => d.stage));
@@ -120,7 +121,7 @@ export class SqliteDeliveryRows implements DeliveryRows {
       return rows.map((r) => ({
         id: r.id, eventId: r.event_id, route: r.route, action: r.action, stage: r.stage, kind: r.kind, attempts: r.attempts,
         ...(r.template ? { template: r.template } : {}),
-        message: JSON.parse(r.message) as RenderedMessage, event: JSON.parse(r.event) as unknown, hops: r.hops, createdAt: r.created_at,
+        message: JSON.parse(r.message) as RenderedMessage, event: parseJson(r.event), hops: r.hops, createdAt: r.created_at,
       }));
     }).immediate();
   }
@@ -189,7 +190,7 @@ export class SqliteDeliveryRows implements DeliveryRows {
     this.updateDelivery.get().run(state, o.retryAt ?? o.finishedAt, o.finishedAt, o.ok ? null : (o.detail ?? 'failed'), id);
     if (state === 'pending') return { result: { state, released: [] }, closed: false };
     if (o.enriched) {
-      this.enrich.get().run(JSON.stringify(o.enriched.event ?? null), o.enriched.message ? JSON.stringify(o.enriched.message) : null, d.event_id, d.route);
+      this.enrich.get().run(stringifyJson(o.enriched.event ?? null), o.enriched.message ? JSON.stringify(o.enriched.message) : null, d.event_id, d.route);
     }
     let released: string[] = [];
     if ((this.unfinishedInStage.get().get(d.event_id, d.route, d.stage) as { n: number }).n === 0) {
@@ -265,6 +266,6 @@ export class SqliteDeliveryRows implements DeliveryRows {
 
   async eventBody(id: string): Promise<unknown> {
     const row = this.db.prepare('SELECT body FROM events WHERE id = ?').get(id) as { body: string } | undefined;
-    return row ? JSON.parse(row.body) as unknown : undefined;
+    return row ? parseJson(row.body) : undefined;
   }
 }

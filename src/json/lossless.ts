@@ -1,0 +1,131 @@
+// JSON that keeps every number exact. JSON.parse turns a number a 64-bit
+// float cannot hold (Falco's 19-digit evt.time nanoseconds) into a rounded
+// double; here such a token becomes a JsonNumber holding its source text, and
+// stringifyJson writes it back verbatim, so the digits reach Rego (whose
+// runtime reads JSON text and carries big integers), stored events, action
+// bodies and dedup keys unchanged. Text without such a number takes the plain
+// JSON.parse path (one regex test decides).
+
+import { randomBytes } from 'node:crypto';
+
+/** Why JSON.parse would change a number token, or undefined when it holds it exactly. */
+export function inexactNumber(token: string): string | undefined {
+  // Up to 15 digits without an exponent is always exact (2^53 has 16).
+  if (token.length <= 15 && !/[eE]/.test(token)) return undefined;
+  const value = Number(token);
+  if (Number.isNaN(value)) return undefined; // not a number: JSON.parse reports the syntax
+  if (!Number.isFinite(value)) return 'is beyond the range of a 64-bit float (it would become null)';
+  if (/^-?\d+$/.test(token)) {
+    return BigInt(token) === BigInt(value) ? undefined : 'has more digits than a 64-bit float holds exactly (send it as a string)';
+  }
+  const mantissa = token.split(/[eE]/)[0]!;
+  if (value === 0 && /[1-9]/.test(mantissa)) return 'is too small for a 64-bit float (it would become 0)';
+  return undefined;
+}
+
+/** A JSON number kept as its exact source text (only for numbers a double would change). */
+export class JsonNumber {
+  constructor(readonly text: string) {}
+  /** Plain JSON.stringify (logs, places that never carry numbers) gets the digits as a string, never a rounded value. */
+  toJSON(): unknown {
+    return active ? active.put(this.text) : this.text;
+  }
+  toString(): string { return this.text; }
+}
+
+/**
+ * Every inexact token has 16+ digits in a row or a 3-digit exponent
+ * (inexactNumber: up to 15 digits without exponent is exact; overflow and
+ * underflow need |exponent| >= 308 or a mantissa of 16+ digits), so text
+ * without either can go straight to JSON.parse.
+ */
+const MAYBE_INEXACT = /\d{16}|[eE][-+]?\d{3}/;
+
+type RawJson = (text: string) => unknown;
+const rawJSON = (JSON as unknown as { rawJSON?: RawJson }).rawJSON;
+
+/** The numbers one stringifyJson call meets: JSON.rawJSON where Node has it, else placeholders replaced afterwards. */
+class Collector {
+  readonly texts: string[] = [];
+  readonly nonce = randomBytes(12).toString('hex');
+  put(text: string): unknown {
+    if (rawJSON) return rawJSON(text);
+    this.texts.push(text);
+    return `${this.nonce}${this.texts.length - 1}`;
+  }
+}
+let active: Collector | undefined;
+
+/** JSON.stringify that writes JsonNumbers as their digits. */
+export function stringifyJson(value: unknown, space?: number): string | undefined {
+  const outer = active;
+  const c = new Collector();
+  active = c;
+  let text: string | undefined;
+  try { text = JSON.stringify(value, undefined, space); } finally { active = outer; }
+  if (text === undefined || c.texts.length === 0) return text;
+  return text.replace(new RegExp(`"${c.nonce}(\\d+)"`, 'g'), (_m, i: string) => c.texts[Number(i)]!);
+}
+
+/** Start and end of every number token outside strings that JSON.parse would change. */
+function inexactTokens(text: string): Array<[number, number]> {
+  const found: Array<[number, number]> = [];
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34 /* " */) {
+      let j = i;
+      for (;;) {
+        j = text.indexOf('"', j + 1);
+        if (j < 0) return found;
+        let slashes = 0;
+        for (let k = j - 1; text.charCodeAt(k) === 92; k--) slashes++;
+        if (slashes % 2 === 0) break;
+      }
+      i = j;
+    } else if (c === 45 /* - */ || (c >= 48 && c <= 57)) {
+      let j = i + 1;
+      for (; j < n; j++) {
+        const d = text.charCodeAt(j);
+        if (!((d >= 48 && d <= 57) || d === 46 || d === 101 || d === 69 || d === 43 || d === 45)) break;
+      }
+      if (inexactNumber(text.slice(i, j))) found.push([i, j]);
+      i = j - 1;
+    }
+  }
+  return found;
+}
+
+/** JSON.parse, except that numbers a double would change become JsonNumbers. Throws JSON.parse's SyntaxError. */
+export function parseJson(text: string): unknown {
+  if (!MAYBE_INEXACT.test(text)) return JSON.parse(text);
+  const tokens = inexactTokens(text);
+  if (tokens.length === 0) return JSON.parse(text);
+  const nonce = randomBytes(12).toString('hex');
+  const numbers: JsonNumber[] = [];
+  let out = '';
+  let at = 0;
+  for (const [s, e] of tokens) {
+    numbers.push(new JsonNumber(text.slice(s, e)));
+    out += `${text.slice(at, s)}"${nonce}${numbers.length - 1}"`;
+    at = e;
+  }
+  out += text.slice(at);
+  const mark = new RegExp(`^${nonce}(\\d+)$`);
+  try {
+    return JSON.parse(out, (_k, v: unknown) => {
+      if (typeof v !== 'string' || !v.startsWith(nonce)) return v;
+      const m = mark.exec(v);
+      return m ? numbers[Number(m[1])] : v;
+    });
+  } catch (e) {
+    // Report the syntax error with positions in the text as sent, not the rewritten one.
+    JSON.parse(text);
+    throw e;
+  }
+}
+
+/** Whether a value is a kept number (for code that treats numbers specially). */
+export function isJsonNumber(v: unknown): v is JsonNumber {
+  return v instanceof JsonNumber;
+}
