@@ -73,7 +73,6 @@ actions:
     expect(by('/message').body).toContain(`"evt.time":${DIGITS}`);
     // A reference standing as a JSON value inserts the number; inside a string, its digits.
     expect(by('/ref').body).toBe(`{"t": ${DIGITS}, "s": "at ${DIGITS}"}`);
-
   });
 });
 
