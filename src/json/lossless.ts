@@ -67,6 +67,28 @@ export function stringifyJson(value: unknown, space?: number): string | undefine
   return text.replace(new RegExp(`"${c.nonce}(\\d+)"`, 'g'), (_m, i: string) => c.texts[Number(i)]!);
 }
 
+/** Where the string opening at `start` closes (its quote), or -1 when it never does. */
+export function stringEnd(text: string, start: number): number {
+  let j = start;
+  for (;;) {
+    j = text.indexOf('"', j + 1);
+    if (j < 0) return -1;
+    let slashes = 0;
+    for (let k = j - 1; text.charCodeAt(k) === 92; k--) slashes++;
+    if (slashes % 2 === 0) return j;
+  }
+}
+
+/** Where the number token starting at `start` ends (one past its last character). */
+export function numberEnd(text: string, start: number): number {
+  let j = start + 1;
+  for (; j < text.length; j++) {
+    const d = text.charCodeAt(j);
+    if (!((d >= 48 && d <= 57) || d === 46 || d === 101 || d === 69 || d === 43 || d === 45)) break;
+  }
+  return j;
+}
+
 /** Start and end of every number token outside strings that JSON.parse would change. */
 function inexactTokens(text: string): Array<[number, number]> {
   const found: Array<[number, number]> = [];
@@ -74,21 +96,11 @@ function inexactTokens(text: string): Array<[number, number]> {
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
     if (c === 34 /* " */) {
-      let j = i;
-      for (;;) {
-        j = text.indexOf('"', j + 1);
-        if (j < 0) return found;
-        let slashes = 0;
-        for (let k = j - 1; text.charCodeAt(k) === 92; k--) slashes++;
-        if (slashes % 2 === 0) break;
-      }
+      const j = stringEnd(text, i);
+      if (j < 0) return found;
       i = j;
     } else if (c === 45 /* - */ || (c >= 48 && c <= 57)) {
-      let j = i + 1;
-      for (; j < n; j++) {
-        const d = text.charCodeAt(j);
-        if (!((d >= 48 && d <= 57) || d === 46 || d === 101 || d === 69 || d === 43 || d === 45)) break;
-      }
+      const j = numberEnd(text, i);
       if (inexactNumber(text.slice(i, j))) found.push([i, j]);
       i = j - 1;
     }

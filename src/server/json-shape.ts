@@ -1,8 +1,11 @@
 // One linear pass over a JSON text before it is parsed: how deep it nests
 // and how many object keys it has (numbers a 64-bit float cannot hold are
-// kept exact by src/json/lossless.ts, not refused). No recursion, so a hostile body cannot overflow the stack here,
-// and a body over a limit is refused before any object is built. Syntax
-// errors are left to JSON.parse (this pass only looks at structure).
+// kept exact by src/json/lossless.ts, not refused). No recursion, so a
+// hostile body cannot overflow the stack here, and a body over a limit is
+// refused before any object is built. Syntax errors are left to JSON.parse
+// (this pass only looks at structure).
+
+import { stringEnd } from '../json/lossless.js';
 
 export interface JsonLimits {
   /** Deepest nesting of objects and arrays allowed (HOOKER_MAX_DEPTH). */
@@ -66,14 +69,8 @@ export function checkJsonShape(text: string, limits: JsonLimits): ShapeProblem |
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
     if (c === 34 /* " */) {
-      let j = i;
-      for (;;) {
-        j = text.indexOf('"', j + 1);
-        if (j < 0) return undefined; // unterminated: a syntax error for JSON.parse
-        let slashes = 0;
-        for (let k = j - 1; text.charCodeAt(k) === 92; k--) slashes++;
-        if (slashes % 2 === 0) break;
-      }
+      const j = stringEnd(text, i);
+      if (j < 0) return undefined; // unterminated: a syntax error for JSON.parse
       lastStringStart = i;
       lastStringEnd = j;
       i = j;
@@ -103,13 +100,6 @@ export function checkJsonShape(text: string, limits: JsonLimits): ShapeProblem |
       }
     } else if (c === 44 /* , */) {
       if (depth > 0 && f.kind[depth] === ARRAY) f.index[depth]!++;
-    } else if (c === 45 /* - */ || (c >= 48 && c <= 57)) {
-      let j = i + 1;
-      for (; j < n; j++) {
-        const d = text.charCodeAt(j);
-        if (!((d >= 48 && d <= 57) || d === 46 || d === 101 || d === 69 || d === 43 || d === 45)) break;
-      }
-      i = j - 1;
     }
   }
   return undefined;
