@@ -12,7 +12,14 @@
 //   - no start function (it would run after the emitter moved the heap start);
 //   - the imported memory's declared minimum is at most 2 pages.
 // Finally hooker_heap_start is set to the end of the static data.
+//
+// It also writes build/runtime-linkable.wasm, the runtime prepared for the
+// emitter (src/rego/wasm/link-base.ts reads it and checks what it needs), and
+// build/runtime-linkable.sha256, the hash of the runtime it was prepared
+// from. Preparing here keeps binaryen out of the server process: loading it
+// cost seconds of start time and 75 MiB of memory.
 
+import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +29,13 @@ import binaryen from 'binaryen';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const srcDir = join(root, 'src/rego/runtime/assembly');
 const outFile = join(root, 'build/runtime.wasm');
+const linkableFile = join(root, 'build/runtime-linkable.wasm');
+const linkableHashFile = join(root, 'build/runtime-linkable.sha256');
+
+// Names shared with src/rego/wasm (link-base.ts LINK_EXPORT_PREFIX and
+// MAX_HOST_ARITY, runtime-abi.ts SDK_IMPORTS); link-base.ts checks the result.
+const LINK_EXPORT_PREFIX = '__hooker_link_';
+const MAX_HOST_ARITY = 4;
 
 const ALLOWED_IMPORTS = new Set([
   'env.memory', 'env.opa_abort', 'env.opa_println',
@@ -110,6 +124,69 @@ function setHeapStart(m) {
   fail('the runtime does not export hooker_heap_start');
 }
 
+// The runtime as the emitter links into it: the hooker.eval_plan import
+// becomes an exported placeholder function (the emitter writes the plan
+// dispatcher as its body), every SDK import the policy code may call is
+// present (so linking never adds an import, which would move function
+// indexes), and hooker_host_callN(id, args...) trampolines call
+// opa_builtinN(id, 0, args...) then hooker_builtin_exit().
+function prepareForLinking(runtime) {
+  const m = binaryen.readBinary(runtime);
+  try {
+    m.setFeatures(m.getFeatures() | binaryen.Features.MutableGlobals | binaryen.Features.SignExt
+      | binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt | binaryen.Features.NontrappingFPToInt
+      | binaryen.Features.SIMD128);
+    const imports = new Map();
+    for (let i = 0; i < m.getNumFunctions(); i++) {
+      const info = binaryen.getFunctionInfo(m.getFunctionByIndex(i));
+      if (info.module) imports.set(`${info.module}.${info.base}`, info.name);
+    }
+    const evalPlan = imports.get('hooker.eval_plan');
+    if (!evalPlan) fail('the runtime does not import hooker.eval_plan');
+    m.removeFunction(evalPlan);
+    const i32 = binaryen.i32;
+    m.addFunction(evalPlan, binaryen.createType([i32, i32, i32, i32]), binaryen.none, [], m.unreachable());
+    m.addFunctionExport(evalPlan, `${LINK_EXPORT_PREFIX}eval_plan`);
+    const sdkImport = (base, nparams, returns) => {
+      let name = imports.get(`env.${base}`);
+      if (!name) {
+        name = `import:${base}`;
+        m.addFunctionImport(name, 'env', base, binaryen.createType(new Array(nparams).fill(i32)), returns ? i32 : binaryen.none);
+        imports.set(`env.${base}`, name);
+      }
+      return name;
+    };
+    sdkImport('opa_abort', 1, false);
+    for (let arity = 0; arity <= MAX_HOST_ARITY; arity++) sdkImport(`opa_builtin${arity}`, arity + 2, true);
+    const exports = new Map();
+    for (let i = 0; i < m.getNumExports(); i++) {
+      const info = binaryen.getExportInfo(m.getExportByIndex(i));
+      if (info.kind === binaryen.ExternalFunction) exports.set(info.name, info.value);
+    }
+    const builtinExit = exports.get('hooker_builtin_exit');
+    if (!builtinExit) fail('the runtime does not export hooker_builtin_exit');
+    for (let arity = 0; arity <= MAX_HOST_ARITY; arity++) {
+      const name = `hooker_host_call${arity}`;
+      const imp = sdkImport(`opa_builtin${arity}`, arity + 2, true);
+      const resultLocal = arity + 1;
+      m.addFunction(name, binaryen.createType(new Array(arity + 1).fill(i32)), i32, [i32], m.block(null, [
+        m.local.set(resultLocal, m.call(imp, [
+          m.local.get(0, i32), m.i32.const(0),
+          ...Array.from({ length: arity }, (_, k) => m.local.get(k + 1, i32)),
+        ], i32)),
+        m.call(builtinExit, [], binaryen.none),
+        m.local.get(resultLocal, i32),
+      ], i32));
+      m.addFunctionExport(name, `${LINK_EXPORT_PREFIX}host_call${arity}`);
+    }
+    if (!m.validate()) fail('the runtime prepared for linking does not validate');
+    binaryen.setDebugInfo(false);
+    return m.emitBinary();
+  } finally {
+    m.dispose();
+  }
+}
+
 const wasm = await compile();
 const m = binaryen.readBinary(wasm);
 m.setFeatures(binaryen.Features.MVP | binaryen.Features.MutableGlobals | binaryen.Features.SignExt
@@ -120,6 +197,9 @@ if (!m.validate()) fail('the runtime module does not validate');
 binaryen.setDebugInfo(false);
 const bytes = m.emitBinary();
 m.dispose();
+const linkable = prepareForLinking(bytes);
 await mkdir(dirname(outFile), { recursive: true });
 await writeFile(outFile, bytes);
-console.log(`build-runtime: wrote ${relative(root, outFile)} (${bytes.length} bytes, heap starts at ${heapStart})`);
+await writeFile(linkableFile, linkable);
+await writeFile(linkableHashFile, `${createHash('sha256').update(bytes).digest('hex')}\n`);
+console.log(`build-runtime: wrote ${relative(root, outFile)} (${bytes.length} bytes, heap starts at ${heapStart}) and ${relative(root, linkableFile)} (${linkable.length} bytes)`);

@@ -35,7 +35,9 @@ function run(script: string, args: string[]): void {
 export default function setup(): void {
   const runtimeWasm = join(repo, 'build/runtime.wasm');
   const runtimeNewest = Math.max(newestMtime(runtimeSources), mtime(join(repo, 'scripts/build-runtime.mjs')));
-  if (mtime(runtimeWasm) < runtimeNewest) run('scripts/build-runtime.mjs', []);
+  // build/runtime-linkable.wasm is written by the same script (older builds lack it).
+  const linkable = join(repo, 'build/runtime-linkable.wasm');
+  if (mtime(runtimeWasm) < runtimeNewest || mtime(linkable) < mtime(runtimeWasm)) run('scripts/build-runtime.mjs', []);
   const cliMain = join(repo, 'dist/cli/main.js');
   if (mtime(cliMain) < newestMtime(join(repo, 'src'), runtimeSources)) {
     run('node_modules/typescript/bin/tsc', ['-p', 'tsconfig.build.json']);

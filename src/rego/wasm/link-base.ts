@@ -1,13 +1,16 @@
-// The runtime prepared for linking, once per process: binaryen turns the
-// runtime's `hooker.eval_plan` import into a placeholder function whose body
-// the emitter replaces with the plan dispatcher, adds every SDK import the
-// policy code may call and the host-call trampolines, and writes the result.
-// The emitter then appends policy functions to that binary section by
+// The runtime prepared for linking. `npm run build:runtime`
+// (scripts/build-runtime.mjs) turns the runtime's `hooker.eval_plan` import
+// into a placeholder function whose body the emitter replaces with the plan
+// dispatcher, adds every SDK import the policy code may call and the
+// host-call trampolines, and writes the result to build/runtime-linkable.wasm.
+// Preparing it at build time keeps binaryen (75 MiB, seconds to load) out of
+// the server process entirely. This module reads that binary once per
+// process; the emitter then appends policy functions to it section by
 // section (see emit.ts), so no function index of the runtime ever moves and
 // its code is copied as bytes.
 
-import binaryen from 'binaryen';
 import { ByteReader } from './bytes.js';
+import { linkableRuntime } from './runtime.js';
 import { SDK_IMPORTS } from './runtime-abi.js';
 
 export const MAX_HOST_ARITY = 4;
@@ -50,75 +53,10 @@ const cache = new WeakMap<Uint8Array, LinkBase>();
 export function linkBase(runtime: Uint8Array): LinkBase {
   let base = cache.get(runtime);
   if (!base) {
-    base = parseLinkBase(prepare(runtime));
+    base = parseLinkBase(linkableRuntime(runtime));
     cache.set(runtime, base);
   }
   return base;
-}
-
-function prepare(runtime: Uint8Array): Uint8Array {
-  const m = binaryen.readBinary(runtime);
-  try {
-    // What the runtime was built with, plus what Node 20 supports.
-    const f = binaryen.Features as unknown as Record<string, number>;
-    m.setFeatures(m.getFeatures() | f['MutableGlobals']! | f['SignExt']! | f['BulkMemory']! | f['BulkMemoryOpt']!
-      | f['NontrappingFPToInt']! | f['SIMD128']!);
-    const imports = new Map<string, string>();
-    for (let i = 0; i < m.getNumFunctions(); i++) {
-      const info = binaryen.getFunctionInfo(m.getFunctionByIndex(i));
-      if (info.module) imports.set(`${info.module}.${info.base}`, info.name);
-    }
-    const evalPlan = imports.get('hooker.eval_plan');
-    if (!evalPlan) throw new Error('runtime does not import hooker.eval_plan');
-    m.removeFunction(evalPlan);
-    const i32 = binaryen.i32;
-    m.addFunction(evalPlan, binaryen.createType([i32, i32, i32, i32]), binaryen.none, [], m.unreachable());
-    m.addFunctionExport(evalPlan, EVAL_PLAN_EXPORT);
-    // Every SDK import present, so that linking never adds an import (which would move function indexes).
-    const sdkImport = (base: string, nparams: number, returns: boolean): string => {
-      let name = imports.get(`env.${base}`);
-      if (!name) {
-        name = `import:${base}`;
-        m.addFunctionImport(name, 'env', base, binaryen.createType(new Array(nparams).fill(i32)), returns ? i32 : binaryen.none);
-        imports.set(`env.${base}`, name);
-      }
-      return name;
-    };
-    for (const base of SDK_IMPORTS) {
-      if (base === 'opa_println') continue;
-      if (base === 'opa_abort') sdkImport(base, 1, false);
-      else sdkImport(base, Number(base.slice('opa_builtin'.length)) + 2, true);
-    }
-    const exports = new Map<string, string>();
-    for (let i = 0; i < m.getNumExports(); i++) {
-      const info = binaryen.getExportInfo(m.getExportByIndex(i));
-      if (info.kind === binaryen.ExternalFunction) exports.set(info.name, info.value);
-    }
-    const rt = (name: string): string => {
-      const internal = exports.get(name);
-      if (!internal) throw new Error(`runtime does not export ${name}: build/runtime.wasm is older than the compiler, run \`npm run build:runtime\``);
-      return internal;
-    };
-    // hooker_host_callN(id, args...) = { r = opa_builtinN(id, 0, args...); hooker_builtin_exit(); r }
-    for (let arity = 0; arity <= MAX_HOST_ARITY; arity++) {
-      const name = `hooker_host_call${arity}`;
-      const imp = sdkImport(`opa_builtin${arity}`, arity + 2, true);
-      const resultLocal = arity + 1;
-      m.addFunction(name, binaryen.createType(new Array(arity + 1).fill(i32)), i32, [i32], m.block(null, [
-        m.local.set(resultLocal, m.call(imp, [
-          m.local.get(0, i32), m.i32.const(0),
-          ...Array.from({ length: arity }, (_, k) => m.local.get(k + 1, i32)),
-        ], i32)),
-        m.call(rt('hooker_builtin_exit'), [], binaryen.none),
-        m.local.get(resultLocal, i32),
-      ], i32));
-      m.addFunctionExport(name, hostCallExport(arity));
-    }
-    binaryen.setDebugInfo(false);
-    return m.emitBinary();
-  } finally {
-    m.dispose();
-  }
 }
 
 function hex(b: Uint8Array): string {
@@ -238,9 +176,19 @@ function parseLinkBase(bytes: Uint8Array): LinkBase {
     top.i = end;
   }
   base.numFuncs = numFuncImports + base.funcTypes.length;
+  // The preparation is written in scripts/build-runtime.mjs, apart from this
+  // file: check here that it produced everything the emitter relies on.
+  const stale = 'build/runtime-linkable.wasm does not match the compiler: run `npm run build:runtime`';
   const evalPlan = base.funcExports.get(EVAL_PLAN_EXPORT);
-  if (evalPlan === undefined) throw new Error('prepared runtime lacks its eval_plan placeholder');
+  if (evalPlan === undefined) throw new Error(`prepared runtime lacks its eval_plan placeholder (${stale})`);
   base.evalPlanFunc = evalPlan;
-  for (let arity = 0; arity <= MAX_HOST_ARITY; arity++) base.hostCallFuncs.push(base.funcExports.get(hostCallExport(arity))!);
+  for (let arity = 0; arity <= MAX_HOST_ARITY; arity++) {
+    const f = base.funcExports.get(hostCallExport(arity));
+    if (f === undefined) throw new Error(`prepared runtime lacks ${hostCallExport(arity)} (${stale})`);
+    base.hostCallFuncs.push(f);
+  }
+  for (const name of SDK_IMPORTS) {
+    if (name !== 'opa_println' && !base.funcImports.has(`env.${name}`)) throw new Error(`prepared runtime does not import env.${name} (${stale})`);
+  }
   return base;
 }
