@@ -39,7 +39,7 @@ export function cannotBuildReason(): string | undefined {
   for (const cmd of ['dpkg-query', 'tar', 'make', 'g++', 'python3']) {
     if (spawnSync('sh', ['-c', `command -v ${cmd}`]).status !== 0) return `${cmd} is not installed`;
   }
-  if (!existsSync(join(REPO, 'dist')) || !existsSync(join(REPO, 'build', 'runtime.wasm'))) return 'the repository is not built (npm ci)';
+  if (!existsSync(join(REPO, 'dist')) || !existsSync(join(REPO, 'build', 'runtime-linkable.wasm'))) return 'the repository is not built (npm ci)';
   return undefined;
 }
 
@@ -176,7 +176,7 @@ export function buildAppImage(dockerHost: string, ref: string, betterSqlite: str
   try {
     const tarPath = join(root, 'app.tar');
     const list = join(root, 'files');
-    writeFileSync(list, ['package.json', 'dist', 'build/runtime.wasm', ...productionPackages()].join('\n') + '\n');
+    writeFileSync(list, ['package.json', 'dist', 'build/runtime.wasm', 'build/runtime-linkable.wasm', 'build/runtime-linkable.sha256', ...productionPackages()].join('\n') + '\n');
     run('tar', ['--numeric-owner', '-C', REPO, '--exclude=node_modules/better-sqlite3/build', '--exclude=node_modules/better-sqlite3/deps', '--exclude=node_modules/better-sqlite3/src',
       '--transform=s,^,src/,', '-cf', tarPath, '-T', list]);
     const extra = join(root, 'extra');
