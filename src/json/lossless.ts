@@ -47,9 +47,11 @@ const rawJSON = (JSON as unknown as { rawJSON?: RawJson }).rawJSON;
 /** The numbers one stringifyJson call meets: JSON.rawJSON where Node has it, else placeholders replaced afterwards. */
 class Collector {
   readonly texts: string[] = [];
-  readonly nonce = randomBytes(12).toString('hex');
+  /** Made on the first kept number only: stringifyJson runs for every event, and almost none carries one. */
+  nonce = '';
   put(text: string): unknown {
     if (rawJSON) return rawJSON(text);
+    if (!this.nonce) this.nonce = randomBytes(12).toString('hex');
     this.texts.push(text);
     return `${this.nonce}${this.texts.length - 1}`;
   }
