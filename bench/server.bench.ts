@@ -9,16 +9,18 @@
 //   3. latency: p50/p99 of the 202 at an offered 1,000 events/s (open loop)
 //      while the deliveries of earlier events run;
 //   4. sustained end to end: an offered rate (3,000 events/s, 3 http
-//      deliveries each) for 30 s; deliveries/s at the receiver, the inbox at
-//      the start and end of the phase (flat = keeping up) and POST -> receiver
-//      latency;
+//      deliveries each) for 30 s, started once the previous phase's inbox is
+//      delivered (its drain time is reported); deliveries/s at the receiver,
+//      the inbox at the start and end of the phase (flat = keeping up), the
+//      time its backlog took to drain and POST -> receiver latency;
 //   5. cold start to /ping and RSS right after it; RSS after 100,000 events.
 //
 // Each server is a child process running the built CLI (bin/hooker.js serve,
 // as deployed; the npm script builds dist/ first); this process generates the
-// load and hosts the receiver. Phases are functions over a `Target` (how to
-// start a server), so other storage options (e.g. --db postgres) only add a
-// way to start the server and its environment. Writes the section between
+// load and the receiver of the http action is a child process of its own.
+// Phases are functions over a `Target` (how to start a server), so other
+// storage options (e.g. --db postgres) only add a way to start the server and
+// its environment. Writes the section between
 // the bench:server markers of BENCHMARKS.md.
 
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -295,6 +297,23 @@ async function inbox(url: string): Promise<number> {
   return ((await r.json()) as { inbox: number }).inbox;
 }
 
+/**
+ * Waits until the server's inbox is empty (bounded), so the next phase starts
+ * without the previous one's backlog; returns the seconds it took, or
+ * undefined when the inbox did not empty within `timeoutMs`.
+ */
+async function drainInbox(url: string, timeoutMs: number): Promise<{ seconds: number; left: number }> {
+  const t0 = performance.now();
+  let left = await inbox(url);
+  while (left > 0 && performance.now() - t0 < timeoutMs) {
+    await new Promise((r) => setTimeout(r, 100));
+    left = await inbox(url);
+  }
+  return { seconds: (performance.now() - t0) / 1000, left };
+}
+
+const drained = (d: { seconds: number; left: number }) => (d.left === 0 ? `${d.seconds.toFixed(1)} s` : `not within ${d.seconds.toFixed(0)} s (${d.left} events left)`);
+
 async function drain(receiver: Receiver, target: number, timeoutMs: number): Promise<number> {
   const t0 = performance.now();
   while (receiver.received < target && performance.now() - t0 < timeoutMs) await new Promise((r) => setTimeout(r, 50));
@@ -344,7 +363,9 @@ async function main(): Promise<void> {
   accepted += (await openLoop(hooker.url, 1_000, WARMUP_MS)).events;
   const at1k = await openLoop(hooker.url, 1_000, MEASURE_MS);
   accepted += at1k.events;
-  log(`at 1,000/s: p99 ${at1k.p99.toFixed(1)} ms, ${at1k.refused} refused`);
+  // The sustained phase starts from an empty inbox: the backlog of this phase is delivered first.
+  const at1kDrain = await drainInbox(hooker.url, 300_000);
+  log(`at 1,000/s: p99 ${at1k.p99.toFixed(1)} ms, ${at1k.refused} refused; inbox drained in ${drained(at1kDrain)}`);
 
   log(`sustained: ${SUSTAINED_RATE} events/s for ${SUSTAINED_MS / 1000} s`);
   const inboxStart = await inbox(hooker.url);
@@ -357,13 +378,14 @@ async function main(): Promise<void> {
   await receiver.refresh();
   const deliveredDuring = receiver.received - receivedStart;
   const e2e = [...receiver.endToEnd].sort((a, b) => a - b);
-  log(`sustained: ${rate(sustained).toFixed(0)} accepted/s, ${(deliveredDuring / sustained.seconds).toFixed(0)} deliveries/s, inbox ${inboxStart} -> ${inboxEnd}, e2e p99 ${pct(e2e, 0.99).toFixed(0)} ms`);
+  const sustainedDrain = await drainInbox(hooker.url, 300_000);
+  log(`sustained: ${rate(sustained).toFixed(0)} accepted/s, ${(deliveredDuring / sustained.seconds).toFixed(0)} deliveries/s, inbox ${inboxStart} -> ${inboxEnd} (drained in ${drained(sustainedDrain)}), e2e p99 ${pct(e2e, 0.99).toFixed(0)} ms`);
 
   log(`RSS after ${RSS_EVENTS} events`);
   // Bounded: while deliveries lag, backpressure refuses most of these (the row says how many were accepted).
   for (const end = performance.now() + 180_000; accepted < RSS_EVENTS && performance.now() < end;) accepted += (await closedLoop(hooker.url, 5_000)).events;
   // Measured once everything accepted is delivered (bounded wait): what stays is what the process keeps.
-  for (const t0 = performance.now(); (await inbox(hooker.url)) > 0 && performance.now() - t0 < 300_000;) await new Promise((r) => setTimeout(r, 500));
+  await drainInbox(hooker.url, 300_000);
   const rssAfter = rssMiB(hooker.proc.pid!);
   await hooker.stop();
   await receiver.close();
@@ -384,9 +406,11 @@ Hooker runs as \`hooker serve\` (dist/) with the 20 routes below compiled into o
 | ingest, ${CONNECTIONS} connections, closed loop, ${MEASURE_MS / 1000} s (backpressure off) | events/s | ${rate(bare).toFixed(0)} | ${rate(ingest).toFixed(0)} | ${(rate(bare) / rate(ingest)).toFixed(1)}× (Hooker at ${((100 * rate(ingest)) / rate(bare)).toFixed(0)} % of bare) |
 | | p50 / p99 of the 202 | ${ms(bare.p50)} / ${ms(bare.p99)} | ${ms(ingest.p50)} / ${ms(ingest.p99)} | |
 | offered 1,000 events/s for ${MEASURE_MS / 1000} s, deliveries running | p50 / p99 of the 202 | | ${ms(at1k.p50)} / ${ms(at1k.p99)} | ${at1k.refused} refused (503), ${at1k.errors} errors |
+| | inbox drained after the phase in | | ${drained(at1kDrain)} | |
 | sustained: offered ${SUSTAINED_RATE} events/s × 3 deliveries for ${SUSTAINED_MS / 1000} s | events accepted/s | | ${rate(sustained).toFixed(0)} (${sustained.refused} refused with 503, ${sustained.errors} errors) | ${(rate(bare) / Math.max(1, rate(sustained))).toFixed(1)}× |
 | | deliveries/s at the receiver | | ${deliveriesPerS.toFixed(0)} | |
 | | inbox at start → end of the phase | | ${inboxStart} → ${inboxEnd} | |
+| | inbox drained after the phase in | | ${drained(sustainedDrain)} | |
 | | POST → receiver p50 / p99 | | ${ms(pct(e2e, 0.5))} / ${ms(pct(e2e, 0.99))} | |
 | cold start (median of 3) | spawn → first /ping | | ${cold.ms.toFixed(0)} ms | |
 | | RSS after start | | ${cold.rss.toFixed(0)} MiB | |
