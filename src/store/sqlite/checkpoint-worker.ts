@@ -4,32 +4,42 @@
 // timer in its own thread, and commits only append to the WAL.
 
 import { Worker } from 'node:worker_threads';
+import { sqliteEntry } from './driver.js';
 
-// CommonJS source run with eval: it resolves better-sqlite3 from this module's location.
+// CommonJS source run with eval: it loads the driver driver.ts chose, by path.
+// The two checkpoint statements are prepared once (no statement per tick for
+// the garbage collector), and stopping lets the thread end on its own rather
+// than through process.exit in the middle of native calls.
 const SOURCE = `
 const { workerData, parentPort } = require('node:worker_threads');
-const { createRequire } = require('node:module');
-const Database = createRequire(workerData.base)('better-sqlite3');
+const Database = require(workerData.sqlite);
 const db = new Database(workerData.path);
 db.pragma('busy_timeout = 1000');
-let stopping = false;
+const passive = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
+const truncate = db.prepare('PRAGMA wal_checkpoint(TRUNCATE)');
+let timer;
 const tick = () => {
-  if (stopping) return;
   try {
-    const [r] = db.pragma('wal_checkpoint(PASSIVE)');
+    const r = passive.get();
     // A WAL that keeps growing (readers pinned it) is truncated when it can be.
-    if (r && r.log > 50000 && r.checkpointed === r.log) db.pragma('wal_checkpoint(TRUNCATE)');
+    if (r && r.log > 50000 && r.checkpointed === r.log) truncate.get();
   } catch (e) { /* busy: the next tick tries again */ }
-  setTimeout(tick, workerData.intervalMs);
+  timer = setTimeout(tick, workerData.intervalMs);
 };
-parentPort.on('message', (m) => { if (m === 'stop') { stopping = true; try { db.pragma('wal_checkpoint(PASSIVE)'); } catch {} db.close(); process.exit(0); } });
+parentPort.on('message', (m) => {
+  if (m !== 'stop') return;
+  clearTimeout(timer);
+  try { passive.get(); } catch {}
+  db.close();
+  parentPort.close();
+});
 tick();
 `;
 
 export interface Checkpointer { stop(): Promise<void> }
 
 export function startCheckpointer(path: string, intervalMs = 200): Checkpointer {
-  const worker = new Worker(SOURCE, { eval: true, workerData: { path, intervalMs, base: import.meta.url } });
+  const worker = new Worker(SOURCE, { eval: true, workerData: { path, intervalMs, sqlite: sqliteEntry } });
   worker.unref();
   worker.on('error', (e) => process.stderr.write(`hooker: WAL checkpoint worker failed: ${e.message}\n`));
   return {

@@ -3,9 +3,9 @@
 
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import { Database, type SqliteDatabase } from './driver.js';
 
-export type SqliteDatabase = Database.Database;
+export type { SqliteDatabase };
 
 export interface OpenDatabaseOptions {
   /** Milliseconds a writer waits for another connection's lock before failing. */
