@@ -2,15 +2,18 @@
 # Alertmanager's own default ("[FIRING:2] group labels"), then each alert of the
 # group on its own, firing or resolved, with its summary, description, labels
 # and times. Alertmanager repeats the notification as the group changes and,
-# with send_resolved, once more when it resolves: filter on `input.status`
-# (rego/filters/alertmanager-firing.rego) to page only on firing groups.
+# with send_resolved, once more when it resolves: filter on the alerts' status
+# (rego/filters/alertmanager-firing.rego) to page only on firing alerts.
+#
+# On a route with `split-by: alerts` each alert is its own message: the input
+# is the notification with `alerts` narrowed to that one alert (and
+# `input.hooker.item` says which of how many), so the title and status are
+# that alert's.
 package hooker.alertmanager.markdown
 
 import rego.v1
 
 import data.hooker.common
-
-group_status := upper(common.get(input, "status", "firing"))
 
 alerts := common.get(input, "alerts", [])
 
@@ -19,9 +22,33 @@ status(a) := upper(common.get(a, "status", common.get(input, "status", "firing")
 
 firing := [a | some a in alerts; status(a) == "FIRING"]
 
+# As Alertmanager decides it: firing while any alert fires. Computed from the
+# alerts, so one alert split from a firing group shows its own status.
+group_status := "FIRING" if count(firing) > 0
+
+group_status := "RESOLVED" if {
+	count(firing) == 0
+	count(alerts) > 0
+}
+
+group_status := upper(common.get(input, "status", "firing")) if count(alerts) == 0
+
+item := common.get(common.get(input, "hooker", {}), "item", null)
+
+split if item != null
+
 group_labels := common.get(input, "groupLabels", {})
 
-common_labels := common.get(input, "commonLabels", {})
+# One alert split from its group: the labels common to a group of that one
+# alert are its own (as Alertmanager's subject would show with group_by ['...']).
+single if {
+	split
+	count(alerts) == 1
+}
+
+common_labels := common.get(alerts[0], "labels", {}) if single
+
+common_labels := common.get(input, "commonLabels", {}) if not single
 
 group_values := [common.text(group_labels[k]) | some k in sort(object.keys(group_labels))]
 
@@ -83,9 +110,16 @@ link := [sprintf("[Alertmanager](%s)", [u])] if {
 
 link := [] if common.get(input, "externalURL", "") == ""
 
+summary_line := sprintf("%d alert(s), receiver %s", [count(alerts), common.get(input, "receiver", "")]) if not split
+
+summary_line := sprintf("Alert %d of %d of the notification to %s (group %s)", [
+	item.index + 1, item.count, common.get(input, "receiver", ""),
+	concat(" ", group_values),
+]) if split
+
 result := concat("\n", array.concat(
 	array.concat(
-		[sprintf("# %s", [title]), "", sprintf("%d alert(s), receiver %s", [count(alerts), common.get(input, "receiver", "")]), ""],
+		[sprintf("# %s", [title]), "", summary_line, ""],
 		[line | some a in alerts; some line in array.concat(section(a), [""])],
 	),
 	link,

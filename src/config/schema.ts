@@ -9,7 +9,7 @@ export const TOP_LEVEL_KEYS = [
   // Hooker's extension for scan triggering (docs/scanning.md)
   ...SCAN_TOP_LEVEL_KEYS,
 ];
-export const ROUTE_KEYS = ['name', 'input', 'input-files', 'actions', 'outputs', 'template', 'serialize-actions', 'serialize-outputs', 'plugins'];
+export const ROUTE_KEYS = ['name', 'input', 'input-files', 'actions', 'outputs', 'template', 'serialize-actions', 'serialize-outputs', 'plugins', 'split-by'];
 export const PLUGIN_KEYS = ['aggregate-message-number', 'aggregate-message-timeout', 'unique-message-props', 'unique-message-timeout'];
 export const TEMPLATE_KEYS = ['name', 'rego-package', 'body', 'url', 'legacy-scan-renderer'];
 export const ACTION_COMMON_KEYS = ['name', 'type', 'enable', 'kind', 'priority', 'retries', 'retry-backoff', 'retry-max-backoff', 'concurrency', 'rate-limit'];

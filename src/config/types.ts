@@ -21,6 +21,8 @@ export interface RouteConfig {
   actions: string[];
   template?: string;
   serializeActions: boolean;
+  /** `split-by`: dot path to an array of the event; one message (run) per element. */
+  splitBy?: string;
   plugins: PluginsConfig;
   /** Key path of the route, e.g. routes[2]. */
   path: string;

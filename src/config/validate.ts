@@ -131,6 +131,13 @@ function checkPlugins(c: Checker, raw: unknown, path: KeyPath): PluginsConfig {
   return out;
 }
 
+/** Why a `split-by` value is not a usable dot path to an array of the event, if it is not. */
+function splitPathProblem(path: string): string | undefined {
+  if (path.trim() === '') return 'must be a dot path to an array of the event, e.g. "alerts"';
+  if (path.split('.').some((s) => s.trim() === '')) return `"${path}" has an empty segment; write a dot path such as "alerts" or "report.findings"`;
+  return undefined;
+}
+
 function checkRoute(c: Checker, raw: unknown, i: number): RouteConfig | undefined {
   const path: KeyPath = ['routes', i];
   if (!isObj(raw)) { c.error(path, 'a route must be a mapping'); return undefined; }
@@ -144,6 +151,9 @@ function checkRoute(c: Checker, raw: unknown, i: number): RouteConfig | undefine
   }
   const input = c.string(raw, 'input', path, false);
   const serialize = c.bool(raw, 'serialize-actions', path) ?? c.bool(raw, 'serialize-outputs', path) ?? false;
+  const splitBy = c.string(raw, 'split-by', path, false);
+  const splitProblem = splitBy === undefined ? undefined : splitPathProblem(splitBy);
+  if (splitProblem) c.error([...path, 'split-by'], splitProblem);
   return {
     name,
     input: input && input.trim() !== '' ? input : undefined,
@@ -152,6 +162,7 @@ function checkRoute(c: Checker, raw: unknown, i: number): RouteConfig | undefine
     actions,
     template: c.string(raw, 'template', path, false),
     serializeActions: serialize,
+    ...(splitBy !== undefined && !splitProblem ? { splitBy } : {}),
     plugins: checkPlugins(c, raw['plugins'], [...path, 'plugins']),
     path: `routes[${i}]`,
     line: c.src.lineOf(path),

@@ -21,13 +21,18 @@ export interface PlannedDelivery {
 }
 
 export interface PlannedRoute {
+  /** The route's name, or for one item of a `split-by` route its run name `<route>[<index>]`. */
   route: string;
   template?: string;
   message: RenderedMessage;
   deliveries: PlannedDelivery[];
 }
 
-export interface DedupKey { route: string; key: string; expiresAt: number }
+/**
+ * A key is held per route name; `run` names the planned route (an item's run
+ * of a split route) that is dropped when the key is still live.
+ */
+export interface DedupKey { route: string; key: string; expiresAt: number; run?: string }
 
 export interface EventPlan {
   eventId: string;
@@ -42,7 +47,7 @@ export interface EventPlan {
    */
   dedupKeys?: DedupKey[];
   /** Messages to buffer for aggregating routes instead of delivering them now. */
-  aggregate?: Array<{ route: string; message: RenderedMessage }>;
+  aggregate?: Array<{ route: string; message: RenderedMessage; run?: string }>;
 }
 
 export function planStages(actions: string[], policyOf: (action: string) => DeliveryPolicy | undefined, serialize: boolean, newId: () => string = randomUUID): PlannedDelivery[] {

@@ -7,8 +7,9 @@ import { stringifyJson } from '../json/lossless.js';
 /** Without unique-message-timeout a key lives this long (Postee kept them until the store was emptied). */
 export const DEFAULT_DEDUP_TTL_MS = 24 * 3_600_000;
 
-export function dedupKey(event: unknown, props: string[]): string {
-  const values = props.map((p) => lookupPath(event, p) ?? null);
+/** `read` looks a path up (the event by default; a split route's item first, then its event). */
+export function dedupKey(event: unknown, props: string[], read: (path: string) => unknown = (p) => lookupPath(event, p)): string {
+  const values = props.map((p) => read(p) ?? null);
   return createHash('sha256').update(stringifyJson(values)!).digest('hex');
 }
 

@@ -14,6 +14,8 @@ import type { DeliveryQueue, DeliveryRecord } from '../delivery/scheduler.js';
 import { planStages, type DedupKey, type EventPlan, type PlannedRoute } from '../delivery/plan.js';
 import { DEFAULT_DEDUP_TTL_MS, dedupKey } from './dedup-key.js';
 import type { RouteMatcher } from './route-matcher.js';
+import { itemLookup, parseRun, runName, splitItems, type SplitItem } from './split-items.js';
+import { RegoEvalError, RegoLimitError } from '../rego/index.js';
 
 export { actionHandler } from '../delivery/action-runner.js';
 
@@ -77,11 +79,13 @@ export class EventRouter {
     return this.opts.now?.() ?? Date.now();
   }
 
-  render(table: RoutingTable, route: RouteConfig, event: unknown, eventId: string): RenderedMessage {
+  render(table: RoutingTable, route: RouteConfig, event: unknown, eventId: string, item?: { index: number; count: number }): RenderedMessage {
     const renderer = route.template ? table.templates.get(route.template) : undefined;
     if (!renderer) throw new Error(`template "${route.template}" is not loaded`);
     if (renderer.renderEvent) return renderer.renderEvent(event);
-    return renderer.render(templateInput(event, { serverUrl: table.config.serverUrl, hookerUrl: this.opts.hookerUrl, routeName: route.name, eventId }, renderer.inputFlavour));
+    const ctx = { serverUrl: table.config.serverUrl, hookerUrl: this.opts.hookerUrl, routeName: route.name, eventId };
+    const split = item && route.splitBy !== undefined ? { item: { index: item.index, count: item.count, path: route.splitBy } } : {};
+    return renderer.render(templateInput(event, { ...ctx, ...split }, renderer.inputFlavour));
   }
 
   /**
@@ -89,18 +93,21 @@ export class EventRouter {
    * the route is rendered once per event (`once` holds this event's results,
    * failures included) however many matching routes use it.
    */
-  private renderOnce(table: RoutingTable, route: RouteConfig, event: unknown, eventId: string, once: Map<string, RenderedMessage | Error>): RenderedMessage {
+  private renderOnce(table: RoutingTable, route: RouteConfig, event: unknown, eventId: string, once: Map<string, RenderedMessage | Error>,
+    item?: { index: number; count: number }): RenderedMessage {
     const renderer = route.template ? table.templates.get(route.template) : undefined;
-    if (!renderer?.routeIndependent) return this.render(table, route, event, eventId);
-    const known = once.get(renderer.name);
+    if (!renderer?.routeIndependent) return this.render(table, route, event, eventId, item);
+    // An item's input differs by split path and position: they are part of the key.
+    const key = item ? `${renderer.name}\u0000${route.splitBy}\u0000${item.index}` : renderer.name;
+    const known = once.get(key);
     if (known instanceof Error) throw known;
     if (known) return known;
     try {
-      const message = this.render(table, route, event, eventId);
-      once.set(renderer.name, message);
+      const message = this.render(table, route, event, eventId, item);
+      once.set(key, message);
       return message;
     } catch (e) {
-      once.set(renderer.name, e as Error);
+      once.set(key, e as Error);
       throw e;
     }
   }
@@ -108,9 +115,15 @@ export class EventRouter {
   /** Re-renders a delivery's route message for an enriched event (the scheduler's rerender hook). */
   rerender(d: ClaimedDelivery, event: unknown): RenderedMessage | undefined {
     const table = this.table();
-    const route = table.routes.get(d.route);
+    const { route: name, index } = parseRun(d.route, (n) => table.routes.has(n));
+    const route = table.routes.get(name);
     if (!route) return undefined;
-    return this.render(table, route, event, d.eventId);
+    if (index === undefined || route.splitBy === undefined) return this.render(table, route, event, d.eventId);
+    // One item's run: the enriched event narrowed to the same item again.
+    const items = splitItems(event, route.splitBy);
+    const it = items?.[index];
+    if (!it) return undefined;
+    return this.render(table, route, it.event, d.eventId, { index, count: items.length });
   }
 
   route(event: unknown, opts: { hops: number; only?: string; eventId?: string }): RoutedEvent {
@@ -119,51 +132,106 @@ export class EventRouter {
     const receivedAt = this.now();
     const started = performance.now();
     const outcome = table.matcher.matchOrFail?.(event) ?? { matched: table.matcher.match(event), failed: [] };
-    let matched = outcome.matched;
     const evaluationMs = performance.now() - started;
-    if (opts.only !== undefined) matched = matched.filter((n) => n === opts.only);
+    const eventMatched = new Set(outcome.matched);
+    const failedBy = new Map(outcome.failed.map((f) => [f.route, f]));
+    const matched: string[] = [];
     const skipped: Array<{ route: string; reason: string }> = [];
-    // A route whose filter could not be evaluated (a limit, a conflict) is
-    // failed for this event only; the other routes and the server go on.
-    for (const f of outcome.failed) {
-      if (opts.only !== undefined && f.route !== opts.only) continue;
-      this.opts.hooks?.onEvaluationFailure?.(f.route, f.reason, f.limit);
-      skipped.push({ route: f.route, reason: `evaluation failed: ${f.reason}` });
-    }
     const plan: EventPlan = { eventId, receivedAt, hops: opts.hops, event, routes: [], dedupKeys: [], aggregate: [] };
     const rendered = new Map<string, RenderedMessage | Error>();
-    for (const name of matched) {
+    // Config order, so deliveries happen in the order routes are written.
+    const names = [...table.routes.keys(), ...outcome.matched.filter((n) => !table.routes.has(n))];
+    for (const name of names) {
+      if (opts.only !== undefined && name !== opts.only) continue;
       const route = table.routes.get(name);
-      if (!route) continue;
-      const dedup = this.dedupKeyFor(route, event, receivedAt);
-      const actions = route.actions.filter((a) => table.actions.has(a));
-      if (actions.length === 0) continue;
-      let message: RenderedMessage;
-      try {
-        message = this.renderOnce(table, route, event, eventId, rendered);
-      } catch (e) {
-        // Recorded as failed deliveries (dead at their first attempt), visible
-        // in /events, `hooker deliveries` and the dead letters.
-        this.opts.hooks?.onRenderFailure?.(name, e as Error);
-        message = { title: '', body: '', templateError: `template "${route.template}" failed for this event: ${(e as Error).message}` };
-      }
-      if (dedup) plan.dedupKeys!.push(dedup);
-      if (this.aggregates(route) && !message.templateError) {
-        plan.aggregate!.push({ route: name, message });
+      const items = route?.splitBy !== undefined ? splitItems(event, route.splitBy) : undefined;
+      if (route && items) {
+        // A split route's filter decides per item; the whole event's verdict does not count.
+        if (this.planItems(table, route, items, { eventId, receivedAt, plan, skipped, rendered, eventMatched: eventMatched.has(name) })) matched.push(name);
         continue;
       }
-      plan.routes.push(this.plannedRoute(table, route, actions, message));
+      // A route whose filter could not be evaluated (a limit, a conflict) is
+      // failed for this event only; the other routes and the server go on.
+      const f = failedBy.get(name);
+      if (f) {
+        this.opts.hooks?.onEvaluationFailure?.(f.route, f.reason, f.limit);
+        skipped.push({ route: f.route, reason: `evaluation failed: ${f.reason}` });
+        continue;
+      }
+      if (!eventMatched.has(name)) continue;
+      matched.push(name);
+      if (route) this.planRun(table, route, { run: name, event, eventId, receivedAt, plan, rendered });
     }
     const accepted = this.queue.accept(plan);
+    const isRoute = (n: string) => table.routes.has(n);
     const committed = accepted.committed.then((c) => {
-      for (const name of c.duplicates) {
-        this.opts.hooks?.onDuplicate?.(name);
-        skipped.push({ route: name, reason: 'duplicate of a recent message (unique-message-props)' });
+      for (const run of c.duplicates) {
+        const { route, index } = parseRun(run, isRoute);
+        this.opts.hooks?.onDuplicate?.(route);
+        skipped.push({ route, reason: `duplicate of a recent message (unique-message-props)${index === undefined ? '' : `: item ${index} (${run})`}` });
       }
-      for (const a of plan.aggregate ?? []) if (!c.duplicates.includes(a.route)) void this.checkAggregate(a.route);
+      const flush = new Set((plan.aggregate ?? []).filter((a) => !c.duplicates.includes(a.run ?? a.route)).map((a) => a.route));
+      for (const route of flush) void this.checkAggregate(route);
       return c;
     });
     return { eventId, matched, skipped, evaluationMs, committed, done: accepted.done };
+  }
+
+  /**
+   * Plans one run of a split route per item its filter accepts; says whether
+   * any item was accepted. An item whose filter cannot be evaluated is
+   * skipped with the reason, the other items go on.
+   */
+  private planItems(table: RoutingTable, route: RouteConfig, items: SplitItem[], at: {
+    eventId: string; receivedAt: number; plan: EventPlan; skipped: Array<{ route: string; reason: string }>;
+    rendered: Map<string, RenderedMessage | Error>; eventMatched: boolean;
+  }): boolean {
+    if (items.length === 0) {
+      if (at.eventMatched) at.skipped.push({ route: route.name, reason: `no items at "${route.splitBy}" (split-by)` });
+      return false;
+    }
+    let any = false;
+    for (const it of items) {
+      const run = runName(route.name, it.index);
+      try {
+        const m = table.matcher;
+        if (!(m.matchRoute ? m.matchRoute(it.event, route.name) : m.match(it.event).includes(route.name))) continue;
+      } catch (e) {
+        if (!(e instanceof RegoEvalError)) throw e;
+        this.opts.hooks?.onEvaluationFailure?.(route.name, e.message, e instanceof RegoLimitError ? e.limit : undefined);
+        at.skipped.push({ route: route.name, reason: `evaluation failed for ${run}: ${e.message}` });
+        continue;
+      }
+      any = true;
+      this.planRun(table, route, { ...at, run, event: it.event, item: { index: it.index, count: items.length, value: it.item } });
+    }
+    return any;
+  }
+
+  /** Renders one run (a route, or one item of a split route) and adds it to the plan: to deliver, or to buffer when the route aggregates. */
+  private planRun(table: RoutingTable, route: RouteConfig, r: {
+    run: string; event: unknown; eventId: string; receivedAt: number; plan: EventPlan; rendered: Map<string, RenderedMessage | Error>;
+    item?: { index: number; count: number; value: unknown };
+  }): void {
+    const dedup = this.dedupKeyFor(route, r.event, r.receivedAt, r.item?.value);
+    const actions = route.actions.filter((a) => table.actions.has(a));
+    if (actions.length === 0) return;
+    let message: RenderedMessage;
+    try {
+      message = this.renderOnce(table, route, r.event, r.eventId, r.rendered, r.item);
+    } catch (e) {
+      // Recorded as failed deliveries (dead at their first attempt), visible
+      // in /events, `hooker deliveries` and the dead letters.
+      this.opts.hooks?.onRenderFailure?.(route.name, e as Error);
+      message = { title: '', body: '', templateError: `template "${route.template}" failed for this event${r.item ? ` (item ${r.item.index})` : ''}: ${(e as Error).message}` };
+    }
+    const run = r.run === route.name ? {} : { run: r.run };
+    if (dedup) r.plan.dedupKeys!.push({ ...dedup, ...run });
+    if (this.aggregates(route) && !message.templateError) {
+      r.plan.aggregate!.push({ route: route.name, message, ...run });
+      return;
+    }
+    r.plan.routes.push({ ...this.plannedRoute(table, route, actions, message), route: r.run });
   }
 
   private plannedRoute(table: RoutingTable, route: RouteConfig, actions: string[], message: RenderedMessage): PlannedRoute {
@@ -176,10 +244,11 @@ export class EventRouter {
   }
 
   /** The key this route's delivery takes (the store refuses it while a live one exists), undefined without the plugin. */
-  private dedupKeyFor(route: RouteConfig, event: unknown, now: number): DedupKey | undefined {
+  private dedupKeyFor(route: RouteConfig, event: unknown, now: number, item?: unknown): DedupKey | undefined {
     const props = route.plugins.uniqueMessageProps;
     if (!props?.length || !this.opts.stores?.dedup) return undefined;
-    return { route: route.name, key: dedupKey(event, props), expiresAt: now + (route.plugins.uniqueMessageTimeoutMs ?? DEFAULT_DEDUP_TTL_MS) };
+    const key = item === undefined ? dedupKey(event, props) : dedupKey(event, props, itemLookup(item, event));
+    return { route: route.name, key, expiresAt: now + (route.plugins.uniqueMessageTimeoutMs ?? DEFAULT_DEDUP_TTL_MS) };
   }
 
   private aggregates(route: RouteConfig): boolean {

@@ -23,6 +23,8 @@ export interface RouteMatcher {
   match(event: unknown): string[];
   /** Like match, also naming the routes whose evaluation failed for this event. */
   matchOrFail?(event: unknown): { matched: string[]; failed: RouteFailure[] };
+  /** Whether one route's filter accepts the event (a split route's item); throws RegoEvalError when it cannot be evaluated. */
+  matchRoute?(event: unknown, route: string): boolean;
 }
 
 /** Reads the entrypoint's result set: a set of names serialises as an array. */
@@ -41,6 +43,12 @@ export class WasmRouteMatcher implements RouteMatcher {
     const names = new Set(matchedNames(this.policy.evaluate(event, ROUTES_ENTRYPOINT)));
     // Config order, so deliveries happen in the order routes are written.
     return this.order.filter((n) => names.has(n));
+  }
+
+  matchRoute(event: unknown, route: string): boolean {
+    const ep = this.routeEntrypoints.get(route);
+    if (ep === undefined) return this.order.includes(route);
+    return this.policy.evaluate(event, ep)[0]?.['result'] === true;
   }
 
   matchOrFail(event: unknown): { matched: string[]; failed: RouteFailure[] } {

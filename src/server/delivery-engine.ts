@@ -7,6 +7,7 @@ import type { DeliveryRecord } from '../delivery/scheduler.js';
 import { DeliveryScheduler } from '../delivery/scheduler.js';
 import { actionHandler } from '../delivery/action-runner.js';
 import { EventRouter, policyOf, type RouterHooks, type RoutingTable } from '../routing/event-router.js';
+import { parseRun } from '../routing/split-items.js';
 import { openStore, redactLocation } from '../store/open-store.js';
 import type { Store } from '../store/types.js';
 import { DbSizeGuard } from '../store/db-size-guard.js';
@@ -69,7 +70,10 @@ async function startEngine(store: Store, opts: EngineOptions, log: (line: string
   };
   let router!: EventRouter;
   const where = redactLocation(store.location);
-  const scheduler: DeliveryScheduler = new DeliveryScheduler(store.deliveries, actionHandler(() => opts.table().actions), {
+  const run = actionHandler(() => opts.table().actions);
+  // Actions see the route's name; one item's run of a split route is stored as `<route>[<index>]`.
+  const routeOf = (name: string) => parseRun(name, (n) => opts.table().routes.has(n)).route;
+  const scheduler: DeliveryScheduler = new DeliveryScheduler(store.deliveries, (job, signal) => run({ ...job, routeName: routeOf(job.routeName) }, signal), {
     policyOf: (a) => policyOf(opts.table(), a),
     rerender: (d, event) => router.rerender(d, event),
     onRecord: (r) => {

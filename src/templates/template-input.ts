@@ -18,6 +18,8 @@ export interface TemplateContext {
   hookerUrl?: string;
   routeName: string;
   eventId: string;
+  /** One item of a `split-by` route: its position, the array's length and the split path (`input.hooker.item`). */
+  item?: { index: number; count: number; path: string };
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -44,7 +46,7 @@ export function templateInput(event: unknown, ctx: TemplateContext, flavour: Inp
   if (!isObject(event)) return event;
   if (flavour === 'postee') return posteeInput(event, ctx);
   const own = isObject(event['hooker']) ? event['hooker'] : {};
-  const hooker = { ...own, url: ctx.hookerUrl ?? '', server: ctx.serverUrl ?? '', route: ctx.routeName, event_id: ctx.eventId };
+  const hooker = { ...own, url: ctx.hookerUrl ?? '', server: ctx.serverUrl ?? '', route: ctx.routeName, event_id: ctx.eventId, ...(ctx.item ? { item: ctx.item } : {}) };
   const ownPostee = isObject(event['postee']) ? event['postee'] : {};
   return { ...event, hooker, postee: { ...ownPostee, AquaServer: ctx.serverUrl ?? '', Route: ctx.routeName } };
 }

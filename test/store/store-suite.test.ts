@@ -156,6 +156,24 @@ describe.each(backends)('store ($name)', (backend) => {
     expect(await a.dedup.liveCount()).toBeGreaterThanOrEqual(1);
   });
 
+  it('split-by: a key held per route drops only the run it guards; a route name lists and retries its runs', async () => {
+    const route = `split${seq}`;
+    const run = (i: number, id: string) => ({ route: `${route}[${i}]`, message: { title: 't', body: `item ${i}` }, deliveries: [{ id: `${id}-${i}`, action: 'x', stage: 0, kind: 'ReadOnly' as const }] });
+    const key = (k: string, i: number) => ({ route, key: k, expiresAt: Date.now() + 60_000, run: `${route}[${i}]` });
+    const [first] = await a.deliveries.insertPlans([plan({ eventId: `${route}-1`, routes: [run(0, `${route}-1`), run(1, `${route}-1`)], dedupKeys: [key('A', 0), key('B', 1)] })]);
+    expect(first!.duplicates).toEqual([]);
+    // The same alerts again, in another order, with a new one: only the new one's run is kept.
+    const [second] = await b.deliveries.insertPlans([plan({
+      eventId: `${route}-2`, routes: [run(0, `${route}-2`), run(1, `${route}-2`), run(2, `${route}-2`)], dedupKeys: [key('B', 0), key('A', 1), key('C', 2)],
+    })]);
+    expect(second!.duplicates).toEqual([`${route}[0]`, `${route}[1]`]);
+    expect(second!.deliveries).toEqual([`${route}-2-2`]);
+    // Another route whose name starts the same is not one of its runs.
+    await a.deliveries.insertPlans([plan({ eventId: `${route}-3`, routes: [{ ...run(0, `${route}-3`), route: `${route}x[0]` }] })]);
+    const listed = await b.deliveries.list({ route });
+    expect(listed.map((d) => d.route).sort()).toEqual([`${route}[0]`, `${route}[1]`, `${route}[2]`]);
+  });
+
   it('aggregation: two replicas flushing one buffer at once send it once', async () => {
     const route = `agg${seq}`;
     for (let i = 0; i < 5; i++) await a.deliveries.insertPlans([{ ...plan(), routes: [], aggregate: [{ route, message: { title: '', body: `m${i}` } }] }]);

@@ -233,7 +233,8 @@ function whereOf(f: DeliveryFilter, now: number, args: unknown[]): string {
   if (f.state === 'running') parts.push(`state = 'pending' AND lease_until > ${p(now)}`);
   else if (f.state === 'pending') parts.push(`state = 'pending' AND lease_until <= ${p(now)}`);
   else if (f.state) parts.push(`state = ${p(f.state)}`);
-  if (f.route) parts.push(`route = ${p(f.route)}`);
+  // A route's name also selects the runs of its items (split-by): `<route>[<index>]`, by byte order.
+  if (f.route) { const r = p(f.route); parts.push(`(route = ${r} OR (route COLLATE "C" >= ${r} || '[' AND route COLLATE "C" < ${r} || '\\'))`); }
   if (f.action) parts.push(`action = ${p(f.action)}`);
   if (f.eventId) parts.push(`event_id = ${p(f.eventId)}`);
   if (f.before !== undefined) parts.push(`created_at < ${p(f.before)}`);
@@ -262,10 +263,10 @@ export class PgDeliveryRows implements DeliveryRows {
         const r = await c.query(`INSERT INTO dedup_keys (route, key, expires_at) VALUES ($1, $2, $3)
           ON CONFLICT (route, key) DO UPDATE SET expires_at = EXCLUDED.expires_at WHERE dedup_keys.expires_at <= $4 RETURNING 1`,
         [k.route, k.key, k.expiresAt, plan.receivedAt]);
-        if (r.rowCount === 0) duplicates.push(k.route);
+        if (r.rowCount === 0) duplicates.push(k.run ?? k.route);
       }
       const routes = duplicates.length ? plan.routes.filter((r) => !duplicates.includes(r.route)) : plan.routes;
-      const aggregate = (plan.aggregate ?? []).filter((a) => !duplicates.includes(a.route));
+      const aggregate = (plan.aggregate ?? []).filter((a) => !duplicates.includes(a.run ?? a.route));
       const ids = routes.flatMap((r) => r.deliveries.map((d) => d.id));
       commits.push({ duplicates, deliveries: ids });
       if (routes.length === 0 && aggregate.length === 0) continue;

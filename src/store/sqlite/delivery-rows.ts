@@ -26,7 +26,8 @@ function whereOf(f: DeliveryFilter, now: number): { sql: string; args: unknown[]
   const parts: string[] = [];
   const args: unknown[] = [];
   if (f.state) { const s = stateWhere(f.state, now); parts.push(s.sql); args.push(...s.args); }
-  if (f.route) { parts.push('route = ?'); args.push(f.route); }
+  // A route's name also selects the runs of its items (split-by): `<route>[<index>]`, by byte order.
+  if (f.route) { parts.push("(route = ? OR (route >= (? || '[') AND route < (? || '\\')))"); args.push(f.route, f.route, f.route); }
   if (f.action) { parts.push('action = ?'); args.push(f.action); }
   if (f.eventId) { parts.push('event_id = ?'); args.push(f.eventId); }
   if (f.before !== undefined) { parts.push('created_at < ?'); args.push(f.before); }
@@ -84,10 +85,10 @@ export class SqliteDeliveryRows implements DeliveryRows {
   private insertOne(plan: EventPlan): PlanCommit {
     const duplicates: string[] = [];
     for (const k of plan.dedupKeys ?? []) {
-      if (this.takeDedup.get().run(k.route, k.key, k.expiresAt, plan.receivedAt).changes === 0) duplicates.push(k.route);
+      if (this.takeDedup.get().run(k.route, k.key, k.expiresAt, plan.receivedAt).changes === 0) duplicates.push(k.run ?? k.route);
     }
     const routes = duplicates.length ? plan.routes.filter((r) => !duplicates.includes(r.route)) : plan.routes;
-    const aggregate = (plan.aggregate ?? []).filter((a) => !duplicates.includes(a.route));
+    const aggregate = (plan.aggregate ?? []).filter((a) => !duplicates.includes(a.run ?? a.route));
     const deliveries = routes.flatMap((r) => r.deliveries.map((d) => d.id));
     // An event no route delivers or buffers carries no promise to keep.
     if (routes.length === 0 && aggregate.length === 0) return { duplicates, deliveries };
