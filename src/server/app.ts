@@ -10,7 +10,7 @@ import { silentLogger, type Logger } from '../logging/logger.js';
 import type { EventRouter } from '../routing/event-router.js';
 import type { DeliveryQueue } from '../delivery/scheduler.js';
 import type { DeliveryRows, StoreHealth } from '../store/types.js';
-import type { ConsoleQueries } from '../store/console-queries.js';
+import type { ConsoleReads } from '../store/console-queries.js';
 import type { SignatureVerifier } from './auth.js';
 import { registerBodyParser } from './body-parser.js';
 import { EventLog } from './event-log.js';
@@ -46,7 +46,7 @@ export interface AppDeps {
   /** Enables the deliveries admin API. */
   store?: DeliveryRows;
   /** The web console's list queries (absent on PostgreSQL for now). */
-  consoleQueries?: ConsoleQueries;
+  consoleQueries?: ConsoleReads;
   /** Whether the database answers (readyz). */
   storeHealth?: () => StoreHealth;
   /** Wakes the scheduler after an admin retry. */

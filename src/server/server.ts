@@ -142,7 +142,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     settings, holder, metrics, logger, signatures: signatureVerifierFor(settings),
     queue: engine.scheduler, router: engine.router, store: engine.store.deliveries, poke: () => engine.scheduler.poke(),
     storeHealth: () => engine.store.health(),
-    ...(engine.store.console ? { consoleQueries: engine.store.console } : {}),
+    consoleQueries: engine.store.console,
     observe: (event: unknown) => scanning.observe(event),
   };
 

@@ -8,7 +8,7 @@ import type { ServerSettings } from '../config/env.js';
 import type { EventRouter } from '../routing/event-router.js';
 import type { DeliveryQueue } from '../delivery/scheduler.js';
 import type { DeliveryRows, StoreHealth } from '../store/types.js';
-import type { ConsoleQueries } from '../store/console-queries.js';
+import type { ConsoleReads } from '../store/console-queries.js';
 import { bearerMatches } from './auth.js';
 import type { EventLog } from './event-log.js';
 import { HttpError } from './http-errors.js';
@@ -30,7 +30,7 @@ export interface SurfaceContext {
   /** Enables the deliveries admin API. */
   store?: DeliveryRows;
   /** The web console's list queries (absent on PostgreSQL for now). */
-  consoleQueries?: ConsoleQueries;
+  consoleQueries?: ConsoleReads;
   /** Whether the database answers (readyz says why not). */
   storeHealth?(): StoreHealth;
   /** Wakes the scheduler after an admin retry. */

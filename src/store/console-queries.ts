@@ -5,7 +5,8 @@
 // 1), so a page costs the same with a million stored events as with ten. The
 // text index is filled behind the write path (schema.ts step 2) by a worker
 // thread (startTextIndexer), and by each text search for the newest events.
-// Methods are async so a Postgres backend can implement the same interface.
+// The same reads on PostgreSQL are in postgres/console-rows.ts (ConsoleReads
+// is what both implement); the types, cursors and row mapping here are shared.
 
 import { Worker } from 'node:worker_threads';
 import type { RenderedMessage } from '../actions/types.js';
@@ -74,6 +75,20 @@ export interface ScanListItem {
 
 export class CursorError extends Error {}
 
+/** The console's reads, one implementation per storage engine. */
+export interface ConsoleReads {
+  listEvents(f: EventListFilter): Promise<Page<EventListItem>>;
+  event(id: string): Promise<StoredEvent | undefined>;
+  deadLetterGroups(): Promise<DeadLetterGroup[]>;
+  deadLetters(f: { route?: string; action?: string; limit?: number; cursor?: string }): Promise<Page<DeadLetter>>;
+  routeCounters(): Promise<RouteCounters[]>;
+  scans(f: { state?: string; limit?: number; cursor?: string }): Promise<Page<ScanListItem>>;
+  /** Stored events whose text contains these words (newest first). */
+  eventsMentioning(text: string, limit?: number): Promise<string[]>;
+  /** Keeps a text index filled in the background until the returned function is called (a no-op where search needs no index). */
+  startTextIndexer(onError: (message: string) => void): () => void;
+}
+
 /** Events added to the text index per transaction (small: the write lock is held while they are tokenized). */
 export const TEXT_INDEX_BATCH = 100;
 /** How long the indexer waits when it has caught up. */
@@ -124,28 +139,99 @@ loop();
 `;
 
 const MAX_LIMIT = 200;
-/** Text search looks at this many index matches per request at most, then answers with a cursor. */
-const TEXT_SCAN_BUDGET = 5_000;
+/** Text search looks at this many index matches (PostgreSQL: stored events) per request at most, then answers with a cursor. */
+export const TEXT_SCAN_BUDGET = 5_000;
 
-function clampLimit(n: number | undefined, fallback = 50): number {
+export function clampLimit(n: number | undefined, fallback = 50): number {
   return Math.min(Math.max(Math.floor(n ?? fallback) || fallback, 1), MAX_LIMIT);
 }
 
-type TimeCursor = { t: number; id: string };
+/** Lists by time (t, id); the SQLite text search by index row (r); the PostgreSQL text scan by time, as its own kind (s, id). */
+export type TimeCursor = { t: number; id: string };
 type RowCursor = { r: number };
+type ScanCursor = { s: number; id: string };
 
-function encodeCursor(c: TimeCursor | RowCursor): string {
+export function encodeCursor(c: TimeCursor | RowCursor | ScanCursor): string {
   return Buffer.from(JSON.stringify(c)).toString('base64url');
 }
 
-function decodeCursor<T extends TimeCursor | RowCursor>(s: string | undefined, kind: 't' | 'r'): T | undefined {
+export function decodeCursor<T extends TimeCursor | RowCursor | ScanCursor>(s: string | undefined, kind: 't' | 'r' | 's'): T | undefined {
   if (s === undefined || s === '') return undefined;
   let v: unknown;
   try { v = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')); } catch { throw new CursorError('cursor is not one this server gave out'); }
   const o = v as Record<string, unknown>;
-  if (kind === 't' && typeof o?.['t'] === 'number' && typeof o['id'] === 'string') return { t: o['t'], id: o['id'] } as T;
+  if ((kind === 't' || kind === 's') && typeof o?.[kind] === 'number' && typeof o['id'] === 'string') return { [kind]: o[kind], id: o['id'] } as T;
   if (kind === 'r' && typeof o?.['r'] === 'number') return { r: o['r'] } as T;
   throw new CursorError('cursor does not belong to this list or these filters');
+}
+
+/** The words of the user's text (letters and digits, as the SQLite index splits them), and whether the last one is a prefix (`word*`). */
+export function searchTokens(text: string): { tokens: string[]; prefix: boolean } {
+  const t = text.trim();
+  return { tokens: t.match(/[\p{L}\p{N}]+/gu) ?? [], prefix: t.endsWith('*') };
+}
+
+/** Delivery rows grouped per event, in the events' order. */
+export function eventItems(rows: EventRow[], ds: Array<{ event_id: string; route: string; action: string; state: DeliveryState }>): EventListItem[] {
+  const by = new Map<string, EventListItem['deliveries']>();
+  for (const d of ds) {
+    let list = by.get(d.event_id);
+    if (!list) by.set(d.event_id, list = []);
+    list.push({ route: d.route, action: d.action, state: d.state });
+  }
+  return rows.map((r) => ({ id: r.id, receivedAt: r.received_at, hops: r.hops, openDeliveries: r.open_deliveries, preview: r.preview, deliveries: by.get(r.id) ?? [] }));
+}
+
+export interface RouteRunRow { route: string; template: string | null; message: string; enriched: string | null }
+
+export function storedEvent(e: { id: string; received_at: number; hops: number; open_deliveries: number; body: string }, runs: RouteRunRow[]): StoredEvent {
+  return {
+    id: e.id, receivedAt: e.received_at, hops: e.hops, openDeliveries: e.open_deliveries, body: parseJson(e.body),
+    runs: runs.map((r) => ({
+      route: r.route, ...(r.template ? { template: r.template } : {}), message: JSON.parse(r.message) as RenderedMessage,
+      ...(r.enriched ? { enriched: JSON.parse(r.enriched) as unknown } : {}),
+    })),
+  };
+}
+
+export interface DeadLetterRow { id: string; event_id: string; route: string; action: string; attempts: number; created_at: number; updated_at: number; last_error: string | null }
+
+export function deadLetterPage(rows: DeadLetterRow[], limit: number): Page<DeadLetter> {
+  const kept = rows.slice(0, limit);
+  const last = kept.at(-1);
+  return {
+    items: kept.map((r) => ({ id: r.id, eventId: r.event_id, route: r.route, action: r.action, attempts: r.attempts, createdAt: r.created_at, updatedAt: r.updated_at, ...(r.last_error ? { lastError: r.last_error } : {}) })),
+    ...(rows.length > limit && last ? { next: encodeCursor({ t: last.created_at, id: last.id }) } : {}),
+  };
+}
+
+export function routeCountersOf(rows: Array<{ route: string; state: DeliveryState; n: number }>): RouteCounters[] {
+  const by = new Map<string, Record<DeliveryState, number>>();
+  for (const r of rows) {
+    let s = by.get(r.route);
+    if (!s) by.set(r.route, s = Object.fromEntries(DELIVERY_STATES.map((k) => [k, 0])) as Record<DeliveryState, number>);
+    s[r.state] += r.n;
+  }
+  return [...by].map(([route, states]) => ({ route, states }));
+}
+
+export interface ScanListRow { id: string; state: string; scanner: string; request: string; created_at: number; started_at: number | null; finished_at: number | null; error: string | null; outcome: string | null }
+
+export function scanPage(rows: ScanListRow[], limit: number): Page<ScanListItem> {
+  const kept = rows.slice(0, limit);
+  const last = kept.at(-1);
+  return {
+    items: kept.map((r) => {
+      const req = JSON.parse(r.request) as { target?: unknown; profile?: string; threshold?: string };
+      const out = r.outcome ? JSON.parse(r.outcome) as { report?: { findings?: unknown[] }; threshold?: { name?: string; passed: boolean; compliance?: number; broken?: unknown } } : undefined;
+      return {
+        id: r.id, state: r.state, scanner: r.scanner, target: req.target, ...(req.profile ? { profile: req.profile } : {}), ...(req.threshold ? { threshold: req.threshold } : {}),
+        createdAt: r.created_at, ...(r.started_at ? { startedAt: r.started_at } : {}), ...(r.finished_at ? { finishedAt: r.finished_at } : {}), ...(r.error ? { error: r.error } : {}),
+        ...(out ? { outcome: { findings: out.report?.findings?.length ?? 0, ...(out.threshold ? { threshold: { name: out.threshold.name, passed: out.threshold.passed, compliance: out.threshold.compliance, broken: out.threshold.broken } } : {}) } } : {}),
+      };
+    }),
+    ...(rows.length > limit && last ? { next: encodeCursor({ t: last.created_at, id: last.id }) } : {}),
+  };
 }
 
 /** The user's text as one FTS5 phrase (quotes doubled), a trailing `*` kept as a prefix match. */
@@ -157,9 +243,10 @@ export function ftsPhrase(text: string): string | undefined {
   return `"${t.replace(/"/g, '""')}"${prefix ? '*' : ''}`;
 }
 
-interface EventRow { id: string; received_at: number; hops: number; open_deliveries: number; preview: string }
+export interface EventRow { id: string; received_at: number; hops: number; open_deliveries: number; preview: string }
 
-export class ConsoleQueries {
+/** The SQLite implementation. */
+export class ConsoleQueries implements ConsoleReads {
   constructor(private readonly db: SqliteDatabase) {}
 
   /**
@@ -311,28 +398,15 @@ export class ConsoleQueries {
     if (rows.length === 0) return [];
     const ds = this.db.prepare(`SELECT event_id, route, action, state FROM deliveries WHERE event_id IN (${rows.map(() => '?').join(',')}) ORDER BY route, stage, action`)
       .all(...rows.map((r) => r.id)) as Array<{ event_id: string; route: string; action: string; state: DeliveryState }>;
-    const by = new Map<string, EventListItem['deliveries']>();
-    for (const d of ds) {
-      let list = by.get(d.event_id);
-      if (!list) by.set(d.event_id, list = []);
-      list.push({ route: d.route, action: d.action, state: d.state });
-    }
-    return rows.map((r) => ({ id: r.id, receivedAt: r.received_at, hops: r.hops, openDeliveries: r.open_deliveries, preview: r.preview, deliveries: by.get(r.id) ?? [] }));
+    return eventItems(rows, ds);
   }
 
   async event(id: string): Promise<StoredEvent | undefined> {
     const e = this.db.prepare('SELECT id, received_at, hops, open_deliveries, body FROM events WHERE id = ?').get(id) as
       { id: string; received_at: number; hops: number; open_deliveries: number; body: string } | undefined;
     if (!e) return undefined;
-    const runs = this.db.prepare('SELECT route, template, message, enriched FROM route_runs WHERE event_id = ? ORDER BY rowid').all(id) as
-      Array<{ route: string; template: string | null; message: string; enriched: string | null }>;
-    return {
-      id: e.id, receivedAt: e.received_at, hops: e.hops, openDeliveries: e.open_deliveries, body: parseJson(e.body),
-      runs: runs.map((r) => ({
-        route: r.route, ...(r.template ? { template: r.template } : {}), message: JSON.parse(r.message) as RenderedMessage,
-        ...(r.enriched ? { enriched: JSON.parse(r.enriched) as unknown } : {}),
-      })),
-    };
+    const runs = this.db.prepare('SELECT route, template, message, enriched FROM route_runs WHERE event_id = ? ORDER BY rowid').all(id) as RouteRunRow[];
+    return storedEvent(e, runs);
   }
 
   async deadLetterGroups(): Promise<DeadLetterGroup[]> {
@@ -352,26 +426,14 @@ export class ConsoleQueries {
     if (f.action) { where.push('action = ?'); args.push(f.action); }
     if (c) { where.push('(created_at, id) < (?, ?)'); args.push(c.t, c.id); }
     const rows = this.db.prepare(`SELECT id, event_id, route, action, attempts, created_at, updated_at, last_error FROM deliveries INDEXED BY deliveries_state_newest
-      WHERE ${where.join(' AND ')} ORDER BY state DESC, created_at DESC, id DESC LIMIT ?`).all(...args, limit + 1) as
-      Array<{ id: string; event_id: string; route: string; action: string; attempts: number; created_at: number; updated_at: number; last_error: string | null }>;
-    const kept = rows.slice(0, limit);
-    const last = kept.at(-1);
-    return {
-      items: kept.map((r) => ({ id: r.id, eventId: r.event_id, route: r.route, action: r.action, attempts: r.attempts, createdAt: r.created_at, updatedAt: r.updated_at, ...(r.last_error ? { lastError: r.last_error } : {}) })),
-      ...(rows.length > limit && last ? { next: encodeCursor({ t: last.created_at, id: last.id }) } : {}),
-    };
+      WHERE ${where.join(' AND ')} ORDER BY state DESC, created_at DESC, id DESC LIMIT ?`).all(...args, limit + 1) as DeadLetterRow[];
+    return deadLetterPage(rows, limit);
   }
 
   /** Deliveries of each route by state (the index on route and state is read, not the table). */
   async routeCounters(): Promise<RouteCounters[]> {
     const rows = this.db.prepare('SELECT route, state, COUNT(*) AS n FROM deliveries INDEXED BY deliveries_route GROUP BY route, state').all() as Array<{ route: string; state: DeliveryState; n: number }>;
-    const by = new Map<string, Record<DeliveryState, number>>();
-    for (const r of rows) {
-      let s = by.get(r.route);
-      if (!s) by.set(r.route, s = Object.fromEntries(DELIVERY_STATES.map((k) => [k, 0])) as Record<DeliveryState, number>);
-      s[r.state] = r.n;
-    }
-    return [...by].map(([route, states]) => ({ route, states }));
+    return routeCountersOf(rows);
   }
 
   /** Scans newest first; absent table (no scan service ever ran) reads as none. */
@@ -385,22 +447,8 @@ export class ConsoleQueries {
     if (f.state) { where.push('state = ?'); args.push(f.state); }
     if (c) { where.push('(created_at, id) < (?, ?)'); args.push(c.t, c.id); }
     const rows = this.db.prepare(`SELECT id, state, scanner, request, created_at, started_at, finished_at, error, outcome FROM scans
-      ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT ?`).all(...args, limit + 1) as
-      Array<{ id: string; state: string; scanner: string; request: string; created_at: number; started_at: number | null; finished_at: number | null; error: string | null; outcome: string | null }>;
-    const kept = rows.slice(0, limit);
-    const last = kept.at(-1);
-    return {
-      items: kept.map((r) => {
-        const req = JSON.parse(r.request) as { target?: unknown; profile?: string; threshold?: string };
-        const out = r.outcome ? JSON.parse(r.outcome) as { report?: { findings?: unknown[] }; threshold?: { name?: string; passed: boolean; compliance?: number; broken?: unknown } } : undefined;
-        return {
-          id: r.id, state: r.state, scanner: r.scanner, target: req.target, ...(req.profile ? { profile: req.profile } : {}), ...(req.threshold ? { threshold: req.threshold } : {}),
-          createdAt: r.created_at, ...(r.started_at ? { startedAt: r.started_at } : {}), ...(r.finished_at ? { finishedAt: r.finished_at } : {}), ...(r.error ? { error: r.error } : {}),
-          ...(out ? { outcome: { findings: out.report?.findings?.length ?? 0, ...(out.threshold ? { threshold: { name: out.threshold.name, passed: out.threshold.passed, compliance: out.threshold.compliance, broken: out.threshold.broken } } : {}) } } : {}),
-        };
-      }),
-      ...(rows.length > limit && last ? { next: encodeCursor({ t: last.created_at, id: last.id }) } : {}),
-    };
+      ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT ?`).all(...args, limit + 1) as ScanListRow[];
+    return scanPage(rows, limit);
   }
 
   /** Stored events that a scan's `scan.completed` event produced (found by the scan id in the text index). */

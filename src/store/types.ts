@@ -8,7 +8,7 @@
 import type { RenderedMessage } from '../actions/types.js';
 import type { EventPlan } from '../delivery/plan.js';
 import type { ScanOutcome, ScanRecord, ScanRequest, ScanState } from '../scan/types.js';
-import type { ConsoleQueries } from './console-queries.js';
+import type { ConsoleReads } from './console-queries.js';
 
 export type { EventPlan, PlannedRoute, PlannedDelivery, DedupKey, ActionKind } from '../delivery/plan.js';
 
@@ -199,8 +199,8 @@ export interface Store {
   readonly aggregates: AggregateRows;
   readonly scans: ScanRows;
   readonly cluster: ClusterRows;
-  /** The web console's list queries (SQLite only so far; absent on PostgreSQL). */
-  readonly console?: ConsoleQueries;
+  /** The web console's list queries. */
+  readonly console: ConsoleReads;
   /**
    * Calls `fn` when another replica made work due (PostgreSQL LISTEN/NOTIFY).
    * SQLite has one process: nothing to hear. Returns an unsubscribe.

@@ -1,69 +1,115 @@
-// The console's list queries on a real SQLite file: every filter pages
+// The console's list queries on a real SQLite file and on a real
+// PostgreSQL server (the same assertions for both): every filter pages
 // through exactly the matching events, newest first, with no repeat and no
 // gap; cursors from another list are refused; text search finds words and
-// prefixes and treats the user's text as text (never query syntax).
+// prefixes and treats the user's text as text (never query syntax). The
+// SQLite text index (filled behind the write path) has tests of its own.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { SqliteStoreRows } from '../support/sqlite-rows.js';
+import { startPostgres, type PostgresServer } from '../support/postgres.js';
 import type { EventPlan } from '../../src/delivery/plan.js';
-import type { DeliveryState } from '../../src/store/types.js';
-import { ConsoleQueries, CursorError, type EventListFilter } from '../../src/store/console-queries.js';
+import type { AttemptOutcome, DeliveryState, PurgeFilter } from '../../src/store/types.js';
+import { ConsoleQueries, CursorError, type ConsoleReads, type EventListFilter } from '../../src/store/console-queries.js';
 
 const N = 400;
 const T0 = Date.UTC(2026, 5, 1);
-let dir: string;
-let store: SqliteStoreRows;
-let q: ConsoleQueries;
 const truth: Array<{ id: string; t: number; text: string; deliveries: Array<{ route: string; action: string; state: DeliveryState }> }> = [];
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'hooker-console-q-'));
-  store = new SqliteStoreRows(SqliteStore.open(join(dir, 'h.db')));
-  const plans: EventPlan[] = [];
-  for (let i = 0; i < N; i++) {
-    // Several events share a timestamp, so the cursor's tie-break on the id is exercised.
-    const t = T0 + Math.floor(i / 3) * 1000;
-    const text = i % 7 === 0 ? `shell spawned in pod web-${i}` : i % 11 === 0 ? `quote " and (parens) OR NOT * in ${i}` : `file written ${i}`;
-    const routes = i % 2 === 0 ? ['even'] : ['odd'];
-    if (i % 5 === 0) routes.push('fives');
-    const id = `e${String(i).padStart(4, '0')}`;
-    plans.push({
-      eventId: id, receivedAt: t, hops: 0, event: { text, n: i },
-      routes: routes.map((route, k) => ({ route, message: { title: route, body: text }, deliveries: [{ id: `${id}-${k}`, action: k === 0 ? 'slack' : 'jira', stage: 0, kind: 'ReadOnly' as const }] })),
-    });
-    truth.push({ id, t, text, deliveries: routes.map((route, k) => ({ route, action: k === 0 ? 'slack' : 'jira', state: 'pending' })) });
-  }
-  await store.insertPlans(plans);
-  // Make some dead: every 13th event's first delivery.
-  for (let i = 0; i < N; i += 13) {
-    await store.finishAttempt(`${truth[i]!.id}-0`, { ok: false, detail: 'answered 500', log: [], startedAt: T0, finishedAt: T0 + 1 });
-    truth[i]!.deliveries[0]!.state = 'dead';
-  }
-  q = new ConsoleQueries(store.db);
-});
-
-afterAll(() => { store?.db.close(); if (dir) rmSync(dir, { recursive: true, force: true }); });
-
-async function all(f: EventListFilter, limit = 17): Promise<string[]> {
-  const ids: string[] = [];
-  let cursor: string | undefined;
-  for (let pages = 0; pages < 1000; pages++) {
-    const page = await q.listEvents({ ...f, limit, cursor });
-    ids.push(...page.items.map((e) => e.id));
-    if (!page.next) return ids;
-    cursor = page.next;
-  }
-  throw new Error('cursor never ended');
+const plans: EventPlan[] = [];
+for (let i = 0; i < N; i++) {
+  // Several events share a timestamp, so the cursor's tie-break on the id is exercised.
+  const t = T0 + Math.floor(i / 3) * 1000;
+  const text = i % 7 === 0 ? `shell spawned in pod web-${i}` : i % 11 === 0 ? `quote " and (parens) OR NOT * in ${i}` : `file written ${i}`;
+  const routes = i % 2 === 0 ? ['even'] : ['odd'];
+  if (i % 5 === 0) routes.push('fives');
+  const id = `e${String(i).padStart(4, '0')}`;
+  plans.push({
+    eventId: id, receivedAt: t, hops: 0, event: { text, n: i },
+    routes: routes.map((route, k) => ({ route, message: { title: route, body: text }, deliveries: [{ id: `${id}-${k}`, action: k === 0 ? 'slack' : 'jira', stage: 0, kind: 'ReadOnly' as const }] })),
+  });
+  truth.push({ id, t, text, deliveries: routes.map((route, k) => ({ route, action: k === 0 ? 'slack' : 'jira', state: 'pending' })) });
 }
+// Every 13th event's first delivery is a dead letter.
+for (let i = 0; i < N; i += 13) truth[i]!.deliveries[0]!.state = 'dead';
+
+/** One engine's store with the console's reads and the shortcuts these tests fill it with. */
+interface Backend {
+  q: ConsoleReads;
+  insertPlans(plans: EventPlan[]): Promise<unknown>;
+  finishAttempt(id: string, outcome: AttemptOutcome): Promise<unknown>;
+  purgeFinished(opts: PurgeFilter): Promise<number>;
+  /** What the server's background indexer does (SQLite); nothing to do on PostgreSQL. */
+  indexAll(): Promise<void>;
+  close(): Promise<void>;
+}
+
+let pgServer: PostgresServer | undefined;
+
+const backends: Record<'sqlite' | 'postgres', () => Promise<Backend>> = {
+  async sqlite() {
+    const dir = mkdtempSync(join(tmpdir(), 'hooker-console-q-'));
+    const rows = new SqliteStoreRows(SqliteStore.open(join(dir, 'h.db')));
+    const q = new ConsoleQueries(rows.db);
+    return {
+      q, insertPlans: (p) => rows.insertPlans(p), finishAttempt: (id, o) => rows.finishAttempt(id, o), purgeFinished: (o) => rows.purgeFinished(o),
+      async indexAll() { expect(await q.indexText(10_000)).toBe(N); },
+      async close() { rows.db.close(); rmSync(dir, { recursive: true, force: true }); },
+    };
+  },
+  async postgres() {
+    pgServer ??= await startPostgres();
+    const store = await PostgresStore.open(await pgServer.createDatabase());
+    return {
+      q: store.console, insertPlans: (p) => store.deliveries.insertPlans(p),
+      async finishAttempt(id, outcome) {
+        // As the delivery's owner would: it holds the lease first, as a claim does.
+        await store.pool.query("UPDATE deliveries SET claimed_by = 'filler', lease_until = $1 WHERE id = $2", [Date.now() + 60_000, id]);
+        return store.deliveries.finishAttempts([{ id, owner: 'filler', outcome }]);
+      },
+      purgeFinished: (o) => store.deliveries.purgeFinished(o),
+      async indexAll() {},
+      close: () => store.close(),
+    };
+  },
+};
+
+afterAll(() => pgServer?.destroy());
 
 function expected(pred: (e: (typeof truth)[number]) => boolean): string[] {
   return truth.filter(pred).sort((a, b) => b.t - a.t || (a.id < b.id ? 1 : -1)).map((e) => e.id);
 }
 
-describe('console queries', () => {
+describe.each(['sqlite', 'postgres'] as const)('console queries on %s', (engine) => {
+  let store: Backend;
+  let q: ConsoleReads;
+
+  beforeAll(async () => {
+    store = await backends[engine]();
+    q = store.q;
+    await store.insertPlans(plans);
+    for (let i = 0; i < N; i += 13) {
+      await store.finishAttempt(`${truth[i]!.id}-0`, { ok: false, detail: 'answered 500', log: [], startedAt: T0, finishedAt: T0 + 1 });
+    }
+  }, 60_000);
+
+  afterAll(() => store?.close());
+
+  async function all(f: EventListFilter, limit = 17): Promise<string[]> {
+    const ids: string[] = [];
+    let cursor: string | undefined;
+    for (let pages = 0; pages < 1000; pages++) {
+      const page = await q.listEvents({ ...f, limit, cursor });
+      ids.push(...page.items.map((e) => e.id));
+      if (!page.next) return ids;
+      cursor = page.next;
+    }
+    throw new Error('cursor never ended');
+  }
+
   it('pages through every event newest first, no repeats, no gaps', async () => {
     expect(await all({})).toEqual(expected(() => true));
     const first = await q.listEvents({ limit: 3 });
@@ -84,7 +130,7 @@ describe('console queries', () => {
 
   it('finds words, phrases and prefixes in the event text; query syntax is plain text', async () => {
     // What the server's background indexer does (a search itself indexes only the newest 100).
-    expect(await q.indexText(10_000)).toBe(N);
+    await store.indexAll();
     expect(await all({ text: 'shell' })).toEqual(expected((e) => e.text.includes('shell')));
     expect(await all({ text: 'web-14' })).toEqual(['e0014']);
     expect(await all({ text: 'spawn*' })).toEqual(expected((e) => e.text.includes('spawned')));
@@ -115,6 +161,17 @@ describe('console queries', () => {
     expect(ids.sort()).toEqual(truth.filter((e) => e.deliveries[0]!.state === 'dead' && e.deliveries[0]!.route === 'even').map((e) => `${e.id}-0`).sort());
   });
 
+  it('keeps the text index in step when events are purged', async () => {
+    const before = (await all({ text: 'web-14' })).length;
+    expect(before).toBe(1);
+    // e0014 is finished only once its deliveries are; finish them and purge.
+    for (const d of truth[14]!.deliveries.keys()) await store.finishAttempt(`e0014-${d}`, { ok: true, log: [], startedAt: T0, finishedAt: T0 + 1 });
+    await store.purgeFinished({ before: T0 + 5_000 });
+    expect(await all({ text: 'web-14' })).toEqual([]);
+  });
+});
+
+describe('the SQLite text index', () => {
   it('indexes in the background, and a purge of the newest events lets reused rowids be indexed again', async () => {
     const d2 = mkdtempSync(join(tmpdir(), 'hooker-console-q2-'));
     const s2 = new SqliteStoreRows(SqliteStore.open(join(d2, 'h.db')));
@@ -161,12 +218,4 @@ describe('console queries', () => {
     }
   });
 
-  it('keeps the text index in step when events are purged', async () => {
-    const before = (await all({ text: 'web-14' })).length;
-    expect(before).toBe(1);
-    // e0014 is finished only once its deliveries are; finish them and purge.
-    for (const d of truth[14]!.deliveries.keys()) await store.finishAttempt(`e0014-${d}`, { ok: true, log: [], startedAt: T0, finishedAt: T0 + 1 });
-    await store.purgeFinished({ before: T0 + 5_000 });
-    expect(await all({ text: 'web-14' })).toEqual([]);
-  });
 });

@@ -25,6 +25,7 @@ import {
 } from '../types.js';
 import { redactLocation, type StoreOptions } from '../open-store.js';
 import { migratePostgres } from './schema.js';
+import { PgConsoleQueries } from './console-rows.js';
 import { scanOf, summaryOf, type DeliveryRow, type ScanRow } from '../row-mapping.js';
 import { parseJson, stringifyJson } from '../../json/lossless.js';
 
@@ -53,6 +54,7 @@ export class PostgresStore implements Store {
   readonly aggregates: PgAggregateRows;
   readonly scans: PgScanRows;
   readonly cluster: PgClusterRows;
+  readonly console: PgConsoleQueries;
   private readonly work = new EventEmitter();
   private listener: pg.Client | undefined;
   private listenTimer: NodeJS.Timeout | undefined;
@@ -69,6 +71,7 @@ export class PostgresStore implements Store {
     this.aggregates = new PgAggregateRows(db, this.deliveries);
     this.scans = new PgScanRows(db);
     this.cluster = new PgClusterRows(db, config);
+    this.console = new PgConsoleQueries((sql, args) => db.query(sql, args));
     this.work.setMaxListeners(0);
   }
 

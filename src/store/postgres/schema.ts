@@ -101,6 +101,15 @@ export const PG_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX scans_by_state ON scans (state, created_at);
   CREATE INDEX scans_active_target ON scans (target_key) WHERE state IN ('queued', 'running');`,
+  // Step 1: the web console's lists (postgres/console-rows.ts) page newest first by (time, id)
+  // through an index, for every filter, as the SQLite schema's step 1 does.
+  `CREATE INDEX events_newest ON events (received_at, id);
+  DROP INDEX events_received;
+  CREATE INDEX deliveries_route_newest ON deliveries (route, created_at, event_id);
+  CREATE INDEX deliveries_action_newest ON deliveries (action, created_at, event_id);
+  CREATE INDEX deliveries_state_newest ON deliveries (state, created_at, event_id);
+  DROP INDEX deliveries_state;
+  CREATE INDEX scans_newest ON scans (created_at, id);`,
 ];
 
 /** One lock id for every replica's migration run (pg_advisory_lock takes a bigint). */

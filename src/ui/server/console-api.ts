@@ -76,7 +76,7 @@ export const consoleApi: Surface = async (app, ctx) => {
   const queries = ctx.consoleQueries;
   const need = () => {
     if (!store) throw new HttpError(503, 'this server has no delivery store', 'unavailable');
-    if (!queries) throw new HttpError(503, 'the console\'s event lists need the SQLite store; with HOOKER_DB=postgres://… they are not available yet', 'unavailable');
+    if (!queries) throw new HttpError(503, 'this server has no event store to list', 'unavailable');
     return { store, queries };
   };
 

@@ -9,7 +9,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from '../../server/http-errors.js';
 import type { AppSettings, Surface } from '../../server/surface-context.js';
 import { loadAssets, SECURITY_HEADERS, type Asset } from './assets.js';
-import type { ConsoleQueries } from '../../store/console-queries.js';
+import type { ConsoleReads } from '../../store/console-queries.js';
 import { consoleApi } from './console-api.js';
 import { clearSessionCookie, constantTimeEqual, refuseCrossSite, requireSession, SessionStore, setSessionCookie } from './session.js';
 
@@ -17,9 +17,9 @@ import { clearSessionCookie, constantTimeEqual, refuseCrossSite, requireSession,
 const stores = new WeakMap<AppSettings, SessionStore>();
 
 /** One text indexer per database, shared by the listeners that serve the console for it. */
-const indexers = new WeakMap<ConsoleQueries, { users: number; stop(): void }>();
+const indexers = new WeakMap<ConsoleReads, { users: number; stop(): void }>();
 
-function startTextIndexer(queries: ConsoleQueries, log: (message: string) => void): () => void {
+function startTextIndexer(queries: ConsoleReads, log: (message: string) => void): () => void {
   let ix = indexers.get(queries);
   if (!ix) indexers.set(queries, ix = { users: 0, stop: queries.startTextIndexer(log) });
   ix.users++;
