@@ -219,3 +219,27 @@ describe('the SQLite text index', () => {
   });
 
 });
+
+describe('the PostgreSQL text scan', () => {
+  it('reads a bounded stretch of events per page and offers the next one', async () => {
+    pgServer ??= await startPostgres();
+    const store = await PostgresStore.open(await pgServer.createDatabase());
+    try {
+      const plan = (i: number, text: string): EventPlan => ({
+        eventId: `b${i}`, receivedAt: T0 + i, hops: 0, event: { text },
+        routes: [{ route: 'r', message: { title: '', body: '' }, deliveries: [{ id: `b${i}-d`, action: 'a', stage: 0, kind: 'ReadOnly' }] }],
+      });
+      // The only match is older than the newest 5,000 events.
+      const plans = [plan(0, 'needle in the oldest'), ...Array.from({ length: 5_100 }, (_, i) => plan(i + 1, `hay ${i}`))];
+      await store.deliveries.insertPlans(plans);
+      const first = await store.console.listEvents({ text: 'needle' });
+      expect(first.items).toEqual([]);
+      expect(first.next).toBeDefined();
+      const second = await store.console.listEvents({ text: 'needle', cursor: first.next });
+      expect(second.items.map((e) => e.id)).toEqual(['b0']);
+      expect(second.next).toBeUndefined();
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+});
