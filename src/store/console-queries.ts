@@ -205,6 +205,12 @@ export function deadLetterPage(rows: DeadLetterRow[], limit: number): Page<DeadL
   };
 }
 
+export interface DeadLetterGroupRow { route: string; action: string; n: number; last_at: number; last_error: string | null }
+
+export function deadLetterGroupsOf(rows: DeadLetterGroupRow[]): DeadLetterGroup[] {
+  return rows.map((r) => ({ route: r.route, action: r.action, count: r.n, lastAt: r.last_at, ...(r.last_error ? { lastError: r.last_error } : {}) }));
+}
+
 export function routeCountersOf(rows: Array<{ route: string; state: DeliveryState; n: number }>): RouteCounters[] {
   const by = new Map<string, Record<DeliveryState, number>>();
   for (const r of rows) {
@@ -412,9 +418,8 @@ export class ConsoleQueries implements ConsoleReads {
   async deadLetterGroups(): Promise<DeadLetterGroup[]> {
     const rows = this.db.prepare(`SELECT route, action, COUNT(*) AS n, MAX(updated_at) AS last_at,
         (SELECT last_error FROM deliveries x WHERE x.state = 'dead' AND x.route = d.route AND x.action = d.action ORDER BY x.updated_at DESC LIMIT 1) AS last_error
-      FROM deliveries d INDEXED BY deliveries_state_newest WHERE state = 'dead' GROUP BY route, action ORDER BY last_at DESC`).all() as
-      Array<{ route: string; action: string; n: number; last_at: number; last_error: string | null }>;
-    return rows.map((r) => ({ route: r.route, action: r.action, count: r.n, lastAt: r.last_at, ...(r.last_error ? { lastError: r.last_error } : {}) }));
+      FROM deliveries d INDEXED BY deliveries_state_newest WHERE state = 'dead' GROUP BY route, action ORDER BY last_at DESC`).all() as DeadLetterGroupRow[];
+    return deadLetterGroupsOf(rows);
   }
 
   async deadLetters(f: { route?: string; action?: string; limit?: number; cursor?: string }): Promise<Page<DeadLetter>> {

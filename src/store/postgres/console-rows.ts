@@ -16,8 +16,8 @@
 
 import type pg from 'pg';
 import {
-  clampLimit, decodeCursor, deadLetterPage, encodeCursor, eventItems, routeCountersOf, scanPage, searchTokens, storedEvent, TEXT_SCAN_BUDGET,
-  type ConsoleReads, type DeadLetter, type DeadLetterGroup, type DeadLetterRow, type EventListFilter, type EventListItem, type EventRow, type Page,
+  clampLimit, deadLetterGroupsOf, decodeCursor, deadLetterPage, encodeCursor, eventItems, routeCountersOf, scanPage, searchTokens, storedEvent, TEXT_SCAN_BUDGET,
+  type ConsoleReads, type DeadLetter, type DeadLetterGroup, type DeadLetterGroupRow, type DeadLetterRow, type EventListFilter, type EventListItem, type EventRow, type Page,
   type RouteCounters, type RouteRunRow, type ScanListItem, type ScanListRow, type StoredEvent, type TimeCursor,
 } from '../console-queries.js';
 import type { DeliveryState } from '../types.js';
@@ -159,10 +159,10 @@ export class PgConsoleQueries implements ConsoleReads {
   }
 
   async deadLetterGroups(): Promise<DeadLetterGroup[]> {
-    const { rows } = await this.query<{ route: string; action: string; n: number; last_at: number; last_error: string | null }>(`SELECT route, action, COUNT(*)::int AS n, MAX(updated_at) AS last_at,
+    const { rows } = await this.query<DeadLetterGroupRow>(`SELECT route, action, COUNT(*)::int AS n, MAX(updated_at) AS last_at,
         (array_agg(last_error ORDER BY updated_at DESC))[1] AS last_error
       FROM deliveries WHERE state = 'dead' GROUP BY route, action ORDER BY last_at DESC`);
-    return rows.map((r) => ({ route: r.route, action: r.action, count: r.n, lastAt: r.last_at, ...(r.last_error ? { lastError: r.last_error } : {}) }));
+    return deadLetterGroupsOf(rows);
   }
 
   async deadLetters(f: { route?: string; action?: string; limit?: number; cursor?: string }): Promise<Page<DeadLetter>> {
