@@ -1,5 +1,5 @@
-// Client libraries of actions and scan runners that most configurations
-// never use, loaded on first use instead of when the server starts: together
+// Client libraries of actions and scan runners, and libraries of Rego
+// builtins and report formats, that most configurations never use, loaded on first use instead of when the server starts: together
 // they were about 7 s of a loaded machine's start and 100 MiB of its memory
 // (the Kubernetes client alone 3 s / 65 MiB). Each is loaded through
 // require (every one ships a CommonJS build), which keeps the call sites
@@ -13,6 +13,9 @@ import type * as SecurityHub from '@aws-sdk/client-securityhub';
 import type * as Nats from 'nats';
 import type DockerCtor from 'dockerode';
 import type * as Nodemailer from 'nodemailer';
+import type * as GraphQL from 'graphql';
+import type * as Re2 from 're2js';
+import type * as Inspec from 'inspecjs';
 
 const require = createRequire(import.meta.url);
 
@@ -26,3 +29,9 @@ export const securityHubClient = lazy<typeof SecurityHub>('@aws-sdk/client-secur
 export const natsClient = lazy<typeof Nats>('nats');
 export const dockerode = lazy<typeof DockerCtor>('dockerode');
 export const nodemailer = lazy<typeof Nodemailer>('nodemailer');
+// Rego builtins (graphql.*, regex.* and friends) and InSpec reports: loaded
+// when a policy first calls one, not at every start (graphql alone was a
+// fifth of the start's module loading).
+export const graphqlLibrary = lazy<typeof GraphQL>('graphql');
+export const re2Library = lazy<typeof Re2>('re2js');
+export const inspecLibrary = lazy<typeof Inspec>('inspecjs');

@@ -29,6 +29,8 @@ export interface ServerSettings {
   publicUrl?: string;
   /** SQLite file of the inbox, deliveries, dedup keys and aggregation buffers, or a postgres:// URL shared by replicas. */
   dbPath: string;
+  /** Directory of compiled route policies reused across restarts (HOOKER_WASM_CACHE); absent: no cache. */
+  wasmCacheDir?: string;
   /** PostgreSQL: connections in the pool (HOOKER_DB_POOL_SIZE). */
   dbPoolSize?: number;
   /** PostgreSQL: statements running longer are cancelled (HOOKER_DB_STATEMENT_TIMEOUT, ms or 5s). */
@@ -151,6 +153,18 @@ export function resolveDbPath(env: NodeJS.ProcessEnv, serverDir = POSTEE_SERVER_
   return isDir(volume) ? join(volume, 'hooker.db') : DEFAULT_DB_PATH;
 }
 
+/**
+ * HOOKER_WASM_CACHE: a directory, or off/false/0/none to compile at every
+ * start; by default wasm-cache/ beside the SQLite file (none for PostgreSQL
+ * or an in-memory database, unless a directory is given).
+ */
+export function resolveWasmCacheDir(env: NodeJS.ProcessEnv, dbPath: string): string | undefined {
+  const raw = envValue(env, 'WASM_CACHE')?.trim();
+  if (raw !== undefined && raw !== '') return /^(off|false|0|no|none)$/i.test(raw) ? undefined : raw;
+  if (dbPath === ':memory:' || dbPath.startsWith('file:') || /^[a-z][a-z0-9+.-]*:\/\//i.test(dbPath)) return undefined;
+  return join(dirname(dbPath), 'wasm-cache');
+}
+
 export interface SettingsDefaults {
   cfgPath: string;
   /** Postee's image directory looked at for rego-templates, rego-filters and database (default /server). */
@@ -161,6 +175,8 @@ export function readServerSettings(env: NodeJS.ProcessEnv, defaults: SettingsDef
   const http = envValue(env, 'HTTP');
   const https = envValue(env, 'HTTPS');
   const serverDir = defaults.serverDir ?? POSTEE_SERVER_DIR;
+  const dbPath = resolveDbPath(env, serverDir);
+  const wasmCacheDir = resolveWasmCacheDir(env, dbPath);
   const imageDir = (name: string) => { const p = join(serverDir, name); return isDir(p) ? p : undefined; };
   return {
     cfgPath: envValue(env, 'CFG') || defaults.cfgPath,
@@ -178,7 +194,8 @@ export function readServerSettings(env: NodeJS.ProcessEnv, defaults: SettingsDef
     maxBody: positiveInt(env, 'MAX_BODY', DEFAULT_MAX_BODY),
     maxHops: positiveInt(env, 'MAX_HOPS', DEFAULT_MAX_HOPS),
     publicUrl: envValue(env, 'URL') || undefined,
-    dbPath: resolveDbPath(env, serverDir),
+    dbPath,
+    ...(wasmCacheDir ? { wasmCacheDir } : {}),
     ...(envValue(env, 'DB_POOL_SIZE') ? { dbPoolSize: positiveInt(env, 'DB_POOL_SIZE', 10) } : {}),
     ...(envValue(env, 'DB_STATEMENT_TIMEOUT') ? { dbStatementTimeoutMs: durationMs(env, 'DB_STATEMENT_TIMEOUT', 30_000) } : {}),
     ...(envValue(env, 'DELIVERY_LEASE') ? { deliveryLeaseMs: durationMs(env, 'DELIVERY_LEASE', 60_000) } : {}),

@@ -4,6 +4,7 @@
 // its own entrypoint, so only the routes that fail are marked failed and the
 // others go on.
 
+import type { WasmCache } from '../rego/wasm-cache.js';
 import { compile, loadPolicy, RegoCompileError, RegoEvalError, RegoLimitError, type RegoPolicy } from '../rego/index.js';
 import { evalLimitsFromEnv } from '../rego/limits.js';
 import type { RouteConfig } from '../config/types.js';
@@ -73,14 +74,19 @@ export class WasmRouteMatcher implements RouteMatcher {
   }
 }
 
-export async function compileRoutes(routes: RouteConfig[], opts: { cfgFile: string; filtersPath: string }): Promise<{ matcher?: RouteMatcher; problems: Problem[]; warnings: string[] }> {
+export async function compileRoutes(
+  routes: RouteConfig[],
+  opts: { cfgFile: string; filtersPath: string; cache?: WasmCache },
+): Promise<{ matcher?: RouteMatcher; problems: Problem[]; warnings: string[]; cached?: boolean }> {
   const program = buildRouteProgram(routes, opts);
   if (program.problems.length) return { problems: program.problems, warnings: [] };
   try {
     const routeEntrypoints = new Map([...program.packages].map(([route, pkg]) => [route, `${pkg.replace(/\./g, '/')}/allow`]));
-    const { wasm, warnings } = compile({ modules: program.modules, entrypoints: [ROUTES_ENTRYPOINT, ...new Set(routeEntrypoints.values())] });
+    const input = { modules: program.modules, entrypoints: [ROUTES_ENTRYPOINT, ...new Set(routeEntrypoints.values())] };
+    // A restart with the same routes (and the same compiler) reuses the last compiled module.
+    const { wasm, warnings, cached } = opts.cache ? opts.cache.compile(input, compile) : { ...compile(input), cached: false };
     const policy = await loadPolicy(wasm, { limits: evalLimitsFromEnv(process.env) });
-    return { matcher: new WasmRouteMatcher(policy, routes.map((r) => r.name), routeEntrypoints), problems: [], warnings };
+    return { matcher: new WasmRouteMatcher(policy, routes.map((r) => r.name), routeEntrypoints), problems: [], warnings, cached };
   } catch (e) {
     if (e instanceof RegoCompileError) return { problems: regoProblems(e, program.origins, opts.cfgFile), warnings: [] };
     throw e;

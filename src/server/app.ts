@@ -13,6 +13,7 @@ import type { DeliveryRows, StoreHealth } from '../store/types.js';
 import type { ConsoleReads } from '../store/console-queries.js';
 import type { SignatureVerifier } from './auth.js';
 import { registerBodyParser } from './body-parser.js';
+import { lazySchemaCompilers } from './lazy-schema-compilers.js';
 import { EventLog } from './event-log.js';
 import { answerFor, HttpError, sendError } from './http-errors.js';
 import type { ServerMetrics } from './metrics.js';
@@ -88,6 +89,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     // Fastify's per-request info lines are off; onResponse logs each request at trace level.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
+    // Schemas are compiled on their route's first request, not at start.
+    schemaController: { compilersFactory: lazySchemaCompilers },
     requestTimeout: t.requestTimeout,
     connectionTimeout: t.connectionTimeout,
     keepAliveTimeout: t.keepAliveTimeout,

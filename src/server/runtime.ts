@@ -10,6 +10,7 @@ import { validateConfigText } from '../config/validate.js';
 import type { HookerConfig, RouteConfig } from '../config/types.js';
 import { hasErrors, type Problem } from '../config/problems.js';
 import { compileRoutes, type RouteMatcher } from '../routing/route-matcher.js';
+import type { WasmCache } from '../rego/wasm-cache.js';
 import { installServerBuiltins } from './rego-builtins.js';
 import { compileTemplates } from '../templates/compile-templates.js';
 import { loadTemplateLibrary } from '../templates/template-files.js';
@@ -23,6 +24,8 @@ export interface Runtime {
   /** Enabled actions by name. */
   actions: Map<string, Action>;
   loadedAt: number;
+  /** The route policy came from the compiled-policy cache (HOOKER_WASM_CACHE) instead of the compiler. */
+  routesFromCache?: boolean;
   /** sha256 (first 16 hex) of cfg.yaml's text: /readyz shows it so an operator sees that all replicas run the same configuration. */
   configHash?: string;
 }
@@ -36,6 +39,8 @@ export interface BuildOptions {
   factories?: readonly ActionFactory[];
   /** Services of the running server the actions may use (absent under `hooker validate`). */
   services?: ActionServices;
+  /** Compiled route policies kept across restarts (the server's HOOKER_WASM_CACHE). */
+  wasmCache?: WasmCache;
 }
 
 export interface BuildResult {
@@ -95,7 +100,7 @@ async function buildRuntimeOrThrow(opts: BuildOptions): Promise<BuildResult> {
     return { problems };
   }
 
-  const routes = await compileRoutes(config.routes, { cfgFile: config.file, filtersPath: opts.filtersPath });
+  const routes = await compileRoutes(config.routes, { cfgFile: config.file, filtersPath: opts.filtersPath, ...(opts.wasmCache ? { cache: opts.wasmCache } : {}) });
   problems.push(...routes.problems);
 
   let library;
@@ -119,6 +124,7 @@ async function buildRuntimeOrThrow(opts: BuildOptions): Promise<BuildResult> {
       templates: templates.renderers,
       actions,
       loadedAt: Date.now(),
+      ...(routes.cached ? { routesFromCache: true } : {}),
       configHash: createHash('sha256').update(text).digest('hex').slice(0, 16),
     },
     problems,

@@ -18,6 +18,7 @@ import { redactLocation } from '../store/open-store.js';
 import { redactSecrets } from '../logging/redact.js';
 import { ServerMetrics } from './metrics.js';
 import { buildRuntime } from './runtime.js';
+import { wasmCache } from '../rego/wasm-cache.js';
 import { RuntimeHolder } from './runtime-holder.js';
 import { loadOrCreateTls } from './tls-files.js';
 import { startScanning, type Scanning } from './scanning.js';
@@ -65,11 +66,13 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     cfgPath: settings.cfgPath, env, filtersPath: settings.filtersPath, templatesPath: settings.templatesPath,
     bundledTemplatesDir: opts.bundledTemplatesDir,
     services: { scan: () => scanService },
+    ...(settings.wasmCacheDir ? { wasmCache: wasmCache(settings.wasmCacheDir, (m) => warn(m)) } : {}),
   };
   const built = await buildRuntime(buildOptions);
   const report = (problems: Problem[]) => { for (const p of problems) (p.severity === 'error' ? warn : log)(formatProblem(p)); };
   if (!built.runtime || hasErrors(built.problems)) throw new ConfigError(built.problems);
   report(built.problems);
+  if (built.runtime.routesFromCache) log(`route policy loaded from the compiled-policy cache in ${settings.wasmCacheDir} (HOOKER_WASM_CACHE)`);
 
   const metrics = new ServerMetrics({ defaultMetrics: true });
   const holder: RuntimeHolder = new RuntimeHolder(built.runtime, buildOptions, (outcome) => {

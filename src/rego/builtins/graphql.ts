@@ -5,26 +5,22 @@
 // Schemas and queries may also be given as such AST objects; they are
 // printed back to GraphQL source first.
 
-import {
-  buildASTSchema,
+import type {
   GraphQLError,
-  Kind,
-  parse,
-  validate,
-  validateSchema,
-  type ArgumentNode,
-  type ConstDirectiveNode,
-  type DefinitionNode,
-  type DirectiveNode,
-  type DocumentNode,
-  type FieldDefinitionNode,
-  type GraphQLSchema,
-  type InputValueDefinitionNode,
-  type SelectionNode,
-  type TypeNode,
-  type ValueNode,
-  type VariableDefinitionNode,
+  ArgumentNode,
+  ConstDirectiveNode,
+  DefinitionNode,
+  DirectiveNode,
+  DocumentNode,
+  FieldDefinitionNode,
+  GraphQLSchema,
+  InputValueDefinitionNode,
+  SelectionNode,
+  TypeNode,
+  ValueNode,
+  VariableDefinitionNode,
 } from 'graphql';
+import { graphqlLibrary as gql } from '../../lazy-libraries.js';
 import { implementAll } from './define.js';
 import { declare } from './registry.js';
 import { BuiltinError, RegoSet, type RegoValue, type TypeSpec } from './types.js';
@@ -51,11 +47,11 @@ function located(e: GraphQLError, where: string): string {
 
 function parseSource(src: string, where: string): DocumentNode {
   // gqlparser reads a blank document as one with no definitions; graphql-js rejects it.
-  if (src.replace(/#[^\n\r]*/g, '').replace(/[\s,\ufeff]+/g, '') === '') return { kind: Kind.DOCUMENT, definitions: [] };
+  if (src.replace(/#[^\n\r]*/g, '').replace(/[\s,\ufeff]+/g, '') === '') return { kind: gql().Kind.DOCUMENT, definitions: [] };
   try {
-    return parse(src, { allowLegacyFragmentVariables: true });
+    return gql().parse(src, { allowLegacyFragmentVariables: true });
   } catch (e) {
-    if (!(e instanceof GraphQLError)) throw e;
+    if (!(e instanceof gql().GraphQLError)) throw e;
     // gqlparser rejects an empty selection set with its own wording.
     const loc = e.locations?.[0];
     if (loc && /found "}"/.test(e.message)) {
@@ -84,28 +80,28 @@ const VALUE_KIND: Record<string, number> = {
 function valueJson(v: ValueNode): Obj {
   const out: Obj = { Raw: '', Children: [], Kind: VALUE_KIND[v.kind]!, ExpectedTypeHasDefault: false };
   switch (v.kind) {
-    case Kind.VARIABLE:
+    case gql().Kind.VARIABLE:
       out.Raw = v.name.value;
       break;
-    case Kind.INT:
-    case Kind.FLOAT:
-    case Kind.ENUM:
+    case gql().Kind.INT:
+    case gql().Kind.FLOAT:
+    case gql().Kind.ENUM:
       out.Raw = v.value;
       break;
-    case Kind.STRING:
+    case gql().Kind.STRING:
       out.Raw = v.value;
       if (v.block) out.Kind = 4;
       break;
-    case Kind.BOOLEAN:
+    case gql().Kind.BOOLEAN:
       out.Raw = String(v.value);
       break;
-    case Kind.NULL:
+    case gql().Kind.NULL:
       out.Raw = 'null';
       break;
-    case Kind.LIST:
+    case gql().Kind.LIST:
       out.Children = v.values.map((x) => ({ Name: '', Value: valueJson(x) }));
       break;
-    case Kind.OBJECT:
+    case gql().Kind.OBJECT:
       out.Children = v.fields.map((f) => ({ Name: f.name.value, Value: valueJson(f.value) }));
       break;
   }
@@ -113,8 +109,8 @@ function valueJson(v: ValueNode): Obj {
 }
 
 function typeJson(t: TypeNode): Obj {
-  if (t.kind === Kind.NON_NULL_TYPE) return { ...typeJson(t.type), NonNull: true };
-  if (t.kind === Kind.LIST_TYPE) return { NamedType: '', Elem: typeJson(t.type), NonNull: false };
+  if (t.kind === gql().Kind.NON_NULL_TYPE) return { ...typeJson(t.type), NonNull: true };
+  if (t.kind === gql().Kind.LIST_TYPE) return { NamedType: '', Elem: typeJson(t.type), NonNull: false };
   return { NamedType: t.name.value, NonNull: false };
 }
 
@@ -126,7 +122,7 @@ const directivesJson = (ds: readonly (DirectiveNode | ConstDirectiveNode)[] | un
 
 function selectionJson(s: SelectionNode): Obj {
   switch (s.kind) {
-    case Kind.FIELD:
+    case gql().Kind.FIELD:
       return {
         Alias: (s.alias ?? s.name).value,
         Name: s.name.value,
@@ -134,9 +130,9 @@ function selectionJson(s: SelectionNode): Obj {
         Directives: directivesJson(s.directives),
         SelectionSet: (s.selectionSet?.selections ?? []).map(selectionJson),
       };
-    case Kind.FRAGMENT_SPREAD:
+    case gql().Kind.FRAGMENT_SPREAD:
       return { Name: s.name.value, Directives: directivesJson(s.directives) };
-    case Kind.INLINE_FRAGMENT:
+    case gql().Kind.INLINE_FRAGMENT:
       return {
         TypeCondition: s.typeCondition?.name.value ?? '',
         Directives: directivesJson(s.directives),
@@ -159,7 +155,7 @@ function queryJson(doc: DocumentNode): Obj {
   const ops: RegoValue[] = [];
   const frags: RegoValue[] = [];
   for (const d of doc.definitions) {
-    if (d.kind === Kind.OPERATION_DEFINITION) {
+    if (d.kind === gql().Kind.OPERATION_DEFINITION) {
       ops.push({
         Operation: d.operation,
         Name: d.name?.value ?? '',
@@ -167,7 +163,7 @@ function queryJson(doc: DocumentNode): Obj {
         Directives: directivesJson(d.directives),
         SelectionSet: d.selectionSet.selections.map(selectionJson),
       });
-    } else if (d.kind === Kind.FRAGMENT_DEFINITION) {
+    } else if (d.kind === gql().Kind.FRAGMENT_DEFINITION) {
       frags.push({
         Name: d.name.value,
         VariableDefinition: (d.variableDefinitions ?? []).map(variableJson),
@@ -191,7 +187,7 @@ function inputValueJson(a: InputValueDefinitionNode): Obj {
 }
 
 function fieldJson(f: FieldDefinitionNode | InputValueDefinitionNode): Obj {
-  if (f.kind === Kind.INPUT_VALUE_DEFINITION) return inputValueJson(f);
+  if (f.kind === gql().Kind.INPUT_VALUE_DEFINITION) return inputValueJson(f);
   return {
     Description: f.description?.value ?? '',
     Name: f.name.value,
@@ -243,15 +239,15 @@ function schemaJson(doc: DocumentNode): Obj {
   const out: Record<string, RegoValue[]> = { Schema: [], SchemaExtension: [], Directives: [], Definitions: [], Extensions: [] };
   for (const d of doc.definitions) {
     switch (d.kind) {
-      case Kind.SCHEMA_DEFINITION:
-      case Kind.SCHEMA_EXTENSION:
-        out[d.kind === Kind.SCHEMA_DEFINITION ? 'Schema' : 'SchemaExtension']!.push({
-          Description: d.kind === Kind.SCHEMA_DEFINITION ? (d.description?.value ?? '') : '',
+      case gql().Kind.SCHEMA_DEFINITION:
+      case gql().Kind.SCHEMA_EXTENSION:
+        out[d.kind === gql().Kind.SCHEMA_DEFINITION ? 'Schema' : 'SchemaExtension']!.push({
+          Description: d.kind === gql().Kind.SCHEMA_DEFINITION ? (d.description?.value ?? '') : '',
           Directives: directivesJson(d.directives),
           OperationTypes: (d.operationTypes ?? []).map((o) => ({ Operation: o.operation, Type: o.type.name.value })),
         });
         break;
-      case Kind.DIRECTIVE_DEFINITION:
+      case gql().Kind.DIRECTIVE_DEFINITION:
         out.Directives!.push({
           Description: d.description?.value ?? '',
           Name: d.name.value,
@@ -450,17 +446,17 @@ function buildSchema(src: string): GraphQLSchema {
   const doc = adoptOrphanExtensions(parseSource(src, 'schema'));
   try {
     // gqlparser does not insist on a query root type; graphql-js's other schema rules apply.
-    const errs = validateSchema(buildASTSchema(doc)).filter((e) => !/^Query root type must be provided/.test(e.message));
+    const errs = gql().validateSchema(gql().buildASTSchema(doc)).filter((e) => !/^Query root type must be provided/.test(e.message));
     if (errs.length) throw errs[0];
-    return buildASTSchema(doc, { assumeValid: true });
+    return gql().buildASTSchema(doc, { assumeValid: true });
   } catch (e) {
-    const msg = e instanceof GraphQLError ? located(e, 'schema') : e instanceof Error ? `${e.message} in GraphQL schema` : String(e);
+    const msg = e instanceof gql().GraphQLError ? located(e, 'schema') : e instanceof Error ? `${e.message} in GraphQL schema` : String(e);
     throw new BuiltinError(msg);
   }
 }
 
 function validateQuery(schema: GraphQLSchema, query: DocumentNode): void {
-  const errs = validate(schema, query);
+  const errs = gql().validate(schema, query);
   if (errs.length) throw new BuiltinError(located(errs[0]!, 'string'));
 }
 

@@ -1,7 +1,8 @@
 // Compiled RE2 patterns (re2js: Go's syntax, linear time) with Go's
 // match-iteration semantics. JS RegExp never sees user patterns.
 
-import { RE2JS } from 're2js';
+import type { RE2JS } from 're2js';
+import { re2Library } from '../../lazy-libraries.js';
 import { BuiltinError } from './types.js';
 
 const cache = new Map<string, RE2JS>();
@@ -13,7 +14,7 @@ export function compileRegex(pattern: string): RE2JS {
   if (hit) return hit;
   let re: RE2JS;
   try {
-    re = RE2JS.compile(pattern);
+    re = re2Library().RE2JS.compile(pattern);
   } catch (e) {
     throw new BuiltinError(e instanceof Error ? e.message : String(e));
   }

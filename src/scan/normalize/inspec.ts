@@ -2,7 +2,8 @@
 // MITRE's `inspecjs`, the library SAF CLI itself uses, so our threshold counts
 // are SAF's counts (waivers, overlays, impact 0, errors all handled there).
 
-import { convertFileContextual, isContextualizedEvaluation, type ContextualizedProfile } from 'inspecjs';
+import type { ContextualizedProfile } from 'inspecjs';
+import { inspecLibrary } from '../../lazy-libraries.js';
 import type { ControlStatus, Finding, NormalizedReport, Severity } from '../findings.js';
 import { isObject, ReportFormatError, str } from './fields.js';
 
@@ -25,11 +26,11 @@ export function normalizeInspec(doc: unknown): NormalizedReport {
   if (!isInspecReport(doc)) throw new ReportFormatError('not an InSpec JSON report: expected profiles[] and platform');
   let parsed;
   try {
-    parsed = convertFileContextual(JSON.stringify(doc));
+    parsed = inspecLibrary().convertFileContextual(JSON.stringify(doc));
   } catch (e) {
     throw new ReportFormatError(`InSpec report rejected by inspecjs: ${e instanceof Error ? e.message : String(e)}`);
   }
-  const profiles: ContextualizedProfile[] = isContextualizedEvaluation(parsed) ? parsed.contains : [parsed];
+  const profiles: ContextualizedProfile[] = inspecLibrary().isContextualizedEvaluation(parsed) ? parsed.contains : [parsed];
   const findings: Finding[] = [];
   for (const profile of profiles) {
     // Overlaid controls are counted once, at the profile that has the final say (as SAF does).
