@@ -116,9 +116,9 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** `hooker serve` from dist/, timed from spawn to the first /ping answer. */
-async function startHooker(target: Target, receiverUrl: string, env: Record<string, string> = {}): Promise<Running> {
-  const dir = mkdtempSync(join(tmpdir(), 'hooker-bench-'));
+/** `hooker serve` from dist/, timed from spawn to the first /ping answer; `keepDir` is a data directory kept across starts. */
+async function startHooker(target: Target, receiverUrl: string, env: Record<string, string> = {}, keepDir?: string): Promise<Running> {
+  const dir = keepDir ?? mkdtempSync(join(tmpdir(), 'hooker-bench-'));
   writeFileSync(join(dir, 'cfg.yaml'), config(receiverUrl));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -131,7 +131,7 @@ async function startHooker(target: Target, receiverUrl: string, env: Record<stri
     },
   });
   await waitForPing(url, proc, 120_000);
-  return { proc, url, startMs: performance.now() - t0, stop: stopper(proc, () => rmSync(dir, { recursive: true, force: true })) };
+  return { proc, url, startMs: performance.now() - t0, stop: stopper(proc, () => { if (!keepDir) rmSync(dir, { recursive: true, force: true }); }) };
 }
 
 async function startBare(): Promise<Running> {
@@ -337,14 +337,23 @@ async function main(): Promise<void> {
   await bareServer.stop();
 
   log('cold start');
-  const starts: Array<{ ms: number; rss: number }> = [];
-  for (let i = 0; i < 3; i++) {
-    const s = await startHooker(target, receiver.url);
-    starts.push({ ms: s.startMs, rss: rssMiB(s.proc.pid!) });
-    await s.stop();
-  }
-  starts.sort((a, b) => a.ms - b.ms);
-  const cold = starts[1]!;
+  // First starts (an empty data directory: the routes are compiled) and
+  // restarts (the same configuration and data directory: the compiled routes
+  // come from the cache, HOOKER_WASM_CACHE), median of 3 each.
+  const median = async (start: () => Promise<Running>) => {
+    const starts: Array<{ ms: number; rss: number }> = [];
+    for (let i = 0; i < 3; i++) {
+      const s = await start();
+      starts.push({ ms: s.startMs, rss: rssMiB(s.proc.pid!) });
+      await s.stop();
+    }
+    return starts.sort((a, b) => a.ms - b.ms)[1]!;
+  };
+  const firstStart = await median(() => startHooker(target, receiver.url));
+  const dataDir = mkdtempSync(join(tmpdir(), 'hooker-bench-'));
+  await (await startHooker(target, receiver.url, {}, dataDir)).stop();
+  const cold = await median(() => startHooker(target, receiver.url, {}, dataDir));
+  rmSync(dataDir, { recursive: true, force: true });
 
   log('ingest (closed loop, backpressure off)');
   let hooker = await startHooker(target, receiver.url, { HOOKER_MAX_DELIVERY_LAG: '0' });
@@ -412,8 +421,9 @@ Hooker runs as \`hooker serve\` (dist/) with the 20 routes below compiled into o
 | | inbox at start → end of the phase | | ${inboxStart} → ${inboxEnd} | |
 | | inbox drained after the phase in | | ${drained(sustainedDrain)} | |
 | | POST → receiver p50 / p99 | | ${ms(pct(e2e, 0.5))} / ${ms(pct(e2e, 0.99))} | |
-| cold start (median of 3) | spawn → first /ping | | ${cold.ms.toFixed(0)} ms | |
+| cold start, restart with the same configuration and data directory (median of 3) | spawn → first /ping | | ${cold.ms.toFixed(0)} ms | |
 | | RSS after start | | ${cold.rss.toFixed(0)} MiB | |
+| first start, empty data directory (median of 3) | spawn → first /ping | | ${firstStart.ms.toFixed(0)} ms | |
 | after ${accepted} events | RSS | | ${rssAfter.toFixed(0)} MiB | |
 
 Ingest phase: the ${ingest.events * 3} deliveries of the measured events reached the receiver ${ingestDrain.toFixed(1)} s after the load stopped (${((ingest.events * 3) / (ingest.seconds + ingestDrain)).toFixed(0)} deliveries/s end to end).
