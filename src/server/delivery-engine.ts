@@ -121,9 +121,7 @@ async function startEngine(store: Store, opts: EngineOptions, log: (line: string
         const purged = await store.deliveries.purgeFinished({ before: Date.now() - days * 86_400_000 });
         if (purged) m?.evicted.inc({ kind: 'retention' }, purged);
       }
-      // PostgreSQL's files do not shrink when rows go: its size is managed by the operator (delete-old-data still applies).
-      if (store.engine === 'sqlite') await guard.check(opts.maxDbSize?.());
-      else m?.dbBytes.set(await store.usedBytes());
+      await guard.check(opts.maxDbSize?.());
     } catch (e) {
       log(`housekeeping failed: ${(e as Error).message}`);
     } finally {

@@ -2,6 +2,10 @@
 // Over the limit, expired dedup keys and then the oldest finished events go
 // first. Undelivered events and live dedup keys are never dropped: when only
 // they remain, the guard says so in the log and the metrics instead.
+// What is limited is the bytes of Hooker's rows (Store.liveBytes): on SQLite
+// the pages in use; on PostgreSQL the rows' own size, since its files keep
+// a deleted row's space for reuse rather than giving it back, so the size on
+// disk would stay over the limit whatever was removed.
 
 import type { Store } from './types.js';
 
@@ -29,36 +33,40 @@ export class DbSizeGuard {
     private readonly opts: { log: (line: string) => void; metrics?: GuardMetrics },
   ) {}
 
-  /** Bytes in use (SQLite: free pages of deleted rows are reused, so they do not count). */
+  /** Bytes the limit counts (see the top of this file). */
   usedBytes(): Promise<number> {
-    return this.store.usedBytes();
+    return this.store.liveBytes();
   }
 
   /** Evicts until under `maxDbSize`; returns the number of events removed. */
   async check(maxDbSize: string | undefined): Promise<number> {
-    const used = await this.usedBytes();
-    this.opts.metrics?.dbBytes.set(used);
+    // The size on disk is never below the rows' size: under the limit, nothing to weigh.
+    const onDisk = await this.store.usedBytes();
+    this.opts.metrics?.dbBytes.set(onDisk);
     const limit = parseDbSize(maxDbSize);
-    if (limit === undefined || used <= limit) { this.warnedFull = false; return 0; }
+    if (limit === undefined || onDisk <= limit) { this.warnedFull = false; return 0; }
+    if (await this.store.liveBytes() <= limit) { this.warnedFull = false; return 0; }
     const keys = await this.store.dedup.purgeExpired();
     if (keys) this.opts.metrics?.evicted.inc({ kind: 'dedup_key' }, keys);
+    let live = await this.store.liveBytes();
     let removed = 0;
-    while (await this.usedBytes() > limit) {
-      // Small batches so no more than needed is removed.
-      const n = await this.store.deliveries.purgeFinished({ limit: 50 });
-      if (n === 0) break;
-      removed += n;
+    if (live > limit) {
+      const gone = await this.store.evictFinished(live - limit);
+      removed = gone.events;
+      live -= gone.bytes;
     }
     if (removed) {
       this.opts.metrics?.evicted.inc({ kind: 'event' }, removed);
       this.opts.log(`max-db-size ${maxDbSize}: removed ${removed} finished events (oldest first)`);
     }
-    if (await this.usedBytes() > limit) {
+    if (live > limit) {
       this.opts.metrics?.evicted.inc({ kind: 'none_possible' });
       if (!this.warnedFull) {
-        this.opts.log(`max-db-size ${maxDbSize}: the database holds ${await this.usedBytes()} bytes of undelivered events and live dedup keys; nothing is dropped, raise max-db-size or fix the failing actions`);
+        this.opts.log(`max-db-size ${maxDbSize}: the database holds ${live} bytes of undelivered events and live dedup keys; nothing is dropped, raise max-db-size or fix the failing actions`);
         this.warnedFull = true;
       }
+    } else {
+      this.warnedFull = false;
     }
     return removed;
   }

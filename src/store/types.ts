@@ -208,8 +208,18 @@ export interface Store {
   onWork(fn: () => void): () => void;
   /** Tells idle replicas that deliveries became due (NOTIFY); a no-op for SQLite. */
   notifyWork(): void;
-  /** Bytes used, for max-db-size and hooker_db_bytes. */
+  /** Bytes the store takes on disk, for hooker_db_bytes (PostgreSQL: Hooker's tables with their indexes, dead rows and free space). */
   usedBytes(): Promise<number>;
+  /**
+   * Bytes of the rows themselves, what max-db-size limits. SQLite: usedBytes
+   * (a deleted row's pages are free at once). PostgreSQL: the rows' size
+   * (pg_column_size), as its files keep the space of deleted rows for reuse
+   * and never shrink; one scan of the tables, so it is asked only when
+   * usedBytes is over the limit.
+   */
+  liveBytes(): Promise<number>;
+  /** Deletes the oldest finished events (never undelivered ones) until at least `bytes` of live bytes are gone, or none is left. */
+  evictFinished(bytes: number): Promise<{ events: number; bytes: number }>;
   /** Whether the store answers (readyz, ingest). */
   health(): StoreHealth;
   close(): Promise<void>;

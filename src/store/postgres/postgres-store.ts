@@ -30,6 +30,8 @@ import { scanOf, summaryOf, type DeliveryRow, type ScanRow } from '../row-mappin
 import { parseJson, stringifyJson } from '../../json/lossless.js';
 
 const CHANNEL = 'hooker_work';
+/** Hooker's tables (schema.ts): what its size is made of. */
+const TABLES = ['events', 'route_runs', 'deliveries', 'attempts', 'dedup_keys', 'aggregate_items', 'schedule_ticks', 'scans'];
 
 // BIGINT (times, counts) as numbers: every value Hooker stores fits in 2^53.
 const types = {
@@ -165,8 +167,44 @@ export class PostgresStore implements Store {
   }
 
   async usedBytes(): Promise<number> {
-    const { rows } = await this.pool.query<{ n: number }>('SELECT pg_database_size(current_database()) AS n');
+    const { rows } = await this.pool.query<{ n: number }>('SELECT COALESCE(SUM(pg_total_relation_size(to_regclass(t))), 0)::bigint AS n FROM unnest($1::text[]) t', [TABLES]);
     return rows[0]!.n;
+  }
+
+  async liveBytes(): Promise<number> {
+    const { rows } = await this.pool.query<{ n: number }>(`SELECT (${TABLES.map((t) => `(SELECT COALESCE(SUM(pg_column_size(x.*)), 0) FROM ${t} x)`).join(' + ')})::bigint AS n`);
+    return rows[0]!.n;
+  }
+
+  /**
+   * The oldest finished events, each weighed with its runs, deliveries and
+   * attempts, are deleted until their weight covers `bytes`: the space their
+   * rows leave is reused by the next ones (VACUUM), so the tables stop growing.
+   */
+  async evictFinished(bytes: number): Promise<{ events: number; bytes: number }> {
+    let events = 0;
+    let freed = 0;
+    while (freed < bytes) {
+      const { rows } = await this.pool.query<{ id: string; bytes: number }>(`SELECT e.id, (pg_column_size(e.*)
+          + COALESCE((SELECT SUM(pg_column_size(r.*)) FROM route_runs r WHERE r.event_id = e.id), 0)
+          + COALESCE((SELECT SUM(pg_column_size(d.*)) FROM deliveries d WHERE d.event_id = e.id), 0)
+          + COALESCE((SELECT SUM(pg_column_size(a.*)) FROM attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE d.event_id = e.id), 0))::bigint AS bytes
+        FROM events e WHERE e.open_deliveries = 0 ORDER BY e.received_at, e.id LIMIT 200`);
+      if (rows.length === 0) break;
+      const take: string[] = [];
+      let weight = 0;
+      for (const r of rows) {
+        if (freed + weight >= bytes) break;
+        take.push(r.id);
+        weight += r.bytes;
+      }
+      const gone = await this.pool.query<{ id: string }>('DELETE FROM events WHERE id = ANY($1) AND open_deliveries = 0 RETURNING id', [take]);
+      if (gone.rowCount === 0) break;
+      const sizes = new Map(rows.map((r) => [r.id, r.bytes]));
+      events += gone.rowCount ?? 0;
+      for (const g of gone.rows) freed += sizes.get(g.id) ?? 0;
+    }
+    return { events, bytes: freed };
   }
 
   health(): StoreHealth {

@@ -56,6 +56,22 @@ export class SqliteStore implements Store {
     return (pages - free) * size;
   }
 
+  async liveBytes(): Promise<number> {
+    return this.usedBytes();
+  }
+
+  async evictFinished(bytes: number): Promise<{ events: number; bytes: number }> {
+    const before = await this.usedBytes();
+    let events = 0;
+    // Small batches so no more than needed is removed.
+    while (before - await this.usedBytes() < bytes) {
+      const n = await this.deliveries.purgeFinished({ limit: 50 });
+      if (n === 0) break;
+      events += n;
+    }
+    return { events, bytes: before - await this.usedBytes() };
+  }
+
   health(): StoreHealth {
     return { ok: this.db.open };
   }
