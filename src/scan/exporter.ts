@@ -75,6 +75,13 @@ export class ClusterExporter {
     await this.round;
   }
 
+  /** Drops the exported series and the scan cache (leadership passed to another replica). */
+  forget(): void {
+    this.gauge.reset();
+    this.cache.clear();
+    this.operatorSeries.clear();
+  }
+
   /** One round: list, scan what is not cached for this interval, replace the series. */
   async runOnce(): Promise<void> {
     const { core, networking, discovery } = this.opts;

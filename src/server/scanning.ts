@@ -118,9 +118,13 @@ function leadExporter(exporter: ClusterExporter, opts: ScanningOptions): { stop(
       if (lead && !lead.held()) {
         opts.log('cluster exporter: lost its leadership (database connection dropped); stopping');
         lead = undefined;
-        if (running) { running = false; await exporter.stop(); }
+        // Its series go too: another replica exports them now, and a scrape of both must not count them twice.
+        if (running) { running = false; await exporter.stop(); exporter.forget(); }
       }
-      if (!lead) lead = await opts.store.cluster.tryLead('cluster-exporter');
+      if (!lead) {
+        lead = await opts.store.cluster.tryLead('cluster-exporter');
+        if (lead && opts.store.engine === 'postgres') opts.log('cluster exporter: this replica leads it now (advisory lock "cluster-exporter")');
+      }
       if (lead && !running && !stopped) { running = true; exporter.start(); }
     } catch (e) {
       opts.log(`cluster exporter: leadership check failed: ${(e as Error).message}`);

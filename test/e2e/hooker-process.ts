@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 export interface HookerProcess {
   url: string;
   db: string;
+  /** The process id (what a command it runs sees as its parent). */
+  pid: number;
   output(): string;
   /** What the process wrote to stdout only (action output) and to stderr only (the log). */
   stdout(): string;
@@ -52,7 +54,7 @@ export async function startHooker(env: Record<string, string>, opts: { startTime
     return exited;
   };
   return {
-    url, db, output: () => out, stdout: () => stdout, stderr: () => stderr,
+    url, db, pid: child.pid!, output: () => out, stdout: () => stdout, stderr: () => stderr,
     alive: () => child.exitCode === null && child.signalCode === null,
     stop: async () => { await kill('SIGTERM'); }, kill,
   };
