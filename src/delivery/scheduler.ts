@@ -6,6 +6,12 @@
 // backoff and dead-letters them. Several replicas may share one store: a
 // claim is a lease, so a replica that dies leaves work that another one
 // claims again once the lease expires, with the same delivery id.
+//
+// Per delivery the store sees a fraction of a transaction (issue 12): a lane
+// claims a batch ahead of what it runs (one claim transaction for many
+// deliveries, the claimed ones wait leased in the lane), a lane slot frees as
+// soon as the action answered (its outcome is recorded behind it), and the
+// outcomes of one event-loop turn are recorded in one transaction.
 
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
@@ -74,10 +80,29 @@ export interface SchedulerOptions {
   owner?: string;
 }
 
-interface Lane { running: number; limiter?: RateLimiter }
+interface Lane {
+  /** Deliveries whose action is running now (at most the policy's concurrency). */
+  running: number;
+  limiter?: RateLimiter;
+  /** Claimed (leased) and not started yet, oldest first. */
+  ready: ClaimedDelivery[];
+}
 
 /** Plans committed together at most (a burst larger than this is split). */
 const MAX_BATCH = 256;
+/**
+ * A lane claims up to this many deliveries beyond its free slots, so one
+ * claim transaction serves many deliveries; it claims again once fewer than
+ * half of them are left. Rate-limited lanes claim only what they may start.
+ */
+export function claimAhead(concurrency: number): number {
+  return Math.min(256, Math.max(32, 2 * concurrency));
+}
+/** Outcomes recorded together: those arriving within this window, at most MAX_FINISH_BATCH. */
+const FINISH_WINDOW_MS = 2;
+const MAX_FINISH_BATCH = 512;
+/** A safety-net look at the store while work is known due and lanes are full. */
+const SAFETY_NET_MS = 1_000;
 /** While the store fails, look again this often. */
 const STORE_RETRY_MS = 500;
 /** `done` waiters of deliveries another replica ran are dropped after this. */
@@ -97,6 +122,7 @@ export class DeliveryScheduler implements DeliveryQueue {
   private marks = 0;
   private readonly running = new Map<string, Promise<unknown>>();
   private readonly waiters = new Map<string, Waiter>();
+  private finishTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly finishing: Array<{ id: string; outcome: AttemptOutcome; resolve: (r: FinishResult | undefined) => void }> = [];
   private batch: Array<{ plan: EventPlan; resolve: (c: PlanCommit) => void; reject: (e: Error) => void; done?: Promise<DeliveryRecord[]> }> = [];
   private readonly shutdown = new AbortController();
@@ -109,7 +135,15 @@ export class DeliveryScheduler implements DeliveryQueue {
   /** The time the last claim pass looked for due work. */
   private claimedAt = 0;
   private pumping = false;
+  private pumpDone: Promise<void> = Promise.resolve();
   private again = false;
+  /**
+   * Whether the next arm() must ask the store when work becomes due: set when
+   * a claim came back short (an action went idle, its next delivery may be a
+   * future retry) and after a store failure; while every lane with known work
+   * is busy the store is not asked (the ask scans the pending deliveries).
+   */
+  private askNextDue = true;
   private storeDown = false;
   private inbox = 0;
   private flushing: Promise<void> = Promise.resolve();
@@ -202,7 +236,7 @@ export class DeliveryScheduler implements DeliveryQueue {
 
   private lane(action: string): Lane {
     let lane = this.lanes.get(action);
-    if (!lane) { lane = { running: 0 }; this.lanes.set(action, lane); }
+    if (!lane) { lane = { running: 0, ready: [] }; this.lanes.set(action, lane); }
     return lane;
   }
 
@@ -210,7 +244,7 @@ export class DeliveryScheduler implements DeliveryQueue {
     if (this.closed) return;
     if (this.pumping) { this.again = true; return; }
     this.pumping = true;
-    void this.pumpLoop();
+    this.pumpDone = this.pumpLoop();
   }
 
   private async pumpLoop(): Promise<void> {
@@ -231,6 +265,7 @@ export class DeliveryScheduler implements DeliveryQueue {
 
   /** The store failed: deliveries pause, and the pump looks again shortly. */
   private storeFailed(e: Error): void {
+    this.askNextDue = true;
     if (!this.storeDown) { this.storeDown = true; this.opts.onStoreError?.(e); }
     if (this.closed) return;
     this.setTimer(this.now() + STORE_RETRY_MS);
@@ -239,36 +274,74 @@ export class DeliveryScheduler implements DeliveryQueue {
   private async claimAll(now: number): Promise<void> {
     this.rateWakeAt = Infinity;
     this.claimedAt = now;
-    for (const [action, mark] of [...this.pendingActions]) {
+    const actions = new Set(this.pendingActions.keys());
+    for (const [action, lane] of this.lanes) if (lane.ready.length) actions.add(action);
+    for (const action of actions) {
       if (this.closed) return;
       const lane = this.lane(action);
       const policy = this.policy(action);
-      let free = policy.concurrency - lane.running;
-      if (free <= 0) continue;
+      this.startReady(action, lane, now);
+      const mark = this.pendingActions.get(action);
+      if (mark === undefined) continue;
+      let want: number;
       const limiter = this.limiter(lane, policy, now);
       if (limiter) {
-        const allowed = limiter.available(now);
-        if (allowed < free) {
-          free = allowed;
-          this.rateWakeAt = Math.min(this.rateWakeAt, limiter.nextAt(now));
-        }
-        if (free <= 0) continue;
+        // Only what the limit lets start now: a rate-limited lane holds no claims ahead.
+        want = Math.min(policy.concurrency - lane.running - lane.ready.length, limiter.available(now));
+        if (want < policy.concurrency - lane.running - lane.ready.length) this.rateWakeAt = Math.min(this.rateWakeAt, limiter.nextAt(now));
+      } else {
+        const ahead = claimAhead(policy.concurrency);
+        if (lane.ready.length > ahead / 2) continue;
+        want = policy.concurrency + ahead - lane.running - lane.ready.length;
       }
+      if (want <= 0) continue;
       // Claimed with a lease: the row stays pending, so a dead replica's work comes back by itself.
-      const claimed = await this.store.claimDue(action, now, free, { owner: this.owner, until: now + this.leaseMs });
-      limiter?.take(claimed.length, now);
+      const claimed = await this.store.claimDue(action, now, want, { owner: this.owner, until: now + this.leaseMs });
       // Nothing more due now: later work comes back through a commit, a retry, a released stage or the timer's poke.
-      if (claimed.length < free && this.pendingActions.get(action) === mark) this.pendingActions.delete(action);
-      for (const d of claimed) {
-        lane.running++;
-        const p = this.run(d).catch((e: Error) => process.stderr.write(`hooker: delivery ${d.id} failed to run: ${e.message}\n`)).finally(() => {
-          this.running.delete(d.id);
-          lane.running--;
-          this.pump();
-        });
-        this.running.set(d.id, p);
+      if (claimed.length < want) {
+        this.askNextDue = true;
+        if (this.pendingActions.get(action) === mark) this.pendingActions.delete(action);
       }
+      lane.ready.push(...claimed);
+      // Claimed while closing: given back at once (close() also gives back what is left).
+      if (this.closed) return;
+      this.startReady(action, lane, this.now());
     }
+  }
+
+  /** Starts the lane's claimed deliveries while it has free slots (and its rate limit allows). */
+  private startReady(action: string, lane: Lane, now: number): void {
+    if (lane.ready.length === 0 || this.closed) return;
+    const policy = this.policy(action);
+    let free = Math.min(policy.concurrency - lane.running, lane.ready.length);
+    if (free <= 0) return;
+    const limiter = this.limiter(lane, policy, now);
+    if (limiter) {
+      const allowed = limiter.available(now);
+      if (allowed < free) { free = allowed; this.rateWakeAt = Math.min(this.rateWakeAt, limiter.nextAt(now)); }
+      if (free <= 0) return;
+      limiter.take(free, now);
+    }
+    for (const d of lane.ready.splice(0, free)) this.launch(action, lane, d);
+  }
+
+  private launch(action: string, lane: Lane, d: ClaimedDelivery): void {
+    lane.running++;
+    let freed = false;
+    // The slot frees when the action answered, before its outcome is recorded: the next claimed delivery starts at once.
+    const free = () => {
+      if (freed) return;
+      freed = true;
+      lane.running--;
+      if (lane.ready.length) this.startReady(action, lane, this.now());
+      // Claims again (one transaction for many) once the lane has used up half of what it claimed ahead.
+      if (lane.ready.length <= claimAhead(this.policy(action).concurrency) / 2) this.pump();
+    };
+    const p = this.run(d, free).catch((e: Error) => process.stderr.write(`hooker: delivery ${d.id} failed to run: ${e.message}\n`)).finally(() => {
+      this.running.delete(d.id);
+      free();
+    });
+    this.running.set(d.id, p);
   }
 
   /** The lane's rate limiter, following the current policy (a reload may change it). */
@@ -282,7 +355,20 @@ export class DeliveryScheduler implements DeliveryQueue {
   private async arm(): Promise<void> {
     if (this.closed) return;
     const now = this.now();
-    const next = await this.store.nextDueAt();
+    if (!this.askNextDue) {
+      // Every action with known work has a busy lane: a finishing delivery pumps again. The slow timer is a safety net.
+      this.setTimer(Math.min(this.rateWakeAt === Infinity ? Infinity : Math.max(now + 1, this.rateWakeAt), now + SAFETY_NET_MS,
+        this.opts.pollMs !== undefined ? now + this.opts.pollMs : Infinity));
+      return;
+    }
+    this.askNextDue = false;
+    let next: number | undefined;
+    try {
+      next = await this.store.nextDueAt();
+    } catch (e) {
+      this.askNextDue = true;
+      throw e;
+    }
     // Deliveries already due wait for a full lane, which pumps when it frees;
     // the slow timer is only a safety net. Future retries get an exact timer,
     // and so does a rate-limited lane's next free slot. With a shared store,
@@ -311,7 +397,9 @@ export class DeliveryScheduler implements DeliveryQueue {
 
   private async renew(): Promise<void> {
     this.dropStaleWaiters();
+    // Running, being recorded, or claimed ahead and waiting for a slot: all held by this replica's lease.
     const ids = [...this.running.keys()];
+    for (const lane of this.lanes.values()) for (const d of lane.ready) ids.push(d.id);
     if (ids.length === 0 || this.closed) return;
     try {
       await this.store.renewLeases(ids, { owner: this.owner, until: this.now() + this.leaseMs });
@@ -326,7 +414,8 @@ export class DeliveryScheduler implements DeliveryQueue {
     for (const [id, w] of this.waiters) if (w.at < old) this.waiters.delete(id);
   }
 
-  private async run(d: ClaimedDelivery): Promise<void> {
+  /** Runs one attempt; `answered` is called once the action is done with it (before the outcome is recorded). */
+  private async run(d: ClaimedDelivery, answered: () => void): Promise<void> {
     const startedAt = this.now();
     const attempt = d.attempts + 1;
     let result: DeliveryResult;
@@ -339,6 +428,7 @@ export class DeliveryScheduler implements DeliveryQueue {
     } catch (e) {
       result = { ok: false, detail: `action failed: ${(e as Error).message ?? String(e)}` };
     }
+    answered();
     const finishedAt = this.now();
     if (!result.ok && this.shutdown.signal.aborted) {
       // Cut short by shutdown: not the action's fault, the next claim runs it again.
@@ -364,11 +454,13 @@ export class DeliveryScheduler implements DeliveryQueue {
       ...(enriched ? { enriched } : {}),
     });
     // Not recorded (the store stayed away past the lease, or the lease passed on): another claim runs it again.
-    if (!finished || finished.lost) return;
+    if (!finished || finished.lost) { this.askNextDue = true; this.pump(); return; }
     const { state, released } = finished;
     if (state === 'pending') this.markPending(d.action);
     if ((state === 'succeeded' || state === 'dead') && released.length === 0) void this.recount();
     for (const a of released) this.markPending(a);
+    // A retry to schedule, or a next stage released: the pump looks at the store again.
+    if (state === 'pending' || released.length) this.pump();
     const record: DeliveryRecord = {
       deliveryId: d.id, eventId: d.eventId, routeName: d.route, actionName: d.action, ok: result.ok, state, attempt,
       ...(detail !== undefined ? { detail } : {}), ...(result.changed ? { changed: result.changed } : {}), log, startedAt, finishedAt,
@@ -387,24 +479,33 @@ export class DeliveryScheduler implements DeliveryQueue {
   }
 
   /**
-   * Attempts finishing in the same event-loop turn are recorded in one
-   * transaction. While the store is unreachable they are retried until their
-   * lease would expire; after that another claim runs the delivery again:
-   * at-least-once, never lost.
+   * Attempts finishing within FINISH_WINDOW_MS of each other are recorded in
+   * one transaction (nothing waits on the record but `done` and the inbox
+   * count: the lane slot was freed when the action answered). While the
+   * store is unreachable they are retried until their lease would expire;
+   * after that another claim runs the delivery again: at-least-once, never lost.
    */
   private finish(id: string, outcome: AttemptOutcome): Promise<FinishResult | undefined> {
     return new Promise((resolve) => {
       this.finishing.push({ id, outcome, resolve });
-      if (this.finishing.length === 1) setImmediate(() => void this.flushFinishes());
+      if (this.finishing.length >= MAX_FINISH_BATCH) this.flushFinishesNow();
+      else this.finishTimer ??= setTimeout(() => this.flushFinishesNow(), FINISH_WINDOW_MS);
     });
   }
 
+  private flushFinishesNow(): void {
+    clearTimeout(this.finishTimer);
+    this.finishTimer = undefined;
+    void this.flushFinishes();
+  }
+
   private async flushFinishes(): Promise<void> {
-    const items = this.finishing.splice(0);
+    const items = this.finishing.splice(0, MAX_FINISH_BATCH);
     if (items.length === 0) return;
     try {
       const results = await this.store.finishAttempts(items.map((i) => ({ id: i.id, owner: this.owner, outcome: i.outcome })));
       items.forEach((i, n) => i.resolve(results[n]));
+      if (this.finishing.length) this.finishTimer ??= setTimeout(() => this.flushFinishesNow(), FINISH_WINDOW_MS);
     } catch (e) {
       this.storeFailed(e as Error);
       const deadline = this.now();
@@ -412,9 +513,8 @@ export class DeliveryScheduler implements DeliveryQueue {
       for (const i of items) if (!keep.includes(i)) i.resolve(undefined);
       if (keep.length === 0) return;
       setTimeout(() => {
-        const wasEmpty = this.finishing.length === 0;
-        this.finishing.push(...keep);
-        if (wasEmpty) void this.flushFinishes();
+        this.finishing.unshift(...keep);
+        this.flushFinishesNow();
       }, STORE_RETRY_MS).unref?.();
     }
   }
@@ -425,11 +525,17 @@ export class DeliveryScheduler implements DeliveryQueue {
     this.closed = true;
     clearTimeout(this.timer);
     clearInterval(this.renewTimer);
+    // A claim in flight lands in its lane first; what was claimed ahead and never started is due again at once, same ids.
+    await this.pumpDone.catch(() => {});
+    const unstarted = [...this.lanes.values()].flatMap((lane) => lane.ready.splice(0).map((d) => d.id));
+    if (unstarted.length) await this.store.release(unstarted, this.owner).catch(() => { /* the leases expire instead */ });
     const all = Promise.allSettled([...this.running.values()]);
     const timer = setTimeout(() => this.shutdown.abort(new Error('server is shutting down')), graceMs);
     await all;
     clearTimeout(timer);
     // Finishes still queued are written before the store closes.
+    clearTimeout(this.finishTimer);
+    this.finishTimer = undefined;
     while (this.finishing.length) await this.flushFinishes();
   }
 }

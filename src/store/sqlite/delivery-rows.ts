@@ -105,7 +105,7 @@ export class SqliteDeliveryRows implements DeliveryRows {
   }
 
   private readonly claimSelect = this.stmt(`SELECT d.id, d.event_id, d.route, d.action, d.stage, d.kind, d.attempts, d.created_at,
-      r.template, r.message, COALESCE(r.enriched, e.body) AS event, e.hops
+      r.template, r.message, COALESCE(r.enriched, e.body) AS event, r.enriched IS NOT NULL AS enriched, e.hops
     FROM deliveries d JOIN route_runs r ON r.event_id = d.event_id AND r.route = d.route JOIN events e ON e.id = d.event_id
     WHERE d.action = ? AND d.state = 'pending' AND d.next_at <= ? AND d.lease_until <= ?
     ORDER BY d.next_at LIMIT ?`);
@@ -116,14 +116,26 @@ export class SqliteDeliveryRows implements DeliveryRows {
     return this.db.transaction(() => {
       const rows = this.claimSelect.get().all(action, now, now, limit) as Array<{
         id: string; event_id: string; route: string; action: string; stage: number; kind: ActionKind; attempts: number; created_at: number;
-        template: string | null; message: string; event: string; hops: number;
+        template: string | null; message: string; event: string; enriched: number; hops: number;
       }>;
       if (rows.length) this.lease.get().run(lease.owner, lease.until, JSON.stringify(rows.map((r) => r.id)));
-      return rows.map((r) => ({
-        id: r.id, eventId: r.event_id, route: r.route, action: r.action, stage: r.stage, kind: r.kind, attempts: r.attempts,
-        ...(r.template ? { template: r.template } : {}),
-        message: JSON.parse(r.message) as RenderedMessage, event: parseJson(r.event), hops: r.hops, createdAt: r.created_at,
-      }));
+      // The deliveries of one event (or enriched route run) in a batch share one parsed event and message:
+      // actions only read them, and the http action serialises a shared event once.
+      const events = new Map<string, unknown>();
+      const messages = new Map<string, RenderedMessage>();
+      return rows.map((r) => {
+        const run = `${r.event_id}\u0000${r.route}`;
+        const eventKey = r.enriched ? run : r.event_id;
+        let event = events.get(eventKey);
+        if (event === undefined && !events.has(eventKey)) events.set(eventKey, event = parseJson(r.event));
+        let message = messages.get(run);
+        if (!message) messages.set(run, message = JSON.parse(r.message) as RenderedMessage);
+        return {
+          id: r.id, eventId: r.event_id, route: r.route, action: r.action, stage: r.stage, kind: r.kind, attempts: r.attempts,
+          ...(r.template ? { template: r.template } : {}),
+          message, event, hops: r.hops, createdAt: r.created_at,
+        };
+      });
     }).immediate();
   }
 
@@ -137,7 +149,12 @@ export class SqliteDeliveryRows implements DeliveryRows {
     if (ids.length) this.releaseStmt.get().run(owner, JSON.stringify(ids));
   }
 
-  private readonly nextDueStmt = this.stmt("SELECT MIN(MAX(next_at, lease_until)) AS t FROM deliveries WHERE state = 'pending'");
+  // MIN(MAX(next_at, lease_until)) over pending rows without scanning them all: a row due after the first
+  // unleased one (lease_until <= next_at) cannot come earlier, so only the rows up to it are looked at
+  // (the leased ones, about what is running or claimed ahead), along the (state, next_at) index.
+  private readonly nextDueStmt = this.stmt(`SELECT MIN(MAX(next_at, lease_until)) AS t FROM deliveries
+    WHERE state = 'pending' AND next_at <= COALESCE(
+      (SELECT next_at FROM deliveries WHERE state = 'pending' AND lease_until <= next_at ORDER BY next_at LIMIT 1), 9007199254740991)`);
   async nextDueAt(): Promise<number | undefined> {
     const row = this.nextDueStmt.get().get() as { t: number | null };
     return row.t ?? undefined;
@@ -159,46 +176,54 @@ export class SqliteDeliveryRows implements DeliveryRows {
     return (this.oldestPendingStmt.get().get(action, now) as { t: number | null }).t ?? undefined;
   }
 
-  private readonly finishSelect = this.stmt('SELECT event_id, route, stage, state, claimed_by FROM deliveries WHERE id = ?');
+  // Guarded by the lease: only the owner's attempt on a still-pending delivery is recorded.
+  private readonly finishUpdate = this.stmt(`UPDATE deliveries SET state = ?, attempts = attempts + 1, next_at = ?, updated_at = ?, last_error = ?,
+      claimed_by = NULL, lease_until = 0 WHERE id = ? AND state = 'pending' AND claimed_by = ? RETURNING event_id, route, stage`);
+  private readonly stateOf = this.stmt('SELECT state FROM deliveries WHERE id = ?');
   private readonly insertAttempt = this.stmt('INSERT INTO attempts (delivery_id, started_at, finished_at, ok, detail, log) VALUES (?, ?, ?, ?, ?, ?)');
-  private readonly updateDelivery = this.stmt(`UPDATE deliveries SET state = ?, attempts = attempts + 1, next_at = ?, updated_at = ?, last_error = ?,
-      claimed_by = NULL, lease_until = 0 WHERE id = ?`);
   private readonly enrich = this.stmt('UPDATE route_runs SET enriched = ?, message = COALESCE(?, message) WHERE event_id = ? AND route = ?');
-  private readonly closeOne = this.stmt('UPDATE events SET open_deliveries = open_deliveries - 1 WHERE id = ? RETURNING open_deliveries');
-  private readonly unfinishedInStage = this.stmt("SELECT COUNT(*) AS n FROM deliveries WHERE event_id = ? AND route = ? AND stage = ? AND state IN ('pending', 'waiting')");
+  private readonly closeDeliveries = this.stmt('UPDATE events SET open_deliveries = open_deliveries - ? WHERE id = ? RETURNING open_deliveries');
+  // The route's next waiting stage becomes pending once no delivery of the finished stage is unfinished.
+  // Both subqueries are uncorrelated (evaluated once); a route without waiting stages finds no row at once.
   private readonly releaseStage = this.stmt(`UPDATE deliveries SET state = 'pending', next_at = ?, updated_at = ?
       WHERE event_id = ? AND route = ? AND state = 'waiting'
         AND stage = (SELECT MIN(stage) FROM deliveries WHERE event_id = ? AND route = ? AND state = 'waiting')
+        AND NOT EXISTS (SELECT 1 FROM deliveries WHERE event_id = ? AND route = ? AND stage = ? AND state IN ('pending', 'waiting'))
       RETURNING action`);
 
   async finishAttempts(items: FinishItem[]): Promise<FinishResult[]> {
     let closed = 0;
-    const out = this.db.transaction(() => items.map((i) => {
-      const r = this.finishOne(i);
-      if (r.closed) closed++;
-      return r.result;
-    })).immediate();
+    const out = this.db.transaction(() => {
+      // Final outcomes per event, applied to its open count once per batch.
+      const finals = new Map<string, number>();
+      const results = items.map((i) => this.finishOne(i, finals));
+      for (const [eventId, n] of finals) {
+        const ev = this.closeDeliveries.get().get(n, eventId) as { open_deliveries: number } | undefined;
+        if (ev?.open_deliveries === 0) closed++;
+      }
+      return results;
+    }).immediate();
     this.open -= closed;
     return out;
   }
 
-  private finishOne({ id, owner, outcome: o }: FinishItem): { result: FinishResult; closed: boolean } {
-    const d = this.finishSelect.get().get(id) as { event_id: string; route: string; stage: number; state: DeliveryState; claimed_by: string | null } | undefined;
-    // Gone (purged), already final, or claimed by someone else since: this attempt is not the one on record.
-    if (!d || d.state !== 'pending' || d.claimed_by !== owner) return { result: { state: d?.state ?? 'dead', released: [], lost: true }, closed: false };
-    this.insertAttempt.get().run(id, o.startedAt, o.finishedAt, o.ok ? 1 : 0, o.detail ?? null, JSON.stringify(o.log));
+  private finishOne({ id, owner, outcome: o }: FinishItem, finals: Map<string, number>): FinishResult {
     const state: DeliveryState = o.ok ? 'succeeded' : o.retryAt !== undefined ? 'pending' : 'dead';
-    this.updateDelivery.get().run(state, o.retryAt ?? o.finishedAt, o.finishedAt, o.ok ? null : (o.detail ?? 'failed'), id);
-    if (state === 'pending') return { result: { state, released: [] }, closed: false };
+    const d = this.finishUpdate.get().get(state, o.retryAt ?? o.finishedAt, o.finishedAt, o.ok ? null : (o.detail ?? 'failed'), id, owner) as
+      { event_id: string; route: string; stage: number } | undefined;
+    if (!d) {
+      // Gone (purged), already final, or claimed by someone else since: this attempt is not the one on record.
+      const now = this.stateOf.get().get(id) as { state: DeliveryState } | undefined;
+      return { state: now?.state ?? 'dead', released: [], lost: true };
+    }
+    this.insertAttempt.get().run(id, o.startedAt, o.finishedAt, o.ok ? 1 : 0, o.detail ?? null, JSON.stringify(o.log));
+    if (state === 'pending') return { state, released: [] };
     if (o.enriched) {
       this.enrich.get().run(stringifyJson(o.enriched.event ?? null), o.enriched.message ? JSON.stringify(o.enriched.message) : null, d.event_id, d.route);
     }
-    let released: string[] = [];
-    if ((this.unfinishedInStage.get().get(d.event_id, d.route, d.stage) as { n: number }).n === 0) {
-      released = (this.releaseStage.get().all(o.finishedAt, o.finishedAt, d.event_id, d.route, d.event_id, d.route) as Array<{ action: string }>).map((r) => r.action);
-    }
-    const ev = this.closeOne.get().get(d.event_id) as { open_deliveries: number };
-    return { result: { state, released }, closed: ev.open_deliveries === 0 };
+    const released = (this.releaseStage.get().all(o.finishedAt, o.finishedAt, d.event_id, d.route, d.event_id, d.route, d.event_id, d.route, d.stage) as Array<{ action: string }>).map((r) => r.action);
+    finals.set(d.event_id, (finals.get(d.event_id) ?? 0) + 1);
+    return { state, released };
   }
 
   async list(filter: DeliveryFilter = {}): Promise<DeliverySummary[]> {
