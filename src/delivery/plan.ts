@@ -6,9 +6,9 @@
 // ReadAndWrite action is its own stage (in the listed order), then one stage
 // of every ReadOnly action. `serialize-actions` makes every action its own stage.
 
-import { randomUUID } from 'node:crypto';
 import type { RenderedMessage } from '../actions/types.js';
 import { DEFAULT_DELIVERY_POLICY, type DeliveryPolicy } from '../config/types.js';
+import { timeOrderedId } from '../store/time-ordered-id.js';
 
 export type ActionKind = 'ReadOnly' | 'ReadAndWrite';
 
@@ -50,7 +50,7 @@ export interface EventPlan {
   aggregate?: Array<{ route: string; message: RenderedMessage; run?: string }>;
 }
 
-export function planStages(actions: string[], policyOf: (action: string) => DeliveryPolicy | undefined, serialize: boolean, newId: () => string = randomUUID): PlannedDelivery[] {
+export function planStages(actions: string[], policyOf: (action: string) => DeliveryPolicy | undefined, serialize: boolean, newId: () => string = timeOrderedId): PlannedDelivery[] {
   const policy = (a: string) => policyOf(a) ?? DEFAULT_DELIVERY_POLICY;
   if (serialize) return actions.map((action, stage) => ({ id: newId(), action, stage, kind: policy(action).kind }));
   const priorities = [...new Set(actions.map((a) => policy(a).priority))].sort((x, y) => y - x);

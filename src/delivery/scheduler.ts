@@ -173,6 +173,18 @@ export class DeliveryScheduler implements DeliveryQueue {
     return this.inbox;
   }
 
+  /**
+   * Due time of the action's oldest delivery that is not running: unclaimed
+   * in the store, or claimed ahead by this replica and waiting for a slot
+   * (the delivery lag that backpressure watches).
+   */
+  async oldestWaitingAt(action: string): Promise<number | undefined> {
+    const stored = await this.store.oldestPendingAt(action, this.now());
+    const next = this.lanes.get(action)?.ready[0];
+    const held = next ? (next.dueAt ?? next.createdAt) : undefined;
+    return stored === undefined ? held : held === undefined ? stored : Math.min(stored, held);
+  }
+
   accept(plan: EventPlan): { committed: Promise<PlanCommit>; done: Promise<DeliveryRecord[]> } {
     if (this.closed) throw new Error('server is shutting down');
     let item!: (typeof this.batch)[number];

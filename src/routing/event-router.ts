@@ -3,7 +3,6 @@
 // route's template, and hand the whole plan (staged deliveries, dedup keys,
 // aggregation items) to the delivery queue, which commits it at once.
 
-import { randomUUID } from 'node:crypto';
 import type { Action, RenderedMessage } from '../actions/types.js';
 import type { ActionConfig, DeliveryPolicy, RouteConfig } from '../config/types.js';
 import type { TemplateRenderer } from '../templates/template-renderer.js';
@@ -16,6 +15,7 @@ import { DEFAULT_DEDUP_TTL_MS, dedupKey } from './dedup-key.js';
 import type { RouteMatcher } from './route-matcher.js';
 import { itemLookup, parseRun, runName, splitItems, type SplitItem } from './split-items.js';
 import { RegoEvalError, RegoLimitError } from '../rego/index.js';
+import { timeOrderedId } from '../store/time-ordered-id.js';
 
 export { actionHandler } from '../delivery/action-runner.js';
 
@@ -128,7 +128,7 @@ export class EventRouter {
 
   route(event: unknown, opts: { hops: number; only?: string; eventId?: string }): RoutedEvent {
     const table = this.table();
-    const eventId = opts.eventId ?? randomUUID();
+    const eventId = opts.eventId ?? timeOrderedId();
     const receivedAt = this.now();
     const started = performance.now();
     const outcome = table.matcher.matchOrFail?.(event) ?? { matched: table.matcher.match(event), failed: [] };
@@ -300,7 +300,7 @@ export class EventRouter {
         const message = renderer?.aggregate?.(items.map((i) => i.message)) ?? combineMessages(items.map((i) => i.message));
         const actions = route.actions.filter((a) => table.actions.has(a));
         return {
-          eventId: randomUUID(), receivedAt: this.now(), hops: 0,
+          eventId: timeOrderedId(), receivedAt: this.now(), hops: 0,
           event: { aggregated: items.map((i) => i.eventId), route: routeName },
           routes: actions.length ? [this.plannedRoute(table, route, actions, message)] : [],
         };

@@ -128,7 +128,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   let refusingForLag = false;
   const backpressure = new Backpressure({
     actions: () => (holder.current.config.actions ?? []).filter((a) => a.enable && !a.delivery?.rateLimit).map((a) => a.name),
-    oldestPendingAt: (action) => engine.store.deliveries.oldestPendingAt(action),
+    oldestPendingAt: (action) => engine.scheduler.oldestWaitingAt(action),
   }, {
     maxLagMs: settings.maxDeliveryLagMs ?? DEFAULT_MAX_DELIVERY_LAG_MS,
     onSample: (s) => {

@@ -34,6 +34,8 @@ export interface ClaimedDelivery {
   event: unknown;
   hops: number;
   createdAt: number;
+  /** When it became due (its next_at when claimed): how long it has waited, for the delivery lag. */
+  dueAt?: number;
 }
 
 export interface AttemptOutcome {

@@ -348,7 +348,7 @@ export class PgDeliveryRows implements DeliveryRows {
     if (limit <= 0) return [];
     // SKIP LOCKED: rows another replica is claiming right now are passed over, never waited for or taken twice.
     const { rows } = await this.db.query<{
-      id: string; event_id: string; route: string; action: string; stage: number; kind: ActionKind; attempts: number; created_at: number;
+      id: string; event_id: string; route: string; action: string; stage: number; kind: ActionKind; attempts: number; created_at: number; next_at: number;
       template: string | null; message: string; event: string; hops: number;
     }>(`WITH c AS (
         SELECT id FROM deliveries
@@ -358,14 +358,14 @@ export class PgDeliveryRows implements DeliveryRows {
         UPDATE deliveries d SET claimed_by = $4, lease_until = $5 FROM c WHERE d.id = c.id
         RETURNING d.id, d.event_id, d.route, d.action, d.stage, d.kind, d.attempts, d.created_at, d.next_at
       )
-      SELECT u.id, u.event_id, u.route, u.action, u.stage, u.kind, u.attempts, u.created_at,
+      SELECT u.id, u.event_id, u.route, u.action, u.stage, u.kind, u.attempts, u.created_at, u.next_at,
         r.template, r.message, COALESCE(r.enriched, e.body) AS event, e.hops
       FROM u JOIN route_runs r ON r.event_id = u.event_id AND r.route = u.route JOIN events e ON e.id = u.event_id
       ORDER BY u.next_at`, [action, now, limit, lease.owner, lease.until]);
     return rows.map((r) => ({
       id: r.id, eventId: r.event_id, route: r.route, action: r.action, stage: r.stage, kind: r.kind, attempts: r.attempts,
       ...(r.template ? { template: r.template } : {}),
-      message: JSON.parse(r.message) as RenderedMessage, event: parseJson(r.event), hops: r.hops, createdAt: r.created_at,
+      message: JSON.parse(r.message) as RenderedMessage, event: parseJson(r.event), hops: r.hops, createdAt: r.created_at, dueAt: r.next_at,
     }));
   }
 

@@ -104,7 +104,7 @@ export class SqliteDeliveryRows implements DeliveryRows {
     return { duplicates, deliveries };
   }
 
-  private readonly claimSelect = this.stmt(`SELECT d.id, d.event_id, d.route, d.action, d.stage, d.kind, d.attempts, d.created_at,
+  private readonly claimSelect = this.stmt(`SELECT d.id, d.event_id, d.route, d.action, d.stage, d.kind, d.attempts, d.created_at, d.next_at,
       r.template, r.message, COALESCE(r.enriched, e.body) AS event, r.enriched IS NOT NULL AS enriched, e.hops
     FROM deliveries d JOIN route_runs r ON r.event_id = d.event_id AND r.route = d.route JOIN events e ON e.id = d.event_id
     WHERE d.action = ? AND d.state = 'pending' AND d.next_at <= ? AND d.lease_until <= ?
@@ -115,7 +115,7 @@ export class SqliteDeliveryRows implements DeliveryRows {
     if (limit <= 0) return [];
     return this.db.transaction(() => {
       const rows = this.claimSelect.get().all(action, now, now, limit) as Array<{
-        id: string; event_id: string; route: string; action: string; stage: number; kind: ActionKind; attempts: number; created_at: number;
+        id: string; event_id: string; route: string; action: string; stage: number; kind: ActionKind; attempts: number; created_at: number; next_at: number;
         template: string | null; message: string; event: string; enriched: number; hops: number;
       }>;
       if (rows.length) this.lease.get().run(lease.owner, lease.until, JSON.stringify(rows.map((r) => r.id)));
@@ -133,7 +133,7 @@ export class SqliteDeliveryRows implements DeliveryRows {
         return {
           id: r.id, eventId: r.event_id, route: r.route, action: r.action, stage: r.stage, kind: r.kind, attempts: r.attempts,
           ...(r.template ? { template: r.template } : {}),
-          message, event, hops: r.hops, createdAt: r.created_at,
+          message, event, hops: r.hops, createdAt: r.created_at, dueAt: r.next_at,
         };
       });
     }).immediate();
