@@ -13,7 +13,7 @@ import type { DeliveryQueue, DeliveryRecord } from '../delivery/scheduler.js';
 import { planStages, type DedupKey, type EventPlan, type PlannedRoute } from '../delivery/plan.js';
 import { DEFAULT_DEDUP_TTL_MS, dedupKey } from './dedup-key.js';
 import type { RouteMatcher } from './route-matcher.js';
-import { itemLookup, parseRun, runName, splitItems, type SplitItem } from './split-items.js';
+import { itemCount, itemLookup, MAX_SPLIT_ITEMS, parseRun, runName, splitItem, splitItems, type SplitItem } from './split-items.js';
 import { RegoEvalError, RegoLimitError } from '../rego/index.js';
 import { timeOrderedId } from '../store/time-ordered-id.js';
 
@@ -120,10 +120,9 @@ export class EventRouter {
     if (!route) return undefined;
     if (index === undefined || route.splitBy === undefined) return this.render(table, route, event, d.eventId);
     // One item's run: the enriched event narrowed to the same item again.
-    const items = splitItems(event, route.splitBy);
-    const it = items?.[index];
-    if (!it) return undefined;
-    return this.render(table, route, it.event, d.eventId, { index, count: items.length });
+    const one = splitItem(event, route.splitBy, index);
+    if (!one) return undefined;
+    return this.render(table, route, one.item.event, d.eventId, { index, count: one.count });
   }
 
   route(event: unknown, opts: { hops: number; only?: string; eventId?: string }): RoutedEvent {
@@ -144,7 +143,11 @@ export class EventRouter {
     for (const name of names) {
       if (opts.only !== undefined && name !== opts.only) continue;
       const route = table.routes.get(name);
-      const items = route?.splitBy !== undefined ? splitItems(event, route.splitBy) : undefined;
+      const count = route?.splitBy !== undefined ? itemCount(event, route.splitBy) : undefined;
+      if (count !== undefined && count > MAX_SPLIT_ITEMS) {
+        skipped.push({ route: name, reason: `split-by: ${count} items at "${route!.splitBy}" are more than ${MAX_SPLIT_ITEMS}; the event is handled whole, as one message` });
+      }
+      const items = route?.splitBy !== undefined && count !== undefined && count <= MAX_SPLIT_ITEMS ? splitItems(event, route.splitBy) : undefined;
       if (route && items) {
         // A split route's filter decides per item; the whole event's verdict does not count.
         if (this.planItems(table, route, items, { eventId, receivedAt, plan, skipped, rendered, eventMatched: eventMatched.has(name) })) matched.push(name);

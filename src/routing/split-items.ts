@@ -20,6 +20,14 @@ export interface SplitItem {
   event: unknown;
 }
 
+/**
+ * Most items one event is split into per route. Each item is one filter
+ * evaluation and one message: a body with more (a report of thousands of
+ * findings, a crafted array) is handled whole, as without `split-by`, so it
+ * neither blocks the server nor floods the receivers.
+ */
+export const MAX_SPLIT_ITEMS = 1_000;
+
 /** Path segments of a `split-by` value (`alerts`, `Results.0.Vulnerabilities`). */
 export function splitPath(path: string): string[] {
   return path.split('.');
@@ -38,6 +46,12 @@ function replaceAt(event: unknown, segs: string[], value: unknown): unknown {
   return { ...obj, [head]: replaceAt(obj[head], rest, value) };
 }
 
+/** How many items `event` has at `path`; undefined when the value there is not an array. */
+export function itemCount(event: unknown, path: string): number | undefined {
+  const arr = lookupPath(event, path);
+  return Array.isArray(arr) ? arr.length : undefined;
+}
+
 /**
  * The items of `event` at `path`, or undefined when the value there is not an
  * array (the route then handles the whole event as one message, as without
@@ -48,6 +62,13 @@ export function splitItems(event: unknown, path: string): SplitItem[] | undefine
   if (!Array.isArray(arr)) return undefined;
   const segs = splitPath(path);
   return arr.map((item, index) => ({ index, item, event: replaceAt(event, segs, [item]) }));
+}
+
+/** Item `index` of `event` alone, undefined when there is no such item (an enrichment removed it). */
+export function splitItem(event: unknown, path: string, index: number): { item: SplitItem; count: number } | undefined {
+  const arr = lookupPath(event, path);
+  if (!Array.isArray(arr) || index >= arr.length) return undefined;
+  return { item: { index, item: arr[index], event: replaceAt(event, splitPath(path), [arr[index]]) }, count: arr.length };
 }
 
 /** The name a route's run for one item is stored under. */

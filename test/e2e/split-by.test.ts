@@ -10,6 +10,7 @@ import type { RunningServer } from '../../src/server/server.js';
 import { validateConfigText } from '../../src/config/validate.js';
 import { formatProblem } from '../../src/config/problems.js';
 import { actionTypes } from '../../src/actions/index.js';
+import { MAX_SPLIT_ITEMS } from '../../src/routing/split-items.js';
 import { receiver, serve, tempDir, until, type Receiver } from './server-harness.js';
 
 const json = (url: URL) => JSON.parse(readFileSync(url, 'utf8')) as Record<string, unknown> & { alerts: Array<Record<string, unknown>> };
@@ -149,10 +150,67 @@ describe('split-by: one message per alert of an Alertmanager group', () => {
 
   it('an event without the array is one message, as without split-by; an empty array is none, said in `skipped`', async () => {
     const before = hits('/firing').length;
-    await post({ receiver: 'nobody', status: 'firing' });
+    // (A status neither of the Alertmanager routes accepts: only whole-group matches.)
+    const whole = await post({ receiver: 'nobody', status: 'unknown' });
+    expect(whole.matched).toEqual(['whole-group']);
     await until(() => hits('/firing').length === before + 1);
-    const r = await post({ receiver: 'nobody', status: 'firing', alerts: [] });
+    const r = await post({ receiver: 'nobody', status: 'unknown', alerts: [] });
     expect(r.skipped).toContainEqual({ route: 'whole-group', reason: 'no items at "alerts" (split-by)' });
+  });
+
+  it('more items than the limit: the event is handled whole, as one message, and the answer says why', async () => {
+    const before = hits('/firing').length;
+    const alerts = Array.from({ length: MAX_SPLIT_ITEMS + 1 }, (_, i) => ({ status: 'unknown', labels: { alertname: 'Many', instance: `h-${i}` }, fingerprint: `f${i}` }));
+    const r = await post({ receiver: 'nobody', status: 'unknown', alerts });
+    expect(r.matched).toEqual(['whole-group']);
+    expect(r.skipped).toContainEqual({ route: 'whole-group', reason: `split-by: ${MAX_SPLIT_ITEMS + 1} items at "alerts" are more than ${MAX_SPLIT_ITEMS}; the event is handled whole, as one message` });
+    await until(() => hits('/firing').length === before + 1);
+    await new Promise((res) => setTimeout(res, 300));
+    const got = hits('/firing').slice(before);
+    expect(got).toHaveLength(1);
+    for (const h of got) expect(h.body).toContain(`${MAX_SPLIT_ITEMS + 1} alert(s), receiver nobody`);
+  });
+});
+
+describe('split-by with a ReadAndWrite action', () => {
+  it("each item's message is rendered again from the enriched event, for that item", async () => {
+    const lookup = await receiver(() => ({ json: { owner: 'team-a' } }));
+    const notify = await receiver();
+    const server = await serve(tempDir(), `
+routes:
+  - name: per-alert
+    split-by: alerts
+    actions: [notify, lookup]
+    template: who
+templates:
+  - name: who
+    body: |
+      package hooker.who
+      import rego.v1
+      title := "who"
+      result := sprintf("%s: %s", [input.alerts[0].labels.instance, object.get(input, "owner", "nobody")])
+actions:
+  - name: lookup
+    type: http
+    enable: true
+    kind: ReadAndWrite
+    url: ${lookup.url}/owner
+  - name: notify
+    type: webhook
+    enable: true
+    url: ${notify.url}/notify
+`);
+    try {
+      const res = await request(`${server.httpUrl}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(firing) });
+      expect(res.statusCode).toBe(202);
+      await until(() => notify.hits.length === 3);
+      expect(lookup.hits).toHaveLength(3);
+      expect(notify.hits.map((h) => h.body).sort()).toEqual(['db-1:9100: team-a', 'db-2:9100: team-a', 'web-1:9100: team-a']);
+    } finally {
+      await server.close();
+      await lookup.close();
+      await notify.close();
+    }
   });
 });
 

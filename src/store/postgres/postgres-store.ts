@@ -268,14 +268,19 @@ class Db {
 }
 
 /** WHERE clause with numbered parameters from `start`. */
+/**
+ * A route's deliveries with the runs of its items (split-by, stored as
+ * `<route>[<index>]`): a byte-order range (collation "C"), `[` to `\\`.
+ */
+const routeAndRuns = (col: string, r: string) => `(${col} = ${r} OR (${col} COLLATE "C" >= (${r} || '[') AND ${col} COLLATE "C" < (${r} || '\\')))`;
+
 function whereOf(f: DeliveryFilter, now: number, args: unknown[]): string {
   const parts: string[] = [];
   const p = (v: unknown) => { args.push(v); return `$${args.length}`; };
   if (f.state === 'running') parts.push(`state = 'pending' AND lease_until > ${p(now)}`);
   else if (f.state === 'pending') parts.push(`state = 'pending' AND lease_until <= ${p(now)}`);
   else if (f.state) parts.push(`state = ${p(f.state)}`);
-  // A route's name also selects the runs of its items (split-by): `<route>[<index>]`, by byte order.
-  if (f.route) { const r = p(f.route); parts.push(`(route = ${r} OR (route COLLATE "C" >= ${r} || '[' AND route COLLATE "C" < ${r} || '\\'))`); }
+  if (f.route) parts.push(routeAndRuns('route', p(f.route)));
   if (f.action) parts.push(`action = ${p(f.action)}`);
   if (f.eventId) parts.push(`event_id = ${p(f.eventId)}`);
   if (f.before !== undefined) parts.push(`created_at < ${p(f.before)}`);
@@ -522,7 +527,7 @@ export class PgDeliveryRows implements DeliveryRows {
     let sql = 'SELECT id FROM events WHERE open_deliveries = 0';
     if (opts.before !== undefined) { args.push(opts.before); sql += ` AND received_at < $${args.length}`; }
     if (opts.state) { args.push(opts.state); sql += ` AND EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = events.id AND d.state = $${args.length})`; }
-    if (opts.route) { args.push(opts.route); sql += ` AND EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = events.id AND d.route = $${args.length})`; }
+    if (opts.route) { args.push(opts.route); sql += ` AND EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = events.id AND ${routeAndRuns('d.route', `$${args.length}`)})`; }
     args.push(opts.limit ?? 1_000_000);
     sql += ` ORDER BY received_at LIMIT $${args.length}`;
     // Runs, deliveries and attempts go with their event (ON DELETE CASCADE).

@@ -22,12 +22,17 @@ function stateWhere(state: DeliveryState, now: number): { sql: string; args: unk
   return { sql: 'state = ?', args: [state] };
 }
 
+/**
+ * A route's deliveries with the runs of its items (split-by, stored as
+ * `<route>[<index>]`): a byte-order range, `[` to `\\`. Takes the route name three times.
+ */
+const routeAndRuns = (col: string) => `(${col} = ? OR (${col} >= (? || '[') AND ${col} < (? || '\\')))`;
+
 function whereOf(f: DeliveryFilter, now: number): { sql: string; args: unknown[] } {
   const parts: string[] = [];
   const args: unknown[] = [];
   if (f.state) { const s = stateWhere(f.state, now); parts.push(s.sql); args.push(...s.args); }
-  // A route's name also selects the runs of its items (split-by): `<route>[<index>]`, by byte order.
-  if (f.route) { parts.push("(route = ? OR (route >= (? || '[') AND route < (? || '\\')))"); args.push(f.route, f.route, f.route); }
+  if (f.route) { parts.push(routeAndRuns('route')); args.push(f.route, f.route, f.route); }
   if (f.action) { parts.push('action = ?'); args.push(f.action); }
   if (f.eventId) { parts.push('event_id = ?'); args.push(f.eventId); }
   if (f.before !== undefined) { parts.push('created_at < ?'); args.push(f.before); }
@@ -277,7 +282,7 @@ export class SqliteDeliveryRows implements DeliveryRows {
     let sql = 'SELECT id FROM events WHERE open_deliveries = 0';
     if (opts.before !== undefined) { sql += ' AND received_at < ?'; args.push(opts.before); }
     if (opts.state) { sql += ' AND EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = events.id AND d.state = ?)'; args.push(opts.state); }
-    if (opts.route) { sql += ' AND EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = events.id AND d.route = ?)'; args.push(opts.route); }
+    if (opts.route) { sql += ` AND EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = events.id AND ${routeAndRuns('d.route')})`; args.push(opts.route, opts.route, opts.route); }
     sql += ' ORDER BY received_at LIMIT ?';
     args.push(opts.limit ?? 1_000_000);
     let n = 0;
