@@ -111,7 +111,7 @@ export class SqliteDeliveryRows implements DeliveryRows {
 
   private readonly claimSelect = this.stmt(`SELECT d.id, d.event_id, d.route, d.action, d.stage, d.kind, d.attempts, d.created_at, d.next_at,
       r.template, r.message, COALESCE(r.enriched, e.body) AS event, r.enriched IS NOT NULL AS enriched, e.hops
-    FROM deliveries d JOIN route_runs r ON r.event_id = d.event_id AND r.route = d.route JOIN events e ON e.id = d.event_id
+    FROM deliveries d INDEXED BY deliveries_claim_pending JOIN route_runs r ON r.event_id = d.event_id AND r.route = d.route JOIN events e ON e.id = d.event_id
     WHERE d.action = ? AND d.state = 'pending' AND d.next_at <= ? AND d.lease_until <= ?
     ORDER BY d.next_at LIMIT ?`);
   private readonly lease = this.stmt('UPDATE deliveries SET claimed_by = ?, lease_until = ? WHERE id IN (SELECT value FROM json_each(?))');
@@ -157,26 +157,34 @@ export class SqliteDeliveryRows implements DeliveryRows {
   // MIN(MAX(next_at, lease_until)) over pending rows without scanning them all: a row due after the first
   // unleased one (lease_until <= next_at) cannot come earlier, so only the rows up to it are looked at
   // (the leased ones, about what is running or claimed ahead), along the (state, next_at) index.
-  private readonly nextDueStmt = this.stmt(`SELECT MIN(MAX(next_at, lease_until)) AS t FROM deliveries
+  private readonly nextDueStmt = this.stmt(`SELECT MIN(MAX(next_at, lease_until)) AS t FROM deliveries INDEXED BY deliveries_pending
     WHERE state = 'pending' AND next_at <= COALESCE(
-      (SELECT next_at FROM deliveries WHERE state = 'pending' AND lease_until <= next_at ORDER BY next_at LIMIT 1), 9007199254740991)`);
+      (SELECT next_at FROM deliveries INDEXED BY deliveries_pending WHERE state = 'pending' AND lease_until <= next_at ORDER BY next_at LIMIT 1),
+      9007199254740991)`);
   async nextDueAt(): Promise<number | undefined> {
     const row = this.nextDueStmt.get().get() as { t: number | null };
     return row.t ?? undefined;
   }
 
-  private readonly pendingActionsStmt = this.stmt("SELECT DISTINCT action FROM deliveries WHERE state = 'pending'");
+  // One index step per action (a skip scan), not a pass over every pending delivery.
+  private readonly nextPendingActionStmt = this.stmt(`SELECT action FROM deliveries INDEXED BY deliveries_claim_pending
+    WHERE state = 'pending' AND action > ? ORDER BY action LIMIT 1`);
   async pendingActions(): Promise<string[]> {
-    return (this.pendingActionsStmt.get().all() as Array<{ action: string }>).map((r) => r.action);
+    const out: string[] = [];
+    for (let a = ''; ;) {
+      const row = this.nextPendingActionStmt.get().get(a) as { action: string } | undefined;
+      if (!row) return out;
+      out.push(a = row.action);
+    }
   }
 
-  private readonly oldestDueStmt = this.stmt("SELECT MIN(next_at) AS t FROM deliveries WHERE state = 'pending' AND next_at <= ? AND lease_until <= ?");
+  private readonly oldestDueStmt = this.stmt("SELECT MIN(next_at) AS t FROM deliveries INDEXED BY deliveries_pending WHERE state = 'pending' AND next_at <= ? AND lease_until <= ?");
   async oldestDueAgeMs(now: number): Promise<number> {
     const row = this.oldestDueStmt.get().get(now, now) as { t: number | null };
     return row.t === null ? 0 : Math.max(0, now - row.t);
   }
 
-  private readonly oldestPendingStmt = this.stmt("SELECT MIN(next_at) AS t FROM deliveries WHERE action = ? AND state = 'pending' AND lease_until <= ?");
+  private readonly oldestPendingStmt = this.stmt("SELECT MIN(next_at) AS t FROM deliveries INDEXED BY deliveries_claim_pending WHERE action = ? AND state = 'pending' AND lease_until <= ?");
   async oldestPendingAt(action: string, now = Date.now()): Promise<number | undefined> {
     return (this.oldestPendingStmt.get().get(action, now) as { t: number | null }).t ?? undefined;
   }

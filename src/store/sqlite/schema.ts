@@ -116,6 +116,15 @@ export const CORE_MIGRATIONS: readonly string[] = [
     tick INTEGER NOT NULL,
     PRIMARY KEY (name, tick)
   );`,
+  // Step 4: the scheduler's indexes hold pending deliveries only (as on
+  // PostgreSQL). Keyed by state, every finished delivery moved its entries
+  // from the pending to the succeeded part of two indexes; now it only leaves
+  // them, and they stay as small as the inbox (issue 12). Lists by state use
+  // deliveries_state_newest.
+  `DROP INDEX deliveries_due;
+  DROP INDEX deliveries_claim;
+  CREATE INDEX deliveries_pending ON deliveries(next_at) WHERE state = 'pending';
+  CREATE INDEX deliveries_claim_pending ON deliveries(action, next_at) WHERE state = 'pending';`,
 ];
 
 export function migrateCore(db: SqliteDatabase): void {
