@@ -1,4 +1,4 @@
-// npm run bench:server [-- --quick]
+// npm run bench:server [-- --quick]   |   npm run bench:server -- --db postgres [--replicas 1|2|3]
 // Issue 12's figures, all in one run so every one can be read as a ratio to
 // the same run's bare-Fastify baseline (the machine is shared and noisy):
 //
@@ -18,10 +18,10 @@
 // Each server is a child process running the built CLI (bin/hooker.js serve,
 // as deployed; the npm script builds dist/ first); this process generates the
 // load and the receiver of the http action is a child process of its own.
-// Phases are functions over a `Target` (how to start a server), so other
-// storage options (e.g. --db postgres) only add a way to start the server and
-// its environment. Writes the section between
-// the bench:server markers of BENCHMARKS.md.
+// Phases are functions over a `Target` (how to start a server). Writes the
+// section between the bench:server markers of BENCHMARKS.md.
+// `-- --db postgres [--replicas 1|2|3]` measures replicas on PostgreSQL
+// instead (bench/replicas.bench.ts, its own section of BENCHMARKS.md).
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -437,6 +437,13 @@ Ingest phase: the ${ingest.events * 3} deliveries of the measured events reached
   writeFileSync(file, text);
 }
 
+const db = argValue('--db') ?? 'sqlite';
+if (db !== 'sqlite' && db !== 'postgres') throw new Error(`--db ${db}: give sqlite (the default) or postgres`);
 if (process.argv.includes('--bare-child')) await bareChild();
 else if (process.argv.includes('--receiver-child')) await receiverChild();
+// --db postgres [--replicas 1|2|3]: replicas on one PostgreSQL against the same run's SQLite figure (bench/replicas.bench.ts).
+else if (db === 'postgres') {
+  const { replicasBench, replicasBenchOptions } = await import('./replicas.bench.js');
+  await replicasBench(replicasBenchOptions(process.argv));
+}
 else await main();
