@@ -141,11 +141,33 @@ describe('split-by: one message per alert of an Alertmanager group', () => {
   });
 
   it('the deliveries API lists the runs of a split route under its name, each run named by its item', async () => {
-    const res = await request(`${server.httpUrl}/deliveries?route=alerts-firing&limit=100`, { headers: { authorization: 'Bearer adm' } });
-    expect(res.statusCode).toBe(200);
-    const { deliveries } = (await res.body.json()) as { deliveries: Array<{ route: string; state: string }> };
+    // Finished once the receiver has answered and the outcome is recorded.
+    const deliveries = await until(async () => {
+      const res = await request(`${server.httpUrl}/deliveries?route=alerts-firing&limit=100`, { headers: { authorization: 'Bearer adm' } });
+      expect(res.statusCode).toBe(200);
+      const list = ((await res.body.json()) as { deliveries: Array<{ route: string; state: string }> }).deliveries;
+      return list.every((d) => d.state === 'succeeded') && list;
+    });
     expect(deliveries.map((d) => d.route).sort()).toEqual(['alerts-firing[0]', 'alerts-firing[0]', 'alerts-firing[1]', 'alerts-firing[2]']);
-    expect(deliveries.every((d) => d.state === 'succeeded')).toBe(true);
+    // The console's route list counts them for the route.
+    const signin = await request(`${server.httpUrl}/api/ui/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: 'adm' }) });
+    expect(signin.statusCode).toBe(200);
+    await signin.body.text();
+    const cookie = String(signin.headers['set-cookie']).split(';')[0]!;
+    const ui = await request(`${server.httpUrl}/api/ui/routes`, { headers: { cookie } });
+    expect(ui.statusCode).toBe(200);
+    const { routes } = (await ui.body.json()) as { routes: Array<{ name: string; counters: Record<string, number> }> };
+    expect(routes.find((r) => r.name === 'alerts-firing')!.counters['succeeded']).toBe(4);
+    expect(routes.find((r) => r.name === 'alerts-resolved')!.counters['succeeded']).toBe(1);
+    // The playground previews what routing would send: one message per accepted alert.
+    const session = (await (await request(`${server.httpUrl}/api/ui/session`, { headers: { cookie } })).body.json()) as { csrf: string };
+    const pg = await request(`${server.httpUrl}/api/ui/playground`, {
+      method: 'POST', headers: { cookie, 'x-csrf-token': session.csrf, 'content-type': 'application/json' }, body: JSON.stringify({ event: oneResolved }),
+    });
+    expect(pg.statusCode).toBe(200);
+    const preview = (await pg.body.json()) as { matched: Array<{ route: string; actions: Array<{ message: { body: string } }> }> };
+    expect(preview.matched.map((m) => m.route)).toEqual(['alerts-firing[0]', 'alerts-firing[1]', 'alerts-resolved[2]']);
+    expect(preview.matched[2]!.actions[0]!.message.body).toBe(readFileSync(new URL('resolved-web-1-9100.md', golden), 'utf8'));
   });
 
   it('an event without the array is one message, as without split-by; an empty array is none, said in `skipped`', async () => {

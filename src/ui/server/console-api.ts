@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { formatProblem } from '../../config/problems.js';
 import { isSecretName, REDACTED, redactSecrets } from '../../logging/redact.js';
 import { resolveFilterFile } from '../../routing/route-modules.js';
+import { parseRun } from '../../routing/split-items.js';
 import { CursorError } from '../../store/console-queries.js';
 import { DELIVERY_STATES, type DeliveryState } from '../../store/types.js';
 import { HttpError } from '../../server/http-errors.js';
@@ -169,7 +170,14 @@ export const consoleApi: Surface = async (app, ctx) => {
   app.get('/api/ui/routes', async () => {
     const rt = ctx.holder.current;
     const counters = store ? await need().queries.routeCounters() : [];
-    const byRoute = new Map(counters.map((c) => [c.route, c.states]));
+    // The runs of a split route's items (`<route>[<index>]`) count for the route.
+    const byRoute = new Map<string, Record<DeliveryState, number>>();
+    for (const c of counters) {
+      const { route } = parseRun(c.route, (n) => rt.routes.has(n));
+      const sum = byRoute.get(route);
+      if (!sum) { byRoute.set(route, { ...c.states }); continue; }
+      for (const k of DELIVERY_STATES) sum[k] += c.states[k];
+    }
     const filtersPath = ctx.holder.buildOptions.filtersPath;
     return {
       routes: rt.config.routes.map((r) => ({

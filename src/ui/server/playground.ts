@@ -9,6 +9,7 @@ import type { RenderedMessage } from '../../actions/types.js';
 import type { RouteConfig, TemplateConfig } from '../../config/types.js';
 import type { Problem } from '../../config/problems.js';
 import { compileRoutes } from '../../routing/route-matcher.js';
+import { itemCount, MAX_SPLIT_ITEMS, runName, splitItems } from '../../routing/split-items.js';
 import { compileTemplates } from '../../templates/compile-templates.js';
 import { loadTemplateLibrary } from '../../templates/template-files.js';
 import { templateInput } from '../../templates/template-input.js';
@@ -52,7 +53,7 @@ export async function runPlayground(rt: Runtime, req: PlaygroundRequest, opts: {
     const input = req.input !== undefined && req.input.trim() !== '' ? req.input : undefined;
     edited = {
       name: req.route, inputFiles: input !== undefined ? [] : base?.inputFiles ?? [], actions: base?.actions ?? [], serializeActions: base?.serializeActions ?? false,
-      plugins: base?.plugins ?? {}, path: PLAYGROUND_FILE, template: req.template !== undefined && req.template.trim() !== '' ? EDITED_TEMPLATE : base?.template,
+      plugins: base?.plugins ?? {}, path: PLAYGROUND_FILE, ...(base?.splitBy !== undefined ? { splitBy: base.splitBy } : {}), template: req.template !== undefined && req.template.trim() !== '' ? EDITED_TEMPLATE : base?.template,
       ...(input !== undefined ? { input, inputLine: input.includes('\n') ? 0 : 1 } : {}),
     };
     routes = base ? routes.map((r) => (r === base ? edited! : r)) : [...routes, edited];
@@ -90,18 +91,15 @@ export async function runPlayground(rt: Runtime, req: PlaygroundRequest, opts: {
   const failed = new Map(outcome.failed.map((f) => [f.route, f.reason]));
   const matchedSet = new Set(outcome.matched);
   const answer: PlaygroundAnswer = { problems, matched: [], notMatched: [], evaluationMs };
-  for (const route of routes) {
-    if (!matchedSet.has(route.name)) {
-      answer.notMatched.push({ route: route.name, reason: failed.has(route.name) ? `evaluation failed: ${failed.get(route.name)}` : 'its filter does not accept this event' });
-      continue;
-    }
+  const preview = (route: RouteConfig, shown: string, event: unknown, item?: { index: number; count: number; path: string }): PlaygroundAnswer['matched'][number] => {
     const renderer = route.template ? templates.get(route.template) : undefined;
-    const entry: PlaygroundAnswer['matched'][number] = { route: route.name, ...(route.template ? { template: route.template === EDITED_TEMPLATE ? '(edited)' : route.template } : {}), actions: [] };
+    const entry: PlaygroundAnswer['matched'][number] = { route: shown, ...(route.template ? { template: route.template === EDITED_TEMPLATE ? '(edited)' : route.template } : {}), actions: [] };
     let message: RenderedMessage | undefined;
     if (!renderer) entry.templateError = route.template ? `template "${route.template}" is not loaded` : 'the route has no template';
     else {
       try {
-        message = renderer.render(templateInput(req.event, { serverUrl: opts.serverUrl, hookerUrl: opts.hookerUrl, routeName: route.name, eventId: 'playground' }, renderer.inputFlavour));
+        const ctx = { serverUrl: opts.serverUrl, hookerUrl: opts.hookerUrl, routeName: route.name, eventId: 'playground', ...(item ? { item } : {}) };
+        message = renderer.render(templateInput(event, ctx, renderer.inputFlavour));
       } catch (e) {
         entry.templateError = (e as Error).message;
       }
@@ -110,7 +108,31 @@ export async function runPlayground(rt: Runtime, req: PlaygroundRequest, opts: {
       const { aggregationPkg: _agg, ...sent } = message as RenderedMessage & { aggregationPkg?: string };
       for (const action of route.actions) entry.actions.push({ action, message: sent });
     }
-    answer.matched.push(entry);
+    return entry;
+  };
+  for (const route of routes) {
+    // A split route (split-by) is judged and rendered per item, as routing does: one entry per item it would send.
+    const count = route.splitBy !== undefined ? itemCount(req.event, route.splitBy) : undefined;
+    if (route.splitBy !== undefined && count !== undefined && count <= MAX_SPLIT_ITEMS) {
+      let any = false;
+      for (const it of splitItems(req.event, route.splitBy)!) {
+        let ok = false;
+        try { ok = compiled.matcher.matchRoute ? compiled.matcher.matchRoute(it.event, route.name) : compiled.matcher.match(it.event).includes(route.name); } catch (e) {
+          answer.notMatched.push({ route: runName(route.name, it.index), reason: `evaluation failed: ${(e as Error).message}` });
+          continue;
+        }
+        if (!ok) continue;
+        any = true;
+        answer.matched.push(preview(route, runName(route.name, it.index), it.event, { index: it.index, count, path: route.splitBy }));
+      }
+      if (!any) answer.notMatched.push({ route: route.name, reason: count === 0 ? `no items at "${route.splitBy}" (split-by)` : 'its filter accepts no item of this event (split-by)' });
+      continue;
+    }
+    if (!matchedSet.has(route.name)) {
+      answer.notMatched.push({ route: route.name, reason: failed.has(route.name) ? `evaluation failed: ${failed.get(route.name)}` : 'its filter does not accept this event' });
+      continue;
+    }
+    answer.matched.push(preview(route, route.name, req.event));
   }
   return answer;
 }
