@@ -12,6 +12,7 @@ import { Worker } from 'node:worker_threads';
 import type { RenderedMessage } from '../actions/types.js';
 import type { SqliteDatabase } from './sqlite/db.js';
 import { sqliteEntry } from './sqlite/driver.js';
+import { MESSAGE_OF_RUN } from './sqlite/schema.js';
 import { DELIVERY_STATES, type DeliveryState } from './types.js';
 import { parseJson } from '../json/lossless.js';
 
@@ -411,7 +412,8 @@ export class ConsoleQueries implements ConsoleReads {
     const e = this.db.prepare('SELECT id, received_at, hops, open_deliveries, body FROM events WHERE id = ?').get(id) as
       { id: string; received_at: number; hops: number; open_deliveries: number; body: string } | undefined;
     if (!e) return undefined;
-    const runs = this.db.prepare('SELECT route, template, message, enriched FROM route_runs WHERE event_id = ? ORDER BY rowid').all(id) as RouteRunRow[];
+    const runs = this.db.prepare(`SELECT r.route, r.template, ${MESSAGE_OF_RUN} AS message, r.enriched FROM route_runs r JOIN events e ON e.id = r.event_id
+      WHERE r.event_id = ? ORDER BY r.rowid`).all(id) as RouteRunRow[];
     return storedEvent(e, runs);
   }
 

@@ -54,3 +54,34 @@ describe('migrate', () => {
     expect(migrate(db, 'bad', ['CREATE TABLE ok_t (x)', 'CREATE TABLE ok_t2 (x)'])).toBe(1);
   });
 });
+
+describe('hooker-core step 5: a message shared by routes is stored once', () => {
+  it('stores the shared text once per event, and still reads runs written before the step', async () => {
+    const { CORE_MIGRATIONS } = await import('../../src/store/sqlite/schema.js');
+    const { SqliteDeliveryRows } = await import('../../src/store/sqlite/delivery-rows.js');
+    const path = tempPath();
+    // A database as the previous version left it: steps 0-4, one event with one route run.
+    let db = openDatabase(path);
+    migrate(db, 'hooker-core', CORE_MIGRATIONS.slice(0, 5));
+    db.prepare("INSERT INTO events (id, received_at, hops, body, open_deliveries) VALUES ('old', 1, 0, '{\"v\":1}', 1)").run();
+    db.prepare("INSERT INTO route_runs (event_id, route, template, message) VALUES ('old', 'r', 't', '{\"title\":\"old\",\"body\":\"b\"}')").run();
+    db.prepare("INSERT INTO deliveries (id, event_id, route, action, stage, kind, state, attempts, next_at, created_at, updated_at) VALUES ('old-d', 'old', 'r', 'x', 0, 'ReadOnly', 'pending', 0, 1, 1, 1)").run();
+    db.close();
+    db = openDatabase(path);
+    dbs.push(db);
+    const rows = new SqliteDeliveryRows(db);
+    const body = 'S'.repeat(5_000);
+    const shared = { title: 'raw', body };
+    await rows.insertPlans([{
+      eventId: 'new', receivedAt: 2, hops: 0, event: { v: 2 },
+      routes: ['r1', 'r2', 'r3'].map((route) => ({ route, template: 'raw-json', message: shared, deliveries: [{ id: `new-${route}`, action: 'x', stage: 0, kind: 'ReadOnly' as const }] })),
+    }]);
+    const stored = db.prepare("SELECT (SELECT SUM(length(message)) FROM route_runs WHERE event_id = 'new') AS runs, (SELECT length(message) FROM events WHERE id = 'new') AS event").get() as { runs: number; event: number };
+    expect(stored.runs).toBeLessThan(body.length);
+    expect(stored.event).toBeGreaterThan(body.length);
+    const claimed = await rows.claimDue('x', 10, 10, { owner: 'o', until: 1e15 });
+    expect(Object.fromEntries(claimed.map((d) => [d.id, d.message]))).toEqual({
+      'old-d': { title: 'old', body: 'b' }, 'new-r1': shared, 'new-r2': shared, 'new-r3': shared,
+    });
+  });
+});

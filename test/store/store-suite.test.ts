@@ -78,6 +78,25 @@ describe.each(backends)('store ($name)', (backend) => {
     expect(await a.deliveries.get(d!.id)).toMatchObject({ state: 'succeeded', attempts: 1, attemptLog: [{ ok: true, log: ['sent'] }] });
   });
 
+  it('routes sharing one rendered message (a template rendered once per event) each get it back; a route with its own message keeps it', async () => {
+    const shared = { title: 'raw', body: '{"n":"shared"}' };
+    const own = { title: 'own', body: 'own body' };
+    const id = `e${++seq}`;
+    const p: EventPlan = {
+      eventId: id, receivedAt: Date.now(), hops: 0, event: { n: 'shared' },
+      routes: ['r1', 'r2', 'r3'].map((route) => ({ route, template: 'raw-json', message: route === 'r2' ? own : shared, deliveries: [{ id: `${id}-${route}`, action: 'share', stage: 0, kind: 'ReadOnly' as const }] })),
+    };
+    await a.deliveries.insertPlans([p]);
+    const claimed = await a.deliveries.claimDue('share', Date.now(), 10, lease('r1'));
+    expect(Object.fromEntries(claimed.map((d) => [d.route, d.message]))).toEqual({ r1: shared, r2: own, r3: shared });
+    expect((await a.deliveries.get(`${id}-r3`))!.message).toEqual(shared);
+    // An enriched message (a ReadAndWrite action's answer) replaces its own route's only.
+    const enrichedMessage = { title: 'enriched', body: 'new' };
+    await a.deliveries.finishAttempts([{ id: `${id}-r1`, owner: 'r1', outcome: { ...ok(), enriched: { event: { n: 'enriched' }, message: enrichedMessage } } }]);
+    expect((await a.deliveries.get(`${id}-r1`))!.message).toEqual(enrichedMessage);
+    expect((await a.deliveries.get(`${id}-r3`))!.message).toEqual(shared);
+  });
+
   it('a live lease is never claimed by another replica; an expired one is, with the same id, and the stale owner cannot finish it', async () => {
     const p = plan({ actions: [['lease', 0]] });
     await a.deliveries.insertPlans([p]);

@@ -12,7 +12,7 @@ import type {
 import { DELIVERY_STATES } from '../types.js';
 import type { ActionKind } from '../../delivery/plan.js';
 import type { SqliteDatabase } from './db.js';
-import { migrateCore } from './schema.js';
+import { MESSAGE_OF_RUN, migrateCore, SHARED_MESSAGE } from './schema.js';
 import { summaryOf, type DeliveryRow } from '../row-mapping.js';
 import { parseJson, stringifyJson } from '../../json/lossless.js';
 
@@ -39,6 +39,14 @@ function whereOf(f: DeliveryFilter, now: number): { sql: string; args: unknown[]
   return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', args };
 }
 
+/** The message object several routes of the plan carry (rendered once for the event), if any. */
+function sharedMessage(routes: EventPlan['routes']): RenderedMessage | undefined {
+  for (let i = 0; i < routes.length; i++) {
+    for (let j = i + 1; j < routes.length; j++) if (routes[j]!.message === routes[i]!.message) return routes[i]!.message;
+  }
+  return undefined;
+}
+
 export class SqliteDeliveryRows implements DeliveryRows {
   private open: number;
 
@@ -62,7 +70,7 @@ export class SqliteDeliveryRows implements DeliveryRows {
     return this.db.prepare("UPDATE deliveries SET claimed_by = NULL, lease_until = 0 WHERE state = 'pending' AND claimed_by IS NOT NULL").run().changes;
   }
 
-  private readonly insertEvent = this.stmt('INSERT INTO events (id, received_at, hops, body, open_deliveries) VALUES (?, ?, ?, ?, ?)');
+  private readonly insertEvent = this.stmt('INSERT INTO events (id, received_at, hops, body, open_deliveries, message) VALUES (?, ?, ?, ?, ?, ?)');
   private readonly insertRun = this.stmt('INSERT INTO route_runs (event_id, route, template, message) VALUES (?, ?, ?, ?)');
   private readonly insertDelivery = this.stmt(`INSERT INTO deliveries (id, event_id, route, action, stage, kind, state, attempts, next_at, created_at, updated_at)
     VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)`);
@@ -97,9 +105,10 @@ export class SqliteDeliveryRows implements DeliveryRows {
     const deliveries = routes.flatMap((r) => r.deliveries.map((d) => d.id));
     // An event no route delivers or buffers carries no promise to keep.
     if (routes.length === 0 && aggregate.length === 0) return { duplicates, deliveries };
-    this.insertEvent.get().run(plan.eventId, plan.receivedAt, plan.hops, stringifyJson(plan.event ?? null), deliveries.length);
+    const shared = sharedMessage(routes);
+    this.insertEvent.get().run(plan.eventId, plan.receivedAt, plan.hops, stringifyJson(plan.event ?? null), deliveries.length, shared ? JSON.stringify(shared) : null);
     for (const r of routes) {
-      this.insertRun.get().run(plan.eventId, r.route, r.template ?? null, JSON.stringify(r.message));
+      this.insertRun.get().run(plan.eventId, r.route, r.template ?? null, r.message === shared ? SHARED_MESSAGE : JSON.stringify(r.message));
       const first = Math.min(...r.deliveries.map((d) => d.stage));
       for (const d of r.deliveries) {
         this.insertDelivery.get().run(d.id, plan.eventId, r.route, d.action, d.stage, d.kind, d.stage === first ? 'pending' : 'waiting', plan.receivedAt, plan.receivedAt, plan.receivedAt);
@@ -110,7 +119,7 @@ export class SqliteDeliveryRows implements DeliveryRows {
   }
 
   private readonly claimSelect = this.stmt(`SELECT d.id, d.event_id, d.route, d.action, d.stage, d.kind, d.attempts, d.created_at, d.next_at,
-      r.template, r.message, COALESCE(r.enriched, e.body) AS event, r.enriched IS NOT NULL AS enriched, e.hops
+      r.template, ${MESSAGE_OF_RUN} AS message, COALESCE(r.enriched, e.body) AS event, r.enriched IS NOT NULL AS enriched, e.hops
     FROM deliveries d INDEXED BY deliveries_claim_pending JOIN route_runs r ON r.event_id = d.event_id AND r.route = d.route JOIN events e ON e.id = d.event_id
     WHERE d.action = ? AND d.state = 'pending' AND d.next_at <= ? AND d.lease_until <= ?
     ORDER BY d.next_at LIMIT ?`);
@@ -258,7 +267,7 @@ export class SqliteDeliveryRows implements DeliveryRows {
   async get(id: string): Promise<(DeliverySummary & { message: RenderedMessage; attemptLog: AttemptRecord[] }) | undefined> {
     const row = this.db.prepare('SELECT * FROM deliveries WHERE id = ?').get(id) as DeliveryRow | undefined;
     if (!row) return undefined;
-    const run = this.db.prepare('SELECT message FROM route_runs WHERE event_id = ? AND route = ?').get(row.event_id, row.route) as { message: string };
+    const run = this.db.prepare(`SELECT ${MESSAGE_OF_RUN} AS message FROM route_runs r JOIN events e ON e.id = r.event_id WHERE r.event_id = ? AND r.route = ?`).get(row.event_id, row.route) as { message: string };
     const attempts = this.db.prepare('SELECT * FROM attempts WHERE delivery_id = ? ORDER BY id').all(id) as Array<{ started_at: number; finished_at: number; ok: number; detail: string | null; log: string }>;
     return {
       ...summaryOf(row, Date.now()),

@@ -125,7 +125,19 @@ export const CORE_MIGRATIONS: readonly string[] = [
   DROP INDEX deliveries_claim;
   CREATE INDEX deliveries_pending ON deliveries(next_at) WHERE state = 'pending';
   CREATE INDEX deliveries_claim_pending ON deliveries(action, next_at) WHERE state = 'pending';`,
+  // Step 5 (issue 12, fewer bytes and B-tree writes per event): a message
+  // several routes of one event share (a template rendered once per event,
+  // raw-json in every route) is stored once, in events.message, and those
+  // route runs hold '' (a rendered message is never empty text); and
+  // events_received goes, events_newest (received_at, id) serves its queries.
+  `ALTER TABLE events ADD COLUMN message TEXT;
+  DROP INDEX events_received;`,
 ];
+
+/** route_runs.message of a run whose message is its event's shared one (events.message, step 5). */
+export const SHARED_MESSAGE = '';
+/** SQL for a route run's message text, shared or its own (r: route_runs joined with e: events). */
+export const MESSAGE_OF_RUN = "CASE WHEN r.message = '' THEN e.message ELSE r.message END";
 
 export function migrateCore(db: SqliteDatabase): void {
   migrate(db, 'hooker-core', CORE_MIGRATIONS);
