@@ -177,12 +177,10 @@ function verifyOptions(o: RegoValue | undefined, nowNs: bigint): VerifyOptions {
 function parseCertificateRequest(args: RegoValue[]): RegoValue {
   const input = strArg(args, 0);
   try {
-    let bytes: Buffer;
-    try {
-      bytes = goBase64Decode(input, 'std');
-    } catch {
-      bytes = Buffer.from(input, 'utf8');
-    }
+    // As OPA (crypto.go): only text starting with the CSR PEM header is read
+    // as is; anything else must be standard base64 (of PEM or DER), and its
+    // decoding error is the builtin's error.
+    const bytes = input.startsWith('-----BEGIN CERTIFICATE REQUEST-----') ? Buffer.from(input, 'utf8') : goBase64Decode(input, 'std');
     const text = bytes.toString('utf8');
     const { block } = pemDecode(text);
     if (block && block.type !== 'CERTIFICATE REQUEST') throw new BuiltinError('invalid PEM-encoded certificate signing request');

@@ -443,15 +443,19 @@ function adoptOrphanExtensions(doc: DocumentNode): DocumentNode {
 }
 
 function buildSchema(src: string): GraphQLSchema {
-  const doc = adoptOrphanExtensions(parseSource(src, 'schema'));
+  // OPA words a schema's syntax errors like a query's ("in GraphQL string at
+  // location L:C"); a schema that parses but does not validate is reported
+  // as gqlparser's conversion error ("input:L:C: message").
+  const doc = adoptOrphanExtensions(parseSource(src, 'string'));
   try {
     // gqlparser does not insist on a query root type; graphql-js's other schema rules apply.
     const errs = gql().validateSchema(gql().buildASTSchema(doc)).filter((e) => !/^Query root type must be provided/.test(e.message));
     if (errs.length) throw errs[0];
     return gql().buildASTSchema(doc, { assumeValid: true });
   } catch (e) {
-    const msg = e instanceof gql().GraphQLError ? located(e, 'schema') : e instanceof Error ? `${e.message} in GraphQL schema` : String(e);
-    throw new BuiltinError(msg);
+    const loc = e instanceof gql().GraphQLError ? e.locations?.[0] : undefined;
+    const detail = e instanceof gql().GraphQLError ? gqlMessage(e) : e instanceof Error ? e.message : String(e);
+    throw new BuiltinError(`Error in gqlparser SchemaDocument to Schema conversion: input${loc ? `:${loc.line}:${loc.column}` : ''}: ${detail}`);
   }
 }
 
@@ -479,7 +483,7 @@ function parseAndValidate(args: RegoValue[]): [DocumentNode, DocumentNode] {
   const schemaSrc = schemaSource(args[1]!, 2);
   const schema = buildSchema(schemaSrc);
   validateQuery(schema, query);
-  return [query, parseSource(schemaSrc, 'schema')];
+  return [query, parseSource(schemaSrc, 'string')];
 }
 
 // OPA accepts AST objects for the query of these two as well (the catalog says string).
@@ -491,7 +495,7 @@ declare(
 
 implementAll({
   'graphql.parse_query': (args) => prune(queryJson(parseSource(querySource(args[0]!, 1), 'string'))),
-  'graphql.parse_schema': (args) => prune(schemaJson(parseSource(schemaSource(args[0]!, 1), 'schema'))),
+  'graphql.parse_schema': (args) => prune(schemaJson(parseSource(schemaSource(args[0]!, 1), 'string'))),
   'graphql.parse': (args) => {
     const [q, s] = parseAndValidate(args);
     return [prune(queryJson(q)), prune(schemaJson(s))];

@@ -347,6 +347,7 @@ function signingKey(jwkText: string): { key: KeyObject; alg?: string } {
   } catch (e) {
     throw new BuiltinError(`failed to parse a JWK key (set): ${(e as Error).message}`);
   }
+  if (jwk === undefined) throw new BuiltinError('no keys found in JWK set');
   try {
     if (jwk.kty === 'oct') return { key: createSecretFromJwk(jwk) };
     if ('d' in jwk) return { key: createPrivateKey({ key: jwk as never, format: 'jwk' }) };
@@ -356,33 +357,59 @@ function signingKey(jwkText: string): { key: KeyObject; alg?: string } {
   }
 }
 
-function headerAlg(headerText: string): string {
-  const trimmed = headerText.trim();
-  let parsed: unknown;
+// OPA reads the header with jwx's jwsbb, which parses with fastjson: a bare
+// number-like token ("e", "1-2") is valid JSON there (numbers are parsed
+// lazily), any value that is not an object has no "alg", and a parse failure
+// is reported as fastjson words it.
+const FASTJSON_NUMBER = /^[-+]?(?:[0-9.eE+-]+|inf|nan)$/i;
+
+type HeaderRead = { ok: true; value: unknown } | { ok: false; error: string };
+
+function readHeader(text: string): HeaderRead {
+  const trimmed = text.replace(/^[ \t\r\n]+/, '');
+  if (trimmed === '') return { ok: false, error: 'cannot parse JSON: cannot parse empty string; unparsed tail: ""' };
   try {
-    parsed = JSON.parse(trimmed);
+    return { ok: true, value: JSON.parse(trimmed) };
   } catch {
-    if (trimmed.startsWith('{')) throw new BuiltinError("missing or invalid 'alg' header: cannot parse JSON");
-    throw new BuiltinError(`missing or invalid 'alg' header: jwsbb: header "alg" not found`);
+    if (FASTJSON_NUMBER.test(trimmed.trimEnd())) return { ok: true, value: 0 };
+    return { ok: false, error: 'cannot parse JSON' };
   }
-  const alg = (parsed as Record<string, unknown> | null)?.alg;
-  if (typeof alg !== 'string') throw new BuiltinError(`missing or invalid 'alg' header: jwsbb: header "alg" not found`);
-  return alg;
+}
+
+function fastjsonType(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  return typeof v === 'object' ? 'object' : typeof v;
+}
+
+/** The header's "alg" (HeaderGetString), or OPA's "missing or invalid 'alg' header: ..." error. */
+function headerAlg(headerText: string): { alg: string; header: Record<string, unknown> } {
+  const read = readHeader(headerText);
+  if (!read.ok) throw new BuiltinError(`missing or invalid 'alg' header: ${read.error}`);
+  const header = isPlainObject(read.value as RegoValue) ? (read.value as Record<string, unknown>) : {};
+  const alg = header.alg;
+  if (alg === undefined) throw new BuiltinError('missing or invalid \'alg\' header: jwsbb: header "alg" not found');
+  if (typeof alg !== 'string') throw new BuiltinError(`missing or invalid 'alg' header: value doesn't contain string; it contains ${fastjsonType(alg)}`);
+  return { alg, header };
 }
 
 function encodeSignRaw(headerText: string, payloadText: string, jwkText: string): string {
-  const algName = headerAlg(headerText);
+  // OPA's order (tokens.go commonBuiltinJWTEncodeSign): the key first, then
+  // the header's alg, then the payload check.
+  const { key } = signingKey(jwkText);
+  const { alg: algName, header } = headerAlg(headerText);
   const alg = ALGORITHMS[algName];
   if (!alg) throw new BuiltinError(`unknown JWS algorithm: ${algName}`);
-  const typ = (JSON.parse(headerText) as Record<string, unknown>).typ;
-  if (typ === undefined || typ === 'JWT') {
+  // HeaderGetString("typ") failing (absent or not a string) counts as JWT.
+  const typ = header.typ;
+  if (typeof typ !== 'string' || typ === 'JWT') {
     try {
       JSON.parse(payloadText);
     } catch {
       throw new BuiltinError('type is JWT but payload is not JSON');
     }
   }
-  const { key } = signingKey(jwkText);
   const input = `${base64UrlEncodeNoPad(headerText)}.${base64UrlEncodeNoPad(payloadText)}`;
   const data = Buffer.from(input, 'latin1');
   let sig: Buffer;

@@ -4,7 +4,7 @@
 
 import { implement, wantExactNumbers } from './define.js';
 import { arrArg, strArg } from './operands.js';
-import type { RegoValue } from './types.js';
+import { NumberText, type RegoValue } from './types.js';
 import { formatValue } from './value.js';
 
 type GoArg =
@@ -17,6 +17,8 @@ const INT64_MAX = 2n ** 63n - 1n;
 const INT64_MIN = -(2n ** 63n);
 
 export function toGoArg(x: RegoValue): GoArg {
+  // OPA (strings.go): a number that is neither an integer nor a float64 is passed as its text.
+  if ((x as unknown) instanceof NumberText) return { kind: 'string', v: (x as unknown as NumberText).text };
   if (typeof x === 'bigint') return x <= INT64_MAX && x >= INT64_MIN ? { kind: 'int64', v: x } : { kind: 'bigint', v: x };
   if (typeof x === 'number') {
     if (Number.isInteger(x)) {

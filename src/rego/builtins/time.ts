@@ -568,8 +568,10 @@ implementAll({
   'time.diff': (args) => {
     const a = timeOperand(args, 0);
     const b = timeOperand(args, 1);
+    // As OPA (time.go): both instants are read in the first operand's zone,
+    // then ordered; the calendar difference depends on that one zone.
     const [x, y] = a.ns <= b.ns ? [a, b] : [b, a];
-    return diff(civil(x.ns, x.zone), civil(y.ns, y.zone));
+    return diff(civil(x.ns, a.zone), civil(y.ns, a.zone));
   },
 });
 wantExactNumbers('time.format', 'time.date', 'time.clock', 'time.weekday', 'time.diff');

@@ -20,6 +20,16 @@ import type { EvalBudget } from '../limits.js';
  */
 export type RegoScalar = null | boolean | number | string | bigint;
 
+/**
+ * A number beyond float64's range (2e308), kept as its text. Only builtins
+ * declared `exactNumbers` see it (in place of a number: not part of
+ * RegoValue, so the few that do check with instanceof); OPA hands such a
+ * number to Go's fmt as its text (sprintf's %v prints "2e308", not +Inf).
+ */
+export class NumberText {
+  constructor(readonly text: string) {}
+}
+
 /** A Rego set. Elements are kept in insertion order; use `value.ts` helpers to dedup/sort. */
 export class RegoSet {
   constructor(public readonly items: RegoValue[]) {}

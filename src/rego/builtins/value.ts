@@ -1,7 +1,7 @@
 // Rego values on the TypeScript side: decoding/encoding the tagged wire
 // form, OPA's total order, and helpers every builtin module shares.
 
-import { BuiltinError, RegoObject, RegoSet, type RegoValue } from './types.js';
+import { BuiltinError, NumberText, RegoObject, RegoSet, type RegoValue } from './types.js';
 
 export const NUM_TAG = '\u0000num';
 const SET_TAG = '\u0000set';
@@ -22,7 +22,9 @@ export function decode(json: unknown, exact = false): RegoValue {
     const keys = Object.keys(o);
     if (keys.length === 1 && keys[0] === NUM_TAG && typeof o[NUM_TAG] === 'string') {
       const text = o[NUM_TAG] as string;
-      return exact && /^-?\d+$/.test(text) ? BigInt(text) : Number(text);
+      if (!exact) return Number(text);
+      if (/^-?\d+$/.test(text)) return BigInt(text);
+      return Number.isFinite(Number(text)) ? Number(text) : (new NumberText(text) as unknown as RegoValue);
     }
     if (keys.length === 1 && keys[0] === SET_TAG && Array.isArray(o[SET_TAG])) {
       return makeSet((o[SET_TAG] as unknown[]).map((x) => decode(x, exact)));
@@ -73,6 +75,7 @@ export function typeName(v: RegoValue): TypeName {
     case 'string':
       return 'string';
   }
+  if ((v as unknown) instanceof NumberText) return 'number';
   if (Array.isArray(v)) return 'array';
   if (v instanceof RegoSet) return 'set';
   return 'object';

@@ -8,6 +8,7 @@
 
 import type { Body, Expr, RefTerm, Rule, Term, VarTerm } from '../syntax/ast.js';
 import type { FreshVars, Problems } from './context.js';
+import { termToString } from '../syntax/format.js';
 import { bodyVars, dottedName, eqExpr, exprVars, forEachClosure, functionValues, isComprehension, renameInBody, renameInTerm, SAFETY, termVars, type VarParams } from './terms.js';
 
 type Comprehension = Extract<Term, { type: 'arraycomp' | 'setcomp' | 'objectcomp' }>;
@@ -349,13 +350,14 @@ function refIsSafe(r: RefTerm, safe: Set<string>): boolean {
   return [...termVars(head).keys()].every((x) => safe.has(x));
 }
 
-function scalarKey(t: Term): string | undefined {
+/** Equal for terms OPA's Term.Equal finds equal (scalars by value, the rest by their text). */
+function termKey(t: Term): string {
   switch (t.type) {
     case 'null': return 'null';
     case 'boolean': return String(t.value);
-    case 'number': return `n:${t.value}`;
+    case 'number': return `n:${Number(t.value)}`;
     case 'string': return JSON.stringify(t.value);
-    default: return undefined;
+    default: return `t:${termToString(t)}`;
   }
 }
 
@@ -437,11 +439,12 @@ class Unifier {
           case 'ref': if (this.refSafe(b)) this.markAllSafe(a); return;
           case 'object': {
             if (a.items.length !== b.items.length) return;
+            // OPA pairs values by equal key terms (b.Get(k)), vars and refs included:
+            // {k: [a]} = {k: [v]} unifies [a] with [v] and binds v.
             const other = new Map<string, Term>();
-            for (const [k, x] of b.items) { const key = scalarKey(k); if (key !== undefined) other.set(key, x); }
+            for (const [k, x] of b.items) other.set(termKey(k), x);
             for (const [k, x] of a.items) {
-              const key = scalarKey(k);
-              const match = key === undefined ? undefined : other.get(key);
+              const match = other.get(termKey(k));
               if (match) this.unify(x, match);
             }
             return;

@@ -8,7 +8,7 @@ import {
   T_NULL, T_BOOL, T_NUMBER, T_STRING, T_ARRAY, T_OBJECT, T_SET, NULL_VALUE, TRUE_VALUE, FALSE_VALUE,
   tagOf, boolOf, newString, strLen, strPtr, newArray, newObject, newSet, arrayAppend, collLen, arrayGet, objKeyAt, objValueAt,
 } from "./values";
-import { newInt, numberFromText, numberText, textPtr, numKind, numInt, K_INT, K_BIG } from "./number";
+import { newInt, numberFromText, numberText, textPtr, numKind, numInt, K_INT, K_BIG, K_DEC } from "./number";
 import { pushEntry, sortEntries } from "./collections";
 
 // > 0 while a TypeScript builtin runs: dump and parse use the tagged encoding.
@@ -292,10 +292,11 @@ function parseObject(): usize {
   return obj;
 }
 
-/** Integers a double cannot hold exactly. */
+/** Integers a double cannot hold exactly, and numbers beyond its range (2e308). */
 function beyondDouble(v: usize): bool {
   const k = numKind(v);
   if (k == K_BIG) return true;
+  if (k == K_DEC) return !isFinite(load<f64>(v, 8));
   if (k != K_INT) return false;
   const i = numInt(v);
   return i > 9007199254740992 || i < -9007199254740992;
