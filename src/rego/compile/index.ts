@@ -17,6 +17,7 @@ import { checkRootShadowing, importAliases } from './imports.js';
 import { liftBody, liftRule, type LiftEnv } from './lift.js';
 import { LocalRewriter } from './locals.js';
 import { MetadataScopes, rewriteMetadataCalls } from './metadata.js';
+import { withoutMetadataCalls } from '../syntax/parser.js';
 import { checkRecursion } from './recursion.js';
 import { QUERY_NAMES, type Names } from './resolve.js';
 import { SafetyChecker } from './safety.js';
@@ -45,7 +46,9 @@ export function compileModules(modules: Module[], opts: CompileModulesOptions): 
   const tree = buildTree(mods, problems);
   const table = { ruleSets: tree.ruleSets };
   const metadata = new MetadataScopes(mods, tree.entries, problems);
-  for (const { rule, module, path } of tree.entries) rewriteMetadataCalls(rule, metadata, path, module.package.path);
+  for (const { rule, module, path } of tree.entries) {
+    if (!withoutMetadataCalls.has(module)) rewriteMetadataCalls(rule, metadata, path, module.package.path);
+  }
 
   const namesByModule = new Map<Module, Names>();
   for (const m of mods) {

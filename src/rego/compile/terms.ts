@@ -78,10 +78,11 @@ export function termVars(t: Term, p: VarParams = {}, out: Map<string, VarTerm> =
       if (!out.has(t.name)) out.set(t.name, t);
       break;
     case 'ref':
-      t.terms.forEach((x, i) => {
-        if (i === 0 && p.skipRefHead && x.type === 'var') return;
+      for (let i = 0; i < t.terms.length; i++) {
+        const x = t.terms[i]!;
+        if (i === 0 && p.skipRefHead && x.type === 'var') continue;
         termVars(x, p, out);
-      });
+      }
       break;
     case 'array':
       for (const x of t.items) termVars(x, p, out);

@@ -33,6 +33,25 @@ export function newInt(x: i64): usize {
   return v;
 }
 
+const SMALL_INTS: i32 = 256;
+const smallIntTable = memory.data(SMALL_INTS * 24, 8);
+
+/**
+ * 0..255 (array indexes while scanning, lengths) from a static table
+ * instead of a fresh heap block each time: numbers are never mutated, and
+ * static memory outlives the heap reset between evaluations.
+ */
+export function smallInt(x: i32): usize {
+  if (x < 0 || x >= SMALL_INTS) return newInt(x);
+  const v = smallIntTable + (<usize>x) * 24;
+  if (load<i32>(v, 4) != K_INT || load<i32>(v) != T_NUMBER) {
+    store<i32>(v, T_NUMBER);
+    store<i32>(v, K_INT, 4);
+    store<i64>(v, <i64>x, 8);
+  }
+  return v;
+}
+
 function newFloatRaw(f: f64): usize {
   const v = alloc(24);
   store<i32>(v, T_NUMBER);

@@ -5,7 +5,7 @@ import {
   T_NUMBER, T_STRING, T_ARRAY, T_OBJECT, T_SET, NULL_VALUE, tagOf, boolValue, newString, strLen, strPtr,
   newArray, newObject, newSet, arrayAppend, collLen, arrayGet, objKeyAt, objValueAt, countCodePoints,
 } from "./values";
-import { newInt, numberFromText, numKind, numInt, numF64, K_INT, K_FLOAT, K_DEC } from "./number";
+import { newInt, smallInt, numberFromText, numKind, numInt, numF64, K_INT, K_FLOAT, K_DEC } from "./number";
 import { compareValues, equalValues } from "./compare";
 import { objectInsert, objectInsertOnce, objectGet, setAdd, setFind, mergeObjects, upsert, toSet } from "./collections";
 import { builtinEnter, builtinExit } from "./json";
@@ -64,7 +64,7 @@ export function hooker_coll_size(v: usize): i32 {
 
 export function hooker_coll_key(v: usize, i: i32): usize {
   const t = tagOf(v);
-  if (t == T_ARRAY) return newInt(i);
+  if (t == T_ARRAY) return smallInt(i);
   if (t == T_OBJECT) return objKeyAt(v, <u32>i);
   return arrayGet(v, <u32>i);
 }
@@ -76,8 +76,8 @@ export function hooker_coll_value(v: usize, i: i32): usize {
 export function hooker_len(v: usize): usize {
   if (v == 0) return 0;
   const t = tagOf(v);
-  if (t == T_STRING) return newInt(countCodePoints(strPtr(v), strLen(v)));
-  if (t == T_ARRAY || t == T_OBJECT || t == T_SET) return newInt(collLen(v));
+  if (t == T_STRING) return smallInt(<i32>countCodePoints(strPtr(v), strLen(v)));
+  if (t == T_ARRAY || t == T_OBJECT || t == T_SET) return smallInt(<i32>collLen(v));
   return 0;
 }
 
