@@ -48,13 +48,7 @@ export class DbSizeGuard {
     if (await this.store.liveBytes() <= limit) { this.warnedFull = false; return 0; }
     const keys = await this.store.dedup.purgeExpired();
     if (keys) this.opts.metrics?.evicted.inc({ kind: 'dedup_key' }, keys);
-    let live = await this.store.liveBytes();
-    let removed = 0;
-    if (live > limit) {
-      const gone = await this.store.evictFinished(live - limit);
-      removed = gone.events;
-      live -= gone.bytes;
-    }
+    const { events: removed, live } = await this.store.evictFinished(limit);
     if (removed) {
       this.opts.metrics?.evicted.inc({ kind: 'event' }, removed);
       this.opts.log(`max-db-size ${maxDbSize}: removed ${removed} finished events (oldest first)`);

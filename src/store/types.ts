@@ -220,8 +220,13 @@ export interface Store {
    * usedBytes is over the limit.
    */
   liveBytes(): Promise<number>;
-  /** Deletes the oldest finished events (never undelivered ones) until at least `bytes` of live bytes are gone, or none is left. */
-  evictFinished(bytes: number): Promise<{ events: number; bytes: number }>;
+  /**
+   * Deletes the oldest finished events (never undelivered ones) until the
+   * live bytes are at most `limit` or no finished event is left; returns how
+   * many went and the live bytes after. One replica at a time: another one
+   * checking at the same moment finds the rows already fit.
+   */
+  evictFinished(limit: number): Promise<{ events: number; live: number }>;
   /** Whether the store answers (readyz, ingest). */
   health(): StoreHealth;
   close(): Promise<void>;

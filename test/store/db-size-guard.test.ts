@@ -82,3 +82,27 @@ describe.each(['sqlite', 'postgres'] as const)('max-db-size on %s', (engine) => 
     }
   });
 });
+
+describe('max-db-size with replicas on one PostgreSQL', () => {
+  it('two replicas checking at once remove what one would, not twice as much', { timeout: 90_000 }, async () => {
+    pg ??= await startPostgres();
+    const alone = await PostgresStore.open(await pg.createDatabase());
+    const shared = await pg.createDatabase();
+    const [a, b] = await Promise.all([PostgresStore.open(shared), PostgresStore.open(shared)]);
+    try {
+      // The same rows in both databases: the same events must go.
+      await fill(alone.deliveries, 120, { finished: true, from: 0 });
+      await fill(a.deliveries, 120, { finished: true, from: 0 });
+      const limit = Math.floor((await alone.liveBytes()) * 0.5);
+      const quiet = { log: () => {} };
+      const one = await new DbSizeGuard(alone, quiet).check(String(limit));
+      expect(one).toBeGreaterThan(0);
+      const both = await Promise.all([new DbSizeGuard(a, quiet).check(String(limit)), new DbSizeGuard(b, quiet).check(String(limit))]);
+      expect(both[0] + both[1]).toBe(one);
+      expect(await a.liveBytes()).toBeLessThanOrEqual(limit);
+      expect(await a.deliveries.get(`d-e${one}`)).toBeDefined();
+    } finally {
+      await Promise.all([alone.close(), a.close(), b.close()]);
+    }
+  });
+});

@@ -33,6 +33,12 @@ const CHANNEL = 'hooker_work';
 /** Hooker's tables (schema.ts): what its size is made of. */
 const TABLES = ['events', 'route_runs', 'deliveries', 'attempts', 'dedup_keys', 'aggregate_items', 'schedule_ticks', 'scans'];
 
+/** The bytes of the rows of Hooker's tables (one scan of each). */
+async function liveBytesOf(on: Queryable): Promise<number> {
+  const { rows } = await on.query<{ n: number }>(`SELECT (${TABLES.map((t) => `(SELECT COALESCE(SUM(pg_column_size(x.*)), 0) FROM ${t} x)`).join(' + ')})::bigint AS n`);
+  return rows[0]!.n;
+}
+
 // BIGINT (times, counts) as numbers: every value Hooker stores fits in 2^53.
 const types = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
@@ -172,39 +178,51 @@ export class PostgresStore implements Store {
   }
 
   async liveBytes(): Promise<number> {
-    const { rows } = await this.pool.query<{ n: number }>(`SELECT (${TABLES.map((t) => `(SELECT COALESCE(SUM(pg_column_size(x.*)), 0) FROM ${t} x)`).join(' + ')})::bigint AS n`);
-    return rows[0]!.n;
+    return liveBytesOf(this.pool);
   }
 
   /**
-   * The oldest finished events, each weighed with its runs, deliveries and
-   * attempts, are deleted until their weight covers `bytes`: the space their
-   * rows leave is reused by the next ones (VACUUM), so the tables stop growing.
+   * Under a transaction advisory lock (replicas checking at once take turns,
+   * and the later one measures again), the oldest finished events, each
+   * weighed with its runs, deliveries and attempts, are deleted until the rows
+   * fit: the space they leave is reused by the next ones (VACUUM), so the
+   * tables stop growing.
    */
-  async evictFinished(bytes: number): Promise<{ events: number; bytes: number }> {
-    let events = 0;
-    let freed = 0;
-    while (freed < bytes) {
-      const { rows } = await this.pool.query<{ id: string; bytes: number }>(`SELECT e.id, (pg_column_size(e.*)
-          + COALESCE((SELECT SUM(pg_column_size(r.*)) FROM route_runs r WHERE r.event_id = e.id), 0)
-          + COALESCE((SELECT SUM(pg_column_size(d.*)) FROM deliveries d WHERE d.event_id = e.id), 0)
-          + COALESCE((SELECT SUM(pg_column_size(a.*)) FROM attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE d.event_id = e.id), 0))::bigint AS bytes
-        FROM events e WHERE e.open_deliveries = 0 ORDER BY e.received_at, e.id LIMIT 200`);
-      if (rows.length === 0) break;
-      const take: string[] = [];
-      let weight = 0;
-      for (const r of rows) {
-        if (freed + weight >= bytes) break;
-        take.push(r.id);
-        weight += r.bytes;
+  async evictFinished(limit: number): Promise<{ events: number; live: number }> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query("SELECT pg_advisory_xact_lock(hashtext('hooker-size-guard'))");
+      let live = await liveBytesOf(client);
+      let events = 0;
+      while (live > limit) {
+        const { rows } = await client.query<{ id: string; bytes: number }>(`SELECT e.id, (pg_column_size(e.*)
+            + COALESCE((SELECT SUM(pg_column_size(r.*)) FROM route_runs r WHERE r.event_id = e.id), 0)
+            + COALESCE((SELECT SUM(pg_column_size(d.*)) FROM deliveries d WHERE d.event_id = e.id), 0)
+            + COALESCE((SELECT SUM(pg_column_size(a.*)) FROM attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE d.event_id = e.id), 0))::bigint AS bytes
+          FROM events e WHERE e.open_deliveries = 0 ORDER BY e.received_at, e.id LIMIT 200`);
+        const take: string[] = [];
+        let weight = 0;
+        for (const r of rows) {
+          if (live - weight <= limit) break;
+          take.push(r.id);
+          weight += r.bytes;
+        }
+        if (take.length === 0) break;
+        const gone = await client.query<{ id: string }>('DELETE FROM events WHERE id = ANY($1) AND open_deliveries = 0 RETURNING id', [take]);
+        if (!gone.rowCount) break;
+        const sizes = new Map(rows.map((r) => [r.id, r.bytes]));
+        events += gone.rowCount;
+        for (const g of gone.rows) live -= sizes.get(g.id) ?? 0;
       }
-      const gone = await this.pool.query<{ id: string }>('DELETE FROM events WHERE id = ANY($1) AND open_deliveries = 0 RETURNING id', [take]);
-      if (gone.rowCount === 0) break;
-      const sizes = new Map(rows.map((r) => [r.id, r.bytes]));
-      events += gone.rowCount ?? 0;
-      for (const g of gone.rows) freed += sizes.get(g.id) ?? 0;
+      await client.query('COMMIT');
+      return { events, live };
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw e;
+    } finally {
+      client.release();
     }
-    return { events, bytes: freed };
   }
 
   health(): StoreHealth {

@@ -60,16 +60,15 @@ export class SqliteStore implements Store {
     return this.usedBytes();
   }
 
-  async evictFinished(bytes: number): Promise<{ events: number; bytes: number }> {
-    const before = await this.usedBytes();
+  async evictFinished(limit: number): Promise<{ events: number; live: number }> {
     let events = 0;
     // Small batches so no more than needed is removed.
-    while (before - await this.usedBytes() < bytes) {
+    while (await this.usedBytes() > limit) {
       const n = await this.deliveries.purgeFinished({ limit: 50 });
       if (n === 0) break;
       events += n;
     }
-    return { events, bytes: before - await this.usedBytes() };
+    return { events, live: await this.usedBytes() };
   }
 
   health(): StoreHealth {
