@@ -23,6 +23,7 @@ import { mergeEvent } from './plan.js';
 import { MAX_RETRY_AFTER_MS, retryDelayMs } from './backoff.js';
 import type { DeliveryHandler } from './action-runner.js';
 import { RateLimiter } from './rate-limiter.js';
+import { nextTurn, SLICE_MS, SliceBudget, timed } from './slice-budget.js';
 import { redactSecrets } from '../logging/redact.js';
 
 export type { DeliveryJob, DeliveryHandler } from './action-runner.js';
@@ -148,6 +149,10 @@ export class DeliveryScheduler implements DeliveryQueue {
   private inbox = 0;
   private flushing: Promise<void> = Promise.resolve();
   private readonly now: () => number;
+  /** Items per commit, claim and finish transaction: what fits in SLICE_MS of blocked event loop. */
+  private readonly commitSlice = new SliceBudget(SLICE_MS, 8, MAX_BATCH);
+  private readonly claimSlice = new SliceBudget(SLICE_MS, 8, 1_024);
+  private readonly finishSlice = new SliceBudget(SLICE_MS, 16, MAX_FINISH_BATCH);
   readonly owner: string;
   readonly leaseMs: number;
 
@@ -198,31 +203,43 @@ export class DeliveryScheduler implements DeliveryQueue {
     return { committed, done };
   }
 
-  /** Commits the plans accepted so far in one transaction, then schedules their deliveries. */
+  /**
+   * Commits the plans accepted so far (one transaction per slice of them,
+   * see slice-budget.ts), then schedules their deliveries.
+   */
   flush(): Promise<void> {
-    const batch = this.batch;
-    if (batch.length === 0) return this.flushing;
+    const all = this.batch;
+    if (all.length === 0) return this.flushing;
     this.batch = [];
     // Commits go in order: a later batch never overtakes an earlier one.
     this.flushing = this.flushing.then(async () => {
-      let commits: PlanCommit[];
-      try {
-        commits = await this.store.insertPlans(batch.map((b) => b.plan));
-      } catch (e) {
-        for (const b of batch) b.reject(e as Error);
-        return;
+      for (let i = 0; i < all.length;) {
+        if (i > 0) await nextTurn();
+        const slice = all.slice(i, i + this.commitSlice.size());
+        i += slice.length;
+        await this.commit(slice);
       }
-      const now = this.now();
-      batch.forEach((b, n) => {
-        const c = commits[n]!;
-        b.done = Promise.all(c.deliveries.map((id) => new Promise<DeliveryRecord>((resolve) => this.waiters.set(id, { resolve, at: now }))));
-        if (c.deliveries.length) this.inbox++;
-        for (const r of b.plan.routes) if (!c.duplicates.includes(r.route)) for (const d of r.deliveries) this.markPending(d.action);
-      });
-      for (const [n, b] of batch.entries()) b.resolve(commits[n]!);
-      this.pump();
     });
     return this.flushing;
+  }
+
+  private async commit(batch: typeof this.batch): Promise<void> {
+    let commits: PlanCommit[];
+    try {
+      commits = await timed(this.commitSlice, batch.length, () => this.store.insertPlans(batch.map((b) => b.plan)));
+    } catch (e) {
+      for (const b of batch) b.reject(e as Error);
+      return;
+    }
+    const now = this.now();
+    batch.forEach((b, n) => {
+      const c = commits[n]!;
+      b.done = Promise.all(c.deliveries.map((id) => new Promise<DeliveryRecord>((resolve) => this.waiters.set(id, { resolve, at: now }))));
+      if (c.deliveries.length) this.inbox++;
+      for (const r of b.plan.routes) if (!c.duplicates.includes(r.route)) for (const d of r.deliveries) this.markPending(d.action);
+    });
+    for (const [n, b] of batch.entries()) b.resolve(commits[n]!);
+    this.pump();
   }
 
   /** Wakes the scheduler (after an admin retry, or a notification that another replica made work due). */
@@ -306,9 +323,10 @@ export class DeliveryScheduler implements DeliveryQueue {
         if (lane.ready.length > ahead / 2) continue;
         want = policy.concurrency + ahead - lane.running - lane.ready.length;
       }
+      want = Math.min(want, this.claimSlice.size());
       if (want <= 0) continue;
       // Claimed with a lease: the row stays pending, so a dead replica's work comes back by itself.
-      const claimed = await this.store.claimDue(action, now, want, { owner: this.owner, until: now + this.leaseMs });
+      const claimed = await timed(this.claimSlice, want, () => this.store.claimDue(action, now, want, { owner: this.owner, until: now + this.leaseMs }));
       // Nothing more due now: later work comes back through a commit, a retry, a released stage or the timer's poke.
       if (claimed.length < want) {
         this.askNextDue = true;
@@ -512,10 +530,10 @@ export class DeliveryScheduler implements DeliveryQueue {
   }
 
   private async flushFinishes(): Promise<void> {
-    const items = this.finishing.splice(0, MAX_FINISH_BATCH);
+    const items = this.finishing.splice(0, Math.min(MAX_FINISH_BATCH, this.finishSlice.size()));
     if (items.length === 0) return;
     try {
-      const results = await this.store.finishAttempts(items.map((i) => ({ id: i.id, owner: this.owner, outcome: i.outcome })));
+      const results = await timed(this.finishSlice, items.length, () => this.store.finishAttempts(items.map((i) => ({ id: i.id, owner: this.owner, outcome: i.outcome }))));
       items.forEach((i, n) => i.resolve(results[n]));
       if (this.finishing.length) this.finishTimer ??= setTimeout(() => this.flushFinishesNow(), FINISH_WINDOW_MS);
     } catch (e) {
