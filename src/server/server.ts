@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ServerSettings } from '../config/env.js';
 import { DEFAULT_MAX_DELIVERY_LAG_MS, parseListen } from '../config/env.js';
 import { Backpressure } from './backpressure.js';
+import { IdleGc } from './idle-gc.js';
 import { ConfigError, formatProblem, hasErrors, type Problem } from '../config/problems.js';
 import { createLogger, silentLogger, type Logger } from '../logging/logger.js';
 import { watchConfigFile } from './config-watcher.js';
@@ -140,6 +141,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     },
   });
   backpressure.start();
+  const idleGc = new IdleGc();
+  idleGc.start();
   const deps = {
     backpressure,
     settings, holder, metrics, logger, signatures: signatureVerifierFor(settings),
@@ -184,6 +187,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     }
   } catch (e) {
     backpressure.stop();
+    idleGc.stop();
     await Promise.allSettled(apps.map((a) => a.close()));
     await scanning.close();
     await engine.close(0);
@@ -206,6 +210,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       // to finish, and whatever is left stays stored for the next start.
       await Promise.allSettled(apps.map((a) => a.close()));
       backpressure.stop();
+      idleGc.stop();
       await scanning.close();
       scanService = undefined;
       await engine.close(settings.shutdownTimeoutMs);
