@@ -100,8 +100,27 @@ export class SafetyChecker {
   }
 
   body(body: Body, globals: Set<string>): Body {
+    // The vars of each expression are read several times below (and the
+    // reordering may pass over the body more than once): computed once here.
+    const varsOf = new Map<Expr, Set<string>>();
+    const vars = (e: Expr): Set<string> => {
+      let vs = varsOf.get(e);
+      if (!vs) varsOf.set(e, (vs = this.vars(e)));
+      return vs;
+    };
+    const closuresOf = new Map<Expr, string[]>();
     const allVars = new Set<string>();
-    for (const e of body) for (const x of this.vars(e)) allVars.add(x);
+    for (const e of body) for (const x of vars(e)) allVars.add(x);
+    /** The vars of e's closures that the body binds and the globals do not provide. */
+    const closureNeeds = (e: Expr): string[] => {
+      let needs = closuresOf.get(e);
+      if (!needs) {
+        needs = [];
+        for (const x of this.closureVars(e).keys()) if (allVars.has(x) && !globals.has(x)) needs.push(x);
+        closuresOf.set(e, needs);
+      }
+      return needs;
+    };
     const safe = new Set(globals);
     const placed = new Set<Expr>();
     const reordered: Expr[] = [];
@@ -109,12 +128,11 @@ export class SafetyChecker {
       const before = reordered.length;
       for (const e of body) {
         if (placed.has(e)) continue;
+        if (closureNeeds(e).some((x) => !safe.has(x))) continue;
         const outputs = this.outputVars(e, safe);
-        const closure = minus([...this.closureVars(e).keys()].filter((x) => allVars.has(x)), globals);
-        const waiting = minus(closure, safe);
-        if (waiting.size > 0) continue;
-        const missing = minus(minus(this.vars(e), safe), outputs);
-        if (missing.size > 0) continue;
+        let missing = false;
+        for (const x of vars(e)) if (!safe.has(x) && !outputs.has(x)) { missing = true; break; }
+        if (missing) continue;
         placed.add(e);
         reordered.push(e);
         for (const x of outputs) safe.add(x);
