@@ -31,6 +31,7 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
+import { freePort } from './free-port.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const FIXTURES = new URL('../../shared/fixtures/', import.meta.url);
@@ -106,14 +107,6 @@ function stopper(proc: ChildProcess, cleanup = () => {}): () => Promise<void> {
     proc.once('exit', () => { cleanup(); resolve(); });
     proc.kill('SIGTERM');
   });
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 /** `hooker serve` from dist/, timed from spawn to the first /ping answer; `keepDir` is a data directory kept across starts. */
