@@ -316,8 +316,7 @@ export class DeliveryScheduler implements DeliveryQueue {
       const limiter = this.limiter(lane, policy, now);
       if (limiter) {
         // Only what the limit lets start now: a rate-limited lane holds no claims ahead.
-        want = Math.min(policy.concurrency - lane.running - lane.ready.length, limiter.available(now));
-        if (want < policy.concurrency - lane.running - lane.ready.length) this.rateWakeAt = Math.min(this.rateWakeAt, limiter.nextAt(now));
+        want = this.withinLimit(limiter, policy.concurrency - lane.running - lane.ready.length, now);
       } else {
         const ahead = claimAhead(policy.concurrency);
         if (lane.ready.length > ahead / 2) continue;
@@ -347,8 +346,7 @@ export class DeliveryScheduler implements DeliveryQueue {
     if (free <= 0) return;
     const limiter = this.limiter(lane, policy, now);
     if (limiter) {
-      const allowed = limiter.available(now);
-      if (allowed < free) { free = allowed; this.rateWakeAt = Math.min(this.rateWakeAt, limiter.nextAt(now)); }
+      free = this.withinLimit(limiter, free, now);
       if (free <= 0) return;
       limiter.take(free, now);
     }
@@ -372,6 +370,14 @@ export class DeliveryScheduler implements DeliveryQueue {
       free();
     });
     this.running.set(d.id, p);
+  }
+
+  /** At most `n`, as many as the rate limit lets start now; when it holds some back, the timer wakes for its next slot. */
+  private withinLimit(limiter: RateLimiter, n: number, now: number): number {
+    const allowed = limiter.available(now);
+    if (allowed >= n) return n;
+    this.rateWakeAt = Math.min(this.rateWakeAt, limiter.nextAt(now));
+    return allowed;
   }
 
   /** The lane's rate limiter, following the current policy (a reload may change it). */

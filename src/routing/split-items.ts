@@ -61,14 +61,18 @@ export function splitItems(event: unknown, path: string): SplitItem[] | undefine
   const arr = lookupPath(event, path);
   if (!Array.isArray(arr)) return undefined;
   const segs = splitPath(path);
-  return arr.map((item, index) => ({ index, item, event: replaceAt(event, segs, [item]) }));
+  return arr.map((item, index) => itemAt(event, segs, item, index));
 }
 
 /** Item `index` of `event` alone, undefined when there is no such item (an enrichment removed it). */
 export function splitItem(event: unknown, path: string, index: number): { item: SplitItem; count: number } | undefined {
   const arr = lookupPath(event, path);
   if (!Array.isArray(arr) || index >= arr.length) return undefined;
-  return { item: { index, item: arr[index], event: replaceAt(event, splitPath(path), [arr[index]]) }, count: arr.length };
+  return { item: itemAt(event, splitPath(path), arr[index], index), count: arr.length };
+}
+
+function itemAt(event: unknown, segs: string[], item: unknown, index: number): SplitItem {
+  return { index, item, event: replaceAt(event, segs, [item]) };
 }
 
 /** The name a route's run for one item is stored under. */

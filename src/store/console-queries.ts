@@ -156,6 +156,22 @@ export function encodeCursor(c: TimeCursor | RowCursor | ScanCursor): string {
   return Buffer.from(JSON.stringify(c)).toString('base64url');
 }
 
+/**
+ * One page of rows read with LIMIT limit + 1: the first `limit`, and the
+ * cursor of the last one kept when the extra row says there are more.
+ */
+export function pageOf<R>(rows: R[], limit: number, cursorOf: (r: R) => TimeCursor | RowCursor | ScanCursor): { rows: R[]; next?: string } {
+  const kept = rows.slice(0, limit);
+  const last = kept.at(-1);
+  return { rows: kept, ...(rows.length > limit && last ? { next: encodeCursor(cursorOf(last)) } : {}) };
+}
+
+/** `rows` in the order of `ids` (an IN / ANY lookup returns them in any order). */
+export function inIdOrder<R extends { id: string }>(ids: string[], rows: R[]): R[] {
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return ids.map((id) => byId.get(id)).filter((r): r is R => r !== undefined);
+}
+
 export function decodeCursor<T extends TimeCursor | RowCursor | ScanCursor>(s: string | undefined, kind: 't' | 'r' | 's'): T | undefined {
   if (s === undefined || s === '') return undefined;
   let v: unknown;
@@ -198,11 +214,10 @@ export function storedEvent(e: { id: string; received_at: number; hops: number; 
 export interface DeadLetterRow { id: string; event_id: string; route: string; action: string; attempts: number; created_at: number; updated_at: number; last_error: string | null }
 
 export function deadLetterPage(rows: DeadLetterRow[], limit: number): Page<DeadLetter> {
-  const kept = rows.slice(0, limit);
-  const last = kept.at(-1);
+  const page = pageOf(rows, limit, (r) => ({ t: r.created_at, id: r.id }));
   return {
-    items: kept.map((r) => ({ id: r.id, eventId: r.event_id, route: r.route, action: r.action, attempts: r.attempts, createdAt: r.created_at, updatedAt: r.updated_at, ...(r.last_error ? { lastError: r.last_error } : {}) })),
-    ...(rows.length > limit && last ? { next: encodeCursor({ t: last.created_at, id: last.id }) } : {}),
+    items: page.rows.map((r) => ({ id: r.id, eventId: r.event_id, route: r.route, action: r.action, attempts: r.attempts, createdAt: r.created_at, updatedAt: r.updated_at, ...(r.last_error ? { lastError: r.last_error } : {}) })),
+    ...(page.next ? { next: page.next } : {}),
   };
 }
 
@@ -225,10 +240,9 @@ export function routeCountersOf(rows: Array<{ route: string; state: DeliveryStat
 export interface ScanListRow { id: string; state: string; scanner: string; request: string; created_at: number; started_at: number | null; finished_at: number | null; error: string | null; outcome: string | null }
 
 export function scanPage(rows: ScanListRow[], limit: number): Page<ScanListItem> {
-  const kept = rows.slice(0, limit);
-  const last = kept.at(-1);
+  const page = pageOf(rows, limit, (r) => ({ t: r.created_at, id: r.id }));
   return {
-    items: kept.map((r) => {
+    items: page.rows.map((r) => {
       const req = JSON.parse(r.request) as { target?: unknown; profile?: string; threshold?: string };
       const out = r.outcome ? JSON.parse(r.outcome) as { report?: { findings?: unknown[] }; threshold?: { name?: string; passed: boolean; compliance?: number; broken?: unknown } } : undefined;
       return {
@@ -237,7 +251,7 @@ export function scanPage(rows: ScanListRow[], limit: number): Page<ScanListItem>
         ...(out ? { outcome: { findings: out.report?.findings?.length ?? 0, ...(out.threshold ? { threshold: { name: out.threshold.name, passed: out.threshold.passed, compliance: out.threshold.compliance, broken: out.threshold.broken } } : {}) } } : {}),
       };
     }),
-    ...(rows.length > limit && last ? { next: encodeCursor({ t: last.created_at, id: last.id }) } : {}),
+    ...(page.next ? { next: page.next } : {}),
   };
 }
 
@@ -310,10 +324,7 @@ export class ConsoleQueries implements ConsoleReads {
     if (c) { where.push('(received_at, id) < (?, ?)'); args.push(c.t, c.id); }
     const rows = this.db.prepare(`SELECT id, received_at, hops, open_deliveries, substr(body, 1, 240) AS preview FROM events INDEXED BY events_newest
       ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY received_at DESC, id DESC LIMIT ?`).all(...args, limit + 1) as EventRow[];
-    const more = rows.length > limit;
-    const kept = rows.slice(0, limit);
-    const last = kept.at(-1);
-    return { rows: kept, ...(more && last ? { next: encodeCursor({ t: last.received_at, id: last.id }) } : {}) };
+    return pageOf(rows, limit, (r) => ({ t: r.received_at, id: r.id }));
   }
 
   /** Driven by the index of the most selective delivery filter given (route, then action, then state). */
@@ -345,11 +356,8 @@ export class ConsoleQueries implements ConsoleReads {
       const tail = batch.at(-1);
       if (tail) from = { t: tail.created_at, id: tail.event_id };
     }
-    const more = ids.length > limit;
-    const kept = ids.slice(0, limit);
-    const rows = this.eventRows(kept.map((k) => k.id));
-    const last = kept.at(-1);
-    return { rows, ...(more && last ? { next: encodeCursor({ t: last.t, id: last.id }) } : {}) };
+    const page = pageOf(ids, limit, (k) => ({ t: k.t, id: k.id }));
+    return { rows: this.eventRows(page.rows.map((k) => k.id)), ...(page.next ? { next: page.next } : {}) };
   }
 
   /** Newest matches of the text index first (insertion order), the other filters checked on each match. */
@@ -397,8 +405,7 @@ export class ConsoleQueries implements ConsoleReads {
   private eventRows(ids: string[]): EventRow[] {
     if (ids.length === 0) return [];
     const rows = this.db.prepare(`SELECT id, received_at, hops, open_deliveries, substr(body, 1, 240) AS preview FROM events WHERE id IN (${ids.map(() => '?').join(',')})`).all(...ids) as EventRow[];
-    const byId = new Map(rows.map((r) => [r.id, r]));
-    return ids.map((id) => byId.get(id)).filter((r): r is EventRow => r !== undefined);
+    return inIdOrder(ids, rows);
   }
 
   private withDeliveries(rows: EventRow[]): EventListItem[] {

@@ -16,7 +16,7 @@
 
 import type pg from 'pg';
 import {
-  clampLimit, deadLetterGroupsOf, decodeCursor, deadLetterPage, encodeCursor, eventItems, routeCountersOf, scanPage, searchTokens, storedEvent, TEXT_SCAN_BUDGET,
+  clampLimit, deadLetterGroupsOf, decodeCursor, deadLetterPage, encodeCursor, eventItems, inIdOrder, pageOf, routeCountersOf, scanPage, searchTokens, storedEvent, TEXT_SCAN_BUDGET,
   type ConsoleReads, type DeadLetter, type DeadLetterGroup, type DeadLetterGroupRow, type DeadLetterRow, type EventListFilter, type EventListItem, type EventRow, type Page,
   type RouteCounters, type RouteRunRow, type ScanListItem, type ScanListRow, type StoredEvent, type TimeCursor,
 } from '../console-queries.js';
@@ -89,10 +89,8 @@ export class PgConsoleQueries implements ConsoleReads {
     args.push(limit + 1);
     const { rows: ids } = await this.query<{ event_id: string; created_at: number }>(`SELECT DISTINCT created_at, event_id FROM deliveries
       WHERE ${where.join(' AND ')} ORDER BY created_at DESC, event_id DESC LIMIT $${args.length}`, args);
-    const kept = ids.slice(0, limit);
-    const rows = await this.eventRows(kept.map((k) => k.event_id));
-    const last = kept.at(-1);
-    return { rows, ...(ids.length > limit && last ? { next: encodeCursor({ t: last.created_at, id: last.event_id }) } : {}) };
+    const page = pageOf(ids, limit, (k) => ({ t: k.created_at, id: k.event_id }));
+    return { rows: await this.eventRows(page.rows.map((k) => k.event_id)), ...(page.next ? { next: page.next } : {}) };
   }
 
   /** The newest TEXT_SCAN_BUDGET events from the cursor on, matched word by word; the other filters are checked on each match. */
@@ -135,8 +133,7 @@ export class PgConsoleQueries implements ConsoleReads {
   private async eventRows(ids: string[]): Promise<EventRow[]> {
     if (ids.length === 0) return [];
     const { rows } = await this.query<EventRow>('SELECT id, received_at, hops, open_deliveries, left(body, 240) AS preview FROM events WHERE id = ANY($1)', [ids]);
-    const byId = new Map(rows.map((r) => [r.id, r]));
-    return ids.map((id) => byId.get(id)).filter((r): r is EventRow => r !== undefined);
+    return inIdOrder(ids, rows);
   }
 
   private async withDeliveries(rows: EventRow[]): Promise<EventListItem[]> {
@@ -213,10 +210,4 @@ function timeWhere(f: EventListFilter, col: string, args: unknown[]): string[] {
   if (f.since !== undefined) { args.push(f.since); where.push(`${col} >= $${args.length}`); }
   if (f.until !== undefined) { args.push(f.until); where.push(`${col} < $${args.length}`); }
   return where;
-}
-
-function pageOf(rows: EventRow[], limit: number, cursor: (r: EventRow) => TimeCursor): { rows: EventRow[]; next?: string } {
-  const kept = rows.slice(0, limit);
-  const last = kept.at(-1);
-  return { rows: kept, ...(rows.length > limit && last ? { next: encodeCursor(cursor(last)) } : {}) };
 }
