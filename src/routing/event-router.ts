@@ -10,7 +10,7 @@ import { templateInput } from '../templates/template-input.js';
 import { combineMessages } from '../templates/aggregate-messages.js';
 import type { AggregateRows, ClaimedDelivery, PlanCommit } from '../store/types.js';
 import type { DeliveryQueue, DeliveryRecord } from '../delivery/scheduler.js';
-import { planStages, type DedupKey, type EventPlan, type PlannedRoute } from '../delivery/plan.js';
+import { planStages, type DedupKey, type EventPlan, type PlannedDelivery, type PlannedRoute } from '../delivery/plan.js';
 import { DEFAULT_DEDUP_TTL_MS, dedupKey } from './dedup-key.js';
 import type { RouteMatcher } from './route-matcher.js';
 import { itemCount, itemLookup, MAX_SPLIT_ITEMS, parseRun, runName, splitItem, splitItems, type SplitItem } from './split-items.js';
@@ -67,6 +67,8 @@ export class EventRouter {
   private readonly aggregateTimers = new Map<string, ReturnType<typeof setTimeout>>();
   /** Routes whose flushed plan is not committed yet (their buffer still shows the flushed items). */
   private readonly flushing = new Set<string>();
+  /** Per route of a routing table: its actions that exist and their stages (see stagesOf). */
+  private readonly stages = new WeakMap<RouteConfig, { table: RoutingTable; actions: string[]; stages: Array<Omit<PlannedDelivery, 'id'>> }>();
   private closed = false;
 
   constructor(
@@ -217,7 +219,7 @@ export class EventRouter {
     item?: { index: number; count: number; value: unknown };
   }): void {
     const dedup = this.dedupKeyFor(route, r.event, r.receivedAt, r.item?.value);
-    const actions = route.actions.filter((a) => table.actions.has(a));
+    const { actions } = this.stagesOf(table, route);
     if (actions.length === 0) return;
     let message: RenderedMessage;
     try {
@@ -234,15 +236,30 @@ export class EventRouter {
       r.plan.aggregate!.push({ route: route.name, message, ...run });
       return;
     }
-    r.plan.routes.push({ ...this.plannedRoute(table, route, actions, message), route: r.run });
+    r.plan.routes.push({ ...this.plannedRoute(table, route, message), route: r.run });
   }
 
-  private plannedRoute(table: RoutingTable, route: RouteConfig, actions: string[], message: RenderedMessage): PlannedRoute {
+  /**
+   * A route's actions that the table has and their stages: they depend only
+   * on the table (one configuration, swapped whole on reload), so they are
+   * worked out once per table and route instead of for every event.
+   */
+  private stagesOf(table: RoutingTable, route: RouteConfig) {
+    let s = this.stages.get(route);
+    if (s?.table !== table) {
+      const actions = route.actions.filter((a) => table.actions.has(a));
+      s = { table, actions, stages: planStages(actions, (a) => policyOf(table, a), route.serializeActions).map(({ id: _id, ...d }) => d) };
+      this.stages.set(route, s);
+    }
+    return s;
+  }
+
+  private plannedRoute(table: RoutingTable, route: RouteConfig, message: RenderedMessage): PlannedRoute {
     return {
       route: route.name,
       ...(route.template ? { template: route.template } : {}),
       message,
-      deliveries: planStages(actions, (a) => policyOf(table, a), route.serializeActions),
+      deliveries: this.stagesOf(table, route).stages.map((d) => ({ id: timeOrderedId(), ...d })),
     };
   }
 
@@ -301,11 +318,10 @@ export class EventRouter {
         if (!full && !aged) return undefined;
         const renderer = route.template ? table.templates.get(route.template) : undefined;
         const message = renderer?.aggregate?.(items.map((i) => i.message)) ?? combineMessages(items.map((i) => i.message));
-        const actions = route.actions.filter((a) => table.actions.has(a));
         return {
           eventId: timeOrderedId(), receivedAt: this.now(), hops: 0,
           event: { aggregated: items.map((i) => i.eventId), route: routeName },
-          routes: actions.length ? [this.plannedRoute(table, route, actions, message)] : [],
+          routes: this.stagesOf(table, route).actions.length ? [this.plannedRoute(table, route, message)] : [],
         };
       });
     } catch (e) {

@@ -27,16 +27,28 @@ const OBJECT = 1;
 const ARRAY = 2;
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
+/**
+ * Per nesting level: container kind, the key being read (its text span) and
+ * the array index, for the path in a refusal. Grown as the text nests deeper
+ * (never past maxDepth + 1): almost every event is a few levels deep, and
+ * sizing these for HOOKER_MAX_DEPTH on every request was a measurable part of
+ * an event's parse (issue 12).
+ */
 class Frames {
-  readonly kind: Uint8Array;
-  readonly keyStart: Int32Array;
-  readonly keyEnd: Int32Array;
-  readonly index: Int32Array;
-  constructor(size: number) {
-    this.kind = new Uint8Array(size);
-    this.keyStart = new Int32Array(size).fill(-1);
-    this.keyEnd = new Int32Array(size);
-    this.index = new Int32Array(size);
+  kind = new Uint8Array(16);
+  keyStart = new Int32Array(16);
+  keyEnd = new Int32Array(16);
+  index = new Int32Array(16);
+
+  /** Makes room for level `depth`. */
+  reach(depth: number): void {
+    if (depth < this.kind.length) return;
+    const size = Math.max(depth + 1, this.kind.length * 2);
+    const grow = <T extends Uint8Array | Int32Array>(a: T, make: (n: number) => T): T => { const b = make(size); b.set(a); return b; };
+    this.kind = grow(this.kind, (n) => new Uint8Array(n));
+    this.keyStart = grow(this.keyStart, (n) => new Int32Array(n));
+    this.keyEnd = grow(this.keyEnd, (n) => new Int32Array(n));
+    this.index = grow(this.index, (n) => new Int32Array(n));
   }
 }
 
@@ -60,7 +72,7 @@ function pathOf(text: string, f: Frames, depth: number): string {
 
 /** The first limit the text breaks, or undefined. */
 export function checkJsonShape(text: string, limits: JsonLimits): ShapeProblem | undefined {
-  const f = new Frames(limits.maxDepth + 2);
+  const f = new Frames();
   let depth = 0;
   let keys = 0;
   let lastStringStart = -1;
@@ -83,6 +95,7 @@ export function checkJsonShape(text: string, limits: JsonLimits): ShapeProblem |
           message: `the event nests deeper than ${limits.maxDepth} levels (HOOKER_MAX_DEPTH): level ${depth} opens at position ${i}, at ${path}`,
         };
       }
+      f.reach(depth);
       f.kind[depth] = c === 123 ? OBJECT : ARRAY;
       f.keyStart[depth] = -1;
       f.index[depth] = 0;
