@@ -2,21 +2,18 @@
 // that sort in the order they were made, which keeps id-keyed indexes appending.
 
 import { describe, expect, it } from 'vitest';
-import { validate, version } from 'uuid';
 import { timeOrderedId } from '../../src/store/time-ordered-id.js';
 
 describe('timeOrderedId', () => {
   it('gives unique version 7 UUIDs in the order they were made, starting with the time', () => {
     const before = Date.now();
     const ids = Array.from({ length: 20_000 }, timeOrderedId);
-    for (const id of ids) expect(validate(id) && version(id) === 7, id).toBe(true);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(new Set(ids).size).toBe(ids.length);
     expect([...ids].sort()).toEqual(ids);
     const ms = parseInt(ids[0]!.replace('-', '').slice(0, 12), 16);
     // 20,000 ids may run a few milliseconds ahead of the clock (4,096 per millisecond at most).
     expect(ms).toBeGreaterThanOrEqual(before);
     expect(ms).toBeLessThanOrEqual(Date.now() + 10);
-    // The RFC 9562 variant (10xx) in the 17th hex digit.
-    for (const id of ids.slice(0, 100)) expect('89ab').toContain(id[19]);
   });
 });
