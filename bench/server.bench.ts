@@ -6,6 +6,11 @@
 //   2. ingest: Hooker's POST / (20 routes in one wasm entrypoint, 3 match, an
 //      http action to a local receiver, every event committed to SQLite before
 //      its 202), closed loop, backpressure off so the ingest path is measured;
+//      twice: with the deliveries of the accepted events running in the same
+//      process meanwhile, and with them held (the receiver keeps its answers
+//      until the phase ends, so the action sits at its concurrency limit and
+//      the process does ingest only, as in the issue's first measurement;
+//      every event is still committed before its 202 and delivered after);
 //   3. latency: p50/p99 of the 202 at an offered 1,000 events/s (open loop)
 //      while the deliveries of earlier events run;
 //   4. sustained end to end: an offered rate (3,000 events/s, 3 http
@@ -22,6 +27,8 @@
 // section between the bench:server markers of BENCHMARKS.md.
 // `-- --db postgres [--replicas 1|2|3]` measures replicas on PostgreSQL
 // instead (bench/replicas.bench.ts, its own section of BENCHMARKS.md).
+// `-- --only ingest` runs the baseline and the two ingest phases only and
+// prints them without touching BENCHMARKS.md (for profiling a change).
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -38,6 +45,7 @@ const FIXTURES = new URL('../../shared/fixtures/', import.meta.url);
 const TRACEE = JSON.parse(readFileSync(new URL('tracee-trc1-finding.json', FIXTURES), 'utf8').replace('"TRC-1"', '"TRC-2"')) as Record<string, unknown>;
 const EVENT = JSON.stringify(TRACEE);
 const QUICK = process.argv.includes('--quick');
+const ONLY_INGEST = argValue('--only') === 'ingest';
 const CONNECTIONS = 32;
 const WARMUP_MS = 2_000;
 const MEASURE_MS = QUICK ? 5_000 : 10_000;
@@ -74,9 +82,10 @@ const ROUTES = [
   'input.control == "Drift Prevention"',
 ];
 
-function config(receiverUrl: string): string {
+/** `timeout`: the http action's (the held-deliveries phase outlasts the default 5 s). */
+function config(receiverUrl: string, timeout?: string): string {
   const routes = ROUTES.map((rego, i) => `  - name: route-${i}\n    input: |\n      ${rego}\n    actions: [ship]\n    template: raw-json\n`).join('');
-  return `routes:\n${routes}templates:\n  - name: raw-json\n    rego-package: hooker.rawmessage.json\nactions:\n  - name: ship\n    type: http\n    enable: true\n    concurrency: 16\n    url: ${receiverUrl}/in\n`;
+  return `routes:\n${routes}templates:\n  - name: raw-json\n    rego-package: hooker.rawmessage.json\nactions:\n  - name: ship\n    type: http\n    enable: true\n    concurrency: 16\n${timeout ? `    timeout: ${timeout}\n` : ''}    url: ${receiverUrl}/in\n`;
 }
 
 // ---- servers under test ------------------------------------------------------
@@ -85,6 +94,12 @@ interface Running { proc: ChildProcess; url: string; startMs: number; stop(): Pr
 
 /** How to start a server under test; `env` is added to the Hooker child's environment. */
 interface Target { name: string; env: Record<string, string> }
+
+/** CPU time (ms, user + system) a process has used so far. */
+function cpuMs(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
+}
 
 function rssMiB(pid: number): number {
   const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -110,9 +125,9 @@ function stopper(proc: ChildProcess, cleanup = () => {}): () => Promise<void> {
 }
 
 /** `hooker serve` from dist/, timed from spawn to the first /ping answer; `keepDir` is a data directory kept across starts. */
-async function startHooker(target: Target, receiverUrl: string, env: Record<string, string> = {}, keepDir?: string): Promise<Running> {
+async function startHooker(target: Target, receiverUrl: string, env: Record<string, string> = {}, keepDir?: string, timeout?: string): Promise<Running> {
   const dir = keepDir ?? mkdtempSync(join(tmpdir(), 'hooker-bench-'));
-  writeFileSync(join(dir, 'cfg.yaml'), config(receiverUrl));
+  writeFileSync(join(dir, 'cfg.yaml'), config(receiverUrl, timeout));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const t0 = performance.now();
@@ -251,6 +266,11 @@ class Receiver {
     } catch { /* the next pull gets it */ }
   }
 
+  /** While held, the receiver reads each delivery and keeps its answer (the action stays at its concurrency limit). */
+  async hold(on: boolean): Promise<void> {
+    await fetch(`${this.url}/hold?on=${on ? 1 : 0}`, { method: 'PUT' });
+  }
+
   async close(): Promise<void> {
     clearInterval(this.timer);
     await stopper(this.proc!)();
@@ -262,7 +282,16 @@ const wallNow = () => performance.timeOrigin + performance.now();
 async function receiverChild(): Promise<void> {
   let received = 0;
   const latencies: number[] = [];
+  let held: Array<() => void> | undefined;
   const server = createServer((req, res) => {
+    if (req.method === 'PUT') {
+      const on = new URL(req.url!, 'http://x').searchParams.get('on') === '1';
+      const release = held ?? [];
+      held = on ? (held ?? []) : undefined;
+      if (!on) for (const answer of release) answer();
+      res.end('ok');
+      return;
+    }
     if (req.method === 'GET') {
       const from = Number(new URL(req.url!, 'http://x').searchParams.get('from') ?? 0);
       res.setHeader('content-type', 'application/json');
@@ -272,11 +301,14 @@ async function receiverChild(): Promise<void> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      received++;
-      const text = Buffer.concat(chunks).toString();
-      const at = text.indexOf('"bench_sent_at":');
-      if (at >= 0) latencies.push(wallNow() - parseFloat(text.slice(at + 16)));
-      res.end('ok');
+      const answer = () => {
+        received++;
+        const text = Buffer.concat(chunks).toString();
+        const at = text.indexOf('"bench_sent_at":');
+        if (at >= 0) latencies.push(wallNow() - parseFloat(text.slice(at + 16)));
+        res.end('ok');
+      };
+      if (held) held.push(answer); else answer();
     });
   });
   server.keepAliveTimeout = 60_000;
@@ -329,6 +361,52 @@ async function main(): Promise<void> {
   const bare = await closedLoop(bareServer.url, MEASURE_MS);
   await bareServer.stop();
 
+  log('ingest (closed loop, backpressure off), deliveries running');
+  let hooker = await startHooker(target, receiver.url, { HOOKER_MAX_DELIVERY_LAG: '0' });
+  let accepted = 0;
+  const w = await closedLoop(hooker.url, WARMUP_MS);
+  await receiver.refresh();
+  const before = receiver.received;
+  const cpu0 = cpuMs(hooker.proc.pid!);
+  const ingest = await closedLoop(hooker.url, MEASURE_MS);
+  const ingestCpuUs = ((cpuMs(hooker.proc.pid!) - cpu0) * 1000) / ingest.events;
+  await receiver.refresh();
+  const deliveredDuringIngest = receiver.received - before;
+  accepted += w.events + ingest.events;
+  const ingestDrain = await drain(receiver, before + ingest.events * 3, 180_000);
+  log(`bare ${rate(bare).toFixed(0)}/s, Hooker ${rate(ingest).toFixed(0)}/s (${(rate(bare) / rate(ingest)).toFixed(1)}x), ${ingestCpuUs.toFixed(0)} µs CPU per event, ${deliveredDuringIngest} deliveries meanwhile`);
+  await hooker.stop();
+
+  log('ingest (closed loop, backpressure off), deliveries held by the receiver');
+  // The action's timeout outlasts the phase, so no delivery times out and retries while held.
+  hooker = await startHooker(target, receiver.url, { HOOKER_MAX_DELIVERY_LAG: '0' }, undefined, '120s');
+  await receiver.refresh();
+  const heldFrom = receiver.received;
+  await receiver.hold(true);
+  const wHeld = await closedLoop(hooker.url, WARMUP_MS);
+  const cpuHeld0 = cpuMs(hooker.proc.pid!);
+  const ingestHeld = await closedLoop(hooker.url, MEASURE_MS);
+  const heldCpuUs = ((cpuMs(hooker.proc.pid!) - cpuHeld0) * 1000) / ingestHeld.events;
+  await receiver.hold(false);
+  const heldDrain = await drain(receiver, heldFrom + (wHeld.events + ingestHeld.events) * 3, 180_000);
+  await receiver.refresh();
+  const heldDelivered = receiver.received - heldFrom;
+  log(`held: Hooker ${rate(ingestHeld).toFixed(0)}/s (${((100 * rate(ingestHeld)) / rate(bare)).toFixed(0)} % of bare), ${heldCpuUs.toFixed(0)} µs CPU per event; ${heldDelivered} deliveries after release in ${heldDrain.toFixed(1)} s`);
+  await hooker.stop();
+
+  const ms = (v: number) => `${v.toFixed(2)} ms`;
+  const ingestRows = `| ingest, ${CONNECTIONS} connections, closed loop, ${MEASURE_MS / 1000} s (backpressure off), deliveries running | events/s | ${rate(bare).toFixed(0)} | ${rate(ingest).toFixed(0)} | ${(rate(bare) / rate(ingest)).toFixed(1)}× (Hooker at ${((100 * rate(ingest)) / rate(bare)).toFixed(0)} % of bare) |
+| | p50 / p99 of the 202 | ${ms(bare.p50)} / ${ms(bare.p99)} | ${ms(ingest.p50)} / ${ms(ingest.p99)} | |
+| | server CPU per event; deliveries made meanwhile | | ${ingestCpuUs.toFixed(0)} µs; ${deliveredDuringIngest} | |
+| ingest as above, deliveries held (the receiver keeps its answers until the phase ends) | events/s | ${rate(bare).toFixed(0)} | ${rate(ingestHeld).toFixed(0)} | ${(rate(bare) / rate(ingestHeld)).toFixed(1)}× (Hooker at ${((100 * rate(ingestHeld)) / rate(bare)).toFixed(0)} % of bare) |
+| | p50 / p99 of the 202 | | ${ms(ingestHeld.p50)} / ${ms(ingestHeld.p99)} | |
+| | server CPU per event; all ${heldDelivered} deliveries made after the release in | | ${heldCpuUs.toFixed(0)} µs; ${heldDrain.toFixed(1)} s | |`;
+  if (ONLY_INGEST) {
+    process.stdout.write(`${ingestRows}\n`);
+    await receiver.close();
+    return;
+  }
+
   log('cold start');
   // First starts (an empty data directory: the routes are compiled) and
   // restarts (the same configuration and data directory: the compiled routes
@@ -347,18 +425,6 @@ async function main(): Promise<void> {
   await (await startHooker(target, receiver.url, {}, dataDir)).stop();
   const cold = await median(() => startHooker(target, receiver.url, {}, dataDir));
   rmSync(dataDir, { recursive: true, force: true });
-
-  log('ingest (closed loop, backpressure off)');
-  let hooker = await startHooker(target, receiver.url, { HOOKER_MAX_DELIVERY_LAG: '0' });
-  let accepted = 0;
-  const w = await closedLoop(hooker.url, WARMUP_MS);
-  await receiver.refresh();
-  const before = receiver.received;
-  const ingest = await closedLoop(hooker.url, MEASURE_MS);
-  accepted += w.events + ingest.events;
-  const ingestDrain = await drain(receiver, before + ingest.events * 3, 180_000);
-  log(`bare ${rate(bare).toFixed(0)}/s, Hooker ${rate(ingest).toFixed(0)}/s (${(rate(bare) / rate(ingest)).toFixed(1)}x), cold start ${cold.ms.toFixed(0)} ms ${cold.rss.toFixed(0)} MiB`);
-  await hooker.stop();
 
   log('latency at an offered 1,000 events/s while deliveries run');
   hooker = await startHooker(target, receiver.url);
@@ -395,7 +461,6 @@ async function main(): Promise<void> {
   await hooker.stop();
   await receiver.close();
 
-  const ms = (v: number) => `${v.toFixed(2)} ms`;
   const cpu = cpus();
   const machine = `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 1024 ** 3)} GiB, Node ${process.version}`;
   const deliveriesPerS = deliveredDuring / sustained.seconds;
@@ -408,8 +473,7 @@ Hooker runs as \`hooker serve\` (dist/) with the 20 routes below compiled into o
 
 | phase | figure | bare Fastify | Hooker | ratio (bare / Hooker) |
 |---|---|---|---|---|
-| ingest, ${CONNECTIONS} connections, closed loop, ${MEASURE_MS / 1000} s (backpressure off) | events/s | ${rate(bare).toFixed(0)} | ${rate(ingest).toFixed(0)} | ${(rate(bare) / rate(ingest)).toFixed(1)}× (Hooker at ${((100 * rate(ingest)) / rate(bare)).toFixed(0)} % of bare) |
-| | p50 / p99 of the 202 | ${ms(bare.p50)} / ${ms(bare.p99)} | ${ms(ingest.p50)} / ${ms(ingest.p99)} | |
+${ingestRows}
 | offered 1,000 events/s for ${MEASURE_MS / 1000} s, deliveries running | p50 / p99 of the 202 | | ${ms(at1k.p50)} / ${ms(at1k.p99)} | ${at1k.refused} refused (503), ${at1k.errors} errors |
 | | inbox drained after the phase in | | ${drained(at1kDrain)} | |
 | sustained: offered ${SUSTAINED_RATE} events/s × 3 deliveries for ${SUSTAINED_MS / 1000} s | events accepted/s | | ${rate(sustained).toFixed(0)} (${sustained.refused} refused with 503, ${sustained.errors} errors) | ${(rate(bare) / Math.max(1, rate(sustained))).toFixed(1)}× |
