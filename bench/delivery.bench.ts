@@ -1,4 +1,4 @@
-// npm run bench:delivery [-- --events N] [-- --root DIR]
+// npm run bench:delivery [-- --events N] [-- --root DIR] [-- --cpu-prof DIR]
 // The delivery side of issue 12, measured where it is cheap to compare two
 // builds in the same run on a shared machine: `hooker serve` (dist/ of
 // --root, this checkout by default) with 4 routes, 3 of which match a Tracee
@@ -10,6 +10,8 @@
 // ingesting and per delivery while draining. CPU time per delivery depends
 // far less on what else runs on the machine than a rate does: compare it
 // between builds run back to back (e.g. --root of a `git archive` of main).
+// --cpu-prof DIR writes a V8 CPU profile of the serve process there; the
+// printed drainWindowUs (monotonic µs, the profile's clock) selects the drain.
 
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,6 +25,7 @@ const HERE = fileURLToPath(new URL('.', import.meta.url));
 const arg = (name: string) => { const i = process.argv.indexOf(name); return i >= 0 ? process.argv[i + 1] : undefined; };
 const ROOT = resolve(arg('--root') ?? join(HERE, '..'));
 const EVENTS = Number(arg('--events') ?? 6_000);
+const PROFILE_DIR = arg('--cpu-prof');
 const CONNECTIONS = 32;
 const EVENT = readFileSync(new URL('../../shared/fixtures/tracee-trc1-finding.json', import.meta.url), 'utf8').replace('"TRC-1"', '"TRC-2"');
 
@@ -51,7 +54,7 @@ async function main(): Promise<void> {
   writeFileSync(join(dir, 'cfg.yaml'), config(receiverUrl));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const hooker = spawn(process.execPath, [join(ROOT, 'bin/hooker.js'), 'serve'], {
+  const hooker = spawn(process.execPath, [...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${resolve(PROFILE_DIR)}`] : []), join(ROOT, 'bin/hooker.js'), 'serve'], {
     cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'],
     env: {
       ...process.env, HOOKER_CFG: join(dir, 'cfg.yaml'), HOOKER_HTTP: `127.0.0.1:${port}`, HOOKER_HTTPS: '', HOOKER_DB: join(dir, 'hooker.db'),
@@ -79,11 +82,13 @@ async function main(): Promise<void> {
       }
     }));
     const t1 = performance.now();
+    const m1 = process.hrtime.bigint() / 1000n;
     const c1 = cpuMs(hooker.pid!);
     const r1 = await received();
     let r = r1;
     while (r < EVENTS * 3 && performance.now() - t1 < 300_000) { await new Promise((res) => setTimeout(res, 50)); r = await received(); }
     const t2 = performance.now();
+    const m2 = process.hrtime.bigint() / 1000n;
     const c2 = cpuMs(hooker.pid!);
     await pool.close();
     process.stdout.write(`${JSON.stringify({
@@ -94,6 +99,7 @@ async function main(): Promise<void> {
       cpuUsPerDeliveryWhileDraining: Math.round(((c2 - c1) * 1000) / Math.max(1, r - r1)),
       cpuShareWhileDraining: +((c2 - c1) / (t2 - t1)).toFixed(2),
       endToEndDeliveriesPerS: Math.round(r / ((t2 - t0) / 1000)),
+      ...(PROFILE_DIR ? { drainWindowUs: [Number(m1), Number(m2)] } : {}),
     })}\n`);
   } finally {
     await new Promise<void>((res) => { if (hooker.exitCode !== null) res(); else { hooker.once('exit', () => res()); hooker.kill('SIGTERM'); } });
