@@ -2,12 +2,24 @@
 // that crosses 1000 pages copies the WAL into the database and fsyncs it on
 // the event loop, stalling ingest; here a second connection does it on a
 // timer in its own thread, and commits only append to the WAL.
+//
+// SQLite starts the WAL over from its beginning only when a write begins
+// with every frame already copied. A checkpoint in another thread ends while
+// the server keeps committing, so under steady ingest that never happened:
+// the WAL grew by hundreds of MB a minute, and the TRUNCATE checkpoint that
+// cut it held off the server's commits for seconds (ingest answered 503
+// "database is locked"; issue 12). Now the worker copies the bulk, again at
+// once while a round still finds much that is new, and once the WAL is over
+// RESTART_FRAMES and a round had little left to copy it hands back: the
+// server runs one PASSIVE checkpoint itself between two of its commits
+// (copying the few frames left, without waiting on anyone), and its next
+// commit starts the WAL over. journal_size_limit (db.ts) trims the file then.
 
 import { Worker } from 'node:worker_threads';
 import { sqliteEntry } from './driver.js';
 
 // CommonJS source run with eval: it loads the driver driver.ts chose, by path.
-// The two checkpoint statements are prepared once (no statement per tick for
+// The checkpoint statement is prepared once (no statement per tick for
 // the garbage collector), and stopping lets the thread end on its own rather
 // than through process.exit in the middle of native calls.
 const SOURCE = `
@@ -16,15 +28,24 @@ const Database = require(workerData.sqlite);
 const db = new Database(workerData.path);
 db.pragma('busy_timeout = 1000');
 const passive = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
-const truncate = db.prepare('PRAGMA wal_checkpoint(TRUNCATE)');
 let timer;
+let last = 0;
 const tick = () => {
+  let delay = workerData.intervalMs;
   try {
     const r = passive.get();
-    // A WAL that keeps growing (readers pinned it) is truncated when it can be.
-    if (r && r.log > 50000 && r.checkpointed === r.log) truncate.get();
+    if (r && r.log > 0 && r.checkpointed === r.log) {
+      // Frames this round copied: appended since the last round (or since the WAL started over).
+      const fresh = r.log >= last ? r.log - last : r.log;
+      last = r.log;
+      // Little left: the server finishes between two commits. Much: another round at once (never the bulk on the server's thread).
+      if (r.log >= workerData.restartFrames) {
+        if (fresh <= workerData.handBackFrames) parentPort.postMessage('caught-up');
+        else delay = 0;
+      }
+    } else if (r) last = r.log;
   } catch (e) { /* busy: the next tick tries again */ }
-  timer = setTimeout(tick, workerData.intervalMs);
+  timer = setTimeout(tick, delay);
 };
 parentPort.on('message', (m) => {
   if (m !== 'stop') return;
@@ -38,9 +59,22 @@ tick();
 
 export interface Checkpointer { stop(): Promise<void> }
 
-export function startCheckpointer(path: string, intervalMs = 200): Checkpointer {
-  const worker = new Worker(SOURCE, { eval: true, workerData: { path, intervalMs, sqlite: sqliteEntry } });
+/** Once the WAL holds this many frames (4 KiB pages: 16 MiB), the worker asks the server to let it start over. */
+const RESTART_FRAMES = 4_096;
+/** ... when a round copied at most this many new frames: what the server's own checkpoint then copies. */
+const HAND_BACK_FRAMES = 512;
+
+/**
+ * `finish` runs on the server's thread when the worker has copied nearly
+ * everything: a PASSIVE checkpoint of the rest on the server's connection.
+ */
+export function startCheckpointer(path: string, finish: () => void, intervalMs = 200): Checkpointer {
+  const worker = new Worker(SOURCE, {
+    eval: true,
+    workerData: { path, intervalMs, restartFrames: RESTART_FRAMES, handBackFrames: HAND_BACK_FRAMES, sqlite: sqliteEntry },
+  });
   worker.unref();
+  worker.on('message', (m) => { if (m === 'caught-up') finish(); });
   worker.on('error', (e) => process.stderr.write(`hooker: WAL checkpoint worker failed: ${e.message}\n`));
   return {
     stop: () => new Promise<void>((resolve) => {

@@ -7,6 +7,9 @@ import { Database, type SqliteDatabase } from './driver.js';
 
 export type { SqliteDatabase };
 
+/** Bytes the WAL file is truncated to when a writer starts it over after a complete checkpoint. */
+const WAL_SIZE_LIMIT = 64 * 1024 * 1024;
+
 export interface OpenDatabaseOptions {
   /** Milliseconds a writer waits for another connection's lock before failing. */
   busyTimeoutMs?: number;
@@ -35,6 +38,8 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): S
     // crash (only an OS crash may lose the last ones), at a fraction of FULL's cost.
     db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     if (options.autoCheckpoint === false) db.pragma('wal_autocheckpoint = 0');
+    // A WAL that grew while readers held it back is cut to this size when it starts over.
+    db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
   }
   db.pragma('foreign_keys = ON');
   ensureMigrationTable(db);

@@ -40,7 +40,9 @@ export class SqliteStore implements Store {
     const file = path !== ':memory:' && !path.startsWith('file:');
     const worker = file && (opts.checkpointWorker ?? true);
     const db = openDatabase(path, { synchronous: opts.synchronous, autoCheckpoint: !worker });
-    return new SqliteStore(db, path, worker ? startCheckpointer(path) : undefined);
+    // The server's own checkpoint of what the worker left: between two commits, so its next one starts the WAL over.
+    const finish = () => { try { if (db.open) db.pragma('wal_checkpoint(PASSIVE)'); } catch { /* busy: the worker asks again */ } };
+    return new SqliteStore(db, path, worker ? startCheckpointer(path, finish) : undefined);
   }
 
   onWork(): () => void {
