@@ -11,6 +11,7 @@
 // compile without making evaluation measurably faster (BENCHMARKS.md).
 
 import type { Block, Func, Operand, Plan, Policy, Stmt } from '../plan/ir.js';
+import { inputProjection, type ProjectionNode } from '../plan/input-projection.js';
 import { NATIVE_BUILTINS, RUNTIME_FNS, TICK_BUILTIN, type RuntimeFnName } from './runtime-abi.js';
 import { RegoCompileError } from '../errors.js';
 import { ByteWriter } from './bytes.js';
@@ -93,6 +94,15 @@ class DataLayout {
     b.setInt32(4, 0, true);
     b.setBigInt64(8, BigInt.asIntN(64, v), true);
     return this.staticValue(`i${v}`, new Uint8Array(b.buffer));
+  }
+
+  /** Raw bytes at an 8-aligned address. */
+  block(bytes: Uint8Array): number {
+    this.cursor = align8(this.cursor);
+    const ptr = this.cursor;
+    this.chunks.push({ offset: ptr, bytes });
+    this.cursor += bytes.length;
+    return ptr;
   }
 
   get end(): number { return this.cursor; }
@@ -397,6 +407,8 @@ class Emitter {
   private readonly fuelGlobal: number;
   private readonly tickFunc: number;
   private readonly tickId: number;
+  /** Runtime globals (by index) whose i32 initial value the policy sets, besides the heap start. */
+  private readonly globalInits = new Map<number, number>();
 
   constructor(private readonly policy: Policy, runtime: Uint8Array) {
     this.base = linkBase(runtime);
@@ -608,8 +620,29 @@ class Emitter {
     this.addFunction(0, true, fb);
   }
 
+  /**
+   * The input projection as the runtime reads it (json.ts, parseJsonProjected):
+   * [count] then [key ptr][key len][child] per key, child 0 for a value needed whole.
+   */
+  private projectionData(n: ProjectionNode): number {
+    const entries = [...n.children].map(([key, c]) => ({ key: this.data.string(key), child: c.whole ? 0 : this.projectionData(c) }));
+    const b = new DataView(new ArrayBuffer(4 + entries.length * 12));
+    b.setUint32(0, entries.length, true);
+    entries.forEach((e, i) => {
+      b.setUint32(4 + i * 12, e.key.ptr, true);
+      b.setUint32(8 + i * 12, e.key.len, true);
+      b.setUint32(12 + i * 12, e.child, true);
+    });
+    return this.data.block(new Uint8Array(b.buffer));
+  }
+
   emit(): Uint8Array {
     const base = this.base;
+    const projection = inputProjection(this.policy);
+    // A runtime without the global parses the whole input.
+    if (projection && base.globalExports.has('hooker_input_projection')) {
+      this.globalInits.set(base.globalExports.get('hooker_input_projection')!, this.projectionData(projection));
+    }
     this.addTick();
     this.policy.funcs.forEach((f) => this.addFunc(f));
     const firstPlan = base.numFuncs + this.newFuncTypes.length;
@@ -666,11 +699,13 @@ class Emitter {
           break;
         }
         case 6: {
-          const heapGlobal = this.heapStartGlobal() - base.numGlobalImports;
+          const inits = new Map([...this.globalInits].map(([g, v]) => [g - base.numGlobalImports, v]));
+          inits.set(this.heapStartGlobal() - base.numGlobalImports, heapStart);
           const entries = base.globalEntries.map((e, i) => {
-            if (i !== heapGlobal) return e;
+            const init = inits.get(i);
+            if (init === undefined) return e;
             const w = new ByteWriter(16);
-            w.u8(I32); w.u8(1); w.u8(OP.i32Const); w.i32(heapStart); w.u8(OP.end);
+            w.u8(I32); w.u8(1); w.u8(OP.i32Const); w.i32(init); w.u8(OP.end);
             return w.view();
           });
           const fuel = new ByteWriter(16);

@@ -1,7 +1,7 @@
 // OPA's Wasm ABI (version 1.3): what @open-policy-agent/opa-wasm calls.
 
 import { alloc, heapGet, heapSet } from "./memory";
-import { parseJson, dumpJson, dumpRego, builtinReset } from "./json";
+import { parseJson, parseJsonProjected, hooker_input_projection, dumpJson, dumpRego, builtinReset } from "./json";
 import { newSet } from "./values";
 import { msgReset, msgStr, msgAbort, hooker_callsite } from "./errors";
 import { memoReset } from "./memo";
@@ -55,7 +55,8 @@ export function opa_eval(reserved: i32, entrypoint: i32, data: usize, input_ptr:
   startEvaluation();
   let input: usize = 0;
   if (input_len > 0) {
-    input = parseJson(input_ptr, input_len);
+    // Only the parts of the input the policy can observe are built (json.ts, projected input parsing).
+    input = parseJsonProjected(input_ptr, input_len, hooker_input_projection);
     if (input == 0) {
       msgReset();
       msgStr("opa_eval: input is not valid JSON");

@@ -292,6 +292,198 @@ function parseObject(): usize {
   return obj;
 }
 
+// ------------------------------------------------- projected input parsing
+//
+// opa_eval's input is parsed through the policy's input projection (emitter,
+// src/rego/plan/input-projection.ts): below a projection node, only the
+// object keys it lists are built as values; every other member is checked as
+// JSON and skipped, so that text the policy can never observe costs no
+// allocation. A node:
+//   [count u32] then count entries [key ptr u32][key len u32][child u32]
+// where child 0 means the member's value is needed whole. The skipping
+// functions accept exactly the text parseValue accepts.
+
+/** The input projection of the linked policy (rewritten by the emitter), 0 when the whole input is needed. */
+export let hooker_input_projection: usize = 0;
+
+/** Parses JSON text like parseJson, building below `node` only the members it lists. */
+export function parseJsonProjected(ptr: usize, len: usize, node: usize): usize {
+  if (node == 0 || taggedDepth > 0) return parseJson(ptr, len);
+  pos = ptr;
+  end = ptr + len;
+  skipWs();
+  const v = peek() == 123 ? parseObjectProjected(node) : parseValue();
+  if (v == 0) return 0;
+  skipWs();
+  return pos == end ? v : 0;
+}
+
+/** Entry of node whose key is the bytes (p, n), or 0. */
+function projectionEntry(node: usize, p: usize, n: usize): usize {
+  const count = load<u32>(node);
+  for (let i: u32 = 0; i < count; i++) {
+    const e = node + 4 + <usize>i * 12;
+    if (<usize>load<u32>(e, 4) == n && memory.compare(load<usize>(e), p, n) == 0) return e;
+  }
+  return 0;
+}
+
+function parseObjectProjected(node: usize): usize {
+  pos++;
+  const obj = newObject(4);
+  skipWs();
+  if (peek() == 125) { pos++; return obj; }
+  for (;;) {
+    skipWs();
+    if (peek() != 34) return 0;
+    const at = pos;
+    if (!skipString()) return 0;
+    let entry: usize = 0;
+    let k: usize = 0;
+    if (!skippedEscape) {
+      entry = projectionEntry(node, at + 1, pos - at - 2);
+      if (entry != 0) k = newString(at + 1, pos - at - 2);
+    } else {
+      // An escaped key is compared unescaped.
+      pos = at;
+      k = parseString();
+      if (k == 0) return 0;
+      entry = projectionEntry(node, strPtr(k), strLen(k));
+    }
+    skipWs();
+    if (peek() != 58) return 0;
+    pos++;
+    skipWs();
+    if (entry != 0) {
+      const child = load<usize>(entry, 8);
+      const v = child != 0 && peek() == 123 ? parseObjectProjected(child) : parseValue();
+      if (v == 0) return 0;
+      pushEntry(obj, k, v);
+    } else if (!skipValue()) {
+      return 0;
+    }
+    skipWs();
+    const c = peek();
+    pos++;
+    if (c == 125) break;
+    if (c != 44) return 0;
+  }
+  sortEntries(obj);
+  return obj;
+}
+
+function skipValue(): bool {
+  const c = peek();
+  if (c == 123) return skipObject();
+  if (c == 91) return skipArray();
+  if (c == 34) return skipString();
+  if (c == 116) return expectWord("true");
+  if (c == 102) return expectWord("false");
+  if (c == 110) return expectWord("null");
+  if (c == 45 || isDigit(c)) return skipNumber();
+  return false;
+}
+
+/** Whether the last string skipString passed over had an escape. */
+let skippedEscape = false;
+
+/** parseString's checks without building the string. */
+function skipString(): bool {
+  pos++; // opening quote
+  const start = pos;
+  let escaped = false;
+  while (pos + 16 <= end) {
+    const k = firstSpecial16(pos);
+    pos += <usize>k;
+    if (k < 16) break;
+  }
+  while (pos < end) {
+    const c = load<u8>(pos);
+    if (c == 34) break;
+    if (c < 0x20) return false;
+    if (c == 92) {
+      escaped = true;
+      pos += 2;
+    } else {
+      pos++;
+    }
+  }
+  if (pos >= end) return false;
+  const rawEnd = pos;
+  pos++; // closing quote
+  skippedEscape = escaped;
+  if (!escaped) return true;
+  let p = start;
+  while (p < rawEnd) {
+    if (load<u8>(p) != 92) { p++; continue; }
+    const e = load<u8>(p + 1);
+    p += 2;
+    if (e == 34 || e == 92 || e == 47 || e == 98 || e == 102 || e == 110 || e == 114 || e == 116) continue;
+    if (e != 117 || p + 4 > rawEnd || hex4(p) < 0) return false;
+    p += 4;
+  }
+  return true;
+}
+
+function skipArray(): bool {
+  pos++;
+  skipWs();
+  if (peek() == 93) { pos++; return true; }
+  for (;;) {
+    skipWs();
+    if (!skipValue()) return false;
+    skipWs();
+    const c = peek();
+    pos++;
+    if (c == 93) return true;
+    if (c != 44) return false;
+  }
+  return false;
+}
+
+function skipObject(): bool {
+  pos++;
+  skipWs();
+  if (peek() == 125) { pos++; return true; }
+  for (;;) {
+    skipWs();
+    if (peek() != 34 || !skipString()) return false;
+    skipWs();
+    if (peek() != 58) return false;
+    pos++;
+    skipWs();
+    if (!skipValue()) return false;
+    skipWs();
+    const c = peek();
+    pos++;
+    if (c == 125) return true;
+    if (c != 44) return false;
+  }
+  return false;
+}
+
+/** parseNumber's grammar without building the number. */
+function skipNumber(): bool {
+  if (peek() == 45) pos++;
+  if (peek() == 48) {
+    pos++;
+  } else if (digits() == 0) {
+    return false;
+  }
+  if (peek() == 46) {
+    pos++;
+    if (digits() == 0) return false;
+  }
+  const e = peek();
+  if (e == 101 || e == 69) {
+    pos++;
+    const s = peek();
+    if (s == 43 || s == 45) pos++;
+    if (digits() == 0) return false;
+  }
+  return true;
+}
+
 /** Integers a double cannot hold exactly, and numbers beyond its range (2e308). */
 function beyondDouble(v: usize): bool {
   const k = numKind(v);
