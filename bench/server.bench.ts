@@ -5,7 +5,7 @@
 //   1. baseline: a bare Fastify handler that parses the JSON and answers 202;
 //   2. ingest: Hooker's POST / (20 routes in one wasm entrypoint, 3 match, an
 //      http action to a local receiver, every event committed to SQLite before
-//      its 202), closed loop, backpressure off so the ingest path is measured;
+//      its 202), closed loop, backpressure and admission off so the ingest path is measured;
 //      twice: with the deliveries of the accepted events running in the same
 //      process meanwhile, and with them held (the receiver keeps its answers
 //      until the phase ends, so the action sits at its concurrency limit and
@@ -52,6 +52,13 @@ const MEASURE_MS = QUICK ? 5_000 : 10_000;
 const SUSTAINED_RATE = Number(argValue('--rate') ?? 3_000);
 const SUSTAINED_MS = QUICK ? 10_000 : 30_000;
 const RSS_EVENTS = QUICK ? 20_000 : 100_000;
+/**
+ * `--phase latency|sustained`: only that phase (a fresh server, nothing
+ * written to BENCHMARKS.md), for profiling one phase: `--node-args "..."`
+ * are given to the Hooker child (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
+ */
+const PHASE = argValue('--phase');
+const NODE_ARGS = (argValue('--node-args') ?? '').split(' ').filter(Boolean);
 
 function argValue(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -131,7 +138,7 @@ async function startHooker(target: Target, receiverUrl: string, env: Record<stri
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const t0 = performance.now();
-  const proc = spawn(process.execPath, [join(ROOT, 'bin/hooker.js'), 'serve'], {
+  const proc = spawn(process.execPath, [...NODE_ARGS, join(ROOT, 'bin/hooker.js'), 'serve'], {
     cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'],
     env: {
       ...process.env, HOOKER_CFG: join(dir, 'cfg.yaml'), HOOKER_HTTP: `127.0.0.1:${port}`, HOOKER_HTTPS: '', HOOKER_DB: join(dir, 'hooker.db'),
@@ -164,7 +171,7 @@ async function bareChild(): Promise<void> {
 
 // ---- load ----------------------------------------------------------------------
 
-interface Result { events: number; seconds: number; p50: number; p99: number; errors: number; refused: number }
+interface Result { events: number; seconds: number; p50: number; p99: number; max: number; errors: number; refused: number }
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
 
@@ -190,7 +197,7 @@ async function closedLoop(url: string, ms: number): Promise<Result> {
   const seconds = (performance.now() - started) / 1000;
   await pool.close();
   latencies.sort((a, b) => a - b);
-  return { events: latencies.length, seconds, p50: pct(latencies, 0.5), p99: pct(latencies, 0.99), errors, refused };
+  return { events: latencies.length, seconds, p50: pct(latencies, 0.5), p99: pct(latencies, 0.99), max: latencies.at(-1) ?? NaN, errors, refused };
 }
 
 /**
@@ -199,7 +206,7 @@ async function closedLoop(url: string, ms: number): Promise<Result> {
  * requests, as with real senders). Each body carries its send time for the
  * receiver's end-to-end latency.
  */
-async function openLoop(url: string, rate: number, ms: number): Promise<Result & { offered: number }> {
+async function openLoop(url: string, rate: number, ms: number): Promise<Result & { offered: number; maxInbox: number }> {
   const pool = new Pool(url, { connections: 256, pipelining: 1 });
   const latencies: number[] = [];
   let errors = 0;
@@ -207,6 +214,9 @@ async function openLoop(url: string, rate: number, ms: number): Promise<Result &
   let offered = 0;
   const inflight = new Set<Promise<void>>();
   const started = performance.now();
+  // The inbox, sampled each second: flat or bounded while the phase runs.
+  let maxInbox = 0;
+  const sampler = setInterval(() => { void inbox(url).then((n) => { maxInbox = Math.max(maxInbox, n); }, () => {}); }, 1_000);
   const send = () => {
     const t = performance.now();
     const body = JSON.stringify({ ...TRACEE, bench_sent_at: performance.timeOrigin + t });
@@ -225,10 +235,11 @@ async function openLoop(url: string, rate: number, ms: number): Promise<Result &
     await new Promise((r) => setTimeout(r, 1));
   }
   const seconds = (performance.now() - started) / 1000;
+  clearInterval(sampler);
   await Promise.all(inflight);
   await pool.close();
   latencies.sort((a, b) => a - b);
-  return { events: latencies.length, seconds, p50: pct(latencies, 0.5), p99: pct(latencies, 0.99), errors, refused, offered };
+  return { events: latencies.length, seconds, p50: pct(latencies, 0.5), p99: pct(latencies, 0.99), max: latencies.at(-1) ?? NaN, errors, refused, offered, maxInbox };
 }
 
 /**
@@ -349,6 +360,37 @@ async function drain(receiver: Receiver, target: number, timeoutMs: number): Pro
 
 const rate = (r: Result) => r.events / r.seconds;
 
+/** One phase alone on a fresh server (`--phase`), printed only. */
+async function onePhase(phase: string): Promise<void> {
+  const target: Target = { name: 'SQLite', env: {} };
+  const receiver = new Receiver();
+  await receiver.start();
+  const log = (line: string) => process.stderr.write(`bench:server: ${line}\n`);
+  const hooker = await startHooker(target, receiver.url);
+  try {
+    if (phase === 'latency') {
+      await openLoop(hooker.url, 1_000, WARMUP_MS);
+      const at1k = await openLoop(hooker.url, 1_000, MEASURE_MS);
+      const d = await drainInbox(hooker.url, 300_000);
+      log(`at 1,000/s: p50 ${at1k.p50.toFixed(1)} ms, p99 ${at1k.p99.toFixed(1)} ms, max ${at1k.max.toFixed(1)} ms, ${at1k.events} accepted, ${at1k.refused} refused, ${at1k.errors} errors; inbox drained in ${drained(d)}`);
+    } else if (phase === 'sustained') {
+      await receiver.refresh();
+      const receivedStart = receiver.received;
+      receiver.endToEnd = [];
+      const inboxStart = await inbox(hooker.url);
+      const s = await openLoop(hooker.url, SUSTAINED_RATE, SUSTAINED_MS);
+      const inboxEnd = await inbox(hooker.url);
+      await receiver.refresh();
+      const delivered = receiver.received - receivedStart;
+      const e2e = [...receiver.endToEnd].sort((a, b) => a - b);
+      log(`sustained ${SUSTAINED_RATE}/s: ${rate(s).toFixed(0)} accepted/s (${s.refused} refused, ${s.errors} errors), ${(delivered / s.seconds).toFixed(0)} deliveries/s, inbox ${inboxStart} -> ${inboxEnd} (max ${s.maxInbox}), 202 p50 ${s.p50.toFixed(1)} ms p99 ${s.p99.toFixed(1)} ms, e2e p99 ${pct(e2e, 0.99).toFixed(0)} ms`);
+    } else throw new Error(`--phase ${phase}: give latency or sustained`);
+  } finally {
+    await hooker.stop();
+    await receiver.close();
+  }
+}
+
 async function main(): Promise<void> {
   const target: Target = { name: 'SQLite', env: {} };
   const receiver = new Receiver();
@@ -362,7 +404,7 @@ async function main(): Promise<void> {
   await bareServer.stop();
 
   log('ingest (closed loop, backpressure off), deliveries running');
-  let hooker = await startHooker(target, receiver.url, { HOOKER_MAX_DELIVERY_LAG: '0' });
+  let hooker = await startHooker(target, receiver.url, { HOOKER_MAX_DELIVERY_LAG: '0', HOOKER_INBOX_HIGH_WATER: '0' });
   let accepted = 0;
   const w = await closedLoop(hooker.url, WARMUP_MS);
   await receiver.refresh();
@@ -379,7 +421,7 @@ async function main(): Promise<void> {
 
   log('ingest (closed loop, backpressure off), deliveries held by the receiver');
   // The action's timeout outlasts the phase, so no delivery times out and retries while held.
-  hooker = await startHooker(target, receiver.url, { HOOKER_MAX_DELIVERY_LAG: '0' }, undefined, '120s');
+  hooker = await startHooker(target, receiver.url, { HOOKER_MAX_DELIVERY_LAG: '0', HOOKER_INBOX_HIGH_WATER: '0' }, undefined, '120s');
   await receiver.refresh();
   const heldFrom = receiver.received;
   await receiver.hold(true);
@@ -395,7 +437,7 @@ async function main(): Promise<void> {
   await hooker.stop();
 
   const ms = (v: number) => `${v.toFixed(2)} ms`;
-  const ingestRows = `| ingest, ${CONNECTIONS} connections, closed loop, ${MEASURE_MS / 1000} s (backpressure off), deliveries running | events/s | ${rate(bare).toFixed(0)} | ${rate(ingest).toFixed(0)} | ${(rate(bare) / rate(ingest)).toFixed(1)}× (Hooker at ${((100 * rate(ingest)) / rate(bare)).toFixed(0)} % of bare) |
+  const ingestRows = `| ingest, ${CONNECTIONS} connections, closed loop, ${MEASURE_MS / 1000} s (backpressure and admission off), deliveries running | events/s | ${rate(bare).toFixed(0)} | ${rate(ingest).toFixed(0)} | ${(rate(bare) / rate(ingest)).toFixed(1)}× (Hooker at ${((100 * rate(ingest)) / rate(bare)).toFixed(0)} % of bare) |
 | | p50 / p99 of the 202 | ${ms(bare.p50)} / ${ms(bare.p99)} | ${ms(ingest.p50)} / ${ms(ingest.p99)} | |
 | | server CPU per event; deliveries made meanwhile | | ${ingestCpuUs.toFixed(0)} µs; ${deliveredDuringIngest} | |
 | ingest as above, deliveries held (the receiver keeps its answers until the phase ends) | events/s | ${rate(bare).toFixed(0)} | ${rate(ingestHeld).toFixed(0)} | ${(rate(bare) / rate(ingestHeld)).toFixed(1)}× (Hooker at ${((100 * rate(ingestHeld)) / rate(bare)).toFixed(0)} % of bare) |
@@ -478,7 +520,7 @@ ${ingestRows}
 | | inbox drained after the phase in | | ${drained(at1kDrain)} | |
 | sustained: offered ${SUSTAINED_RATE} events/s × 3 deliveries for ${SUSTAINED_MS / 1000} s | events accepted/s | | ${rate(sustained).toFixed(0)} (${sustained.refused} refused with 503, ${sustained.errors} errors) | ${(rate(bare) / Math.max(1, rate(sustained))).toFixed(1)}× |
 | | deliveries/s at the receiver | | ${deliveriesPerS.toFixed(0)} | |
-| | inbox at start → end of the phase | | ${inboxStart} → ${inboxEnd} | |
+| | inbox at start → end of the phase (highest seen) | | ${inboxStart} → ${inboxEnd} (${sustained.maxInbox}) | |
 | | inbox drained after the phase in | | ${drained(sustainedDrain)} | |
 | | POST → receiver p50 / p99 | | ${ms(pct(e2e, 0.5))} / ${ms(pct(e2e, 0.99))} | |
 | cold start, restart with the same configuration and data directory (median of 3) | spawn → first /ping | | ${cold.ms.toFixed(0)} ms | |
@@ -506,4 +548,5 @@ else if (db === 'postgres') {
   const { replicasBench, replicasBenchOptions } = await import('./replicas.bench.js');
   await replicasBench(replicasBenchOptions(process.argv));
 }
+else if (PHASE) await onePhase(PHASE);
 else await main();

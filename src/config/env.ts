@@ -41,6 +41,8 @@ export interface ServerSettings {
   maxInbox: number;
   /** Age of the oldest due delivery above which ingest answers 503 (backpressure); 0 disables. */
   maxDeliveryLagMs: number;
+  /** Inbox size above which ingest is admitted only as fast as events leave the inbox (HOOKER_INBOX_HIGH_WATER); 0 disables. */
+  inboxHighWater?: number;
   /** How long SIGTERM waits for running deliveries before leaving them stored. */
   shutdownTimeoutMs: number;
   /** "full" makes every accepted event survive an OS crash too, at a cost in throughput. */
@@ -69,6 +71,7 @@ export type LogLevel = typeof LOG_LEVELS[number];
 export const DEFAULT_DB_PATH = 'data/hooker.db';
 export const DEFAULT_MAX_INBOX = 100_000;
 export const DEFAULT_MAX_DELIVERY_LAG_MS = 10_000;
+export const DEFAULT_INBOX_HIGH_WATER = 2_000;
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 
 export const DEFAULT_MAX_BODY = 10 * 1024 * 1024;
@@ -201,6 +204,7 @@ export function readServerSettings(env: NodeJS.ProcessEnv, defaults: SettingsDef
     ...(envValue(env, 'DELIVERY_LEASE') ? { deliveryLeaseMs: durationMs(env, 'DELIVERY_LEASE', 60_000) } : {}),
     maxInbox: positiveInt(env, 'MAX_INBOX', DEFAULT_MAX_INBOX),
     maxDeliveryLagMs: durationMs(env, 'MAX_DELIVERY_LAG', DEFAULT_MAX_DELIVERY_LAG_MS),
+    inboxHighWater: nonNegativeInt(env, 'INBOX_HIGH_WATER', DEFAULT_INBOX_HIGH_WATER),
     shutdownTimeoutMs: shutdownTimeout(env),
     dbSynchronous: /^full$/i.test(envValue(env, 'DB_SYNCHRONOUS') ?? '') ? 'full' : 'normal',
     maxDepth: positiveInt(env, 'MAX_DEPTH', DEFAULT_MAX_DEPTH),

@@ -147,6 +147,8 @@ export class DeliveryScheduler implements DeliveryQueue {
   private askNextDue = true;
   private storeDown = false;
   private inbox = 0;
+  /** Events that entered the inbox through this scheduler since start (admission measures how fast they leave). */
+  private entered = 0;
   private flushing: Promise<void> = Promise.resolve();
   private readonly now: () => number;
   /** Items per commit, claim and finish transaction: what fits in SLICE_MS of blocked event loop. */
@@ -176,6 +178,11 @@ export class DeliveryScheduler implements DeliveryQueue {
 
   pending(): number {
     return this.inbox;
+  }
+
+  /** The inbox now and the events that entered it since start: what backpressure's admission measures. */
+  inboxCounts(): { open: number; entered: number } {
+    return { open: this.inbox, entered: this.entered };
   }
 
   /**
@@ -235,7 +242,7 @@ export class DeliveryScheduler implements DeliveryQueue {
     batch.forEach((b, n) => {
       const c = commits[n]!;
       b.done = Promise.all(c.deliveries.map((id) => new Promise<DeliveryRecord>((resolve) => this.waiters.set(id, { resolve, at: now }))));
-      if (c.deliveries.length) this.inbox++;
+      if (c.deliveries.length) { this.inbox++; this.entered++; }
       for (const r of b.plan.routes) if (!c.duplicates.includes(r.route)) for (const d of r.deliveries) this.markPending(d.action);
     });
     for (const [n, b] of batch.entries()) b.resolve(commits[n]!);

@@ -37,7 +37,7 @@ export { HttpError };
 export const SURFACES: readonly Surface[] = [healthSurface, metricsSurface, ingestSurface, tenantSurface, adminSurface, deliveriesSurface, consoleSurface];
 
 /** 503 reasons that are deliberate refusals, not failures. */
-const SHEDDING_REASONS = new Set(['backpressure', 'inbox_full']);
+const SHEDDING_REASONS = new Set(['backpressure', 'admission', 'inbox_full']);
 
 export interface AppDeps {
   settings: AppSettings;

@@ -6,6 +6,15 @@
 // design. Refusing starts above HOOKER_MAX_DELIVERY_LAG and stops below half
 // of it, so senders are not flipped between 202 and 503 at every sample.
 //
+// The lag limit reacts late (seconds of backlog) and in swings. Admission
+// keeps the inbox flat before that: while it holds more than
+// HOOKER_INBOX_HIGH_WATER events, ingest is admitted only as fast as events
+// leave the inbox (their last delivery finished), measured at each sample;
+// the rest is refused in onRequest. Under overload the process then spends
+// its time on the events it admits and their deliveries in the proportion
+// that keeps up (issue 12: the sustained phase grew an inbox of 12k events,
+// delivering a third of what it accepted), and the inbox stays near the mark.
+//
 // Refused requests cost only the onRequest hook, so under overload the
 // event loop's time goes to the deliveries: that is the share delivery keeps.
 
@@ -14,6 +23,8 @@ export interface LagSource {
   actions(): string[];
   /** Due time of the action's oldest pending delivery (due or not), if any. */
   oldestPendingAt(action: string): Promise<number | undefined> | number | undefined;
+  /** Events with unfinished deliveries now, and how many entered the inbox since start (a counter). */
+  inbox?(): { open: number; entered: number };
 }
 
 export interface BackpressureState {
@@ -22,15 +33,33 @@ export interface BackpressureState {
   refusing: boolean;
   /** HOOKER_MAX_DELIVERY_LAG; 0 when backpressure is off. */
   maxLagMs: number;
+  /** Events leaving the inbox per second (smoothed over the last samples): the admitted rate above the high-water mark. */
+  leavingPerSecond: number;
+  /** HOOKER_INBOX_HIGH_WATER; 0 when admission is off. */
+  highWater: number;
+}
+
+export interface BackpressureOptions {
+  maxLagMs: number;
+  /** Inbox size (events) above which ingest is admitted only as fast as events leave the inbox; 0 or absent: off. */
+  highWater?: number;
+  sampleMs?: number;
+  now?: () => number;
+  onSample?: (s: BackpressureState) => void;
 }
 
 export class Backpressure {
   private state: BackpressureState;
   private timer: ReturnType<typeof setInterval> | undefined;
   private sampling = false;
+  /** The inbox at the last sample, to measure how fast events leave it. */
+  private last: { at: number; open: number; entered: number } | undefined;
+  /** Admissions available above the high-water mark, refilled at the leaving rate (at most half a second's worth). */
+  private tokens = 0;
+  private tokensAt = 0;
 
-  constructor(private readonly source: LagSource, private readonly opts: { maxLagMs: number; sampleMs?: number; now?: () => number; onSample?: (s: BackpressureState) => void }) {
-    this.state = { lagMs: 0, refusing: false, maxLagMs: opts.maxLagMs };
+  constructor(private readonly source: LagSource, private readonly opts: BackpressureOptions) {
+    this.state = { lagMs: 0, refusing: false, maxLagMs: opts.maxLagMs, leavingPerSecond: 0, highWater: opts.highWater ?? 0 };
   }
 
   get current(): BackpressureState {
@@ -42,6 +71,24 @@ export class Backpressure {
     return Math.min(60, Math.max(1, Math.ceil(this.opts.maxLagMs / 2000)));
   }
 
+  /**
+   * Whether one more event may enter now: always below the high-water mark;
+   * above it while the events that left the inbox since leave room (a token
+   * bucket refilled at the measured leaving rate). Called per request: no I/O.
+   */
+  admit(): boolean {
+    const high = this.state.highWater;
+    if (high <= 0 || !this.source.inbox) return true;
+    if (this.source.inbox().open < high) return true;
+    const now = (this.opts.now ?? Date.now)();
+    const rate = this.state.leavingPerSecond;
+    this.tokens = Math.min(Math.max(1, rate / 2), this.tokens + (rate * Math.max(0, now - this.tokensAt)) / 1000);
+    this.tokensAt = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+
   start(): void {
     if (this.timer) return;
     this.timer = setInterval(() => { void this.sample(); }, this.opts.sampleMs ?? 500);
@@ -51,6 +98,18 @@ export class Backpressure {
   stop(): void {
     clearInterval(this.timer);
     this.timer = undefined;
+  }
+
+  /** Events that left the inbox per second since the last sample (entered minus growth), smoothed. */
+  private leaving(now: number): number {
+    const inbox = this.source.inbox?.();
+    if (!inbox) return 0;
+    const last = this.last;
+    this.last = { at: now, ...inbox };
+    if (!last || now <= last.at) return this.state.leavingPerSecond;
+    const left = Math.max(0, inbox.entered - last.entered - (inbox.open - last.open));
+    const rate = (left * 1000) / (now - last.at);
+    return this.state.leavingPerSecond > 0 ? 0.5 * this.state.leavingPerSecond + 0.5 * rate : rate;
   }
 
   async sample(): Promise<BackpressureState> {
@@ -66,7 +125,7 @@ export class Backpressure {
       const lagMs = oldest <= now ? now - oldest : 0;
       const max = this.opts.maxLagMs;
       const refusing = max > 0 && (this.state.refusing ? lagMs > max / 2 : lagMs > max);
-      this.state = { lagMs, refusing, maxLagMs: max };
+      this.state = { ...this.state, lagMs, refusing, leavingPerSecond: this.leaving(now) };
       this.opts.onSample?.(this.state);
       return this.state;
     } catch {

@@ -22,6 +22,8 @@ export class ServerMetrics {
   readonly aggregateFlushes = new Counter({ name: 'hooker_aggregate_flushes_total', help: 'Aggregated messages sent', labelNames: ['route'] as const, registers: [this.registry] });
   readonly inboxFull = new Counter({ name: 'hooker_inbox_full_total', help: 'Events refused with 503 because the inbox was over HOOKER_MAX_INBOX', registers: [this.registry] });
   readonly backpressureRefusals = new Counter({ name: 'hooker_backpressure_refusals_total', help: 'Events refused with 503 because deliveries lagged more than HOOKER_MAX_DELIVERY_LAG', registers: [this.registry] });
+  readonly admissionRefusals = new Counter({ name: 'hooker_admission_refusals_total', help: 'Events refused with 503 because the inbox was above HOOKER_INBOX_HIGH_WATER and events arrived faster than deliveries finished them', registers: [this.registry] });
+  readonly inboxLeaving = new Gauge({ name: 'hooker_inbox_leaving_per_second', help: 'Events leaving the inbox per second (their last delivery finished): the rate ingest is admitted at above HOOKER_INBOX_HIGH_WATER', registers: [this.registry] });
   readonly deliveryLag = new Gauge({ name: 'hooker_delivery_lag_seconds', help: 'Age of the oldest due delivery not yet started (actions without a rate limit)', registers: [this.registry] });
   readonly evicted = new Counter({ name: 'hooker_db_evicted_total', help: 'Records removed to respect max-db-size', labelNames: ['kind'] as const, registers: [this.registry] });
   readonly dbBytes = new Gauge({ name: 'hooker_db_bytes', help: 'Size of the SQLite database', registers: [this.registry] });

@@ -6,7 +6,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { ServerSettings } from '../config/env.js';
-import { DEFAULT_MAX_DELIVERY_LAG_MS, parseListen } from '../config/env.js';
+import { DEFAULT_INBOX_HIGH_WATER, DEFAULT_MAX_DELIVERY_LAG_MS, parseListen } from '../config/env.js';
 import { Backpressure } from './backpressure.js';
 import { IdleGc } from './idle-gc.js';
 import { ConfigError, formatProblem, hasErrors, type Problem } from '../config/problems.js';
@@ -127,13 +127,25 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   }
   scanService = scanning.service;
   let refusingForLag = false;
+  let metering = false;
   const backpressure = new Backpressure({
     actions: () => (holder.current.config.actions ?? []).filter((a) => a.enable && !a.delivery?.rateLimit).map((a) => a.name),
     oldestPendingAt: (action) => engine.scheduler.oldestWaitingAt(action),
+    inbox: () => engine.scheduler.inboxCounts(),
   }, {
     maxLagMs: settings.maxDeliveryLagMs ?? DEFAULT_MAX_DELIVERY_LAG_MS,
+    highWater: settings.inboxHighWater ?? DEFAULT_INBOX_HIGH_WATER,
     onSample: (s) => {
       metrics.deliveryLag.set(s.lagMs / 1000);
+      metrics.inboxLeaving.set(s.leavingPerSecond);
+      // Logged once per episode: the inbox hovers at the mark while metered, so it must fall to half of it to end one.
+      const open = engine.scheduler.pending();
+      const above = s.highWater > 0 && (metering ? open >= s.highWater / 2 : open >= s.highWater);
+      if (above !== metering) {
+        metering = above;
+        if (above) warn(`the inbox holds ${open} events (HOOKER_INBOX_HIGH_WATER ${s.highWater}): ingest is admitted only as fast as deliveries finish events (${s.leavingPerSecond.toFixed(0)}/s), the rest answered 503`);
+        else log(`the inbox fell to ${open} events, half of HOOKER_INBOX_HIGH_WATER (${s.highWater}): ingest accepts every event`);
+      }
       if (s.refusing === refusingForLag) return;
       refusingForLag = s.refusing;
       if (s.refusing) warn(`deliveries are ${(s.lagMs / 1000).toFixed(1)} s behind (HOOKER_MAX_DELIVERY_LAG ${s.maxLagMs / 1000} s): ingest answers 503 until they catch up`);

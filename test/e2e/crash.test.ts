@@ -62,8 +62,8 @@ actions:
     retry-backoff: 50ms
 `);
     const db = join(dir, 'hooker.db');
-    // Backpressure off: this test wants the backlog a slow receiver builds, and every event accepted.
-    const env = { HOOKER_CFG: cfg, HOOKER_DB: db, HOOKER_MAX_DELIVERY_LAG: '0' };
+    // Backpressure and admission off: this test wants the backlog a slow receiver builds, and every event accepted.
+    const env = { HOOKER_CFG: cfg, HOOKER_DB: db, HOOKER_MAX_DELIVERY_LAG: '0', HOOKER_INBOX_HIGH_WATER: '0' };
     const first = await startHooker(env);
     procs.push(first);
 

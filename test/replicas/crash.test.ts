@@ -76,7 +76,7 @@ actions:
 `);
     const db = await pg.createDatabase('crash');
     // A short lease: the killed replica's claims come back within seconds.
-    const env = { HOOKER_CFG: cfg, HOOKER_DB: db, HOOKER_DELIVERY_LEASE: '3s', HOOKER_MAX_DELIVERY_LAG: '0' };
+    const env = { HOOKER_CFG: cfg, HOOKER_DB: db, HOOKER_DELIVERY_LEASE: '3s', HOOKER_MAX_DELIVERY_LAG: '0', HOOKER_INBOX_HIGH_WATER: '0' };
     const replicas = await Promise.all([0, 1, 2].map(() => startHooker(env, { startTimeoutMs: 90_000 })));
     procs.push(...replicas);
 

@@ -14,6 +14,7 @@ export const healthSurface: Surface = async (app, ctx) => {
       routes: rt.routes.size, actions: rt.actions.size, inbox: ctx.queue.pending(), loadedAt: new Date(rt.loadedAt).toISOString(),
       ...(rt.configHash ? { configHash: rt.configHash } : {}),
       ...(bp ? { deliveryLagSeconds: bp.lagMs / 1000, maxDeliveryLagSeconds: bp.maxLagMs / 1000 } : {}),
+      ...(bp?.highWater ? { inboxHighWater: bp.highWater, inboxLeavingPerSecond: Math.round(bp.leavingPerSecond) } : {}),
     };
     if (ctx.closing()) return reply.status(503).send({ status: 'closing', error: 'Service Unavailable', message: 'shutting down', ...body });
     // A replica whose database does not answer takes no events: the load balancer sends them elsewhere.

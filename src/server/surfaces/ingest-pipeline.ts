@@ -92,6 +92,11 @@ export class IngestPipeline {
       this.ctx.metrics.backpressureRefusals.inc();
       throw new HttpError(503, `deliveries are ${(lagMs / 1000).toFixed(1)} s behind, the limit is ${maxLagMs / 1000} s (HOOKER_MAX_DELIVERY_LAG): retry later`, 'backpressure', { 'retry-after': String(bp.retryAfterSeconds()) });
     }
+    if (bp && !bp.admit()) {
+      const { highWater, leavingPerSecond } = bp.current;
+      this.ctx.metrics.admissionRefusals.inc();
+      throw new HttpError(503, `the inbox holds ${this.ctx.queue.pending()} undelivered events, above HOOKER_INBOX_HIGH_WATER (${highWater}): events are admitted only as fast as their deliveries finish (${leavingPerSecond.toFixed(0)}/s now); retry later`, 'admission', { 'retry-after': '1' });
+    }
     const max = this.ctx.settings.maxInbox;
     const pending = this.ctx.queue.pending();
     if (max === undefined || pending < max) return;
