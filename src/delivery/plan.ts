@@ -39,6 +39,8 @@ export interface EventPlan {
   receivedAt: number;
   hops: number;
   event: unknown;
+  /** The event's JSON text (stringifyJson), when routing made it already: stores write it as the body instead of serialising the event again. */
+  eventText?: string;
   routes: PlannedRoute[];
   /**
    * Dedup keys of routes with unique-message-props. The store takes each key

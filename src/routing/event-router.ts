@@ -16,6 +16,9 @@ import type { RouteMatcher } from './route-matcher.js';
 import { itemCount, itemLookup, MAX_SPLIT_ITEMS, parseRun, runName, splitItem, splitItems, type SplitItem } from './split-items.js';
 import { RegoEvalError, RegoLimitError } from '../rego/index.js';
 import { timeOrderedId } from '../store/time-ordered-id.js';
+import { stringifyJson } from '../json/lossless.js';
+
+const utf8 = new TextEncoder();
 
 export { actionHandler } from '../delivery/action-runner.js';
 
@@ -132,13 +135,16 @@ export class EventRouter {
     const eventId = opts.eventId ?? timeOrderedId();
     const receivedAt = this.now();
     const started = performance.now();
-    const outcome = table.matcher.matchOrFail?.(event) ?? { matched: table.matcher.match(event), failed: [] };
+    // One JSON text of the event, for the route entrypoint's input and the stored body.
+    const eventText = stringifyJson(event);
+    const json = eventText === undefined ? undefined : utf8.encode(eventText).buffer;
+    const outcome = table.matcher.matchOrFail?.(event, json) ?? { matched: table.matcher.match(event, json), failed: [] };
     const evaluationMs = performance.now() - started;
     const eventMatched = new Set(outcome.matched);
     const failedBy = new Map(outcome.failed.map((f) => [f.route, f]));
     const matched: string[] = [];
     const skipped: Array<{ route: string; reason: string }> = [];
-    const plan: EventPlan = { eventId, receivedAt, hops: opts.hops, event, routes: [], dedupKeys: [], aggregate: [] };
+    const plan: EventPlan = { eventId, receivedAt, hops: opts.hops, event, ...(eventText !== undefined ? { eventText } : {}), routes: [], dedupKeys: [], aggregate: [] };
     const rendered = new Map<string, RenderedMessage | Error>();
     // Config order, so deliveries happen in the order routes are written.
     const names = [...table.routes.keys(), ...outcome.matched.filter((n) => !table.routes.has(n))];

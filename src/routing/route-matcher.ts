@@ -20,10 +20,14 @@ export interface RouteFailure {
 }
 
 export interface RouteMatcher {
-  /** Names of the routes whose filters accept the event. */
-  match(event: unknown): string[];
+  /**
+   * Names of the routes whose filters accept the event. `json`, when given,
+   * is the event's JSON text as UTF-8 (stringifyJson), made once by the
+   * caller for the evaluation and the stored body.
+   */
+  match(event: unknown, json?: ArrayBuffer): string[];
   /** Like match, also naming the routes whose evaluation failed for this event. */
-  matchOrFail?(event: unknown): { matched: string[]; failed: RouteFailure[] };
+  matchOrFail?(event: unknown, json?: ArrayBuffer): { matched: string[]; failed: RouteFailure[] };
   /** Whether one route's filter accepts the event (a split route's item); throws RegoEvalError when it cannot be evaluated. */
   matchRoute?(event: unknown, route: string): boolean;
 }
@@ -40,8 +44,9 @@ export class WasmRouteMatcher implements RouteMatcher {
   /** Route name -> its own entrypoint (routes without filters have none: they always match). */
   constructor(private readonly policy: RegoPolicy, private readonly order: string[], private readonly routeEntrypoints: Map<string, string> = new Map()) {}
 
-  match(event: unknown): string[] {
-    const names = new Set(matchedNames(this.policy.evaluate(event, ROUTES_ENTRYPOINT)));
+  match(event: unknown, json?: ArrayBuffer): string[] {
+    // The runtime reads JSON text: given as bytes, the event is not serialised again.
+    const names = new Set(matchedNames(this.policy.evaluate(json ?? event, ROUTES_ENTRYPOINT)));
     // Config order, so deliveries happen in the order routes are written.
     return this.order.filter((n) => names.has(n));
   }
@@ -52,9 +57,9 @@ export class WasmRouteMatcher implements RouteMatcher {
     return this.policy.evaluate(event, ep)[0]?.['result'] === true;
   }
 
-  matchOrFail(event: unknown): { matched: string[]; failed: RouteFailure[] } {
+  matchOrFail(event: unknown, json?: ArrayBuffer): { matched: string[]; failed: RouteFailure[] } {
     try {
-      return { matched: this.match(event), failed: [] };
+      return { matched: this.match(event, json), failed: [] };
     } catch (e) {
       if (!(e instanceof RegoEvalError)) throw e;
     }
@@ -64,7 +69,7 @@ export class WasmRouteMatcher implements RouteMatcher {
       const ep = this.routeEntrypoints.get(route);
       if (ep === undefined) { matched.push(route); continue; }
       try {
-        if (this.policy.evaluate(event, ep)[0]?.['result'] === true) matched.push(route);
+        if (this.policy.evaluate(json ?? event, ep)[0]?.['result'] === true) matched.push(route);
       } catch (e) {
         if (!(e instanceof RegoEvalError)) throw e;
         failed.push({ route, reason: e.message, ...(e instanceof RegoLimitError ? { limit: e.limit } : {}) });

@@ -334,7 +334,7 @@ export class PgDeliveryRows implements DeliveryRows {
       const ids = routes.flatMap((r) => r.deliveries.map((d) => d.id));
       commits.push({ duplicates, deliveries: ids });
       if (routes.length === 0 && aggregate.length === 0) continue;
-      ev.id.push(plan.eventId); ev.at.push(plan.receivedAt); ev.hops.push(plan.hops); ev.body.push(stringifyJson(plan.event ?? null)!); ev.open.push(ids.length);
+      ev.id.push(plan.eventId); ev.at.push(plan.receivedAt); ev.hops.push(plan.hops); ev.body.push(plan.eventText ?? stringifyJson(plan.event ?? null)!); ev.open.push(ids.length);
       for (const r of routes) {
         run.ev.push(plan.eventId); run.route.push(r.route); run.tpl.push(r.template ?? null); run.msg.push(JSON.stringify(r.message));
         const first = Math.min(...r.deliveries.map((d) => d.stage));

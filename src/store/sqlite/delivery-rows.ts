@@ -106,7 +106,7 @@ export class SqliteDeliveryRows implements DeliveryRows {
     // An event no route delivers or buffers carries no promise to keep.
     if (routes.length === 0 && aggregate.length === 0) return { duplicates, deliveries };
     const shared = sharedMessage(routes);
-    this.insertEvent.get().run(plan.eventId, plan.receivedAt, plan.hops, stringifyJson(plan.event ?? null), deliveries.length, shared ? JSON.stringify(shared) : null);
+    this.insertEvent.get().run(plan.eventId, plan.receivedAt, plan.hops, plan.eventText ?? stringifyJson(plan.event ?? null), deliveries.length, shared ? JSON.stringify(shared) : null);
     for (const r of routes) {
       this.insertRun.get().run(plan.eventId, r.route, r.template ?? null, r.message === shared ? SHARED_MESSAGE : JSON.stringify(r.message));
       const first = Math.min(...r.deliveries.map((d) => d.stage));
