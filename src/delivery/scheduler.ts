@@ -232,21 +232,72 @@ export class DeliveryScheduler implements DeliveryQueue {
 
   private async commit(batch: typeof this.batch): Promise<void> {
     let commits: PlanCommit[];
+    const plans = batch.map((b) => b.plan);
+    const now = this.now();
+    const held = this.holdFresh(plans);
     try {
-      commits = await timed(this.commitSlice, batch.length, () => this.store.insertPlans(batch.map((b) => b.plan)));
+      commits = await timed(this.commitSlice, batch.length, () => this.store.insertPlans(plans,
+        held.size ? { lease: { owner: this.owner, until: now + this.leaseMs }, ids: held } : undefined));
     } catch (e) {
       for (const b of batch) b.reject(e as Error);
       return;
     }
-    const now = this.now();
+    const started = new Set<string>();
     batch.forEach((b, n) => {
       const c = commits[n]!;
       b.done = Promise.all(c.deliveries.map((id) => new Promise<DeliveryRecord>((resolve) => this.waiters.set(id, { resolve, at: now }))));
       if (c.deliveries.length) { this.inbox++; this.entered++; }
-      for (const r of b.plan.routes) if (!c.duplicates.includes(r.route)) for (const d of r.deliveries) this.markPending(d.action);
+      const { plan } = b;
+      for (const r of plan.routes) {
+        if (c.duplicates.includes(r.route)) continue;
+        for (const d of r.deliveries) {
+          if (!held.has(d.id)) { this.markPending(d.action); continue; }
+          this.lane(d.action).ready.push({
+            id: d.id, eventId: plan.eventId, route: r.route, action: d.action, stage: d.stage, kind: d.kind, attempts: 0,
+            ...(r.template ? { template: r.template } : {}), message: r.message, event: plan.event, hops: plan.hops,
+            createdAt: plan.receivedAt, dueAt: plan.receivedAt,
+          });
+          started.add(d.action);
+        }
+      }
     });
     for (const [n, b] of batch.entries()) b.resolve(commits[n]!);
+    for (const action of started) this.startReady(action, this.lane(action), this.now());
     this.pump();
+  }
+
+  /**
+   * The first-stage deliveries of freshly accepted plans that this process
+   * runs itself, handed to their lanes in memory after the commit instead of
+   * being read back by a claim (issue 12): they are stored leased to this
+   * replica, so a crash leaves them to the next start (SQLite) or to another
+   * replica once the lease expires (PostgreSQL), with the same ids. Only as
+   * many as the lane would claim ahead, and only for an action with no stored
+   * backlog known (those are claimed oldest first) and no rate limit.
+   */
+  private holdFresh(plans: EventPlan[]): Set<string> {
+    const held = new Set<string>();
+    if (this.closed) return held;
+    const room = new Map<string, number>();
+    for (const plan of plans) {
+      for (const r of plan.routes) {
+        let first = Infinity;
+        for (const d of r.deliveries) first = Math.min(first, d.stage);
+        for (const d of r.deliveries) {
+          if (d.stage !== first) continue;
+          let left = room.get(d.action);
+          if (left === undefined) {
+            const policy = this.policy(d.action);
+            const lane = this.lanes.get(d.action);
+            left = this.pendingActions.has(d.action) || policy.rateLimit ? 0
+              : policy.concurrency + claimAhead(policy.concurrency) - (lane ? lane.running + lane.ready.length : 0);
+          }
+          if (left > 0) { held.add(d.id); left--; }
+          room.set(d.action, left);
+        }
+      }
+    }
+    return held;
   }
 
   /** Wakes the scheduler (after an admin retry, or a notification that another replica made work due). */

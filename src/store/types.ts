@@ -91,13 +91,23 @@ export interface PlanCommit { duplicates: string[]; deliveries: string[] }
 /** Who holds a claim: a replica id and until when (ms). */
 export interface Lease { owner: string; until: number }
 
+/**
+ * Deliveries of the plans being committed that the committing process runs
+ * itself, handed over in memory: they are stored already leased to it, so no
+ * claim query reads them back and no other replica claims them.
+ */
+export interface HeldAtInsert { lease: Lease; ids: ReadonlySet<string> }
+
 export interface FinishItem { id: string; owner: string; outcome: AttemptOutcome }
 /** `lost`: the lease had passed to another replica; this attempt is not recorded. */
 export interface FinishResult { state: DeliveryState; released: string[]; lost?: boolean }
 
 export interface DeliveryRows {
-  /** Commits plans in one transaction (group commit); dedup keys are taken here, atomically with their event. */
-  insertPlans(plans: EventPlan[]): Promise<PlanCommit[]>;
+  /**
+   * Commits plans in one transaction (group commit); dedup keys are taken here, atomically with their event.
+   * Deliveries named in `held` are stored leased (claimed by `held.lease.owner`).
+   */
+  insertPlans(plans: EventPlan[], held?: HeldAtInsert): Promise<PlanCommit[]>;
   /** Up to `limit` due deliveries of one action, oldest first, leased to `lease.owner` until `lease.until`. */
   claimDue(action: string, now: number, limit: number, lease: Lease): Promise<ClaimedDelivery[]>;
   /** Extends the leases this owner still holds. */

@@ -111,6 +111,22 @@ describe.each(backends)('store ($name)', (backend) => {
     expect((await a.deliveries.get(d!.id))!.attemptLog).toHaveLength(1);
   });
 
+  it('deliveries held at insert (handed over in memory) are stored leased: no claim returns them, their owner finishes them, an expired lease frees them', async () => {
+    const p = plan({ actions: [['held', 0], ['held', 0], ['held', 1]] });
+    const [held0, held1, later] = p.routes[0]!.deliveries.map((d) => d.id);
+    // The second stage is not pending yet: holding it changes nothing until its stage is released.
+    await a.deliveries.insertPlans([p], { lease: lease('r1'), ids: new Set([held0!, later!]) });
+    expect((await a.deliveries.get(held0!))!.state).toBe('running');
+    expect((await b.deliveries.claimDue('held', Date.now(), 10, lease('r2'))).map((d) => d.id)).toEqual([held1]);
+    expect((await a.deliveries.finishAttempts([{ id: held0!, owner: 'r1', outcome: ok() }]))[0]).toMatchObject({ state: 'succeeded' });
+    const q = plan({ actions: [['held', 0]] });
+    await a.deliveries.insertPlans([q], { lease: lease('r1', 1_000), ids: new Set([`${q.eventId}-d0`]) });
+    expect(await b.deliveries.claimDue('held', Date.now(), 10, lease('r2'))).toEqual([]);
+    // The holder died: once its lease expires the delivery is claimed again, same id.
+    await new Promise((r) => setTimeout(r, 1_100));
+    expect((await b.deliveries.claimDue('held', Date.now(), 10, lease('r2'))).map((d) => d.id)).toEqual([`${q.eventId}-d0`]);
+  });
+
   it('two replicas claiming at once never get the same delivery', async () => {
     const plans = Array.from({ length: 60 }, () => plan({ actions: [['race', 0]] }));
     await a.deliveries.insertPlans(plans);

@@ -20,7 +20,7 @@ import { redactSecrets } from '../../logging/redact.js';
 import {
   DELIVERY_STATES,
   type AggregateItem, type AggregateRows, type AttemptRecord, type ClaimedDelivery, type ClusterRows, type DedupRows, type DeliveryFilter,
-  type DeliveryRows, type DeliveryState, type DeliverySummary, type FinishItem, type FinishResult, type Lease, type Leadership, type PlanCommit,
+  type DeliveryRows, type DeliveryState, type DeliverySummary, type FinishItem, type FinishResult, type HeldAtInsert, type Lease, type Leadership, type PlanCommit,
   type PurgeFilter, type ScanRows, type Store, type StoreHealth,
 } from '../types.js';
 import { redactLocation, type StoreOptions } from '../open-store.js';
@@ -308,16 +308,16 @@ function whereOf(f: DeliveryFilter, now: number, args: unknown[]): string {
 export class PgDeliveryRows implements DeliveryRows {
   constructor(private readonly db: Db, private readonly notify: () => void) {}
 
-  async insertPlans(plans: EventPlan[]): Promise<PlanCommit[]> {
-    const out = await this.db.tx((c) => this.insertPlansIn(c, plans));
+  async insertPlans(plans: EventPlan[], held?: HeldAtInsert): Promise<PlanCommit[]> {
+    const out = await this.db.tx((c) => this.insertPlansIn(c, plans, held));
     return out;
   }
 
   /** Inside a transaction: dedup keys first (per key, in order), then one multi-row INSERT per table for the batch. */
-  async insertPlansIn(c: pg.PoolClient, plans: EventPlan[]): Promise<PlanCommit[]> {
+  async insertPlansIn(c: pg.PoolClient, plans: EventPlan[], held?: HeldAtInsert): Promise<PlanCommit[]> {
     const ev = { id: [] as string[], at: [] as number[], hops: [] as number[], body: [] as string[], open: [] as number[] };
     const run = { ev: [] as string[], route: [] as string[], tpl: [] as Array<string | null>, msg: [] as string[] };
-    const del = { id: [] as string[], ev: [] as string[], route: [] as string[], action: [] as string[], stage: [] as number[], kind: [] as string[], state: [] as string[], at: [] as number[] };
+    const del = { id: [] as string[], ev: [] as string[], route: [] as string[], action: [] as string[], stage: [] as number[], kind: [] as string[], state: [] as string[], at: [] as number[], by: [] as Array<string | null>, until: [] as number[] };
     const agg = { route: [] as string[], ev: [] as string[], msg: [] as string[], at: [] as number[] };
     const commits: PlanCommit[] = [];
     for (const plan of plans) {
@@ -341,6 +341,8 @@ export class PgDeliveryRows implements DeliveryRows {
         for (const d of r.deliveries) {
           del.id.push(d.id); del.ev.push(plan.eventId); del.route.push(r.route); del.action.push(d.action); del.stage.push(d.stage);
           del.kind.push(d.kind); del.state.push(d.stage === first ? 'pending' : 'waiting'); del.at.push(plan.receivedAt);
+          const lease = held?.ids.has(d.id) ? held.lease : undefined;
+          del.by.push(lease?.owner ?? null); del.until.push(lease?.until ?? 0);
         }
       }
       for (const a of aggregate) { agg.route.push(a.route); agg.ev.push(plan.eventId); agg.msg.push(JSON.stringify(a.message)); agg.at.push(plan.receivedAt); }
@@ -354,9 +356,10 @@ export class PgDeliveryRows implements DeliveryRows {
         [run.ev, run.route, run.tpl, run.msg]);
     }
     if (del.id.length) {
-      await c.query(`INSERT INTO deliveries (id, event_id, route, action, stage, kind, state, next_at, created_at, updated_at)
-        SELECT i, e, r, a, s, k, st, t, t, t FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[], $8::bigint[]) AS x(i, e, r, a, s, k, st, t)`,
-      [del.id, del.ev, del.route, del.action, del.stage, del.kind, del.state, del.at]);
+      await c.query(`INSERT INTO deliveries (id, event_id, route, action, stage, kind, state, next_at, created_at, updated_at, claimed_by, lease_until)
+        SELECT i, e, r, a, s, k, st, t, t, t, b, u FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[], $8::bigint[], $9::text[], $10::bigint[])
+          AS x(i, e, r, a, s, k, st, t, b, u)`,
+      [del.id, del.ev, del.route, del.action, del.stage, del.kind, del.state, del.at, del.by, del.until]);
       // Delivered at commit: other replicas wake when the rows are visible.
       await c.query('SELECT pg_notify($1, $2)', [CHANNEL, this.db.id]);
     }

@@ -7,7 +7,7 @@
 import type { RenderedMessage } from '../../actions/types.js';
 import type { EventPlan } from '../../delivery/plan.js';
 import type {
-  AttemptRecord, ClaimedDelivery, DeliveryFilter, DeliveryRows, DeliveryState, DeliverySummary, FinishItem, FinishResult, Lease, PlanCommit, PurgeFilter,
+  AttemptRecord, ClaimedDelivery, DeliveryFilter, DeliveryRows, DeliveryState, DeliverySummary, FinishItem, FinishResult, HeldAtInsert, Lease, PlanCommit, PurgeFilter,
 } from '../types.js';
 import { DELIVERY_STATES } from '../types.js';
 import type { ActionKind } from '../../delivery/plan.js';
@@ -72,22 +72,22 @@ export class SqliteDeliveryRows implements DeliveryRows {
 
   private readonly insertEvent = this.stmt('INSERT INTO events (id, received_at, hops, body, open_deliveries, message) VALUES (?, ?, ?, ?, ?, ?)');
   private readonly insertRun = this.stmt('INSERT INTO route_runs (event_id, route, template, message) VALUES (?, ?, ?, ?)');
-  private readonly insertDelivery = this.stmt(`INSERT INTO deliveries (id, event_id, route, action, stage, kind, state, attempts, next_at, created_at, updated_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)`);
+  private readonly insertDelivery = this.stmt(`INSERT INTO deliveries (id, event_id, route, action, stage, kind, state, attempts, next_at, created_at, updated_at, claimed_by, lease_until)
+    VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)`);
   // Taken only when absent or expired: a live key means the route is a duplicate.
   private readonly takeDedup = this.stmt(`INSERT INTO dedup_keys (route, key, expires_at) VALUES (?, ?, ?)
     ON CONFLICT (route, key) DO UPDATE SET expires_at = excluded.expires_at WHERE dedup_keys.expires_at <= ?`);
   private readonly insertAggregate = this.stmt('INSERT INTO aggregate_items (route, event_id, message, created_at) VALUES (?, ?, ?, ?)');
 
-  async insertPlans(plans: EventPlan[]): Promise<PlanCommit[]> {
-    return this.insertPlansNow(plans);
+  async insertPlans(plans: EventPlan[], held?: HeldAtInsert): Promise<PlanCommit[]> {
+    return this.insertPlansNow(plans, held);
   }
 
   /** Synchronous form, for the aggregate flush that runs inside its own transaction. */
-  insertPlansNow(plans: EventPlan[]): PlanCommit[] {
+  insertPlansNow(plans: EventPlan[], held?: HeldAtInsert): PlanCommit[] {
     let opened = 0;
     const out = this.db.transaction(() => plans.map((plan) => {
-      const c = this.insertOne(plan);
+      const c = this.insertOne(plan, held);
       if (c.deliveries.length) opened++;
       return c;
     })).immediate();
@@ -95,7 +95,7 @@ export class SqliteDeliveryRows implements DeliveryRows {
     return out;
   }
 
-  private insertOne(plan: EventPlan): PlanCommit {
+  private insertOne(plan: EventPlan, held: HeldAtInsert | undefined): PlanCommit {
     const duplicates: string[] = [];
     for (const k of plan.dedupKeys ?? []) {
       if (this.takeDedup.get().run(k.route, k.key, k.expiresAt, plan.receivedAt).changes === 0) duplicates.push(k.run ?? k.route);
@@ -111,7 +111,9 @@ export class SqliteDeliveryRows implements DeliveryRows {
       this.insertRun.get().run(plan.eventId, r.route, r.template ?? null, r.message === shared ? SHARED_MESSAGE : JSON.stringify(r.message));
       const first = Math.min(...r.deliveries.map((d) => d.stage));
       for (const d of r.deliveries) {
-        this.insertDelivery.get().run(d.id, plan.eventId, r.route, d.action, d.stage, d.kind, d.stage === first ? 'pending' : 'waiting', plan.receivedAt, plan.receivedAt, plan.receivedAt);
+        const lease = held?.ids.has(d.id) ? held.lease : undefined;
+        this.insertDelivery.get().run(d.id, plan.eventId, r.route, d.action, d.stage, d.kind, d.stage === first ? 'pending' : 'waiting', plan.receivedAt, plan.receivedAt, plan.receivedAt,
+          lease?.owner ?? null, lease?.until ?? 0);
       }
     }
     for (const a of aggregate) this.insertAggregate.get().run(a.route, plan.eventId, JSON.stringify(a.message), plan.receivedAt);
