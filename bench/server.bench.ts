@@ -1,4 +1,5 @@
 // npm run bench:server [-- --quick]   |   npm run bench:server -- --db postgres [--replicas 1|2|3]
+//   |   npm run bench:server -- --memory [--events N] [--rounds R] [--target LABEL@ROOT[@K=V,...]]... (see memoryMain)
 // Issue 12's figures, all in one run so every one can be read as a ratio to
 // the same run's bare-Fastify baseline (the machine is shared and noisy):
 //
@@ -99,8 +100,8 @@ function config(receiverUrl: string, timeout?: string): string {
 
 interface Running { proc: ChildProcess; url: string; startMs: number; stop(): Promise<void> }
 
-/** How to start a server under test; `env` is added to the Hooker child's environment. */
-interface Target { name: string; env: Record<string, string> }
+/** How to start a server under test; `env` is added to the Hooker child's environment; `root` is the checkout whose bin/ and dist/ run (this one by default). */
+interface Target { name: string; env: Record<string, string>; root?: string }
 
 /** CPU time (ms, user + system) a process has used so far. */
 function cpuMs(pid: number): number {
@@ -138,8 +139,9 @@ async function startHooker(target: Target, receiverUrl: string, env: Record<stri
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const t0 = performance.now();
-  const proc = spawn(process.execPath, [...NODE_ARGS, join(ROOT, 'bin/hooker.js'), 'serve'], {
-    cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'],
+  const root = target.root ?? ROOT;
+  const proc = spawn(process.execPath, [...NODE_ARGS, join(root, 'bin/hooker.js'), 'serve'], {
+    cwd: root, stdio: ['ignore', 'ignore', 'inherit'],
     env: {
       ...process.env, HOOKER_CFG: join(dir, 'cfg.yaml'), HOOKER_HTTP: `127.0.0.1:${port}`, HOOKER_HTTPS: '', HOOKER_DB: join(dir, 'hooker.db'),
       HOOKER_MAX_INBOX: '10000000', HOOKER_LOG_LEVEL: 'warn', ...target.env, ...env,
@@ -539,10 +541,87 @@ Ingest phase: the ${ingest.events * 3} deliveries of the measured events reached
   writeFileSync(file, text);
 }
 
+// ---- --memory: start + N events + RSS, builds alternated ---------------------------
+
+/** Resident memory split by kind (/proc/PID/smaps_rollup and status), MiB. */
+function residentSplit(pid: number): { rss: number; anon: number; file: number; threads: number } {
+  const roll = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const kib = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(roll)?.[1] ?? NaN) / 1024;
+  const threads = Number(/Threads:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
+  return { rss: kib('Rss'), anon: kib('Anonymous'), file: kib('Rss') - kib('Anonymous'), threads };
+}
+
+/** The JS heap figures of prom-client's default metrics, MiB. */
+async function heapSplit(url: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const get = (name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? NaN) / 1024 / 1024;
+  return { heapUsed: get('nodejs_heap_size_used_bytes'), heapTotal: get('nodejs_heap_size_total_bytes'), external: get('nodejs_external_memory_bytes') };
+}
+
+/**
+ * `--memory [--events N] [--rounds R] [--target LABEL@ROOT[@K=V,K=V]]...`:
+ * only the start and the RSS-after-N-events phase, one fresh server per
+ * round, the targets (builds and/or environments) alternated round by round
+ * so each comparison is within the same minutes of a shared machine. Load as
+ * in the full run's last phase (closed loop, 32 connections, backpressure on)
+ * until N events are accepted; then the inbox drains and RSS is read as it
+ * drained, 3 s and 10 s later. Prints one JSON line per round; writes nothing.
+ */
+async function memoryMain(): Promise<void> {
+  const events = Number(argValue('--events') ?? RSS_EVENTS);
+  const rounds = Number(argValue('--rounds') ?? 1);
+  const targets: Target[] = [];
+  for (let i = 0; i < process.argv.length; i++) {
+    if (process.argv[i] !== '--target') continue;
+    const [name, root, env] = process.argv[i + 1]!.split('@');
+    targets.push({ name: name!, root: root || ROOT, env: Object.fromEntries((env ? env.split(',') : []).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])) });
+  }
+  if (targets.length === 0) targets.push({ name: 'this checkout', env: {} });
+  const receiver = new Receiver();
+  await receiver.start();
+  try {
+    for (let r = 0; r < rounds; r++) {
+      for (const target of targets) {
+        const hooker = await startHooker(target, receiver.url);
+        const pid = hooker.proc.pid!;
+        const atStart = residentSplit(pid);
+        let peak = atStart.rss;
+        const sampler = setInterval(() => { try { peak = Math.max(peak, rssMiB(pid)); } catch { /* exited */ } }, 200);
+        const c0 = cpuMs(pid);
+        const t0 = performance.now();
+        let accepted = 0;
+        while (accepted < events) accepted += (await closedLoop(hooker.url, 2_000)).events;
+        const loadS = (performance.now() - t0) / 1000;
+        const cpuPerEvent = (cpuMs(pid) - c0) / accepted;
+        const d = await drainInbox(hooker.url, 300_000);
+        const cpuDrained = cpuMs(pid) - c0;
+        const drainedRss = rssMiB(pid);
+        await new Promise((res) => setTimeout(res, 3_000));
+        const after3 = residentSplit(pid);
+        const heap3 = await heapSplit(hooker.url);
+        await new Promise((res) => setTimeout(res, 7_000));
+        const after10 = residentSplit(pid);
+        clearInterval(sampler);
+        await hooker.stop();
+        const f = (v: number) => Math.round(v);
+        process.stdout.write(JSON.stringify({
+          round: r, target: target.name, startMs: f(hooker.startMs), rssStart: f(atStart.rss), accepted, eventsPerS: f(accepted / loadS),
+          cpuUsPerEventLoad: f(cpuPerEvent * 1000), cpuUsPerEventTotal: f((cpuDrained / accepted) * 1000), drainS: +d.seconds.toFixed(1),
+          rssPeak: f(peak), rssDrained: f(drainedRss), rss3s: f(after3.rss), anon3s: f(after3.anon), file3s: f(after3.file), threads: after3.threads,
+          heapUsed3s: f(heap3.heapUsed!), heapTotal3s: f(heap3.heapTotal!), external3s: f(heap3.external!), rss10s: f(after10.rss), load: +loadavg()[0]!.toFixed(1),
+        }) + '\n');
+      }
+    }
+  } finally {
+    await receiver.close();
+  }
+}
+
 const db = argValue('--db') ?? 'sqlite';
 if (db !== 'sqlite' && db !== 'postgres') throw new Error(`--db ${db}: give sqlite (the default) or postgres`);
 if (process.argv.includes('--bare-child')) await bareChild();
 else if (process.argv.includes('--receiver-child')) await receiverChild();
+else if (process.argv.includes('--memory')) await memoryMain();
 // --db postgres [--replicas 1|2|3]: replicas on one PostgreSQL against the same run's SQLite figure (bench/replicas.bench.ts).
 else if (db === 'postgres') {
   const { replicasBench, replicasBenchOptions } = await import('./replicas.bench.js');

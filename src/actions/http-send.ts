@@ -6,7 +6,8 @@
 // of deliveries a second a Node timer plus AbortSignal.any per request were a
 // measurable part of the delivery path (issue 12).
 
-import { Agent, getGlobalDispatcher, type Dispatcher } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
+import { undiciLibrary } from '../lazy-libraries.js';
 
 export interface SendResult {
   status: number;
@@ -53,7 +54,7 @@ export function sendHttp(opts: {
       onError(err) { settle(); reject(err); },
     };
     try {
-      (opts.dispatcher ?? getGlobalDispatcher()).dispatch({
+      (opts.dispatcher ?? undiciLibrary().getGlobalDispatcher()).dispatch({
         origin: url.origin, path: url.search ? `${url.pathname}${url.search}` : url.pathname, method: opts.method as 'POST',
         headers: opts.headers, body: opts.body, headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs,
       }, handler);
@@ -72,10 +73,15 @@ function abortReason(signal: AbortSignal): Error {
 /**
  * Keep-alive connections for one action: up to `connections` per origin (the
  * action's concurrency, so every running delivery has a socket and none is
- * opened per request), connecting within the action's timeout.
+ * opened per request), connecting within the action's timeout. The agent is
+ * made on the first request, so undici is not loaded before the server answers.
  */
-export function actionAgent(connections: number, timeoutMs: number): Agent {
-  return new Agent({ connections, connect: { timeout: timeoutMs }, keepAliveTimeout: 30_000 });
+export function actionAgent(connections: number, timeoutMs: number): { get(): Agent; close(): Promise<void> } {
+  let agent: Agent | undefined;
+  return {
+    get: () => (agent ??= new (undiciLibrary().Agent)({ connections, connect: { timeout: timeoutMs }, keepAliveTimeout: 30_000 })),
+    close: async () => { await agent?.close(); },
+  };
 }
 
 /** Names why a request failed, distinguishing our timeout from other errors. */

@@ -57,11 +57,11 @@ function eventText(event: unknown): { json: Buffer; header?: string } {
 
 export function createHttpAction(spec: HttpSpec): Action {
   const jsonBody = spec.body !== undefined && isJsonBodyTemplate(spec.body);
-  const dispatcher = actionAgent(spec.connections ?? 4, spec.timeoutMs);
+  const agent = actionAgent(spec.connections ?? 4, spec.timeoutMs);
   return {
     name: spec.name,
     type: 'http',
-    close: () => dispatcher.close(),
+    close: () => agent.close(),
     async deliver(ctx: DeliveryContext): Promise<DeliveryResult> {
       let url: string;
       const headers: Record<string, string | string[]> = {};
@@ -95,7 +95,7 @@ export function createHttpAction(spec: HttpSpec): Action {
       }
       const sendBody = spec.method === 'GET' || spec.method === 'HEAD' ? undefined : body;
       try {
-        const res = await sendHttp({ url, method: spec.method, headers, body: sendBody, timeoutMs: spec.timeoutMs, signal: ctx.signal, dispatcher });
+        const res = await sendHttp({ url, method: spec.method, headers, body: sendBody, timeoutMs: spec.timeoutMs, signal: ctx.signal, dispatcher: agent.get() });
         ctx.log(`${spec.method} ${url} -> ${res.status}`);
         if (res.status < 200 || res.status > 299) {
           return { ok: false, retryable: retryableStatus(res.status), detail: `${spec.method} ${url} answered ${res.status}: ${res.body.slice(0, 200)}` };

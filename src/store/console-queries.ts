@@ -92,6 +92,12 @@ export interface ConsoleReads {
 
 /** Events added to the text index per transaction (small: the write lock is held while they are tokenized). */
 export const TEXT_INDEX_BATCH = 100;
+/**
+ * The indexer connection's page cache (KiB). better-sqlite3 builds SQLite
+ * with a 16 MiB default per connection, which a connection that only reads
+ * recent bodies and appends index segments fills and keeps for nothing.
+ */
+const INDEXER_CACHE_KIB = 2048;
 /** How long the indexer waits when it has caught up. */
 export const TEXT_INDEX_IDLE_MS = 500;
 
@@ -123,6 +129,7 @@ const { parentPort, workerData: w } = require('node:worker_threads');
 const Database = require(w.sqlite);
 const db = new Database(w.file);
 db.pragma('busy_timeout = 5000');
+db.pragma('cache_size = ' + w.cacheKiB);
 const q = Object.fromEntries(Object.entries(w.sql).map(([k, v]) => [k, db.prepare(v)]));
 const batch = db.transaction(() => {
   const from = q.progress.get().last_rowid;
@@ -297,7 +304,9 @@ export class ConsoleQueries implements ConsoleReads {
     }
     const worker = new Worker(INDEXER_WORKER, {
       eval: true,
-      workerData: { sqlite: sqliteEntry, file, batch: TEXT_INDEX_BATCH, idleMs: TEXT_INDEX_IDLE_MS, sql: INDEX_SQL },
+      workerData: { sqlite: sqliteEntry, file, batch: TEXT_INDEX_BATCH, idleMs: TEXT_INDEX_IDLE_MS, sql: INDEX_SQL, cacheKiB: -INDEXER_CACHE_KIB },
+      // It holds 100 bodies at a time: V8's default 16 MiB semi-spaces would only keep garbage resident.
+      resourceLimits: { maxYoungGenerationSizeMb: 4 },
     });
     worker.unref();
     worker.on('message', (m: { error?: string }) => { if (m.error) onError(m.error); });

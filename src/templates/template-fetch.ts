@@ -1,13 +1,13 @@
 // `url:` templates are fetched once when the config loads.
 
-import { request } from 'undici';
+import { undiciLibrary } from '../lazy-libraries.js';
 
 export const TEMPLATE_FETCH_TIMEOUT_MS = 10_000;
 
 export async function fetchTemplate(url: string, timeoutMs = TEMPLATE_FETCH_TIMEOUT_MS): Promise<string> {
   let res;
   try {
-    res = await request(url, { method: 'GET', signal: AbortSignal.timeout(timeoutMs), headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+    res = await undiciLibrary().request(url, { method: 'GET', signal: AbortSignal.timeout(timeoutMs), headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
   } catch (e) {
     const err = e as Error;
     const why = err.name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : err.message;

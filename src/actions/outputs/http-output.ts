@@ -9,7 +9,8 @@
 // Targets are named by scheme://host:port only: webhook URLs carry their
 // credentials in the path.
 
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { undiciLibrary } from '../../lazy-libraries.js';
 import type { DeliveryResult } from '../types.js';
 import { publicUrl } from '../redact.js';
 
@@ -31,15 +32,19 @@ export interface OutputResponse {
 }
 
 export class HttpOutputClient {
-  private readonly dispatcher?: Dispatcher;
+  private insecure?: Dispatcher;
 
-  constructor(readonly opts: { timeoutMs: number; tlsVerify?: boolean }) {
-    if (opts.tlsVerify === false) this.dispatcher = new Agent({ connect: { rejectUnauthorized: false } });
+  constructor(readonly opts: { timeoutMs: number; tlsVerify?: boolean }) {}
+
+  /** `tls-verify: false`: an agent of its own, made on the first request (undici loads then). */
+  private get dispatcher(): Dispatcher | undefined {
+    if (this.opts.tlsVerify !== false) return undefined;
+    return (this.insecure ??= new (undiciLibrary().Agent)({ connect: { rejectUnauthorized: false } }));
   }
 
   async send(req: OutputRequest, signal: AbortSignal): Promise<OutputResponse> {
     const timeout = this.opts.timeoutMs;
-    const res = await request(req.url, {
+    const res = await undiciLibrary().request(req.url, {
       method: (req.method ?? 'POST') as 'POST',
       headers: req.headers,
       body: req.body,
@@ -69,7 +74,7 @@ export class HttpOutputClient {
   }
 
   async close(): Promise<void> {
-    await this.dispatcher?.close();
+    await this.insecure?.close();
   }
 }
 
