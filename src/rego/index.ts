@@ -60,6 +60,12 @@ export interface RegoPolicy {
   setData(data: unknown): void;
   /** Result set as the SDK returns it: [{result: value}] for entrypoints, binding objects for queries; [] when undefined. */
   evaluate(input: unknown, entrypoint?: string | number): Array<Record<string, unknown>>;
+  /**
+   * The same result set as its JSON text, unparsed (big integers written
+   * exactly): for callers that see the same few results again and again
+   * (the route matcher) and keep what they parsed by text.
+   */
+  evaluateText(input: unknown, entrypoint?: string | number): string;
 }
 
 /** Splits "pkg/rule", "pkg.rule" or "data.pkg.rule" into path segments below data. */
@@ -126,7 +132,7 @@ const decoder = new TextDecoder();
  * other values, falsy ones included, are serialised here), and the result
  * text is found and decoded without a byte loop or a new decoder.
  */
-function evaluateOnce(sdk: SdkPolicy, opaEval: OpaEval, input: unknown, entrypoint: number): Array<Record<string, unknown>> {
+function evaluateOnce(sdk: SdkPolicy, opaEval: OpaEval, input: unknown, entrypoint: number): string {
   const inputAddr = sdk.dataHeapPtr;
   let inputLen = 0;
   if (input !== undefined) {
@@ -147,8 +153,7 @@ function evaluateOnce(sdk: SdkPolicy, opaEval: OpaEval, input: unknown, entrypoi
   }
   const out = opaEval(0, entrypoint, sdk.dataAddr, inputAddr, inputLen, inputAddr + inputLen, 0);
   const heap = new Uint8Array(sdk.mem.buffer);
-  // The runtime writes big integers exactly: parseJson keeps them (a template may return the event's evt.time).
-  return parseJson(decoder.decode(heap.subarray(out, heap.indexOf(0, out)))) as Array<Record<string, unknown>>;
+  return decoder.decode(heap.subarray(out, heap.indexOf(0, out)));
 }
 
 /** The SDK throws strings (opa_abort) and plain objects (missing builtins); give callers Errors. */
@@ -188,26 +193,31 @@ export async function loadPolicy(wasm: Uint8Array, opts: LoadOptions = {}): Prom
     while (bytes[end] !== 0 && end < bytes.length) end++;
     return new TextDecoder().decode(bytes.subarray(ptr, end));
   });
+  const evaluateText = (input: unknown, entrypoint: string | number = 0): string => {
+    let id: number;
+    if (typeof entrypoint === 'number') id = entrypoint;
+    else if (Object.prototype.hasOwnProperty.call(sdk.entrypoints, entrypoint)) id = sdk.entrypoints[entrypoint]!;
+    else throw asEvalError(`entrypoint ${entrypoint} is not valid in this instance`);
+    host.beginEvaluation();
+    try {
+      return evaluateOnce(sdk, opaEval, input, id);
+    } catch (e) {
+      const err = asEvalError(e);
+      if (maximum !== undefined && isOutOfMemory(err)) {
+        throw new RegoLimitError('memory', `the evaluation needs more than ${maximum * 64} KiB of wasm memory (${(err as Error).message})`);
+      }
+      throw err;
+    }
+  };
   return {
     entrypoints: sdk.entrypoints,
     setData(data: unknown) {
       try { sdk.setData(data); } catch (e) { throw asEvalError(e); }
     },
     evaluate(input: unknown, entrypoint: string | number = 0) {
-      let id: number;
-      if (typeof entrypoint === 'number') id = entrypoint;
-      else if (Object.prototype.hasOwnProperty.call(sdk.entrypoints, entrypoint)) id = sdk.entrypoints[entrypoint]!;
-      else throw asEvalError(`entrypoint ${entrypoint} is not valid in this instance`);
-      host.beginEvaluation();
-      try {
-        return evaluateOnce(sdk, opaEval, input, id);
-      } catch (e) {
-        const err = asEvalError(e);
-        if (maximum !== undefined && isOutOfMemory(err)) {
-          throw new RegoLimitError('memory', `the evaluation needs more than ${maximum * 64} KiB of wasm memory (${(err as Error).message})`);
-        }
-        throw err;
-      }
+      // The runtime writes big integers exactly: parseJson keeps them (a template may return the event's evt.time).
+      return parseJson(evaluateText(input, entrypoint)) as Array<Record<string, unknown>>;
     },
+    evaluateText,
   };
 }

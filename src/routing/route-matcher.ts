@@ -10,6 +10,7 @@ import { evalLimitsFromEnv } from '../rego/limits.js';
 import type { RouteConfig } from '../config/types.js';
 import type { Problem } from '../config/problems.js';
 import { buildRouteProgram, regoProblems, ROUTES_ENTRYPOINT } from './route-modules.js';
+import { parseJson } from '../json/lossless.js';
 
 export interface RouteFailure {
   route: string;
@@ -40,13 +41,31 @@ export function matchedNames(resultSet: Array<Record<string, unknown>>): string[
   return value.filter((v): v is string => typeof v === 'string');
 }
 
+/** Distinct results kept parsed: a config's events match a few combinations of routes. */
+const KEPT_RESULTS = 256;
+
 export class WasmRouteMatcher implements RouteMatcher {
+  /** Result text of the routes entrypoint -> the names it holds (parsing it was a tenth of an evaluation). */
+  private readonly parsed = new Map<string, Set<string>>();
+
   /** Route name -> its own entrypoint (routes without filters have none: they always match). */
   constructor(private readonly policy: RegoPolicy, private readonly order: string[], private readonly routeEntrypoints: Map<string, string> = new Map()) {}
 
-  match(event: unknown, json?: ArrayBuffer): string[] {
+  /** Names of the matching routes, as a set; callers must not change it. `json` as for match. */
+  matchedSet(event: unknown, json?: ArrayBuffer): ReadonlySet<string> {
     // The runtime reads JSON text: given as bytes, the event is not serialised again.
-    const names = new Set(matchedNames(this.policy.evaluate(json ?? event, ROUTES_ENTRYPOINT)));
+    const text = this.policy.evaluateText(json ?? event, ROUTES_ENTRYPOINT);
+    let names = this.parsed.get(text);
+    if (!names) {
+      names = new Set(matchedNames(parseJson(text) as Array<Record<string, unknown>>));
+      if (this.parsed.size >= KEPT_RESULTS) this.parsed.clear();
+      this.parsed.set(text, names);
+    }
+    return names;
+  }
+
+  match(event: unknown, json?: ArrayBuffer): string[] {
+    const names = this.matchedSet(event, json);
     // Config order, so deliveries happen in the order routes are written.
     return this.order.filter((n) => names.has(n));
   }
