@@ -58,7 +58,7 @@ async function main(): Promise<void> {
     cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'],
     env: {
       ...process.env, HOOKER_CFG: join(dir, 'cfg.yaml'), HOOKER_HTTP: `127.0.0.1:${port}`, HOOKER_HTTPS: '', HOOKER_DB: join(dir, 'hooker.db'),
-      HOOKER_MAX_INBOX: '10000000', HOOKER_MAX_DELIVERY_LAG: '0', HOOKER_LOG_LEVEL: 'warn',
+      HOOKER_MAX_INBOX: '10000000', HOOKER_MAX_DELIVERY_LAG: '0', HOOKER_INBOX_HIGH_WATER: '0', HOOKER_LOG_LEVEL: 'warn',
     },
   });
   try {

@@ -76,7 +76,7 @@ actions:
     const port = await freePort();
     const proc = spawn(process.execPath, [join(ROOT, 'bin/hooker.js'), 'serve'], {
       cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'],
-      env: { ...process.env, HOOKER_CFG: cfg, HOOKER_HTTP: `127.0.0.1:${port}`, HOOKER_HTTPS: '', HOOKER_DB: db, HOOKER_LOG_LEVEL: 'warn', HOOKER_MAX_DELIVERY_LAG: '0', HOOKER_MAX_INBOX: '10000000' },
+      env: { ...process.env, HOOKER_CFG: cfg, HOOKER_HTTP: `127.0.0.1:${port}`, HOOKER_HTTPS: '', HOOKER_DB: db, HOOKER_LOG_LEVEL: 'warn', HOOKER_MAX_DELIVERY_LAG: '0', HOOKER_INBOX_HIGH_WATER: '0', HOOKER_MAX_INBOX: '10000000' },
     });
     const url = `http://127.0.0.1:${port}`;
     for (const end = Date.now() + 120_000; ;) {
