@@ -73,33 +73,16 @@ function digits(): usize {
 
 function parseNumber(): usize {
   const start = pos;
-  const neg = peek() == 45;
-  if (neg) pos++;
-  if (peek() == 48) {
-    pos++;
-  } else if (digits() == 0) {
-    return 0;
-  }
-  const next = peek();
+  if (!skipNumber()) return 0;
   // Plain integers of up to 18 digits (any i64 of that length) need no second pass.
-  if (next != 46 && next != 101 && next != 69) {
+  if (scannedInteger) {
+    const neg = load<u8>(start) == 45;
     const first = neg ? start + 1 : start;
     if (pos - first <= 18) {
       let x: i64 = 0;
       for (let p = first; p < pos; p++) x = x * 10 + <i64>(load<u8>(p) - 48);
       return newInt(neg ? -x : x);
     }
-  }
-  if (peek() == 46) {
-    pos++;
-    if (digits() == 0) return 0;
-  }
-  const e = peek();
-  if (e == 101 || e == 69) {
-    pos++;
-    const s = peek();
-    if (s == 43 || s == 45) pos++;
-    if (digits() == 0) return 0;
   }
   return numberFromText(start, pos - start);
 }
@@ -152,9 +135,12 @@ function putUtf8(dst: usize, cp: u32): usize {
   return mask == 0 ? 16 : ctz(mask);
 }
 
-function parseString(): usize {
+/** Whether the last string scanString passed over had an escape. */
+let scannedEscape = false;
+
+/** Moves past the string opening at pos (its closing quote included); false when it is not a JSON string. */
+function scanString(): bool {
   pos++; // opening quote
-  const start = pos;
   let escaped = false;
   // Most string bytes need no look: skip 16 at a time up to the first that does.
   while (pos + 16 <= end) {
@@ -165,7 +151,7 @@ function parseString(): usize {
   while (pos < end) {
     const c = load<u8>(pos);
     if (c == 34) break;
-    if (c < 0x20) return 0;
+    if (c < 0x20) return false;
     if (c == 92) {
       escaped = true;
       pos += 2;
@@ -173,10 +159,17 @@ function parseString(): usize {
       pos++;
     }
   }
-  if (pos >= end) return 0;
-  const rawEnd = pos;
+  if (pos >= end) return false;
   pos++; // closing quote
-  if (!escaped) return newString(start, rawEnd - start);
+  scannedEscape = escaped;
+  return true;
+}
+
+function parseString(): usize {
+  const start = pos + 1;
+  if (!scanString()) return 0;
+  const rawEnd = pos - 1;
+  if (!scannedEscape) return newString(start, rawEnd - start);
   // unescaped text is never longer than the escaped text
   const buf = alloc(rawEnd - start);
   let o: usize = 0;
@@ -340,7 +333,7 @@ function parseObjectProjected(node: usize): usize {
     if (!skipString()) return 0;
     let entry: usize = 0;
     let k: usize = 0;
-    if (!skippedEscape) {
+    if (!scannedEscape) {
       entry = projectionEntry(node, at + 1, pos - at - 2);
       if (entry != 0) k = newString(at + 1, pos - at - 2);
     } else {
@@ -384,35 +377,12 @@ function skipValue(): bool {
   return false;
 }
 
-/** Whether the last string skipString passed over had an escape. */
-let skippedEscape = false;
-
 /** parseString's checks without building the string. */
 function skipString(): bool {
-  pos++; // opening quote
-  const start = pos;
-  let escaped = false;
-  while (pos + 16 <= end) {
-    const k = firstSpecial16(pos);
-    pos += <usize>k;
-    if (k < 16) break;
-  }
-  while (pos < end) {
-    const c = load<u8>(pos);
-    if (c == 34) break;
-    if (c < 0x20) return false;
-    if (c == 92) {
-      escaped = true;
-      pos += 2;
-    } else {
-      pos++;
-    }
-  }
-  if (pos >= end) return false;
-  const rawEnd = pos;
-  pos++; // closing quote
-  skippedEscape = escaped;
-  if (!escaped) return true;
+  const start = pos + 1;
+  if (!scanString()) return false;
+  if (!scannedEscape) return true;
+  const rawEnd = pos - 1;
   let p = start;
   while (p < rawEnd) {
     if (load<u8>(p) != 92) { p++; continue; }
@@ -462,7 +432,10 @@ function skipObject(): bool {
   return false;
 }
 
-/** parseNumber's grammar without building the number. */
+/** Whether the last number skipNumber passed over was an integer (no fraction, no exponent). */
+let scannedInteger = false;
+
+/** Moves past JSON number text; false when there is none at pos. */
 function skipNumber(): bool {
   if (peek() == 45) pos++;
   if (peek() == 48) {
@@ -470,12 +443,15 @@ function skipNumber(): bool {
   } else if (digits() == 0) {
     return false;
   }
+  scannedInteger = true;
   if (peek() == 46) {
+    scannedInteger = false;
     pos++;
     if (digits() == 0) return false;
   }
   const e = peek();
   if (e == 101 || e == 69) {
+    scannedInteger = false;
     pos++;
     const s = peek();
     if (s == 43 || s == 45) pos++;
