@@ -52,12 +52,13 @@ let pgServer: PostgresServer | undefined;
 const backends: Record<'sqlite' | 'postgres', () => Promise<Backend>> = {
   async sqlite() {
     const dir = mkdtempSync(join(tmpdir(), 'hooker-console-q-'));
-    const rows = new SqliteStoreRows(SqliteStore.open(join(dir, 'h.db')));
+    const store = SqliteStore.open(join(dir, 'h.db'));
+    const rows = new SqliteStoreRows(store);
     const q = new ConsoleQueries(rows.db);
     return {
       q, insertPlans: (p) => rows.insertPlans(p), finishAttempt: (id, o) => rows.finishAttempt(id, o), purgeFinished: (o) => rows.purgeFinished(o),
       async indexAll() { expect(await q.indexText(10_000)).toBe(N); },
-      async close() { rows.db.close(); rmSync(dir, { recursive: true, force: true }); },
+      async close() { await store.close(); rmSync(dir, { recursive: true, force: true }); },
     };
   },
   async postgres() {
@@ -174,7 +175,8 @@ describe.each(['sqlite', 'postgres'] as const)('console queries on %s', (engine)
 describe('the SQLite text index', () => {
   it('indexes in the background, and a purge of the newest events lets reused rowids be indexed again', async () => {
     const d2 = mkdtempSync(join(tmpdir(), 'hooker-console-q2-'));
-    const s2 = new SqliteStoreRows(SqliteStore.open(join(d2, 'h.db')));
+    const store2 = SqliteStore.open(join(d2, 'h.db'));
+    const s2 = new SqliteStoreRows(store2);
     const q2 = new ConsoleQueries(s2.db);
     const plan = (id: string, text: string): EventPlan => ({ eventId: id, receivedAt: T0, hops: 0, event: { text }, routes: [{ route: 'r', message: { title: '', body: '' }, deliveries: [{ id: `${id}-d`, action: 'a', stage: 0, kind: 'ReadOnly' }] }] });
     await s2.insertPlans([plan('a', 'alpha one'), plan('b', 'bravo two')]);
@@ -188,13 +190,14 @@ describe('the SQLite text index', () => {
     expect((await q2.listEvents({ text: 'delta' })).items.map((e) => e.id)).toEqual(['d']);
     expect((await q2.listEvents({ text: 'charlie' })).items.map((e) => e.id)).toEqual(['c']);
     expect((await q2.listEvents({ text: 'alpha' })).items).toEqual([]);
-    s2.db.close();
+    await store2.close();
     rmSync(d2, { recursive: true, force: true });
   });
 
   it('a worker thread fills the text index of a database file in the background', async () => {
     const d3 = mkdtempSync(join(tmpdir(), 'hooker-console-q3-'));
-    const s3 = new SqliteStoreRows(SqliteStore.open(join(d3, 'h.db')));
+    const store3 = SqliteStore.open(join(d3, 'h.db'));
+    const s3 = new SqliteStoreRows(store3);
     const q3 = new ConsoleQueries(s3.db);
     const errors: string[] = [];
     const stop = q3.startTextIndexer((m) => errors.push(m));
@@ -213,7 +216,7 @@ describe('the SQLite text index', () => {
       expect(errors).toEqual([]);
     } finally {
       stop();
-      s3.db.close();
+      await store3.close();
       rmSync(d3, { recursive: true, force: true });
     }
   });
