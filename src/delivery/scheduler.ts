@@ -99,6 +99,11 @@ const MAX_BATCH = 256;
 export function claimAhead(concurrency: number): number {
   return Math.min(256, Math.max(32, 2 * concurrency));
 }
+
+/** Deliveries a lane may still take on (run or hold claimed ahead): its slots plus claimAhead, less what it has. */
+function roomAhead(concurrency: number, lane: Lane | undefined): number {
+  return concurrency + claimAhead(concurrency) - (lane ? lane.running + lane.ready.length : 0);
+}
 /** Outcomes recorded together: those arriving within this window, at most MAX_FINISH_BATCH. */
 const FINISH_WINDOW_MS = 2;
 const MAX_FINISH_BATCH = 512;
@@ -288,9 +293,7 @@ export class DeliveryScheduler implements DeliveryQueue {
           let left = room.get(d.action);
           if (left === undefined) {
             const policy = this.policy(d.action);
-            const lane = this.lanes.get(d.action);
-            left = this.pendingActions.has(d.action) || policy.rateLimit ? 0
-              : policy.concurrency + claimAhead(policy.concurrency) - (lane ? lane.running + lane.ready.length : 0);
+            left = this.pendingActions.has(d.action) || policy.rateLimit ? 0 : roomAhead(policy.concurrency, this.lanes.get(d.action));
           }
           if (left > 0) { held.add(d.id); left--; }
           room.set(d.action, left);
@@ -376,9 +379,8 @@ export class DeliveryScheduler implements DeliveryQueue {
         // Only what the limit lets start now: a rate-limited lane holds no claims ahead.
         want = this.withinLimit(limiter, policy.concurrency - lane.running - lane.ready.length, now);
       } else {
-        const ahead = claimAhead(policy.concurrency);
-        if (lane.ready.length > ahead / 2) continue;
-        want = policy.concurrency + ahead - lane.running - lane.ready.length;
+        if (lane.ready.length > claimAhead(policy.concurrency) / 2) continue;
+        want = roomAhead(policy.concurrency, lane);
       }
       want = Math.min(want, this.claimSlice.size());
       if (want <= 0) continue;
