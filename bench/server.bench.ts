@@ -18,7 +18,11 @@
 //      deliveries each) for 30 s, started once the previous phase's inbox is
 //      delivered (its drain time is reported); deliveries/s at the receiver,
 //      the inbox at the start and end of the phase (flat = keeping up), the
-//      time its backlog took to drain and POST -> receiver latency;
+//      time its backlog took to drain and POST -> receiver latency; its
+//      baseline is a bare relay (the bare handler also POSTs each event 3
+//      times to the same receiver with undici, nothing stored or retried),
+//      run the same way first: what this machine relays at all with the
+//      load generator and the receiver sharing its cores;
 //   5. cold start to /ping and RSS right after it; RSS after 100,000 events.
 //
 // Each server is a child process running the built CLI (bin/hooker.js serve,
@@ -54,7 +58,7 @@ const SUSTAINED_RATE = Number(argValue('--rate') ?? 3_000);
 const SUSTAINED_MS = QUICK ? 10_000 : 30_000;
 const RSS_EVENTS = QUICK ? 20_000 : 100_000;
 /**
- * `--phase latency|sustained`: only that phase (a fresh server, nothing
+ * `--phase latency|sustained|relay`: only that phase (relay: the bare relay's sustained run) (a fresh server, nothing
  * written to BENCHMARKS.md), for profiling one phase: `--node-args "..."`
  * are given to the Hooker child (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
  */
@@ -151,9 +155,9 @@ async function startHooker(target: Target, receiverUrl: string, env: Record<stri
   return { proc, url, startMs: performance.now() - t0, stop: stopper(proc, () => { if (!keepDir) rmSync(dir, { recursive: true, force: true }); }) };
 }
 
-async function startBare(): Promise<Running> {
+async function startBare(relayTo?: string): Promise<Running> {
   const here = fileURLToPath(import.meta.url);
-  const proc = spawn(process.execPath, ['--import', 'tsx', here, '--bare-child'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, ['--import', 'tsx', here, '--bare-child', ...(relayTo ? ['--relay', relayTo] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     proc.stdout!.on('data', (b) => { out += b; const m = /LISTENING (\S+)/.exec(out); if (m) resolve(m[1]!); });
@@ -165,7 +169,24 @@ async function startBare(): Promise<Running> {
 async function bareChild(): Promise<void> {
   const { default: Fastify } = await import('fastify');
   const app = Fastify();
-  app.post('/', async (req, reply) => reply.status(202).send({ ok: true, keys: Object.keys(req.body as object).length }));
+  const relayTo = argValue('--relay');
+  if (relayTo) {
+    // The bare relay: what the sustained phase asks of Hooker with nothing
+    // of Hooker (no durability, evaluation, template or retry): the event
+    // re-serialised and POSTed 3 times with undici on 16 keep-alive
+    // connections, the 202 answered at once. It shows what this machine can
+    // relay at all with the load generator and the receiver on its cores.
+    const pool = new Pool(relayTo, { connections: 16 });
+    app.get('/readyz', async () => ({ inbox: 0 }));
+    app.post('/', async (req, reply) => {
+      const body = JSON.stringify(req.body);
+      for (let i = 0; i < 3; i++) {
+        pool.request({ path: '/in', method: 'POST', headers: { 'content-type': 'application/json' }, body })
+          .then((res) => res.body.dump(), () => {});
+      }
+      return reply.status(202).send({ ok: true });
+    });
+  } else app.post('/', async (req, reply) => reply.status(202).send({ ok: true, keys: Object.keys(req.body as object).length }));
   await app.listen({ host: '127.0.0.1', port: 0 });
   process.stdout.write(`LISTENING http://127.0.0.1:${(app.server.address() as AddressInfo).port}\n`);
   process.once('SIGTERM', () => { void app.close().then(() => process.exit(0)); });
@@ -361,6 +382,31 @@ async function drain(receiver: Receiver, target: number, timeoutMs: number): Pro
 // ---- phases ----------------------------------------------------------------------
 
 const rate = (r: Result) => r.events / r.seconds;
+const ms = (v: number) => `${v.toFixed(2)} ms`;
+
+/**
+ * The sustained phase against one server: offered SUSTAINED_RATE events/s
+ * for SUSTAINED_MS, deliveries counted at the receiver meanwhile, the
+ * server's CPU share (cores) from /proc; the server is stopped afterwards
+ * only when `stop` is set.
+ */
+async function sustainedRun(receiver: Receiver, server: Running, stop = true): Promise<{ load: Result & { offered: number; maxInbox: number }; deliveriesPerS: number; e2e: number[]; cpuShare: number; inboxStart: number; inboxEnd: number }> {
+  try {
+    await receiver.refresh();
+    const receivedStart = receiver.received;
+    receiver.endToEnd = [];
+    const inboxStart = await inbox(server.url);
+    const cpu0 = cpuMs(server.proc.pid!);
+    const load = await openLoop(server.url, SUSTAINED_RATE, SUSTAINED_MS);
+    const cpuShare = (cpuMs(server.proc.pid!) - cpu0) / (load.seconds * 1000);
+    const inboxEnd = await inbox(server.url);
+    await receiver.refresh();
+    const deliveriesPerS = (receiver.received - receivedStart) / load.seconds;
+    return { load, deliveriesPerS, e2e: [...receiver.endToEnd].sort((a, b) => a - b), cpuShare, inboxStart, inboxEnd };
+  } finally {
+    if (stop) await server.stop();
+  }
+}
 
 /** One phase alone on a fresh server (`--phase`), printed only. */
 async function onePhase(phase: string): Promise<void> {
@@ -376,17 +422,13 @@ async function onePhase(phase: string): Promise<void> {
       const d = await drainInbox(hooker.url, 300_000);
       log(`at 1,000/s: p50 ${at1k.p50.toFixed(1)} ms, p99 ${at1k.p99.toFixed(1)} ms, max ${at1k.max.toFixed(1)} ms, ${at1k.events} accepted, ${at1k.refused} refused, ${at1k.errors} errors; inbox drained in ${drained(d)}`);
     } else if (phase === 'sustained') {
-      await receiver.refresh();
-      const receivedStart = receiver.received;
-      receiver.endToEnd = [];
-      const inboxStart = await inbox(hooker.url);
-      const s = await openLoop(hooker.url, SUSTAINED_RATE, SUSTAINED_MS);
-      const inboxEnd = await inbox(hooker.url);
-      await receiver.refresh();
-      const delivered = receiver.received - receivedStart;
-      const e2e = [...receiver.endToEnd].sort((a, b) => a - b);
-      log(`sustained ${SUSTAINED_RATE}/s: ${rate(s).toFixed(0)} accepted/s (${s.refused} refused, ${s.errors} errors), ${(delivered / s.seconds).toFixed(0)} deliveries/s, inbox ${inboxStart} -> ${inboxEnd} (max ${s.maxInbox}), 202 p50 ${s.p50.toFixed(1)} ms p99 ${s.p99.toFixed(1)} ms, e2e p99 ${pct(e2e, 0.99).toFixed(0)} ms`);
-    } else throw new Error(`--phase ${phase}: give latency or sustained`);
+      const r = await sustainedRun(receiver, hooker, false);
+      const s = r.load;
+      log(`sustained ${SUSTAINED_RATE}/s: ${rate(s).toFixed(0)} accepted/s (${s.refused} refused, ${s.errors} errors), ${r.deliveriesPerS.toFixed(0)} deliveries/s, server CPU ${r.cpuShare.toFixed(2)} core, inbox ${r.inboxStart} -> ${r.inboxEnd} (max ${s.maxInbox}), 202 p50 ${s.p50.toFixed(1)} ms p99 ${s.p99.toFixed(1)} ms, e2e p50 ${pct(r.e2e, 0.5).toFixed(0)} ms p99 ${pct(r.e2e, 0.99).toFixed(0)} ms`);
+    } else if (phase === 'relay') {
+      const r = await sustainedRun(receiver, await startBare(receiver.url));
+      log(`bare relay ${SUSTAINED_RATE}/s: ${rate(r.load).toFixed(0)} accepted/s, ${r.deliveriesPerS.toFixed(0)} deliveries/s, relay CPU ${r.cpuShare.toFixed(2)} core, e2e p50 ${pct(r.e2e, 0.5).toFixed(1)} ms p99 ${pct(r.e2e, 0.99).toFixed(1)} ms`);
+    } else throw new Error(`--phase ${phase}: give latency, sustained or relay`);
   } finally {
     await hooker.stop();
     await receiver.close();
@@ -404,6 +446,9 @@ async function main(): Promise<void> {
   await closedLoop(bareServer.url, WARMUP_MS);
   const bare = await closedLoop(bareServer.url, MEASURE_MS);
   await bareServer.stop();
+  log(`baseline (bare relay): offered ${SUSTAINED_RATE} events/s × 3 deliveries for ${SUSTAINED_MS / 1000} s`);
+  const relay = await sustainedRun(receiver, await startBare(receiver.url));
+  log(`bare relay: ${rate(relay.load).toFixed(0)} accepted/s, ${relay.deliveriesPerS.toFixed(0)} deliveries/s, relay CPU ${relay.cpuShare.toFixed(2)} core, e2e p99 ${ms(pct(relay.e2e, 0.99))}`);
 
   log('ingest (closed loop, backpressure off), deliveries running');
   let hooker = await startHooker(target, receiver.url, { HOOKER_MAX_DELIVERY_LAG: '0', HOOKER_INBOX_HIGH_WATER: '0' });
@@ -438,7 +483,6 @@ async function main(): Promise<void> {
   log(`held: Hooker ${rate(ingestHeld).toFixed(0)}/s (${((100 * rate(ingestHeld)) / rate(bare)).toFixed(0)} % of bare), ${heldCpuUs.toFixed(0)} µs CPU per event; ${heldDelivered} deliveries after release in ${heldDrain.toFixed(1)} s`);
   await hooker.stop();
 
-  const ms = (v: number) => `${v.toFixed(2)} ms`;
   const ingestRows = `| ingest, ${CONNECTIONS} connections, closed loop, ${MEASURE_MS / 1000} s (backpressure and admission off), deliveries running | events/s | ${rate(bare).toFixed(0)} | ${rate(ingest).toFixed(0)} | ${(rate(bare) / rate(ingest)).toFixed(1)}× (Hooker at ${((100 * rate(ingest)) / rate(bare)).toFixed(0)} % of bare) |
 | | p50 / p99 of the 202 | ${ms(bare.p50)} / ${ms(bare.p99)} | ${ms(ingest.p50)} / ${ms(ingest.p99)} | |
 | | server CPU per event; deliveries made meanwhile | | ${ingestCpuUs.toFixed(0)} µs; ${deliveredDuringIngest} | |
@@ -480,18 +524,11 @@ async function main(): Promise<void> {
   log(`at 1,000/s: p99 ${at1k.p99.toFixed(1)} ms, ${at1k.refused} refused; inbox drained in ${drained(at1kDrain)}`);
 
   log(`sustained: ${SUSTAINED_RATE} events/s for ${SUSTAINED_MS / 1000} s`);
-  const inboxStart = await inbox(hooker.url);
-  await receiver.refresh();
-  const receivedStart = receiver.received;
-  receiver.endToEnd = [];
-  const sustained = await openLoop(hooker.url, SUSTAINED_RATE, SUSTAINED_MS);
+  const sus = await sustainedRun(receiver, hooker, false);
+  const { load: sustained, inboxStart, inboxEnd, e2e } = sus;
   accepted += sustained.events;
-  const inboxEnd = await inbox(hooker.url);
-  await receiver.refresh();
-  const deliveredDuring = receiver.received - receivedStart;
-  const e2e = [...receiver.endToEnd].sort((a, b) => a - b);
   const sustainedDrain = await drainInbox(hooker.url, 300_000);
-  log(`sustained: ${rate(sustained).toFixed(0)} accepted/s, ${(deliveredDuring / sustained.seconds).toFixed(0)} deliveries/s, inbox ${inboxStart} -> ${inboxEnd} (drained in ${drained(sustainedDrain)}), e2e p99 ${pct(e2e, 0.99).toFixed(0)} ms`);
+  log(`sustained: ${rate(sustained).toFixed(0)} accepted/s, ${sus.deliveriesPerS.toFixed(0)} deliveries/s, server CPU ${sus.cpuShare.toFixed(2)} core, inbox ${inboxStart} -> ${inboxEnd} (drained in ${drained(sustainedDrain)}), e2e p99 ${pct(e2e, 0.99).toFixed(0)} ms`);
 
   log(`RSS after ${RSS_EVENTS} events`);
   // Bounded: while deliveries lag, backpressure refuses most of these (the row says how many were accepted).
@@ -507,24 +544,25 @@ async function main(): Promise<void> {
 
   const cpu = cpus();
   const machine = `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 1024 ** 3)} GiB, Node ${process.version}`;
-  const deliveriesPerS = deliveredDuring / sustained.seconds;
+  const deliveriesPerS = sus.deliveriesPerS;
   const section = `<!-- bench:server start -->
 ## Server: POST / with 20 routes, durability on (\`npm run bench:server\`)
 
 Machine: ${machine}. Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC${QUICK ? ' (--quick: shorter phases)' : ''}; load average at the end ${loadavg()[0]!.toFixed(1)} (read ratios, not absolute figures, when it is above 2).
 
-Hooker runs as \`hooker serve\` (dist/) with the 20 routes below compiled into one wasm entrypoint (3 match a ${EVENT.length}-byte Tracee TRC-2 event), the bundled \`raw-json\` template and an \`http\` action (concurrency 16) to a receiver in the load process; every event is committed to SQLite (WAL, synchronous=NORMAL) before its 202. Load, receiver and servers share the machine's cores. The baseline is a bare Fastify handler that parses the JSON and answers 202, measured in the same run.
+Hooker runs as \`hooker serve\` (dist/) with the 20 routes below compiled into one wasm entrypoint (3 match a ${EVENT.length}-byte Tracee TRC-2 event), the bundled \`raw-json\` template and an \`http\` action (concurrency 16) to a receiver in the load process; every event is committed to SQLite (WAL, synchronous=NORMAL) before its 202. Load, receiver and servers share the machine's cores. The baseline is a bare Fastify handler that parses the JSON and answers 202, measured in the same run; for the sustained phase it is a bare relay: the same Fastify handler also POSTs the event 3 times to the same receiver with undici (16 keep-alive connections), with no durability, evaluation or retry — what the machine relays at all with the load generator and the receiver on its cores.
 
 | phase | figure | bare Fastify | Hooker | ratio (bare / Hooker) |
 |---|---|---|---|---|
 ${ingestRows}
 | offered 1,000 events/s for ${MEASURE_MS / 1000} s, deliveries running | p50 / p99 of the 202 | | ${ms(at1k.p50)} / ${ms(at1k.p99)} | ${at1k.refused} refused (503), ${at1k.errors} errors |
 | | inbox drained after the phase in | | ${drained(at1kDrain)} | |
-| sustained: offered ${SUSTAINED_RATE} events/s × 3 deliveries for ${SUSTAINED_MS / 1000} s | events accepted/s | | ${rate(sustained).toFixed(0)} (${sustained.refused} refused with 503, ${sustained.errors} errors) | ${(rate(bare) / Math.max(1, rate(sustained))).toFixed(1)}× |
-| | deliveries/s at the receiver | | ${deliveriesPerS.toFixed(0)} | |
+| sustained: offered ${SUSTAINED_RATE} events/s × 3 deliveries for ${SUSTAINED_MS / 1000} s; baseline: the bare relay (below) | events accepted/s | ${rate(relay.load).toFixed(0)} | ${rate(sustained).toFixed(0)} (${sustained.refused} refused with 503, ${sustained.errors} errors) | ${(rate(relay.load) / Math.max(1, rate(sustained))).toFixed(1)}× |
+| | deliveries/s at the receiver | ${relay.deliveriesPerS.toFixed(0)} | ${deliveriesPerS.toFixed(0)} | ${(relay.deliveriesPerS / Math.max(1, deliveriesPerS)).toFixed(1)}× |
+| | server CPU (cores) | ${relay.cpuShare.toFixed(2)} | ${sus.cpuShare.toFixed(2)} | |
 | | inbox at start → end of the phase (highest seen) | | ${inboxStart} → ${inboxEnd} (${sustained.maxInbox}) | |
 | | inbox drained after the phase in | | ${drained(sustainedDrain)} | |
-| | POST → receiver p50 / p99 | | ${ms(pct(e2e, 0.5))} / ${ms(pct(e2e, 0.99))} | |
+| | POST → receiver p50 / p99 | ${ms(pct(relay.e2e, 0.5))} / ${ms(pct(relay.e2e, 0.99))} | ${ms(pct(e2e, 0.5))} / ${ms(pct(e2e, 0.99))} | |
 | cold start, restart with the same configuration and data directory (median of 3) | spawn → first /ping | | ${cold.ms.toFixed(0)} ms | |
 | | RSS after start | | ${cold.rss.toFixed(0)} MiB | |
 | first start, empty data directory (median of 3) | spawn → first /ping | | ${firstStart.ms.toFixed(0)} ms | |
