@@ -4,6 +4,7 @@
 // table (http-errors.ts) behind every error answer. Adding a surface is one
 // line in SURFACES.
 
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_KEYS } from '../config/env.js';
 import { silentLogger, type Logger } from '../logging/logger.js';
@@ -80,10 +81,35 @@ export function serverTimeouts(settings: AppSettings) {
   };
 }
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The overload refusals answered ahead of Fastify (IngestPipeline.refuseEarly): a server built outside Fastify (HTTPS) calls it first. */
+    refuseEarly(req: IncomingMessage, res: ServerResponse): boolean;
+  }
+}
+
 export function buildApp(deps: AppDeps): FastifyInstance {
   const { settings, metrics } = deps;
   const t = serverTimeouts(settings);
+  let closing = false;
+  const base = {
+    settings, holder: deps.holder, queue: deps.queue, router: deps.router, metrics,
+    eventLog: deps.eventLog ?? new EventLog(), store: deps.store, consoleQueries: deps.consoleQueries, storeHealth: deps.storeHealth, poke: deps.poke ?? (() => {}),
+    observe: deps.observe, closing: () => closing, backpressure: deps.backpressure,
+  };
+  const ingest = new IngestPipeline(base, deps.signatures);
   const app: FastifyInstance = Fastify({
+    // Fastify's own server, with the overload refusals answered in its request listener before Fastify sees the request.
+    serverFactory: (handler) => {
+      const server = createServer({ headersTimeout: t.headersTimeout, connectionsCheckingInterval: t.connectionsCheckingInterval }, (req, res) => {
+        if (!ingest.refuseEarly(req, res)) handler(req, res);
+      });
+      // What Fastify sets on a server it makes itself.
+      server.keepAliveTimeout = t.keepAliveTimeout;
+      server.requestTimeout = t.requestTimeout;
+      server.setTimeout(t.connectionTimeout);
+      return server;
+    },
     bodyLimit: settings.maxBody,
     loggerInstance: (deps.logger ?? silentLogger()) as FastifyBaseLogger,
     // Fastify's per-request info lines are off; onResponse logs each request at trace level.
@@ -94,10 +120,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     requestTimeout: t.requestTimeout,
     connectionTimeout: t.connectionTimeout,
     keepAliveTimeout: t.keepAliveTimeout,
-    http: { headersTimeout: t.headersTimeout, connectionsCheckingInterval: t.connectionsCheckingInterval },
   });
   if (settings.maxConnections) app.server.maxConnections = settings.maxConnections;
-  let closing = false;
+  app.decorate('refuseEarly', ingest.refuseEarly);
   app.addHook('onClose', async () => { closing = true; });
 
   registerBodyParser(app, { maxDepth: settings.maxDepth ?? DEFAULT_MAX_DEPTH, maxKeys: settings.maxKeys ?? DEFAULT_MAX_KEYS });
@@ -123,12 +148,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     req.log.trace({ reqId: req.id, method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
 
-  const base = {
-    settings, holder: deps.holder, queue: deps.queue, router: deps.router, metrics,
-    eventLog: deps.eventLog ?? new EventLog(), store: deps.store, consoleQueries: deps.consoleQueries, storeHealth: deps.storeHealth, poke: deps.poke ?? (() => {}),
-    observe: deps.observe, closing: () => closing, backpressure: deps.backpressure,
-  };
-  const ctx: SurfaceContext = { ...base, ingest: new IngestPipeline(base, deps.signatures) };
+  const ctx: SurfaceContext = { ...base, ingest };
   for (const surface of [...SURFACES, ...(deps.surfaces ?? [])]) void app.register(surface, ctx);
   return app;
 }

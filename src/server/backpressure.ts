@@ -89,6 +89,12 @@ export class Backpressure {
     return true;
   }
 
+  /** Whether the inbox is at or above the high-water mark (admission meters ingest). */
+  overHighWater(): boolean {
+    const high = this.state.highWater;
+    return high > 0 && !!this.source.inbox && this.source.inbox().open >= high;
+  }
+
   start(): void {
     if (this.timer) return;
     this.timer = setInterval(() => { void this.sample(); }, this.opts.sampleMs ?? 500);

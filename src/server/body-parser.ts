@@ -4,7 +4,8 @@
 // over the raw bytes, before any parsing), then parsed within the nesting,
 // key and number limits.
 
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { FastifyInstance } from 'fastify';
 import { ACCEPTED_CONTENT_TYPES, bodyKindOf } from './content-type.js';
 import { HttpError } from './http-errors.js';
 import { bodyText, JsonBodyError, parseJsonText } from './json-body.js';
@@ -22,7 +23,7 @@ export function unsupportedContentType(what: string): HttpError {
 }
 
 /** 415 for a request whose body the parser would refuse anyway (checked before reading it). */
-export function checkContentType(req: FastifyRequest): void {
+export function checkContentType(req: { headers: IncomingHttpHeaders }): void {
   const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
   if (!hasBody) return;
   const kind = bodyKindOf(req.headers['content-type']);

@@ -1,6 +1,7 @@
 // The inbox limit and the deliveries admin API over a real engine
 // (':memory:' SQLite) and actions that fail or hang on demand.
 import { afterEach, describe, expect, it } from 'vitest';
+import { Client } from 'undici';
 import type { FastifyInstance } from 'fastify';
 import type { Action } from '../../src/actions/types.js';
 import { buildApp } from '../../src/server/app.js';
@@ -31,10 +32,10 @@ const runtime = {
 
 let app: FastifyInstance;
 let engine: DeliveryEngine;
-async function make(maxInbox?: number) {
+async function make(maxInbox?: number, more: { ingestToken?: string } = {}) {
   engine = await createDeliveryEngine({ dbPath: ':memory:', table: () => runtime });
   app = buildApp({
-    settings: { hmacHeader: 'x-hooker-signature', maxBody: 10_000, maxHops: 3, debug: false, adminToken: 'adm', ...(maxInbox ? { maxInbox } : {}) },
+    settings: { hmacHeader: 'x-hooker-signature', maxBody: 10_000, maxHops: 3, debug: false, adminToken: 'adm', ...(maxInbox ? { maxInbox } : {}), ...more },
     holder: { current: runtime } as unknown as RuntimeHolder, queue: engine.scheduler, router: engine.router, store: engine.store.deliveries,
     poke: () => engine.scheduler.poke(), metrics: new ServerMetrics(),
   });
@@ -63,6 +64,44 @@ describe('inbox limit', () => {
     for (const h of hanging.splice(0)) h();
     await waitFor(async () => await engine.store.deliveries.openEvents() === 0);
     expect((await post({ n: 4 })).statusCode).toBe(202);
+  });
+
+  it('over a real connection: the full inbox answers 503 before the body is read, after the token, content type and hops checks, and the connection stays usable', async () => {
+    await make(1, { ingestToken: 'tok' });
+    const url = await app.listen({ host: '127.0.0.1', port: 0 });
+    let connections = 0;
+    app.server.on('connection', () => { connections++; });
+    const client = new Client(url, { pipelining: 1 });
+    try {
+      const send = async (headers: Record<string, string>, body: string, path = '/') => {
+        const res = await client.request({ method: 'POST', path, headers: { 'content-type': 'application/json', authorization: 'Bearer tok', ...headers }, body });
+        return { status: res.statusCode, headers: res.headers, text: await res.body.text() };
+      };
+      mode = 'hang';
+      expect((await send({}, '{"n":1}')).status).toBe(202);
+      // Refusals that come before the inbox's keep their answers.
+      expect((await send({ authorization: 'Bearer wrong' }, '{"n":2}')).status).toBe(401);
+      expect((await send({ 'content-type': 'text/html' }, '<p>')).status).toBe(415);
+      expect((await send({ 'hooker-hops': 'x' }, '{"n":2}')).status).toBe(400);
+      expect((await send({ 'hooker-hops': '3' }, '{"n":2}')).status).toBe(508);
+      // A body that would not parse, and a large one: neither is read.
+      for (const [body, path] of [['{"n": ', '/'], [JSON.stringify({ pad: 'x'.repeat(9_000) }), '/scan?via=test']] as const) {
+        const full = await send({}, body, path);
+        expect(full.status).toBe(503);
+        expect(full.headers['retry-after']).toBe('5');
+        expect(full.headers['content-type']).toMatch(/^application\/json/);
+        expect(JSON.parse(full.text)).toEqual({ error: 'Service Unavailable', message: expect.stringContaining('HOOKER_MAX_INBOX') });
+      }
+      const metrics = await (await client.request({ method: 'GET', path: '/metrics' })).body.text();
+      expect(metrics).toMatch(/hooker_events_rejected_total\{reason="inbox_full"\} 2/);
+      expect(metrics).toMatch(/hooker_inbox_full_total 2/);
+      for (const h of hanging.splice(0)) h();
+      await waitFor(async () => await engine.store.deliveries.openEvents() === 0);
+      expect((await send({}, '{"n":3}')).status).toBe(202);
+      expect(connections).toBe(1);
+    } finally {
+      await client.close();
+    }
   });
 });
 

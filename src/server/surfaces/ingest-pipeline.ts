@@ -5,10 +5,11 @@
 // Hooker's own namespace (scan results carry hooker.scan, scheduled scans
 // hooker.schedule), so an incoming one is removed and the answer says so.
 
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { bearerMatches, SignatureVerifier } from '../auth.js';
 import { checkContentType } from '../body-parser.js';
-import { HttpError } from '../http-errors.js';
+import { HttpError, statusText } from '../http-errors.js';
 import { redactSecrets } from '../../logging/redact.js';
 import type { SurfaceContext } from '../surface-context.js';
 
@@ -44,6 +45,25 @@ export function signatureVerifierFor(s: SurfaceContext['settings']): SignatureVe
   return new SignatureVerifier({ secret: s.hmacSecret, header: s.hmacHeader, toleranceMs: s.hmacToleranceMs ?? 300_000, requireTimestamp: s.hmacRequireTimestamp ?? false });
 }
 
+/** Why the inbox refuses one more event (see IngestPipeline.inboxRefusal). */
+interface InboxRefusal {
+  reason: 'backpressure' | 'admission' | 'inbox_full';
+  message: string;
+  retryAfter: string;
+}
+
+/** Marks a request whose inbox check the http server's request listener already made (it admitted the event). */
+const ADMITTED = Symbol('hooker.admitted');
+type GatedRequest = IncomingMessage & { [ADMITTED]?: true };
+
+/** POST paths of the ingest surface whose refusals the request listener may answer (the querystring aside). */
+function isIngestPath(url: string | undefined): boolean {
+  if (url === undefined) return false;
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  return path === '/' || path === '/scan';
+}
+
 export class IngestPipeline {
   /** The HMAC verifier with its replay memory; share one between the HTTP and HTTPS listeners. */
   private readonly verifier?: SignatureVerifier;
@@ -60,7 +80,7 @@ export class IngestPipeline {
     }
     checkContentType(req);
     req.hops = this.readHops(req);
-    this.checkInbox();
+    if (!(req.raw as GatedRequest)[ADMITTED]) this.checkInbox();
     const verifier = this.verifier;
     if (verifier) {
       req.bodyGuard = (raw) => {
@@ -86,22 +106,82 @@ export class IngestPipeline {
   }
 
   private checkInbox(): void {
+    const r = this.inboxRefusal();
+    if (r) throw new HttpError(503, r.message, r.reason, { 'retry-after': r.retryAfter });
+  }
+
+  /**
+   * Whether the inbox may refuse an event now (lag, admission, or the inbox
+   * limit): a few comparisons, so the request listener can let every request
+   * through untouched while nothing is refused.
+   */
+  private mayRefuse(): boolean {
     const bp = this.ctx.backpressure;
+    if (bp && (bp.current.refusing || bp.overHighWater())) return true;
+    const max = this.ctx.settings.maxInbox;
+    return max !== undefined && this.ctx.queue.pending() >= max;
+  }
+
+  /**
+   * Why the inbox refuses one more event now, counted in its metric; or
+   * undefined, and then the event is admitted (admission takes one of its
+   * tokens): ask once per request.
+   */
+  private inboxRefusal(): InboxRefusal | undefined {
+    const { metrics, backpressure: bp } = this.ctx;
     if (bp?.current.refusing) {
       const { lagMs, maxLagMs } = bp.current;
-      this.ctx.metrics.backpressureRefusals.inc();
-      throw new HttpError(503, `deliveries are ${(lagMs / 1000).toFixed(1)} s behind, the limit is ${maxLagMs / 1000} s (HOOKER_MAX_DELIVERY_LAG): retry later`, 'backpressure', { 'retry-after': String(bp.retryAfterSeconds()) });
+      metrics.backpressureRefusals.inc();
+      return { reason: 'backpressure', retryAfter: String(bp.retryAfterSeconds()), message: `deliveries are ${(lagMs / 1000).toFixed(1)} s behind, the limit is ${maxLagMs / 1000} s (HOOKER_MAX_DELIVERY_LAG): retry later` };
     }
     if (bp && !bp.admit()) {
       const { highWater, leavingPerSecond } = bp.current;
-      this.ctx.metrics.admissionRefusals.inc();
-      throw new HttpError(503, `the inbox holds ${this.ctx.queue.pending()} undelivered events, above HOOKER_INBOX_HIGH_WATER (${highWater}): events are admitted only as fast as their deliveries finish (${leavingPerSecond.toFixed(0)}/s now); retry later`, 'admission', { 'retry-after': '1' });
+      metrics.admissionRefusals.inc();
+      return { reason: 'admission', retryAfter: '1', message: `the inbox holds ${this.ctx.queue.pending()} undelivered events, above HOOKER_INBOX_HIGH_WATER (${highWater}): events are admitted only as fast as their deliveries finish (${leavingPerSecond.toFixed(0)}/s now); retry later` };
     }
     const max = this.ctx.settings.maxInbox;
     const pending = this.ctx.queue.pending();
-    if (max === undefined || pending < max) return;
-    this.ctx.metrics.inboxFull.inc();
-    throw new HttpError(503, `the inbox holds ${pending} undelivered events, the limit is ${max} (HOOKER_MAX_INBOX): retry later`, 'inbox_full', { 'retry-after': '5' });
+    if (max === undefined || pending < max) return undefined;
+    metrics.inboxFull.inc();
+    return { reason: 'inbox_full', retryAfter: '5', message: `the inbox holds ${pending} undelivered events, the limit is ${max} (HOOKER_MAX_INBOX): retry later` };
+  }
+
+  /**
+   * The http server's request listener, ahead of Fastify: while the inbox
+   * refuses events, a POST / or /scan that passes the checks answered before
+   * it (token, content type, Hooker-Hops) gets its 503 + Retry-After here,
+   * with the body unread and no request, reply, logger or error object made.
+   * Under overload most requests are refused: answered in Fastify's onRequest
+   * each cost about as much CPU as a delivery, which the refusals then took
+   * from the deliveries (issue 12). Returns true when it answered; anything
+   * else (and every request while nothing is refused) goes on to Fastify
+   * unchanged, whose onRequest makes the same checks for app.inject.
+   */
+  readonly refuseEarly = (req: IncomingMessage, res: ServerResponse): boolean => {
+    if (req.method !== 'POST' || !this.mayRefuse() || !isIngestPath(req.url)) return false;
+    // Refusals the onRequest hook would give first are left to it, so the answer does not depend on the path taken.
+    const s = this.ctx.settings;
+    if (s.ingestToken && !bearerMatches(req.headers.authorization, s.ingestToken)) return false;
+    try { checkContentType(req); } catch { return false; }
+    if (!this.hopsAcceptable(req.headers[HOPS_HEADER])) return false;
+    const r = this.inboxRefusal();
+    if (!r) {
+      (req as GatedRequest)[ADMITTED] = true;
+      return false;
+    }
+    this.ctx.metrics.eventsRejected.inc({ reason: r.reason });
+    const body = JSON.stringify({ error: statusText(503), message: r.message });
+    // Node reads and drops the unread body once the answer is sent, so the connection stays usable.
+    res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), 'retry-after': r.retryAfter });
+    res.end(body);
+    return true;
+  };
+
+  /** Whether readHops would accept the header (without counting anything). */
+  private hopsAcceptable(raw: string | string[] | undefined): boolean {
+    if (raw === undefined) return true;
+    const text = (Array.isArray(raw) ? raw[0]! : raw).trim();
+    return /^\d+$/.test(text) && Number(text) < this.ctx.settings.maxHops;
   }
 
   /** The parsed body as an event, with Hooker's reserved keys removed. */
