@@ -44,6 +44,8 @@ export interface EngineOptions {
   retentionDays?: () => number | undefined;
   housekeepingMs?: number;
   random?: () => number;
+  /** Longest an action may run before the guard aborts it (actions enforce their own timeouts first); 10 minutes by default. */
+  actionGuardMs?: number;
 }
 
 export async function createDeliveryEngine(opts: EngineOptions): Promise<DeliveryEngine> {
@@ -70,7 +72,7 @@ async function startEngine(store: Store, opts: EngineOptions, log: (line: string
   };
   let router!: EventRouter;
   const where = redactLocation(store.location);
-  const run = actionHandler(() => opts.table().actions);
+  const run = actionHandler(() => opts.table().actions, opts.actionGuardMs);
   // Actions see the route's name; one item's run of a split route is stored as `<route>[<index>]`.
   const routeOf = (name: string) => parseRun(name, (n) => opts.table().routes.has(n)).route;
   const scheduler: DeliveryScheduler = new DeliveryScheduler(store.deliveries, (job, signal) => run({ ...job, routeName: routeOf(job.routeName) }, signal), {

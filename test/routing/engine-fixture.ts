@@ -31,7 +31,7 @@ export function table(routes: RouteConfig[], matchedBy: (e: unknown) => string[]
 }
 
 const engines: DeliveryEngine[] = [];
-export async function engine(t: RoutingTable | (() => RoutingTable), dbPath = ':memory:', extra: { leaseMs?: number } = {}): Promise<DeliveryEngine> {
+export async function engine(t: RoutingTable | (() => RoutingTable), dbPath = ':memory:', extra: { leaseMs?: number; actionGuardMs?: number } = {}): Promise<DeliveryEngine> {
   const e = await createDeliveryEngine({ dbPath, table: typeof t === 'function' ? t : () => t, ...extra });
   engines.push(e);
   return e;
