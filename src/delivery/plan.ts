@@ -25,6 +25,12 @@ export interface PlannedRoute {
   route: string;
   template?: string;
   message: RenderedMessage;
+  /**
+   * The bundled package (native-templates.ts) whose JavaScript twin rendered
+   * `message` from the plan's event itself (not from an item of it): the
+   * store keeps this name instead of the text and renders it again when read.
+   */
+  nativeTemplate?: string;
   deliveries: PlannedDelivery[];
 }
 

@@ -242,7 +242,12 @@ export class EventRouter {
       r.plan.aggregate!.push({ route: route.name, message, ...run });
       return;
     }
-    r.plan.routes.push({ ...this.plannedRoute(table, route, message), route: r.run });
+    const planned = { ...this.plannedRoute(table, route, message), route: r.run };
+    // The store may keep a native template's message as its name (src/store/stored-message.ts):
+    // only when it was rendered from the plan's whole event, which the store keeps as the body.
+    const renderer = route.template ? table.templates.get(route.template) : undefined;
+    if (renderer?.renderEvent && !r.item && !message.templateError) planned.nativeTemplate = renderer.package;
+    r.plan.routes.push(planned);
   }
 
   /**

@@ -15,6 +15,7 @@ import { sqliteEntry } from './sqlite/driver.js';
 import { MESSAGE_OF_RUN } from './sqlite/schema.js';
 import { DELIVERY_STATES, type DeliveryState } from './types.js';
 import { parseJson } from '../json/lossless.js';
+import { readStoredMessage } from './stored-message.js';
 
 export interface EventListFilter {
   /** Words or a phrase anywhere in the event (full-text index, case-insensitive, whole tokens; a trailing `*` matches a prefix). */
@@ -209,10 +210,11 @@ export function eventItems(rows: EventRow[], ds: Array<{ event_id: string; route
 export interface RouteRunRow { route: string; template: string | null; message: string; enriched: string | null }
 
 export function storedEvent(e: { id: string; received_at: number; hops: number; open_deliveries: number; body: string }, runs: RouteRunRow[]): StoredEvent {
+  const body = parseJson(e.body);
   return {
-    id: e.id, receivedAt: e.received_at, hops: e.hops, openDeliveries: e.open_deliveries, body: parseJson(e.body),
+    id: e.id, receivedAt: e.received_at, hops: e.hops, openDeliveries: e.open_deliveries, body,
     runs: runs.map((r) => ({
-      route: r.route, ...(r.template ? { template: r.template } : {}), message: JSON.parse(r.message) as RenderedMessage,
+      route: r.route, ...(r.template ? { template: r.template } : {}), message: readStoredMessage(r.message, () => body),
       ...(r.enriched ? { enriched: JSON.parse(r.enriched) as unknown } : {}),
     })),
   };

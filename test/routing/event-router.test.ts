@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Action } from '../../src/actions/types.js';
-import { closeEngines, engine, route, table } from './engine-fixture.js';
+import { closeEngines, engine, route, table, until } from './engine-fixture.js';
+import { NATIVE_TEMPLATES } from '../../src/templates/native-templates.js';
+import type { TemplateRenderer } from '../../src/templates/template-renderer.js';
 
 function recordingAction(name: string, calls: string[], delayMs = 0, ok = true): Action {
   return {
@@ -70,5 +72,33 @@ describe('EventRouter', () => {
     expect(done[0]!.state).toBe('dead');
     expect(done[0]!.detail).toMatch(/template "missing" failed for this event: template "missing" is not loaded/);
     expect(calls).toEqual([]);
+  });
+
+  it("a native template's message is the same on a retry read from the store, for the whole event and for each item of a split route", async () => {
+    const render = NATIVE_TEMPLATES.get('hooker.rawmessage.json')!;
+    // As compile-templates.ts makes a bundled native template: rendered from the bare event.
+    const native: TemplateRenderer = { name: 'tpl', package: 'hooker.rawmessage.json', routeIndependent: true, render, renderEvent: render };
+    const sent: Array<[string, string, string]> = [];
+    const tried = new Set<string>();
+    const failFirst: Action = {
+      name: 'x', type: 'test',
+      async deliver(ctx) {
+        sent.push([ctx.routeName, ctx.deliveryId, ctx.message.body]);
+        const first = !tried.has(ctx.deliveryId);
+        tried.add(ctx.deliveryId);
+        return first ? { ok: false, retryable: true, detail: 'first attempt refused' } : { ok: true };
+      },
+    };
+    const { router } = await engine(table([route('whole', ['x']), route('items', ['x'], { splitBy: 'items' })], () => ['whole', 'items'], [failFirst],
+      { x: { retries: 1, retryBackoffMs: 1 } }, native));
+    const event = { items: [{ n: 1 }, { n: 2 }], big: 1e21, name: 'e' };
+    await router.route(event, { hops: 0 }).done;
+    // `done` tells the first attempts; the retries are claimed from the store after them.
+    await until(() => sent.length === 6);
+    const byDelivery = new Map<string, string[]>();
+    for (const [, id, body] of sent) byDelivery.set(id, [...(byDelivery.get(id) ?? []), body]);
+    expect([...byDelivery.values()].map((b) => b.length)).toEqual([2, 2, 2]);
+    for (const [first, retry] of byDelivery.values()) expect(retry).toBe(first);
+    expect(new Set(sent.map(([, , body]) => body))).toEqual(new Set([render(event).body, render({ ...event, items: [{ n: 1 }] }).body, render({ ...event, items: [{ n: 2 }] }).body]));
   });
 });

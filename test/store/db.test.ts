@@ -85,3 +85,24 @@ describe('hooker-core step 5: a message shared by routes is stored once', () => 
     });
   });
 });
+
+describe("a native template's message is kept as the template's name", () => {
+  it('stores no copy of the event text for it, and the claim renders the same text again', async () => {
+    const { SqliteDeliveryRows } = await import('../../src/store/sqlite/delivery-rows.js');
+    const { NATIVE_TEMPLATES } = await import('../../src/templates/native-templates.js');
+    const db = openDatabase(tempPath());
+    dbs.push(db);
+    const rows = new SqliteDeliveryRows(db);
+    const event = { alert: 'x'.repeat(5_000), n: 1 };
+    const message = NATIVE_TEMPLATES.get('hooker.rawmessage.json')!(event);
+    await rows.insertPlans([{
+      eventId: 'ev', receivedAt: 2, hops: 0, event,
+      routes: ['r1', 'r2', 'r3'].map((route) => ({ route, template: 'raw-json', nativeTemplate: 'hooker.rawmessage.json', message, deliveries: [{ id: `d-${route}`, action: 'x', stage: 0, kind: 'ReadOnly' as const }] })),
+    }]);
+    const stored = db.prepare("SELECT (SELECT SUM(length(message)) FROM route_runs WHERE event_id = 'ev') AS runs, (SELECT length(body) + IFNULL(length(message), 0) FROM events WHERE id = 'ev') AS event").get() as { runs: number; event: number };
+    expect(stored.runs).toBeLessThan(200);
+    expect(stored.event).toBeLessThan(5_100);
+    const claimed = await rows.claimDue('x', 10, 10, { owner: 'o', until: 1e15 });
+    expect(claimed.map((d) => JSON.stringify(d.message))).toEqual([JSON.stringify(message), JSON.stringify(message), JSON.stringify(message)]);
+  });
+});

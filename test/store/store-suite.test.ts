@@ -12,6 +12,10 @@ import { openStore } from '../../src/store/open-store.js';
 import type { EventPlan } from '../../src/delivery/plan.js';
 import type { Store } from '../../src/store/types.js';
 import { startPostgres, type PostgresServer } from '../support/postgres.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { NATIVE_TEMPLATES } from '../../src/templates/native-templates.js';
+import { parseJson, stringifyJson } from '../../src/json/lossless.js';
 
 let pgServer: PostgresServer | undefined;
 const dirs: string[] = [];
@@ -58,6 +62,16 @@ function plan(over: Partial<EventPlan> & { actions?: Array<[string, number]> } =
     ...over,
   };
 }
+// Request bodies as a client sends them: the fixture events, edge cases of
+// the lossless JSON path, and random JSON.
+const FIXTURES = new URL('../../../shared/fixtures/', import.meta.url);
+const fixtureBodies = readdirSync(FIXTURES).filter((f) => f.endsWith('.json')).map((f) => readFileSync(new URL(f, FIXTURES), 'utf8'));
+const edgeBodies = [
+  '{"big":12345678901234567890123,"neg0":-0,"exp":1e21,"f":0.1,"10":"ten","9":"nine","01":"lead","4294967295":"not an index"}',
+  '{"hooker":{"scan":{"passed":true}},"postee":1,"keep":"<b>&\\"q\\"</b>","\\u2028":"\\ud83d\\ude00","lone":"\\ud800","__proto__":{"x":1}}',
+  '[1,{"b":2,"a":1}]', '"a string"', '42', 'null', '{"a":{"b":{"c":[[["deep"]]]}}}',
+];
+
 const ok = (t = Date.now()) => ({ ok: true, log: ['sent'], startedAt: t, finishedAt: t });
 const lease = (owner: string, ms = 60_000) => ({ owner, until: Date.now() + ms });
 
@@ -95,6 +109,55 @@ describe.each(backends)('store ($name)', (backend) => {
     await a.deliveries.finishAttempts([{ id: `${id}-r1`, owner: 'r1', outcome: { ...ok(), enriched: { event: { n: 'enriched' }, message: enrichedMessage } } }]);
     expect((await a.deliveries.get(`${id}-r1`))!.message).toEqual(enrichedMessage);
     expect((await a.deliveries.get(`${id}-r3`))!.message).toEqual(shared);
+  });
+
+  it("a native template's message is stored as its name and read back byte-identical (claim, deliveries, console), from the event as received", async () => {
+    const random = fc.sample(fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)), { numRuns: 60, seed: 1206 });
+    const bodies = [...fixtureBodies, ...edgeBodies, ...random];
+    for (const pkg of NATIVE_TEMPLATES.keys()) {
+      const render = NATIVE_TEMPLATES.get(pkg)!;
+      const plans: EventPlan[] = bodies.map((text) => {
+        // As the router makes it: the event parsed from the request, its message rendered once for every route.
+        const event = parseJson(text);
+        const id = `e${++seq}`;
+        const message = render(event);
+        return {
+          eventId: id, receivedAt: Date.now(), hops: 0, event, eventText: stringifyJson(event),
+          routes: ['r1', 'r2'].map((route) => ({ route, template: 'raw', nativeTemplate: pkg, message, deliveries: [{ id: `${id}-${route}`, action: `native-${pkg}`, stage: 0, kind: 'ReadOnly' as const }] })),
+        };
+      });
+      await a.deliveries.insertPlans(plans);
+      const claimed = await b.deliveries.claimDue(`native-${pkg}`, Date.now(), 1_000, lease('r1'));
+      expect(claimed).toHaveLength(plans.length * 2);
+      const byId = new Map(claimed.map((d) => [d.id, d]));
+      for (const p of plans) {
+        const sent = JSON.stringify(p.routes[0]!.message);
+        for (const r of p.routes) expect(JSON.stringify(byId.get(`${p.eventId}-${r.route}`)!.message)).toBe(sent);
+        expect(JSON.stringify((await a.deliveries.get(`${p.eventId}-r2`))!.message)).toBe(sent);
+        expect((await a.console.event(p.eventId))!.runs.map((r) => JSON.stringify(r.message))).toEqual([sent, sent]);
+      }
+    }
+  });
+
+  it("a native template's message stays the one rendered from the event as received after an action enriched the event, until an enriched message replaces it", async () => {
+    const [pkg, render] = [...NATIVE_TEMPLATES][0]!;
+    const event = { alert: 'original', n: 1 };
+    const message = render(event);
+    const id = `e${++seq}`;
+    await a.deliveries.insertPlans([{
+      eventId: id, receivedAt: Date.now(), hops: 0, event, eventText: stringifyJson(event),
+      routes: [{ route: 'r', template: 'raw', nativeTemplate: pkg, message, deliveries: [
+        { id: `${id}-enrich`, action: 'enrich-n', stage: 0, kind: 'ReadAndWrite' as const }, { id: `${id}-after`, action: 'after-n', stage: 1, kind: 'ReadOnly' as const },
+      ] }],
+    }]);
+    const [first] = await a.deliveries.claimDue('enrich-n', Date.now(), 10, lease('r1'));
+    await a.deliveries.finishAttempts([{ id: first!.id, owner: 'r1', outcome: { ...ok(), enriched: { event: { alert: 'enriched', n: 2 } } } }]);
+    const [after] = await b.deliveries.claimDue('after-n', Date.now(), 10, lease('r2'));
+    expect(after).toMatchObject({ event: { alert: 'enriched', n: 2 } });
+    expect(JSON.stringify(after!.message)).toBe(JSON.stringify(message));
+    const replaced = { title: 'enriched', body: 'new' };
+    await b.deliveries.finishAttempts([{ id: after!.id, owner: 'r2', outcome: { ...ok(), enriched: { event: { alert: 'again' }, message: replaced } } }]);
+    expect((await a.deliveries.get(`${id}-after`))!.message).toEqual(replaced);
   });
 
   it('a live lease is never claimed by another replica; an expired one is, with the same id, and the stale owner cannot finish it', async () => {

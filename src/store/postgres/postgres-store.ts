@@ -28,6 +28,7 @@ import { migratePostgres } from './schema.js';
 import { PgConsoleQueries } from './console-rows.js';
 import { scanOf, summaryOf, type DeliveryRow, type ScanRow } from '../row-mapping.js';
 import { parseJson, stringifyJson } from '../../json/lossless.js';
+import { readStoredMessage, readStoredMessageOf, storedMessageText } from '../stored-message.js';
 
 const CHANNEL = 'hooker_work';
 /** Hooker's tables (schema.ts): what its size is made of. */
@@ -336,7 +337,7 @@ export class PgDeliveryRows implements DeliveryRows {
       if (routes.length === 0 && aggregate.length === 0) continue;
       ev.id.push(plan.eventId); ev.at.push(plan.receivedAt); ev.hops.push(plan.hops); ev.body.push(plan.eventText ?? stringifyJson(plan.event ?? null)!); ev.open.push(ids.length);
       for (const r of routes) {
-        run.ev.push(plan.eventId); run.route.push(r.route); run.tpl.push(r.template ?? null); run.msg.push(JSON.stringify(r.message));
+        run.ev.push(plan.eventId); run.route.push(r.route); run.tpl.push(r.template ?? null); run.msg.push(storedMessageText(r));
         const first = Math.min(...r.deliveries.map((d) => d.stage));
         for (const d of r.deliveries) {
           del.id.push(d.id); del.ev.push(plan.eventId); del.route.push(r.route); del.action.push(d.action); del.stage.push(d.stage);
@@ -375,7 +376,7 @@ export class PgDeliveryRows implements DeliveryRows {
     // SKIP LOCKED: rows another replica is claiming right now are passed over, never waited for or taken twice.
     const { rows } = await this.db.query<{
       id: string; event_id: string; route: string; action: string; stage: number; kind: ActionKind; attempts: number; created_at: number; next_at: number;
-      template: string | null; message: string; event: string; hops: number;
+      template: string | null; message: string; event: string; hops: number; body: string | null;
     }>(`WITH c AS (
         SELECT id FROM deliveries
         WHERE action = $1 AND state = 'pending' AND next_at <= $2 AND lease_until <= $2
@@ -385,14 +386,19 @@ export class PgDeliveryRows implements DeliveryRows {
         RETURNING d.id, d.event_id, d.route, d.action, d.stage, d.kind, d.attempts, d.created_at, d.next_at
       )
       SELECT u.id, u.event_id, u.route, u.action, u.stage, u.kind, u.attempts, u.created_at, u.next_at,
-        r.template, r.message, COALESCE(r.enriched, e.body) AS event, e.hops
+        r.template, r.message, COALESCE(r.enriched, e.body) AS event, e.hops, CASE WHEN r.enriched IS NULL THEN NULL ELSE e.body END AS body
       FROM u JOIN route_runs r ON r.event_id = u.event_id AND r.route = u.route JOIN events e ON e.id = u.event_id
       ORDER BY u.next_at`, [action, now, limit, lease.owner, lease.until]);
-    return rows.map((r) => ({
-      id: r.id, eventId: r.event_id, route: r.route, action: r.action, stage: r.stage, kind: r.kind, attempts: r.attempts,
-      ...(r.template ? { template: r.template } : {}),
-      message: JSON.parse(r.message) as RenderedMessage, event: parseJson(r.event), hops: r.hops, createdAt: r.created_at, dueAt: r.next_at,
-    }));
+    return rows.map((r) => {
+      const event = parseJson(r.event);
+      // A native template's marker is rendered from the event as received (the body, not an enriched event).
+      const message = readStoredMessage(r.message, () => (r.body === null ? event : parseJson(r.body)));
+      return {
+        id: r.id, eventId: r.event_id, route: r.route, action: r.action, stage: r.stage, kind: r.kind, attempts: r.attempts,
+        ...(r.template ? { template: r.template } : {}),
+        message, event, hops: r.hops, createdAt: r.created_at, dueAt: r.next_at,
+      };
+    });
   }
 
   async renewLeases(ids: string[], lease: Lease): Promise<void> {
@@ -510,15 +516,15 @@ export class PgDeliveryRows implements DeliveryRows {
   }
 
   async get(id: string): Promise<(DeliverySummary & { message: RenderedMessage; attemptLog: AttemptRecord[] }) | undefined> {
-    const { rows } = await this.db.query<DeliveryRow & { message: string }>(`SELECT d.*, r.message FROM deliveries d
-      JOIN route_runs r ON r.event_id = d.event_id AND r.route = d.route WHERE d.id = $1`, [id]);
+    const { rows } = await this.db.query<DeliveryRow & { message: string; body: string }>(`SELECT d.*, r.message, e.body FROM deliveries d
+      JOIN route_runs r ON r.event_id = d.event_id AND r.route = d.route JOIN events e ON e.id = d.event_id WHERE d.id = $1`, [id]);
     const row = rows[0];
     if (!row) return undefined;
     const att = await this.db.query<{ started_at: number; finished_at: number; ok: boolean; detail: string | null; log: string }>(
       'SELECT started_at, finished_at, ok, detail, log FROM attempts WHERE delivery_id = $1 ORDER BY id', [id]);
     return {
       ...summaryOf(row, Date.now()),
-      message: JSON.parse(row.message) as RenderedMessage,
+      message: readStoredMessageOf(row.message, row.body),
       attemptLog: att.rows.map((a) => ({ startedAt: a.started_at, finishedAt: a.finished_at, ok: a.ok, ...(a.detail ? { detail: a.detail } : {}), log: JSON.parse(a.log) as string[] })),
     };
   }

@@ -15,6 +15,7 @@ import type { SqliteDatabase } from './db.js';
 import { MESSAGE_OF_RUN, migrateCore, SHARED_MESSAGE } from './schema.js';
 import { summaryOf, type DeliveryRow } from '../row-mapping.js';
 import { parseJson, stringifyJson } from '../../json/lossless.js';
+import { isNativeMarker, nativeMarker, readStoredMessage, readStoredMessageOf, storedMessageText } from '../stored-message.js';
 
 function stateWhere(state: DeliveryState, now: number): { sql: string; args: unknown[] } {
   if (state === 'running') return { sql: "state = 'pending' AND lease_until > ?", args: [now] };
@@ -39,9 +40,13 @@ function whereOf(f: DeliveryFilter, now: number): { sql: string; args: unknown[]
   return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', args };
 }
 
-/** The message object several routes of the plan carry (rendered once for the event), if any. */
+/**
+ * The message object several routes of the plan carry (rendered once for the event), if any;
+ * a native template's message is not one: it is stored as its marker (stored-message.ts).
+ */
 function sharedMessage(routes: EventPlan['routes']): RenderedMessage | undefined {
   for (let i = 0; i < routes.length; i++) {
+    if (nativeMarker(routes[i]!)) continue;
     for (let j = i + 1; j < routes.length; j++) if (routes[j]!.message === routes[i]!.message) return routes[i]!.message;
   }
   return undefined;
@@ -108,7 +113,7 @@ export class SqliteDeliveryRows implements DeliveryRows {
     const shared = sharedMessage(routes);
     this.insertEvent.get().run(plan.eventId, plan.receivedAt, plan.hops, plan.eventText ?? stringifyJson(plan.event ?? null), deliveries.length, shared ? JSON.stringify(shared) : null);
     for (const r of routes) {
-      this.insertRun.get().run(plan.eventId, r.route, r.template ?? null, r.message === shared ? SHARED_MESSAGE : JSON.stringify(r.message));
+      this.insertRun.get().run(plan.eventId, r.route, r.template ?? null, shared && r.message === shared ? SHARED_MESSAGE : storedMessageText(r));
       const first = Math.min(...r.deliveries.map((d) => d.stage));
       for (const d of r.deliveries) {
         const lease = held?.ids.has(d.id) ? held.lease : undefined;
@@ -121,7 +126,8 @@ export class SqliteDeliveryRows implements DeliveryRows {
   }
 
   private readonly claimSelect = this.stmt(`SELECT d.id, d.event_id, d.route, d.action, d.stage, d.kind, d.attempts, d.created_at, d.next_at,
-      r.template, ${MESSAGE_OF_RUN} AS message, COALESCE(r.enriched, e.body) AS event, r.enriched IS NOT NULL AS enriched, e.hops
+      r.template, ${MESSAGE_OF_RUN} AS message, COALESCE(r.enriched, e.body) AS event, r.enriched IS NOT NULL AS enriched, e.hops,
+      CASE WHEN r.enriched IS NULL THEN NULL ELSE e.body END AS body
     FROM deliveries d INDEXED BY deliveries_claim_pending JOIN route_runs r ON r.event_id = d.event_id AND r.route = d.route JOIN events e ON e.id = d.event_id
     WHERE d.action = ? AND d.state = 'pending' AND d.next_at <= ? AND d.lease_until <= ?
     ORDER BY d.next_at LIMIT ?`);
@@ -132,7 +138,7 @@ export class SqliteDeliveryRows implements DeliveryRows {
     return this.db.transaction(() => {
       const rows = this.claimSelect.get().all(action, now, now, limit) as Array<{
         id: string; event_id: string; route: string; action: string; stage: number; kind: ActionKind; attempts: number; created_at: number; next_at: number;
-        template: string | null; message: string; event: string; enriched: number; hops: number;
+        template: string | null; message: string; event: string; enriched: number; hops: number; body: string | null;
       }>;
       if (rows.length) this.lease.get().run(lease.owner, lease.until, JSON.stringify(rows.map((r) => r.id)));
       // The deliveries of one event (or enriched route run) in a batch share one parsed event and message:
@@ -144,8 +150,14 @@ export class SqliteDeliveryRows implements DeliveryRows {
         const eventKey = r.enriched ? run : r.event_id;
         let event = events.get(eventKey);
         if (event === undefined && !events.has(eventKey)) events.set(eventKey, event = parseJson(r.event));
-        let message = messages.get(run);
-        if (!message) messages.set(run, message = JSON.parse(r.message) as RenderedMessage);
+        // A native template's message (a marker) is rendered from the event as received, once per event.
+        const native = isNativeMarker(r.message);
+        const messageKey = native ? `${r.event_id}\u0000${r.message}` : run;
+        let message = messages.get(messageKey);
+        if (!message) {
+          message = native ? readStoredMessage(r.message, () => (r.body === null ? event : parseJson(r.body))) : JSON.parse(r.message) as RenderedMessage;
+          messages.set(messageKey, message);
+        }
         return {
           id: r.id, eventId: r.event_id, route: r.route, action: r.action, stage: r.stage, kind: r.kind, attempts: r.attempts,
           ...(r.template ? { template: r.template } : {}),
@@ -269,11 +281,11 @@ export class SqliteDeliveryRows implements DeliveryRows {
   async get(id: string): Promise<(DeliverySummary & { message: RenderedMessage; attemptLog: AttemptRecord[] }) | undefined> {
     const row = this.db.prepare('SELECT * FROM deliveries WHERE id = ?').get(id) as DeliveryRow | undefined;
     if (!row) return undefined;
-    const run = this.db.prepare(`SELECT ${MESSAGE_OF_RUN} AS message FROM route_runs r JOIN events e ON e.id = r.event_id WHERE r.event_id = ? AND r.route = ?`).get(row.event_id, row.route) as { message: string };
+    const run = this.db.prepare(`SELECT ${MESSAGE_OF_RUN} AS message, e.body FROM route_runs r JOIN events e ON e.id = r.event_id WHERE r.event_id = ? AND r.route = ?`).get(row.event_id, row.route) as { message: string; body: string };
     const attempts = this.db.prepare('SELECT * FROM attempts WHERE delivery_id = ? ORDER BY id').all(id) as Array<{ started_at: number; finished_at: number; ok: number; detail: string | null; log: string }>;
     return {
       ...summaryOf(row, Date.now()),
-      message: JSON.parse(run.message) as RenderedMessage,
+      message: readStoredMessageOf(run.message, run.body),
       attemptLog: attempts.map((a) => ({ startedAt: a.started_at, finishedAt: a.finished_at, ok: a.ok === 1, ...(a.detail ? { detail: a.detail } : {}), log: JSON.parse(a.log) as string[] })),
     };
   }
