@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import type { Action, ActionFactory, DeliveryContext, DeliveryResult } from './types.js';
 import { defineAction } from './define.js';
-import { actionAgent, sendHttp, describeHttpError } from './http-send.js';
+import { actionClient, configuredConcurrency, describeHttpError } from './http-send.js';
 import { encodeUrlValue, EventRefError, isJsonBodyTemplate, substituteEventRefs, substituteEventRefsInJson } from './event-ref.js';
 import { stringifyJson } from '../json/lossless.js';
 
@@ -57,11 +57,11 @@ function eventText(event: unknown): { json: Buffer; header?: string } {
 
 export function createHttpAction(spec: HttpSpec): Action {
   const jsonBody = spec.body !== undefined && isJsonBodyTemplate(spec.body);
-  const agent = actionAgent(spec.connections ?? 4, spec.timeoutMs);
+  const client = actionClient(spec.connections);
   return {
     name: spec.name,
     type: 'http',
-    close: () => agent.close(),
+    close: () => client.close(),
     async deliver(ctx: DeliveryContext): Promise<DeliveryResult> {
       let url: string;
       const headers: Record<string, string | string[]> = {};
@@ -95,7 +95,7 @@ export function createHttpAction(spec: HttpSpec): Action {
       }
       const sendBody = spec.method === 'GET' || spec.method === 'HEAD' ? undefined : body;
       try {
-        const res = await sendHttp({ url, method: spec.method, headers, body: sendBody, timeoutMs: spec.timeoutMs, signal: ctx.signal, dispatcher: agent.get() });
+        const res = await client.request({ url, method: spec.method, headers, body: sendBody, timeoutMs: spec.timeoutMs, signal: ctx.signal });
         ctx.log(`${spec.method} ${url} -> ${res.status}`);
         if (res.status < 200 || res.status > 299) {
           return { ok: false, retryable: retryableStatus(res.status), detail: `${spec.method} ${url} answered ${res.status}: ${res.body.slice(0, 200)}` };
@@ -144,9 +144,7 @@ export const httpAction: ActionFactory = defineAction({
     else if (bodyFile) {
       try { body = readFileSync(bodyFile, 'utf8'); } catch (e) { r.problems.push({ path: 'body-file', message: `cannot read ${bodyFile}: ${(e as Error).message}` }); }
     }
-    // Read here only to size the keep-alive pool; the delivery policy validates it.
-    const concurrency = r.config['concurrency'];
-    const connections = typeof concurrency === 'number' && Number.isInteger(concurrency) && concurrency > 0 ? concurrency : undefined;
+    const connections = configuredConcurrency(r.config);
     return url ? { url, method, headers, body, timeoutMs, ...(connections ? { connections } : {}) } : undefined;
   },
   build: (s, { name }) => createHttpAction({ name, ...s }),

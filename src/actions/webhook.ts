@@ -5,7 +5,7 @@
 
 import type { Action, ActionFactory, DeliveryContext, DeliveryResult } from './types.js';
 import { defineAction } from './define.js';
-import { sendHttp, describeHttpError } from './http-send.js';
+import { actionClient, configuredConcurrency, describeHttpError } from './http-send.js';
 import { retryableStatus } from './http.js';
 
 export const WEBHOOK_DEFAULT_TIMEOUT_MS = 120_000;
@@ -16,15 +16,18 @@ export const webhookAction: ActionFactory = defineAction({
   parse(r) {
     const url = r.url('url', true);
     const timeoutMs = r.timeout('timeout', WEBHOOK_DEFAULT_TIMEOUT_MS);
-    return url ? { url, timeoutMs } : undefined;
+    const connections = configuredConcurrency(r.config);
+    return url ? { url, timeoutMs, ...(connections ? { connections } : {}) } : undefined;
   },
-  build({ url, timeoutMs }, { name }) {
+  build({ url, timeoutMs, connections }, { name }) {
+    const client = actionClient(connections);
     const action: Action = {
       name,
       type: 'webhook',
+      close: () => client.close(),
       async deliver(ctx: DeliveryContext): Promise<DeliveryResult> {
         try {
-          const res = await sendHttp({
+          const res = await client.request({
             url, method: 'POST', timeoutMs, signal: ctx.signal, body: ctx.message.body,
             headers: { 'content-type': 'application/json', 'Hooker-Delivery-Id': ctx.deliveryId },
           });
