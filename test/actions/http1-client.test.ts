@@ -135,7 +135,7 @@ describe('against node:http and Fastify', () => {
   it('refuses CR, LF or NUL in a header before anything is sent', async () => {
     seen.length = 0;
     const c = client();
-    for (const headers of [{ 'X-A': 'v\r\nX-Injected: 1' }, { 'X-A': ['ok', 'v\nw'] }, { 'X-A': 'v\0' }, { 'X-A\r\nX-B': 'v' }]) {
+    for (const headers of <Array<Record<string, string | string[]>>>[{ 'X-A': 'v\r\nX-Injected: 1' }, { 'X-A': ['ok', 'v\nw'] }, { 'X-A': 'v\0' }, { 'X-A\r\nX-B': 'v' }]) {
       await expect(c.request({ url: `${base}/x`, method: 'POST', headers, body: 'b', timeoutMs: 5_000 })).rejects.toThrow(/line break or NUL|not an HTTP token/);
     }
     expect(seen).toHaveLength(0);
@@ -284,7 +284,7 @@ describe('broken or hostile servers', () => {
     expect((await c.request({ url: `${srv.url}/x`, method: 'POST', body: 'a', timeoutMs: 5_000 })).body).toBe('11');
     expect((await c.request({ url: `${srv.url}/x`, method: 'POST', body: 'b', timeoutMs: 5_000 })).body).toBe('21');
     // A fresh socket that fails the same way is an error, not a loop.
-    const srv2 = await rawServer((_req, socket) => socket.destroy());
+    const srv2 = await rawServer((_req, socket) => { socket.destroy(); });
     await expect(c.request({ url: `${srv2.url}/x`, method: 'POST', body: 'c', timeoutMs: 5_000 })).rejects.toThrow(/connection closed before an answer|ECONNRESET/);
   });
 
@@ -319,7 +319,7 @@ describe('broken or hostile servers', () => {
 describe('https', () => {
   it('verifies the certificate against the trusted CAs, sends SNI and ALPN http/1.1', async () => {
     const { certPem, keyPem } = createSelfSignedCertificate({ hosts: ['localhost', '127.0.0.1'] });
-    const seen: Array<{ servername: string | false; alpn: string | false }> = [];
+    const seen: Array<{ servername: string | false; alpn: string | false | null }> = [];
     const server = createHttpsServer({ cert: certPem, key: keyPem, ALPNProtocols: ['h2', 'http/1.1'] }, (req, res) => {
       const s = req.socket as TLSSocket;
       seen.push({ servername: (s as unknown as { servername: string | false }).servername, alpn: s.alpnProtocol });
