@@ -73,6 +73,8 @@ export class EventRouter {
   /** Per route of a routing table: its actions that exist and their stages (see stagesOf). */
   private readonly stages = new WeakMap<RouteConfig, { table: RoutingTable; actions: string[]; stages: Array<Omit<PlannedDelivery, 'id'>> }>();
   private closed = false;
+  /** Route names of a routing table in config order (see routeNames). */
+  private readonly names = new WeakMap<RoutingTable, string[]>();
 
   constructor(
     private readonly table: () => RoutingTable,
@@ -141,13 +143,13 @@ export class EventRouter {
     const outcome = table.matcher.matchOrFail?.(event, json) ?? { matched: table.matcher.match(event, json), failed: [] };
     const evaluationMs = performance.now() - started;
     const eventMatched = new Set(outcome.matched);
-    const failedBy = new Map(outcome.failed.map((f) => [f.route, f]));
+    const failedBy = outcome.failed.length ? new Map(outcome.failed.map((f) => [f.route, f])) : undefined;
     const matched: string[] = [];
     const skipped: Array<{ route: string; reason: string }> = [];
     const plan: EventPlan = { eventId, receivedAt, hops: opts.hops, event, ...(eventText !== undefined ? { eventText } : {}), routes: [], dedupKeys: [], aggregate: [] };
     const rendered = new Map<string, RenderedMessage | Error>();
     // Config order, so deliveries happen in the order routes are written.
-    const names = [...table.routes.keys(), ...outcome.matched.filter((n) => !table.routes.has(n))];
+    const names = this.routeNames(table, outcome.matched);
     for (const name of names) {
       if (opts.only !== undefined && name !== opts.only) continue;
       const route = table.routes.get(name);
@@ -163,7 +165,7 @@ export class EventRouter {
       }
       // A route whose filter could not be evaluated (a limit, a conflict) is
       // failed for this event only; the other routes and the server go on.
-      const f = failedBy.get(name);
+      const f = failedBy?.get(name);
       if (f) {
         this.opts.hooks?.onEvaluationFailure?.(f.route, f.reason, f.limit);
         skipped.push({ route: f.route, reason: `evaluation failed: ${f.reason}` });
@@ -186,6 +188,17 @@ export class EventRouter {
       return c;
     });
     return { eventId, matched, skipped, evaluationMs, committed, done: accepted.done };
+  }
+
+  /**
+   * The table's route names in config order, then any matched name the table
+   * lacks; the first part is made once per table, not for every event.
+   */
+  private routeNames(table: RoutingTable, matched: string[]): string[] {
+    let names = this.names.get(table);
+    // The size check catches a table whose routes map was changed in place (tests do).
+    if (names?.length !== table.routes.size) { names = [...table.routes.keys()]; this.names.set(table, names); }
+    return matched.every((n) => table.routes.has(n)) ? names : [...names, ...matched.filter((n) => !table.routes.has(n))];
   }
 
   /**

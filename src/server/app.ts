@@ -98,6 +98,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     observe: deps.observe, closing: () => closing, backpressure: deps.backpressure,
   };
   const ingest = new IngestPipeline(base, deps.signatures);
+  const logger = deps.logger ?? silentLogger();
   const app: FastifyInstance = Fastify({
     // Fastify's own server, with the overload refusals answered in its request listener before Fastify sees the request.
     serverFactory: (handler) => {
@@ -111,7 +112,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       return server;
     },
     bodyLimit: settings.maxBody,
-    loggerInstance: (deps.logger ?? silentLogger()) as FastifyBaseLogger,
+    loggerInstance: logger as FastifyBaseLogger,
     // Fastify's per-request info lines are off; onResponse logs each request at trace level.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
@@ -144,9 +145,14 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     return sendError(reply, a);
   });
   app.setNotFoundHandler((req, reply) => sendError(reply, { status: 404, reason: 'not_found', message: `no endpoint ${req.method} ${req.url}` }));
-  app.addHook('onResponse', async (req, reply) => {
-    req.log.trace({ reqId: req.id, method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
-  });
+  // A hook costs every request its run (and a promise) even when the line is
+  // not written: added only when the log level writes trace lines.
+  if (logger.isLevelEnabled('trace')) {
+    app.addHook('onResponse', (req, reply, done) => {
+      req.log.trace({ reqId: req.id, method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+      done();
+    });
+  }
 
   const ctx: SurfaceContext = { ...base, ingest };
   for (const surface of [...SURFACES, ...(deps.surfaces ?? [])]) void app.register(surface, ctx);

@@ -8,9 +8,30 @@ export type BodyKind = 'json' | 'text';
 
 const UTF8_CHARSETS = new Set(['utf-8', 'utf8', 'us-ascii']);
 
+type Verdict = { kind: BodyKind } | { refused: string };
+
+/**
+ * Verdicts by header text: senders repeat one or two Content-Type values, and
+ * each request asks twice (before its body is read, then in the parser).
+ * Bounded, as the headers come from outside.
+ */
+const known = new Map<string, Verdict>();
+const KNOWN_MAX = 64;
+
 /** The kind of body a Content-Type header announces, or why it is refused. */
-export function bodyKindOf(header: string | undefined): { kind: BodyKind } | { refused: string } {
-  if (header === undefined || header.trim() === '') return { refused: 'no content type' };
+export function bodyKindOf(header: string | undefined): Verdict {
+  if (header === undefined) return { refused: 'no content type' };
+  let v = known.get(header);
+  if (v === undefined) {
+    v = judge(header);
+    if (known.size >= KNOWN_MAX) known.clear();
+    known.set(header, v);
+  }
+  return v;
+}
+
+function judge(header: string): Verdict {
+  if (header.trim() === '') return { refused: 'no content type' };
   const [essence = '', ...params] = header.split(';');
   const type = essence.trim().toLowerCase();
   for (const p of params) {

@@ -72,8 +72,21 @@ export class IngestPipeline {
     this.verifier = verifier ?? signatureVerifierFor(ctx.settings);
   }
 
-  /** Everything that can be refused before the body is read. */
-  readonly onRequest = async (req: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+  /**
+   * Everything that can be refused before the body is read. A callback hook,
+   * not an async one: Fastify then runs it without a promise per request.
+   */
+  readonly onRequest = (req: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void): void => {
+    try {
+      this.check(req);
+    } catch (e) {
+      done(e as Error);
+      return;
+    }
+    done();
+  };
+
+  private check(req: FastifyRequest): void {
     const s = this.ctx.settings;
     if (s.ingestToken && !bearerMatches(req.headers.authorization, s.ingestToken)) {
       throw new HttpError(401, 'missing or wrong bearer token (HOOKER_TOKEN)', 'unauthorized', { 'www-authenticate': 'Bearer' });
@@ -89,7 +102,7 @@ export class IngestPipeline {
         if (!outcome.ok) throw new HttpError(401, outcome.message, outcome.reason);
       };
     }
-  };
+  }
 
   private readHops(req: FastifyRequest): number {
     const raw = req.headers[HOPS_HEADER];
