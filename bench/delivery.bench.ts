@@ -7,7 +7,7 @@
 // posted as fast as they are accepted (backpressure off), then the inbox
 // drains. Printed (JSON): deliveries/s while draining and end to end, and
 // the serve process's CPU time (utime + stime from /proc) per event while
-// ingesting and per delivery while draining. CPU time per delivery depends
+// ingesting and per delivery while draining (also its main thread's alone). CPU time per delivery depends
 // far less on what else runs on the machine than a rate does: compare it
 // between builds run back to back (e.g. --root of a `git archive` of main).
 // --cpu-prof DIR writes a V8 CPU profile of the serve process there; the
@@ -35,8 +35,9 @@ const config = (receiver: string) => `routes:\n${ROUTES.map((r, i) => `  - name:
   + `actions:\n  - name: ship\n    type: http\n    enable: true\n    concurrency: 16\n    url: ${receiver}/in\n`;
 
 /** CPU time (ms) a process has used so far. */
-function cpuMs(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+/** CPU ms of a process, or of one of its threads (`tid`; the main thread's is the pid). */
+function cpuMs(pid: number, tid?: number): number {
+  const f = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(f[11]) + Number(f[12])) * 10;
 }
 
@@ -84,12 +85,14 @@ async function main(): Promise<void> {
     const t1 = performance.now();
     const m1 = process.hrtime.bigint() / 1000n;
     const c1 = cpuMs(hooker.pid!);
+    const mt1 = cpuMs(hooker.pid!, hooker.pid!);
     const r1 = await received();
     let r = r1;
     while (r < EVENTS * 3 && performance.now() - t1 < 300_000) { await new Promise((res) => setTimeout(res, 50)); r = await received(); }
     const t2 = performance.now();
     const m2 = process.hrtime.bigint() / 1000n;
     const c2 = cpuMs(hooker.pid!);
+    const mt2 = cpuMs(hooker.pid!, hooker.pid!);
     await pool.close();
     process.stdout.write(`${JSON.stringify({
       root: ROOT, events: EVENTS, refused, delivered: r,
@@ -98,6 +101,8 @@ async function main(): Promise<void> {
       drainDeliveriesPerS: Math.round((r - r1) / ((t2 - t1) / 1000)),
       cpuUsPerDeliveryWhileDraining: Math.round(((c2 - c1) * 1000) / Math.max(1, r - r1)),
       cpuShareWhileDraining: +((c2 - c1) / (t2 - t1)).toFixed(2),
+      // The event loop's own share: the thread that saturates first (worker threads excluded).
+      mainThreadCpuUsPerDeliveryWhileDraining: Math.round(((mt2 - mt1) * 1000) / Math.max(1, r - r1)),
       endToEndDeliveriesPerS: Math.round(r / ((t2 - t0) / 1000)),
       ...(PROFILE_DIR ? { drainWindowUs: [Number(m1), Number(m2)] } : {}),
     })}\n`);

@@ -571,6 +571,6 @@ class Conn {
 }
 
 /** What an aborted request fails with: the signal's reason (a TimeoutError or the shutdown's error). */
-function abortReason(signal: AbortSignal): Error {
+export function abortReason(signal: AbortSignal): Error {
   return signal.reason instanceof Error ? signal.reason : new DOMException('This operation was aborted', 'AbortError') as Error;
 }

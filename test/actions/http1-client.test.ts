@@ -13,6 +13,9 @@ import Fastify from 'fastify';
 import fc from 'fast-check';
 import { Http1Client, HttpAnswerError } from '../../src/actions/http1-client.js';
 import { describeHttpError } from '../../src/actions/http-send.js';
+import { ThreadedHttp1Client } from '../../src/actions/http1-thread.js';
+import { httpAction } from '../../src/actions/http.js';
+import { deliveryContext } from '../server/delivery-context.js';
 import { createSelfSignedCertificate } from '../../src/server/self-signed.js';
 
 const port = (s: { address(): AddressInfo | string | null }) => (s.address() as AddressInfo).port;
@@ -345,5 +348,57 @@ describe('https', () => {
     closers.push(() => new Promise<void>((r) => { server2.closeAllConnections(); server2.close(() => r()); }));
     await expect(client({ ca: other.certPem }).request({ url: `https://127.0.0.1:${port(server2)}/`, method: 'GET', timeoutMs: 5_000 }))
       .rejects.toThrow(/does not match|altnames/i);
+  });
+});
+
+describe('in the client thread (HOOKER_HTTP_THREAD=1)', () => {
+  it('sends and answers as the in-thread client does, errors keep their name and wording', async () => {
+    const srv = await rawServer((req, socket) => {
+      if (req.startsWith('POST /silent ')) return;
+      const body = req.slice(req.indexOf('\r\n\r\n') + 4);
+      // The request's bytes (read as latin1) echoed back unchanged.
+      socket.write(Buffer.from(`HTTP/1.1 200 OK\r\ncontent-length: ${body.length}\r\n\r\n${body}`, 'latin1'));
+    });
+    const c = new ThreadedHttp1Client({ connections: 2 });
+    closers.push(() => c.close());
+    // A Buffer body that is a view of a larger (pooled) one: exactly its bytes are sent.
+    const pooled = Buffer.from('xx{"k":"välue"}yy');
+    const answers = await Promise.all([
+      c.request({ url: `${srv.url}/a`, method: 'POST', body: 'text body', timeoutMs: 5_000 }),
+      c.request({ url: `${srv.url}/b`, method: 'POST', body: pooled.subarray(2, pooled.length - 2), timeoutMs: 5_000 }),
+    ]);
+    expect(answers).toEqual([{ status: 200, body: 'text body' }, { status: 200, body: '{"k":"välue"}' }]);
+    const timedOut = await c.request({ url: `${srv.url}/silent`, method: 'POST', body: 'x', timeoutMs: 200 }).then(() => undefined, (e: unknown) => e);
+    expect(describeHttpError(timedOut, 200)).toBe('timed out after 200 ms');
+    await expect(c.request({ url: `${srv.url}/a`, method: 'POST', headers: { 'X-A': 'v\r\nX-B: 1' }, body: 'x', timeoutMs: 5_000 }))
+      .rejects.toThrow('header X-A: the value contains a line break or NUL, refused');
+  });
+
+  it('an abort fails the request at once and the thread closes its socket', async () => {
+    const srv = await rawServer(() => {});
+    const c = new ThreadedHttp1Client({ connections: 2 });
+    closers.push(() => c.close());
+    const ac = new AbortController();
+    const p = c.request({ url: `${srv.url}/x`, method: 'POST', body: '{}', timeoutMs: 60_000, signal: ac.signal });
+    await expect.poll(() => srv.connections()).toBe(1);
+    ac.abort(new Error('shutting down'));
+    await expect(p).rejects.toThrow('shutting down');
+    await expect.poll(() => srv.open()).toBe(0);
+  });
+
+  it('the http action uses it when HOOKER_HTTP_THREAD=1', async () => {
+    const seen: string[] = [];
+    const srv = await rawServer((req, socket) => { seen.push(req.split('\r\n')[0]!); socket.write('HTTP/1.1 201 Created\r\ncontent-length: 11\r\n\r\n{"id":"x1"}'); });
+    process.env['HOOKER_HTTP_THREAD'] = '1';
+    let action;
+    try {
+      action = httpAction.create({ name: 'h', type: 'http', url: `${srv.url}/hook` }, {}).action!;
+    } finally {
+      delete process.env['HOOKER_HTTP_THREAD'];
+    }
+    closers.push(() => action.close?.());
+    const r = await action.deliver(deliveryContext({ event: { a: 1 } }));
+    expect(r).toMatchObject({ ok: true, detail: `POST ${srv.url}/hook answered 201`, eventUpdate: { id: 'x1' } });
+    expect(seen).toEqual(['POST /hook HTTP/1.1']);
   });
 });

@@ -1,0 +1,45 @@
+// The worker side of http1-thread.ts: runs the http and webhook actions'
+// requests through Http1Client in this thread and answers in batches.
+
+import { parentPort } from 'node:worker_threads';
+import { Http1Client, type Http1ClientOptions } from './http1-client.js';
+import type { ToThread, FromThread } from './http1-thread.js';
+
+const port = parentPort!;
+const clients = new Map<number, Http1Client>();
+const running = new Map<number, AbortController>();
+let out: FromThread[] = [];
+let flushing = false;
+
+function answer(m: FromThread): void {
+  out.push(m);
+  if (flushing) return;
+  flushing = true;
+  // Every answer of this turn of the loop in one message.
+  setImmediate(() => { flushing = false; const batch = out; out = []; port.postMessage(batch); });
+}
+
+port.on('message', (batch: ToThread[]) => {
+  for (const m of batch) {
+    switch (m[0]) {
+      case 'open': clients.get(m[1])?.close(); clients.set(m[1], new Http1Client(m[2] as Http1ClientOptions)); break;
+      case 'close': void clients.get(m[1])?.close(); clients.delete(m[1]); break;
+      case 'cancel': running.get(m[1])?.abort(); break;
+      case 'req': {
+        const [, id, clientId, url, method, headers, body, timeoutMs] = m;
+        const client = clients.get(clientId);
+        if (!client) { answer([id, -1, 'Error', 'the HTTP client is closed']); break; }
+        const ac = new AbortController();
+        running.set(id, ac);
+        client.request({
+          url, method, headers, timeoutMs, signal: ac.signal,
+          ...(body === undefined ? {} : { body: typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength) }),
+        }).then(
+          (a) => { running.delete(id); answer([id, a.status, a.body]); },
+          (e: Error) => { running.delete(id); answer([id, -1, e?.name ?? 'Error', e?.message ?? String(e)]); },
+        );
+        break;
+      }
+    }
+  }
+});

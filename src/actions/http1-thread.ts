@@ -1,0 +1,168 @@
+// The http and webhook actions' requests sent from a worker thread: the
+// server's event loop only hands each request over (batched per turn of the
+// loop) and takes its answer back, while the sockets, the kernel's send and
+// the answers' parsing cost the other thread.
+//
+// Why (BENCHMARKS.md, "Issue 12, session 6: wire"): the serve process's main
+// thread is the one saturated core when deliveries drain on an idle machine;
+// a request through Http1Client costs it 27–35 µs, through this thread
+// 5–7 µs in a client loop. In bench:delivery on the loaded machine the main
+// thread's CPU per delivery fell by a quarter to a third but the process's
+// rose by a tenth to a third (a thread wake-up per small batch each way),
+// so it is opt-in: HOOKER_HTTP_THREAD=1.
+//
+// One thread for all actions, started with the first request (nothing at
+// start-up). If it dies, the requests in flight fail (their deliveries are
+// retried) and the next request starts a new one.
+
+import { Worker } from 'node:worker_threads';
+import { abortReason, type Http1Answer, type Http1ClientOptions, type Http1Request } from './http1-client.js';
+
+export type ToThread =
+  | ['open', number, Http1ClientOptions]
+  | ['close', number]
+  | ['cancel', number]
+  | ['req', number, number, string, string, Record<string, string | string[]> | undefined, string | Uint8Array | undefined, number];
+/** [id, status, body] or [id, -1, error name, error message]. */
+export type FromThread = [number, number, string] | [number, -1, string, string];
+
+// CommonJS run with eval: loads the worker module next to this one (the .ts
+// source through tsx when the server itself runs from source, as in tests).
+const SOURCE = `
+const { workerData } = require('node:worker_threads');
+(async () => {
+  if (workerData.tsx) (await import('tsx/esm/api')).register();
+  await import(workerData.entry);
+})().catch((e) => { process.stderr.write('hooker: HTTP client thread failed to start: ' + (e && e.stack || e) + '\\n'); process.exit(1); });
+`;
+
+interface Pending { resolve(a: Http1Answer): void; reject(e: Error): void; signal?: AbortSignal; onAbort?: () => void }
+
+class WireThread {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, Pending>();
+  private outbox: ToThread[] = [];
+  private transfer: ArrayBuffer[] = [];
+  private flushing = false;
+  private nextId = 1;
+
+  constructor(private readonly onGone: (t: WireThread) => void, opens: Iterable<[number, Http1ClientOptions]>) {
+    const fromSource = import.meta.url.endsWith('.ts');
+    this.worker = new Worker(SOURCE, {
+      eval: true,
+      workerData: { entry: new URL(`./http1-thread-worker.${fromSource ? 'ts' : 'js'}`, import.meta.url).href, tsx: fromSource },
+      // Small, short-lived objects only: small semi-spaces instead of V8's default 16 MiB.
+      resourceLimits: { maxYoungGenerationSizeMb: 4 },
+    });
+    this.worker.unref();
+    this.worker.on('message', (batch: FromThread[]) => this.answers(batch));
+    this.worker.on('error', (e) => this.gone(e));
+    this.worker.on('exit', (code) => this.gone(new Error(`exited with code ${code}`)));
+    for (const [id, options] of opens) this.post(['open', id, options]);
+  }
+
+  post(m: ToThread, transfer?: ArrayBuffer): void {
+    this.outbox.push(m);
+    if (transfer) this.transfer.push(transfer);
+    if (this.flushing) return;
+    this.flushing = true;
+    // Every request of this turn of the loop (a lane launches several) in one message.
+    setImmediate(() => {
+      this.flushing = false;
+      const batch = this.outbox, transfer = this.transfer;
+      this.outbox = []; this.transfer = [];
+      this.worker.postMessage(batch, transfer);
+    });
+  }
+
+  request(clientId: number, req: Http1Request): Promise<Http1Answer> {
+    return new Promise<Http1Answer>((resolve, reject) => {
+      const { signal } = req;
+      if (signal?.aborted) { reject(abortReason(signal)); return; }
+      const id = this.nextId++;
+      const p: Pending = { resolve, reject };
+      if (signal) {
+        p.signal = signal;
+        p.onAbort = () => {
+          this.pending.delete(id);
+          this.settled();
+          this.post(['cancel', id]);
+          reject(abortReason(signal));
+        };
+        signal.addEventListener('abort', p.onAbort, { once: true });
+      }
+      if (this.pending.size === 0) this.worker.ref(); // a request in flight keeps the process up, as a socket would
+      this.pending.set(id, p);
+      let body: string | Uint8Array | undefined;
+      let transfer: ArrayBuffer | undefined;
+      if (typeof req.body === 'string' || req.body === undefined) body = req.body;
+      else {
+        // A copy of exactly the body, moved to the thread: a Buffer is often a view of a larger pooled one, which cloning would copy whole.
+        const copy = new Uint8Array(req.body);
+        body = copy;
+        transfer = copy.buffer;
+      }
+      this.post(['req', id, clientId, typeof req.url === 'string' ? req.url : req.url.href, req.method, req.headers, body, req.timeoutMs], transfer);
+    });
+  }
+
+  private answers(batch: FromThread[]): void {
+    for (const m of batch) {
+      const p = this.pending.get(m[0]);
+      if (!p) continue; // aborted meanwhile
+      this.pending.delete(m[0]);
+      if (p.onAbort) p.signal!.removeEventListener('abort', p.onAbort);
+      if (m[1] === -1) {
+        const e = new Error((m as [number, -1, string, string])[3]);
+        e.name = (m as [number, -1, string, string])[2];
+        p.reject(e);
+      } else p.resolve({ status: m[1], body: m[2] });
+    }
+    this.settled();
+  }
+
+  private settled(): void {
+    if (this.pending.size === 0) this.worker.unref();
+  }
+
+  private gone(e: Error): void {
+    this.onGone(this);
+    const pending = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of pending) {
+      if (p.onAbort) p.signal!.removeEventListener('abort', p.onAbort);
+      p.reject(new Error(`the HTTP client thread stopped: ${e.message}`));
+    }
+  }
+}
+
+let thread: WireThread | undefined;
+const options = new Map<number, Http1ClientOptions>();
+let nextClient = 1;
+function wire(): WireThread {
+  return thread ??= new WireThread((t) => { if (thread === t) thread = undefined; }, options);
+}
+
+/** Http1Client's interface, its sockets in the shared client thread. */
+export class ThreadedHttp1Client {
+  private readonly id = nextClient++;
+  private closed = false;
+
+  constructor(opts: Http1ClientOptions) {
+    options.set(this.id, opts);
+    if (thread) thread.post(['open', this.id, opts]);
+  }
+
+  request(req: Http1Request): Promise<Http1Answer> {
+    if (this.closed) return Promise.reject(new Error('the HTTP client is closed'));
+    const t = thread ?? wire(); // a new thread is sent every open client first
+    return t.request(this.id, req);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    options.delete(this.id);
+    thread?.post(['close', this.id]);
+  }
+}
