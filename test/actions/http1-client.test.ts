@@ -59,6 +59,17 @@ async function rawServer(answer: (req: string, socket: net.Socket, n: { conn: nu
   return { url: `http://127.0.0.1:${port(server)}`, connections: () => conns, open: () => sockets.size };
 }
 
+/** A request to a server that never answers, aborted: it fails with the signal's reason and the server sees its socket closed. */
+async function abortedWhileWaiting(c: { request: Http1Client['request'] }) {
+  const srv = await rawServer(() => {});
+  const ac = new AbortController();
+  const p = c.request({ url: `${srv.url}/x`, method: 'POST', body: '{}', timeoutMs: 60_000, signal: ac.signal });
+  await expect.poll(() => srv.connections()).toBe(1);
+  ac.abort(new Error('shutting down'));
+  await expect(p).rejects.toThrow('shutting down');
+  await expect.poll(() => srv.open()).toBe(0);
+}
+
 const pause = () => new Promise((r) => setTimeout(r, 1));
 /** Writes `text` in pieces cut at `cuts`, pausing between them so they arrive as separate reads. */
 async function writeInPieces(socket: net.Socket, text: string, cuts: number[]) {
@@ -255,16 +266,7 @@ describe('broken or hostile servers', () => {
     await expect.poll(() => srv.open()).toBe(0);
   });
 
-  it('destroys the socket when the delivery is aborted, failing with the signal reason', async () => {
-    const srv = await rawServer(() => {});
-    const c = client();
-    const ac = new AbortController();
-    const p = c.request({ url: `${srv.url}/x`, method: 'POST', body: '{}', timeoutMs: 60_000, signal: ac.signal });
-    await expect.poll(() => srv.connections()).toBe(1);
-    ac.abort(new Error('shutting down'));
-    await expect(p).rejects.toThrow('shutting down');
-    await expect.poll(() => srv.open()).toBe(0);
-  });
+  it('destroys the socket when the delivery is aborted, failing with the signal reason', () => abortedWhileWaiting(client()));
 
   it('sends on a fresh socket after the server closed an idle keep-alive one', async () => {
     // The server answers one request per connection and then closes it a moment later.
@@ -375,15 +377,9 @@ describe('in the client thread (HOOKER_HTTP_THREAD=1)', () => {
   });
 
   it('an abort fails the request at once and the thread closes its socket', async () => {
-    const srv = await rawServer(() => {});
     const c = new ThreadedHttp1Client({ connections: 2 });
     closers.push(() => c.close());
-    const ac = new AbortController();
-    const p = c.request({ url: `${srv.url}/x`, method: 'POST', body: '{}', timeoutMs: 60_000, signal: ac.signal });
-    await expect.poll(() => srv.connections()).toBe(1);
-    ac.abort(new Error('shutting down'));
-    await expect(p).rejects.toThrow('shutting down');
-    await expect.poll(() => srv.open()).toBe(0);
+    await abortedWhileWaiting(c);
   });
 
   it('the http action uses it when HOOKER_HTTP_THREAD=1', async () => {
