@@ -273,6 +273,21 @@ export function ftsPhrase(text: string): string | undefined {
   return `"${t.replace(/"/g, '""')}"${prefix ? '*' : ''}`;
 }
 
+/**
+ * The SQL of a delivery's route, action and state filters (`p`: the table's prefix), its values pushed to
+ * `args`. Running is a pending delivery under a live lease (types.ts); dead is written as a literal so the
+ * partial index on dead letters (schema.ts step 6) can serve it.
+ */
+function deliveryWhere(f: { route?: string; action?: string; state?: DeliveryState }, p: string, args: unknown[]): string {
+  const parts: string[] = [];
+  if (f.route) { parts.push(`${p}route = ?`); args.push(f.route); }
+  if (f.action) { parts.push(`${p}action = ?`); args.push(f.action); }
+  if (f.state === 'running' || f.state === 'pending') { parts.push(`${p}state = 'pending' AND ${p}lease_until ${f.state === 'running' ? '>' : '<='} ?`); args.push(Date.now()); }
+  else if (f.state === 'dead') parts.push(`${p}state = 'dead'`);
+  else if (f.state) { parts.push(`${p}state = ?`); args.push(f.state); }
+  return parts.length ? parts.join(' AND ') : '1';
+}
+
 export interface EventRow { id: string; received_at: number; hops: number; open_deliveries: number; preview: string }
 
 /** The SQLite implementation. */
@@ -338,22 +353,29 @@ export class ConsoleQueries implements ConsoleReads {
     return pageOf(rows, limit, (r) => ({ t: r.received_at, id: r.id }));
   }
 
-  /** Driven by the index of the most selective delivery filter given (route, then action, then state). */
+  /**
+   * Events with a matching delivery, newest first, each found through the narrowest index there is
+   * (schema.ts step 6): dead letters through their own index; the inbox states (pending, running,
+   * waiting) through the events in the inbox; otherwise the route's or the action's index; and
+   * succeeded alone, most deliveries, through the events by time.
+   */
   private eventsByDelivery(f: EventListFilter, limit: number): { rows: EventRow[]; next?: string } {
     const c = decodeCursor<TimeCursor>(f.cursor, 't');
-    // Every state but succeeded is a small part of the deliveries (the inbox, dead letters): the state index
-    // is the narrower one then; succeeded is most of them, so route or action narrow it better.
-    const byState = f.state !== undefined && (f.state !== 'succeeded' || (!f.route && !f.action));
-    const [col, index] = byState ? ['state', 'deliveries_state_newest'] : f.route ? ['route', 'deliveries_route_newest'] : ['action', 'deliveries_action_newest'];
-    const where: string[] = [];
+    if (f.state === 'dead') return this.eventsByDeliveryIndex(f, limit, c, 'deliveries_dead');
+    if (f.state && f.state !== 'succeeded') return this.eventsWithDelivery(f, limit, c, 'events_inbox');
+    if (f.route) return this.eventsByDeliveryIndex(f, limit, c, 'deliveries_route_newest', 'route');
+    if (f.action) return this.eventsByDeliveryIndex(f, limit, c, 'deliveries_action_newest', 'action');
+    return this.eventsWithDelivery(f, limit, c, 'events_newest');
+  }
+
+  /** Walks a delivery index keyed by (col, created_at, event_id), newest first; the other filters are checked on each delivery. */
+  private eventsByDeliveryIndex(f: EventListFilter, limit: number, c: TimeCursor | undefined, index: string, col?: 'route' | 'action'): { rows: EventRow[]; next?: string } {
     const args: unknown[] = [];
-    for (const [k, v] of [['route', f.route], ['action', f.action], ['state', f.state]] as const) {
-      if (v) { where.push(`${k} = ?`); args.push(v); }
-    }
+    const where = [deliveryWhere(f, '', args)];
     if (f.since !== undefined) { where.push('created_at >= ?'); args.push(f.since); }
     if (f.until !== undefined) { where.push('created_at < ?'); args.push(f.until); }
     const stmt = this.db.prepare(`SELECT event_id, created_at FROM deliveries INDEXED BY ${index}
-      WHERE ${where.join(' AND ')} AND (created_at, event_id) < (?, ?) ORDER BY ${col} DESC, created_at DESC, event_id DESC LIMIT ?`);
+      WHERE ${where.join(' AND ')} AND (created_at, event_id) < (?, ?) ORDER BY ${col ? `${col} DESC, ` : ''}created_at DESC, event_id DESC LIMIT ?`);
     const ids: Array<{ id: string; t: number }> = [];
     let from: TimeCursor = c ?? { t: Number.MAX_SAFE_INTEGER, id: '\u{10FFFF}' };
     let exhausted = false;
@@ -371,6 +393,39 @@ export class ConsoleQueries implements ConsoleReads {
     return { rows: this.eventRows(page.rows.map((k) => k.id)), ...(page.next ? { next: page.next } : {}) };
   }
 
+  /**
+   * Walks events newest first (all of them, or those in the inbox) and keeps those with a matching
+   * delivery. At most TEXT_SCAN_BUDGET events per request: a rare match among many is paged by a cursor.
+   */
+  private eventsWithDelivery(f: EventListFilter, limit: number, c: TimeCursor | undefined, index: 'events_newest' | 'events_inbox'): { rows: EventRow[]; next?: string } {
+    const where = index === 'events_inbox' ? ['open_deliveries > 0'] : [];
+    const args: unknown[] = [];
+    if (f.since !== undefined) { where.push('received_at >= ?'); args.push(f.since); }
+    if (f.until !== undefined) { where.push('received_at < ?'); args.push(f.until); }
+    const keys = this.db.prepare(`SELECT id, received_at FROM events INDEXED BY ${index}
+      WHERE ${[...where, '(received_at, id) < (?, ?)'].join(' AND ')} ORDER BY received_at DESC, id DESC LIMIT ?`);
+    const dargs: unknown[] = [];
+    const has = this.db.prepare(`SELECT 1 FROM deliveries WHERE event_id = ? AND ${deliveryWhere(f, '', dargs)} LIMIT 1`).pluck();
+    const found: Array<{ id: string; t: number }> = [];
+    let from: TimeCursor = c ?? { t: Number.MAX_SAFE_INTEGER, id: '\u{10FFFF}' };
+    const batchSize = 200;
+    for (let scanned = 0; scanned < TEXT_SCAN_BUDGET;) {
+      const batch = keys.all(...args, from.t, from.id, batchSize) as Array<{ id: string; received_at: number }>;
+      for (const k of batch) {
+        scanned++;
+        from = { t: k.received_at, id: k.id };
+        if (has.get(k.id, ...dargs) !== undefined) found.push({ id: k.id, t: k.received_at });
+        if (found.length > limit) {
+          const page = pageOf(found, limit, (r) => ({ t: r.t, id: r.id }));
+          return { rows: this.eventRows(page.rows.map((r) => r.id)), ...(page.next ? { next: page.next } : {}) };
+        }
+      }
+      if (batch.length < batchSize) return { rows: this.eventRows(found.map((r) => r.id)) };
+    }
+    // Bounded work per request: the caller may ask for the next stretch.
+    return { rows: this.eventRows(found.map((r) => r.id)), next: encodeCursor(from) };
+  }
+
   /** Newest matches of the text index first (insertion order), the other filters checked on each match. */
   private eventsByText(f: EventListFilter, limit: number): { rows: EventRow[]; next?: string } {
     const phrase = ftsPhrase(f.text!);
@@ -382,11 +437,7 @@ export class ConsoleQueries implements ConsoleReads {
     const args: unknown[] = [];
     if (f.since !== undefined) { where.push('e.received_at >= ?'); args.push(f.since); }
     if (f.until !== undefined) { where.push('e.received_at < ?'); args.push(f.until); }
-    const dwhere: string[] = [];
-    for (const [k, v] of [['route', f.route], ['action', f.action], ['state', f.state]] as const) {
-      if (v) { dwhere.push(`d.${k} = ?`); args.push(v); }
-    }
-    if (dwhere.length) where.push(`EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND ${dwhere.join(' AND ')})`);
+    if (f.route || f.action || f.state) where.push(`EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND ${deliveryWhere(f, 'd.', args)})`);
     const batchSize = 500;
     const hits = this.db.prepare('SELECT rowid AS r FROM events_text WHERE events_text MATCH ? AND rowid < ? ORDER BY rowid DESC LIMIT ?');
     const check = this.db.prepare(`SELECT e.rowid AS r, e.id, e.received_at, e.hops, e.open_deliveries, substr(e.body, 1, 240) AS preview
@@ -436,9 +487,9 @@ export class ConsoleQueries implements ConsoleReads {
   }
 
   async deadLetterGroups(): Promise<DeadLetterGroup[]> {
-    const rows = this.db.prepare(`SELECT route, action, COUNT(*) AS n, MAX(updated_at) AS last_at,
-        (SELECT last_error FROM deliveries x WHERE x.state = 'dead' AND x.route = d.route AND x.action = d.action ORDER BY x.updated_at DESC LIMIT 1) AS last_error
-      FROM deliveries d INDEXED BY deliveries_state_newest WHERE state = 'dead' GROUP BY route, action ORDER BY last_at DESC`).all() as DeadLetterGroupRow[];
+    // One pass: with a single max() aggregate, SQLite takes the bare column last_error from the row holding the max.
+    const rows = this.db.prepare(`SELECT route, action, COUNT(*) AS n, MAX(updated_at) AS last_at, last_error
+      FROM deliveries INDEXED BY deliveries_dead WHERE state = 'dead' GROUP BY route, action ORDER BY last_at DESC`).all() as DeadLetterGroupRow[];
     return deadLetterGroupsOf(rows);
   }
 
@@ -450,14 +501,20 @@ export class ConsoleQueries implements ConsoleReads {
     if (f.route) { where.push('route = ?'); args.push(f.route); }
     if (f.action) { where.push('action = ?'); args.push(f.action); }
     if (c) { where.push('(created_at, id) < (?, ?)'); args.push(c.t, c.id); }
-    const rows = this.db.prepare(`SELECT id, event_id, route, action, attempts, created_at, updated_at, last_error FROM deliveries INDEXED BY deliveries_state_newest
-      WHERE ${where.join(' AND ')} ORDER BY state DESC, created_at DESC, id DESC LIMIT ?`).all(...args, limit + 1) as DeadLetterRow[];
+    const rows = this.db.prepare(`SELECT id, event_id, route, action, attempts, created_at, updated_at, last_error FROM deliveries INDEXED BY deliveries_dead
+      WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT ?`).all(...args, limit + 1) as DeadLetterRow[];
     return deadLetterPage(rows, limit);
   }
 
-  /** Deliveries of each route by state (the index on route and state is read, not the table). */
+  /**
+   * Deliveries of each route by state: the counters of schema.ts step 6 (not a count of the rows), with
+   * the pending ones under a live lease (few: what runs now) shown as running.
+   */
   async routeCounters(): Promise<RouteCounters[]> {
-    const rows = this.db.prepare('SELECT route, state, COUNT(*) AS n FROM deliveries INDEXED BY deliveries_route GROUP BY route, state').all() as Array<{ route: string; state: DeliveryState; n: number }>;
+    const rows = this.db.prepare(`SELECT route, state, n FROM delivery_counts WHERE n > 0
+      UNION ALL SELECT route, 'running', COUNT(*) FROM deliveries INDEXED BY deliveries_pending WHERE state = 'pending' AND lease_until > ? GROUP BY route
+      UNION ALL SELECT route, 'pending', -COUNT(*) FROM deliveries INDEXED BY deliveries_pending WHERE state = 'pending' AND lease_until > ? GROUP BY route`)
+      .all(Date.now(), Date.now()) as Array<{ route: string; state: DeliveryState; n: number }>;
     return routeCountersOf(rows);
   }
 

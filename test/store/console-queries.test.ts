@@ -32,15 +32,31 @@ for (let i = 0; i < N; i++) {
     routes: routes.map((route, k) => ({ route, message: { title: route, body: text }, deliveries: [{ id: `${id}-${k}`, action: k === 0 ? 'slack' : 'jira', stage: 0, kind: 'ReadOnly' as const }] })),
   });
   truth.push({ id, t, text, deliveries: routes.map((route, k) => ({ route, action: k === 0 ? 'slack' : 'jira', state: 'pending' })) });
+  // Every 9th event also has a route of two stages: its second stage waits for the first.
+  if (i % 9 === 4) {
+    plans.at(-1)!.routes.push({ route: 'staged', message: { title: 'staged', body: text }, deliveries: [
+      { id: `${id}-s0`, action: 'ticket', stage: 0, kind: 'ReadAndWrite' }, { id: `${id}-s1`, action: 'page', stage: 1, kind: 'ReadOnly' }] });
+    truth.at(-1)!.deliveries.push({ route: 'staged', action: 'ticket', state: 'pending' }, { route: 'staged', action: 'page', state: 'waiting' });
+  }
 }
-// Every 13th event's first delivery is a dead letter.
-for (let i = 0; i < N; i += 13) truth[i]!.deliveries[0]!.state = 'dead';
+// Every 13th event's first delivery is a dead letter, most other 4th events' first succeeded, every 10th's (from 3 on) is running (leased).
+const dead = (i: number) => i % 13 === 0;
+const succeeded = (i: number) => i % 4 === 1 && !dead(i);
+const running = (i: number) => i % 10 === 3 && !dead(i) && !succeeded(i);
+for (let i = 0; i < N; i++) {
+  const first = truth[i]!.deliveries[0]!;
+  if (dead(i)) first.state = 'dead';
+  else if (succeeded(i)) first.state = 'succeeded';
+  else if (running(i)) first.state = 'running';
+}
 
 /** One engine's store with the console's reads and the shortcuts these tests fill it with. */
 interface Backend {
   q: ConsoleReads;
   insertPlans(plans: EventPlan[]): Promise<unknown>;
   finishAttempt(id: string, outcome: AttemptOutcome): Promise<unknown>;
+  /** Claims a delivery for a minute without finishing it: it shows as running. */
+  lease(id: string): Promise<void>;
   purgeFinished(opts: PurgeFilter): Promise<number>;
   /** What the server's background indexer does (SQLite); nothing to do on PostgreSQL. */
   indexAll(): Promise<void>;
@@ -57,6 +73,7 @@ const backends: Record<'sqlite' | 'postgres', () => Promise<Backend>> = {
     const q = new ConsoleQueries(rows.db);
     return {
       q, insertPlans: (p) => rows.insertPlans(p), finishAttempt: (id, o) => rows.finishAttempt(id, o), purgeFinished: (o) => rows.purgeFinished(o),
+      async lease(id) { rows.db.prepare("UPDATE deliveries SET claimed_by = 'filler', lease_until = ? WHERE id = ?").run(Date.now() + 60_000, id); },
       async indexAll() { expect(await q.indexText(10_000)).toBe(N); },
       async close() { await store.close(); rmSync(dir, { recursive: true, force: true }); },
     };
@@ -72,6 +89,7 @@ const backends: Record<'sqlite' | 'postgres', () => Promise<Backend>> = {
         return store.deliveries.finishAttempts([{ id, owner: 'filler', outcome }]);
       },
       purgeFinished: (o) => store.deliveries.purgeFinished(o),
+      async lease(id) { await store.pool.query("UPDATE deliveries SET claimed_by = 'filler', lease_until = $1 WHERE id = $2", [Date.now() + 60_000, id]); },
       async indexAll() {},
       close: () => store.close(),
     };
@@ -92,8 +110,10 @@ describe.each(['sqlite', 'postgres'] as const)('console queries on %s', (engine)
     store = await backends[engine]();
     q = store.q;
     await store.insertPlans(plans);
-    for (let i = 0; i < N; i += 13) {
-      await store.finishAttempt(`${truth[i]!.id}-0`, { ok: false, detail: 'answered 500', log: [], startedAt: T0, finishedAt: T0 + 1 });
+    for (let i = 0; i < N; i++) {
+      if (dead(i)) await store.finishAttempt(`${truth[i]!.id}-0`, { ok: false, detail: 'answered 500', log: [], startedAt: T0, finishedAt: T0 + 1 });
+      if (succeeded(i)) await store.finishAttempt(`${truth[i]!.id}-0`, { ok: true, log: [], startedAt: T0, finishedAt: T0 + 1 });
+      if (running(i)) await store.lease(`${truth[i]!.id}-0`);
     }
   }, 60_000);
 
@@ -123,6 +143,12 @@ describe.each(['sqlite', 'postgres'] as const)('console queries on %s', (engine)
     expect(await all({ action: 'jira' })).toEqual(expected((e) => e.deliveries.some((d) => d.action === 'jira')));
     expect(await all({ state: 'dead' })).toEqual(expected((e) => e.deliveries.some((d) => d.state === 'dead')));
     expect(await all({ route: 'even', state: 'dead' })).toEqual(expected((e) => e.deliveries.some((d) => d.route === 'even' && d.state === 'dead')));
+    for (const state of ['pending', 'running', 'waiting', 'succeeded'] as const) {
+      expect(await all({ state }), state).toEqual(expected((e) => e.deliveries.some((d) => d.state === state)));
+      expect(await all({ state, route: 'odd' }), `odd, ${state}`).toEqual(expected((e) => e.deliveries.some((d) => d.route === 'odd' && d.state === state)));
+      expect(await all({ state, action: 'page' }), `page, ${state}`).toEqual(expected((e) => e.deliveries.some((d) => d.action === 'page' && d.state === state)));
+    }
+    expect(await all({ route: 'staged', action: 'ticket', state: 'pending' })).toEqual(expected((e) => e.deliveries.some((d) => d.route === 'staged' && d.action === 'ticket' && d.state === 'pending')));
     const since = T0 + 20_000;
     const until = T0 + 50_000;
     expect(await all({ since, until })).toEqual(expected((e) => e.t >= since && e.t < until));
@@ -145,6 +171,19 @@ describe.each(['sqlite', 'postgres'] as const)('console queries on %s', (engine)
     await expect(q.listEvents({ cursor: 'garbage' })).rejects.toBeInstanceOf(CursorError);
     const byText = await q.listEvents({ text: 'file', limit: 2 });
     await expect(q.listEvents({ cursor: byText.next })).rejects.toBeInstanceOf(CursorError);
+  });
+
+  it('counts the deliveries of each route by state', async () => {
+    const want = new Map<string, Record<string, number>>();
+    for (const e of truth) {
+      for (const d of e.deliveries) {
+        const states = want.get(d.route) ?? Object.fromEntries(['waiting', 'pending', 'running', 'succeeded', 'dead'].map((k) => [k, 0]));
+        want.set(d.route, states);
+        states[d.state]!++;
+      }
+    }
+    const got = await q.routeCounters();
+    expect(Object.fromEntries(got.map((c) => [c.route, c.states]))).toEqual(Object.fromEntries(want));
   });
 
   it('groups dead letters by route and action with the last error, and pages them', async () => {

@@ -106,3 +106,59 @@ describe("a native template's message is kept as the template's name", () => {
     expect(claimed.map((d) => JSON.stringify(d.message))).toEqual([JSON.stringify(message), JSON.stringify(message), JSON.stringify(message)]);
   });
 });
+
+describe('hooker-core step 6: delivery counters instead of two console indexes', () => {
+  it('migrates a database of the previous version: counters from its rows, kept through inserts, finishes, retries and purges', async () => {
+    const { CORE_MIGRATIONS } = await import('../../src/store/sqlite/schema.js');
+    const { SqliteDeliveryRows } = await import('../../src/store/sqlite/delivery-rows.js');
+    const { ConsoleQueries } = await import('../../src/store/console-queries.js');
+    const path = tempPath();
+    // A database as the previous version left it (steps 0-5): events in the inbox, delivered and dead.
+    let db = openDatabase(path);
+    migrate(db, 'hooker-core', CORE_MIGRATIONS.slice(0, 6));
+    const ev = db.prepare('INSERT INTO events (id, received_at, hops, body, open_deliveries) VALUES (?, ?, 0, ?, ?)');
+    const run = db.prepare("INSERT INTO route_runs (event_id, route, template, message) VALUES (?, ?, 't', '{\"title\":\"\",\"body\":\"b\"}')");
+    const del = db.prepare('INSERT INTO deliveries (id, event_id, route, action, stage, kind, state, attempts, next_at, created_at, updated_at) VALUES (?, ?, ?, ?, 0, ?, ?, 0, ?, ?, ?)');
+    const states = ['pending', 'succeeded', 'dead', 'succeeded'] as const;
+    for (let i = 0; i < 40; i++) {
+      const state = states[i % 4]!;
+      ev.run(`old${i}`, 1000 + i, `{"i":${i}}`, state === 'pending' ? 1 : 0);
+      run.run(`old${i}`, i % 2 ? 'odd' : 'even');
+      del.run(`old${i}-d`, `old${i}`, i % 2 ? 'odd' : 'even', 'x', 'ReadOnly', state, 1000 + i, 1000 + i, 1000 + i);
+    }
+    db.close();
+    db = openDatabase(path);
+    dbs.push(db);
+    const rows = new SqliteDeliveryRows(db);
+    const q = new ConsoleQueries(db);
+    const truth = () => {
+      const out: Record<string, Record<string, number>> = {};
+      for (const r of db.prepare('SELECT route, state, COUNT(*) AS n FROM deliveries GROUP BY route, state').all() as Array<{ route: string; state: string; n: number }>) {
+        (out[r.route] ??= { waiting: 0, pending: 0, running: 0, succeeded: 0, dead: 0 })[r.state] = r.n;
+      }
+      return out;
+    };
+    const counters = async () => Object.fromEntries((await q.routeCounters()).map((c) => [c.route, c.states]));
+    expect(await counters()).toEqual(truth());
+    expect(await rows.countByState()).toEqual({ waiting: 0, pending: 10, running: 0, succeeded: 20, dead: 10 });
+    // The lists by state read the new indexes: the inbox for pending, the dead letters' own index.
+    expect((await q.listEvents({ state: 'pending', limit: 100 })).items.map((e) => e.id)).toHaveLength(10);
+    expect((await q.listEvents({ state: 'dead', route: 'even', limit: 100 })).items.map((e) => e.id)).toEqual(['old38', 'old34', 'old30', 'old26', 'old22', 'old18', 'old14', 'old10', 'old6', 'old2']);
+    expect((await q.deadLetterGroups()).map((g) => [g.route, g.count])).toEqual([['even', 10]]);
+    // New events, a two-stage route, finishes, a dead letter revived, a purge.
+    await rows.insertPlans([{
+      eventId: 'new', receivedAt: 5000, hops: 0, event: { n: 1 },
+      routes: [{ route: 'odd', message: { title: '', body: 'b' }, deliveries: [{ id: 'new-a', action: 'x', stage: 0, kind: 'ReadAndWrite' }, { id: 'new-b', action: 'y', stage: 1, kind: 'ReadOnly' }] }],
+    }]);
+    expect(await counters()).toEqual(truth());
+    const claimed = await rows.claimDue('x', 10_000, 100, { owner: 'o', until: Date.now() + 60_000 });
+    expect(await rows.countByState()).toMatchObject({ running: claimed.length, pending: 11 - claimed.length, waiting: 1 });
+    await rows.finishAttempts(claimed.map((d) => ({ id: d.id, owner: 'o', outcome: { ok: true, log: [], startedAt: 1, finishedAt: 2 } })));
+    expect(await counters()).toEqual(truth());
+    expect(await rows.retryDead({ route: 'even' })).toBe(10);
+    expect(await counters()).toEqual(truth());
+    expect(await rows.purgeFinished({})).toBeGreaterThan(0);
+    expect(await counters()).toEqual(truth());
+    expect(await rows.countByState()).toMatchObject({ succeeded: 1, dead: 0, pending: 11, waiting: 0 });
+  });
+});

@@ -91,16 +91,28 @@ export class SqliteDeliveryRows implements DeliveryRows {
   /** Synchronous form, for the aggregate flush that runs inside its own transaction. */
   insertPlansNow(plans: EventPlan[], held?: HeldAtInsert): PlanCommit[] {
     let opened = 0;
-    const out = this.db.transaction(() => plans.map((plan) => {
-      const c = this.insertOne(plan, held);
-      if (c.deliveries.length) opened++;
-      return c;
-    })).immediate();
+    const out = this.db.transaction(() => {
+      const counts = new Map<string, number>();
+      const commits = plans.map((plan) => {
+        const c = this.insertOne(plan, held, counts);
+        if (c.deliveries.length) opened++;
+        return c;
+      });
+      for (const [key, n] of counts) {
+        const cut = key.lastIndexOf('\u0000');
+        this.countInserted.get().run(key.slice(0, cut), key.slice(cut + 1), n);
+      }
+      return commits;
+    }).immediate();
     this.open += opened;
     return out;
   }
 
-  private insertOne(plan: EventPlan, held: HeldAtInsert | undefined): PlanCommit {
+  // The per-route counters (schema.ts step 6) of the deliveries a batch inserts; triggers count every later change.
+  private readonly countInserted = this.stmt(`INSERT INTO delivery_counts (route, state, n) VALUES (?, ?, ?)
+    ON CONFLICT (route, state) DO UPDATE SET n = n + excluded.n`);
+
+  private insertOne(plan: EventPlan, held: HeldAtInsert | undefined, counts: Map<string, number>): PlanCommit {
     const duplicates: string[] = [];
     for (const k of plan.dedupKeys ?? []) {
       if (this.takeDedup.get().run(k.route, k.key, k.expiresAt, plan.receivedAt).changes === 0) duplicates.push(k.run ?? k.route);
@@ -117,8 +129,11 @@ export class SqliteDeliveryRows implements DeliveryRows {
       const first = Math.min(...r.deliveries.map((d) => d.stage));
       for (const d of r.deliveries) {
         const lease = held?.ids.has(d.id) ? held.lease : undefined;
-        this.insertDelivery.get().run(d.id, plan.eventId, r.route, d.action, d.stage, d.kind, d.stage === first ? 'pending' : 'waiting', plan.receivedAt, plan.receivedAt, plan.receivedAt,
+        const state = d.stage === first ? 'pending' : 'waiting';
+        this.insertDelivery.get().run(d.id, plan.eventId, r.route, d.action, d.stage, d.kind, state, plan.receivedAt, plan.receivedAt, plan.receivedAt,
           lease?.owner ?? null, lease?.until ?? 0);
+        const key = `${r.route}\u0000${state}`;
+        counts.set(key, (counts.get(key) ?? 0) + 1);
       }
     }
     for (const a of aggregate) this.insertAggregate.get().run(a.route, plan.eventId, JSON.stringify(a.message), plan.receivedAt);
@@ -272,9 +287,12 @@ export class SqliteDeliveryRows implements DeliveryRows {
 
   async countByState(now = Date.now()): Promise<Record<DeliveryState, number>> {
     const out = Object.fromEntries(DELIVERY_STATES.map((s) => [s, 0])) as Record<DeliveryState, number>;
-    const rows = this.db.prepare(`SELECT CASE WHEN state = 'pending' AND lease_until > ? THEN 'running' ELSE state END AS s, COUNT(*) AS n
-      FROM deliveries GROUP BY s`).all(now) as Array<{ s: DeliveryState; n: number }>;
+    // The counters of schema.ts step 6, not a pass over every delivery; running ones are the pending under a live lease.
+    const rows = this.db.prepare('SELECT state AS s, SUM(n) AS n FROM delivery_counts GROUP BY state').all() as Array<{ s: DeliveryState; n: number }>;
     for (const r of rows) out[r.s] = r.n;
+    const running = this.db.prepare("SELECT COUNT(*) AS n FROM deliveries INDEXED BY deliveries_pending WHERE state = 'pending' AND lease_until > ?").get(now) as { n: number };
+    out.running = running.n;
+    out.pending -= running.n;
     return out;
   }
 

@@ -132,6 +132,38 @@ export const CORE_MIGRATIONS: readonly string[] = [
   // events_received goes, events_newest (received_at, id) serves its queries.
   `ALTER TABLE events ADD COLUMN message TEXT;
   DROP INDEX events_received;`,
+  // Step 6 (issue 12, fewer B-tree writes per delivery): two of the console's
+  // four indexes on deliveries go. Their entries sat in the middle of their
+  // B-trees (keyed by route or state), so every commit rewrote several pages
+  // of each, and every finished delivery moved its entry in both.
+  // - deliveries_route (route, state) served only the per-route counters:
+  //   delivery_counts holds them (a commit writes one small page);
+  // - deliveries_state_newest (state, created_at, event_id) served the lists by
+  //   state: dead letters now have their own partial index (written only when a
+  //   delivery dies), the inbox states are found through the events in the inbox
+  //   (events_inbox replaces events_open: the same rows, ordered by time), and
+  //   succeeded ones through the events by time (most events have one).
+  `DROP INDEX deliveries_route;
+  DROP INDEX deliveries_state_newest;
+  DROP INDEX events_open;
+  CREATE INDEX events_inbox ON events(received_at, id) WHERE open_deliveries > 0;
+  CREATE INDEX deliveries_dead ON deliveries(created_at, event_id) WHERE state = 'dead';
+  CREATE TABLE delivery_counts (
+    route TEXT NOT NULL,
+    state TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (route, state)
+  ) WITHOUT ROWID;
+  INSERT INTO delivery_counts (route, state, n) SELECT route, state, COUNT(*) FROM deliveries GROUP BY route, state;
+  -- Inserts are counted by insertPlans, once per batch and (route, state) (a trigger per
+  -- row cost about what the index did); state changes and deletes, by these triggers.
+  CREATE TRIGGER delivery_counts_update AFTER UPDATE OF state ON deliveries WHEN old.state <> new.state BEGIN
+    UPDATE delivery_counts SET n = n - 1 WHERE route = old.route AND state = old.state;
+    INSERT INTO delivery_counts (route, state, n) VALUES (new.route, new.state, 1) ON CONFLICT (route, state) DO UPDATE SET n = n + 1;
+  END;
+  CREATE TRIGGER delivery_counts_delete AFTER DELETE ON deliveries BEGIN
+    UPDATE delivery_counts SET n = n - 1 WHERE route = old.route AND state = old.state;
+  END;`,
 ];
 
 /** route_runs.message of a run whose message is its event's shared one (events.message, step 5). */
