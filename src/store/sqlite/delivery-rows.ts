@@ -7,7 +7,7 @@
 import type { RenderedMessage } from '../../actions/types.js';
 import type { EventPlan } from '../../delivery/plan.js';
 import type {
-  AttemptRecord, ClaimedDelivery, DeliveryFilter, DeliveryRows, DeliveryState, DeliverySummary, FinishItem, FinishResult, HeldAtInsert, Lease, PlanCommit, PurgeFilter,
+  AttemptRecord, ClaimedDelivery, ClaimRequest, DeliveryFilter, DeliveryRows, DeliveryState, DeliverySummary, FinishItem, FinishResult, HeldAtInsert, Lease, PlanCommit, PurgeFilter,
 } from '../types.js';
 import { DELIVERY_STATES } from '../types.js';
 import type { ActionKind } from '../../delivery/plan.js';
@@ -150,36 +150,40 @@ export class SqliteDeliveryRows implements DeliveryRows {
 
   async claimDue(action: string, now: number, limit: number, lease: Lease): Promise<ClaimedDelivery[]> {
     if (limit <= 0) return [];
-    return this.db.transaction(() => {
-      const rows = this.claimSelect.get().all(action, now, now, limit) as Array<{
-        id: string; event_id: string; route: string; action: string; stage: number; kind: ActionKind; attempts: number; created_at: number; next_at: number;
-        template: string | null; message: string; event: string; enriched: number; hops: number; body: string | null;
-      }>;
-      if (rows.length) this.lease.get().run(lease.owner, lease.until, JSON.stringify(rows.map((r) => r.id)));
-      // The deliveries of one event (or enriched route run) in a batch share one parsed event and message:
-      // actions only read them, and the http action serialises a shared event once.
-      const events = new Map<string, unknown>();
-      const messages = new Map<string, RenderedMessage>();
-      return rows.map((r) => {
-        const run = `${r.event_id}\u0000${r.route}`;
-        const eventKey = r.enriched ? run : r.event_id;
-        let event = events.get(eventKey);
-        if (event === undefined && !events.has(eventKey)) events.set(eventKey, event = parseJson(r.event));
-        // A native template's message (a marker) is rendered from the event as received, once per event.
-        const native = isNativeMarker(r.message);
-        const messageKey = native ? `${r.event_id}\u0000${r.message}` : run;
-        let message = messages.get(messageKey);
-        if (!message) {
-          message = native ? readStoredMessage(r.message, () => (r.body === null ? event : parseJson(r.body))) : JSON.parse(r.message) as RenderedMessage;
-          messages.set(messageKey, message);
-        }
-        return {
-          id: r.id, eventId: r.event_id, route: r.route, action: r.action, stage: r.stage, kind: r.kind, attempts: r.attempts,
-          ...(r.template ? { template: r.template } : {}),
-          message, event, hops: r.hops, createdAt: r.created_at, dueAt: r.next_at,
-        };
-      });
-    }).immediate();
+    return this.db.transaction(() => this.claimNow(action, now, limit, lease)).immediate();
+  }
+
+  /** The claim of claimDue, inside the caller's transaction. */
+  private claimNow(action: string, now: number, limit: number, lease: Lease): ClaimedDelivery[] {
+    if (limit <= 0) return [];
+    const rows = this.claimSelect.get().all(action, now, now, limit) as Array<{
+      id: string; event_id: string; route: string; action: string; stage: number; kind: ActionKind; attempts: number; created_at: number; next_at: number;
+      template: string | null; message: string; event: string; enriched: number; hops: number; body: string | null;
+    }>;
+    if (rows.length) this.lease.get().run(lease.owner, lease.until, JSON.stringify(rows.map((r) => r.id)));
+    // The deliveries of one event (or enriched route run) in a batch share one parsed event and message:
+    // actions only read them, and the http action serialises a shared event once.
+    const events = new Map<string, unknown>();
+    const messages = new Map<string, RenderedMessage>();
+    return rows.map((r) => {
+      const run = `${r.event_id}\u0000${r.route}`;
+      const eventKey = r.enriched ? run : r.event_id;
+      let event = events.get(eventKey);
+      if (event === undefined && !events.has(eventKey)) events.set(eventKey, event = parseJson(r.event));
+      // A native template's message (a marker) is rendered from the event as received, once per event.
+      const native = isNativeMarker(r.message);
+      const messageKey = native ? `${r.event_id}\u0000${r.message}` : run;
+      let message = messages.get(messageKey);
+      if (!message) {
+        message = native ? readStoredMessage(r.message, () => (r.body === null ? event : parseJson(r.body))) : JSON.parse(r.message) as RenderedMessage;
+        messages.set(messageKey, message);
+      }
+      return {
+        id: r.id, eventId: r.event_id, route: r.route, action: r.action, stage: r.stage, kind: r.kind, attempts: r.attempts,
+        ...(r.template ? { template: r.template } : {}),
+        message, event, hops: r.hops, createdAt: r.created_at, dueAt: r.next_at,
+      };
+    });
   }
 
   private readonly renewStmt = this.stmt("UPDATE deliveries SET lease_until = ? WHERE claimed_by = ? AND state = 'pending' AND id IN (SELECT value FROM json_each(?))");
@@ -243,16 +247,21 @@ export class SqliteDeliveryRows implements DeliveryRows {
       RETURNING action`);
 
   async finishAttempts(items: FinishItem[]): Promise<FinishResult[]> {
+    return (await this.finishAndClaim(items, [])).finished;
+  }
+
+  async finishAndClaim(finishes: FinishItem[], claims: ClaimRequest[]): Promise<{ finished: FinishResult[]; claimed: ClaimedDelivery[][] }> {
     let closed = 0;
     const out = this.db.transaction(() => {
       // Final outcomes per event, applied to its open count once per batch.
       const finals = new Map<string, number>();
-      const results = items.map((i) => this.finishOne(i, finals));
+      const finished = finishes.map((i) => this.finishOne(i, finals));
       for (const [eventId, n] of finals) {
         const ev = this.closeDeliveries.get().get(n, eventId) as { open_deliveries: number } | undefined;
         if (ev?.open_deliveries === 0) closed++;
       }
-      return results;
+      // After the finishes: a stage they released is claimable at once.
+      return { finished, claimed: claims.map((c) => this.claimNow(c.action, c.now, c.limit, c.lease)) };
     }).immediate();
     this.open -= closed;
     return out;
