@@ -42,12 +42,14 @@ export interface HttpSpec {
  * The event as JSON and its Hooker-Event header value, made once per event
  * object: a route with several http deliveries, and the body plus the header
  * of one delivery, share them instead of serialising the event each time.
+ * The stored text of the event, when the delivery carries it, is that JSON
+ * already (issue 12: no serialisation per event on the delivery path).
  */
 const eventTexts = new WeakMap<object, { json: Buffer; header?: string }>();
-function eventText(event: unknown): { json: Buffer; header?: string } {
+function eventText(event: unknown, stored: string | undefined): { json: Buffer; header?: string } {
   const cached = event !== null && typeof event === 'object' ? eventTexts.get(event) : undefined;
   if (cached) return cached;
-  const json = Buffer.from(stringifyJson(event) ?? 'null');
+  const json = Buffer.from(stored ?? stringifyJson(event) ?? 'null');
   // base64 is 4/3 of the bytes: skip encoding what cannot fit the header.
   const header = Math.ceil(json.length / 3) * 4 <= MAX_EVENT_HEADER_BYTES ? json.toString('base64') : undefined;
   const text = { json, ...(header !== undefined ? { header } : {}) };
@@ -66,7 +68,7 @@ export function createHttpAction(spec: HttpSpec): Action {
       let url: string;
       const headers: Record<string, string | string[]> = {};
       let body: string | Buffer | undefined;
-      const text = eventText(ctx.event);
+      const text = eventText(ctx.event, ctx.eventText);
       try {
         url = substituteEventRefs(spec.url, ctx.event, encodeUrlValue);
         for (const [name, value] of spec.headers) {

@@ -31,6 +31,11 @@ export interface DeliveryContext {
   routeName: string;
   /** The event as received (what `event.input.<path>` references resolve against). */
   event: EventDoc;
+  /**
+   * The event's JSON text as stored (the same value as `event`), when the
+   * delivery path has it: sent as is instead of serialising `event` again.
+   */
+  eventText?: string;
   message: RenderedMessage;
   /** Hop count the event arrived with (Hooker-Hops), for chaining. */
   hops: number;

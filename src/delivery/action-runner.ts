@@ -10,6 +10,8 @@ export interface DeliveryJob {
   routeName: string;
   actionName: string;
   event: unknown;
+  /** The event's stored JSON text, when known (see DeliveryContext.eventText). */
+  eventText?: string;
   message: RenderedMessage;
   hops: number;
   enqueuedAt: number;
@@ -34,7 +36,7 @@ export function actionHandler(actions: () => Map<string, Action>, timeoutGuardMs
     const { signal, release } = guard.acquire();
     try {
       const result = await action.deliver({
-        deliveryId: job.deliveryId, eventId: job.eventId, routeName: job.routeName, event: job.event, message: job.message,
+        deliveryId: job.deliveryId, eventId: job.eventId, routeName: job.routeName, event: job.event, ...(job.eventText !== undefined ? { eventText: job.eventText } : {}), message: job.message,
         hops: job.hops, signal, log: (line) => { log.push(line); },
       });
       return { result, log };

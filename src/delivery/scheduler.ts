@@ -268,7 +268,7 @@ export class DeliveryScheduler implements DeliveryQueue {
           if (!held.has(d.id)) { this.markPending(d.action); continue; }
           this.lane(d.action).ready.push({
             id: d.id, eventId: plan.eventId, route: r.route, action: d.action, stage: d.stage, kind: d.kind, attempts: 0,
-            ...(r.template ? { template: r.template } : {}), message: r.message, event: plan.event, hops: plan.hops,
+            ...(r.template ? { template: r.template } : {}), message: r.message, event: plan.event, ...(plan.eventText !== undefined ? { eventText: plan.eventText } : {}), hops: plan.hops,
             createdAt: plan.receivedAt, dueAt: plan.receivedAt,
           });
           started.add(d.action);
@@ -554,7 +554,8 @@ export class DeliveryScheduler implements DeliveryQueue {
     let log: string[] = [];
     try {
       ({ result, log } = await this.handler({
-        deliveryId: d.id, eventId: d.eventId, routeName: d.route, actionName: d.action, event: d.event, message: d.message,
+        deliveryId: d.id, eventId: d.eventId, routeName: d.route, actionName: d.action, event: d.event,
+        ...(d.eventText !== undefined ? { eventText: d.eventText } : {}), message: d.message,
         hops: d.hops, enqueuedAt: d.createdAt, attempt,
       }, this.shutdown.signal));
     } catch (e) {

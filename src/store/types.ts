@@ -32,6 +32,8 @@ export interface ClaimedDelivery {
   message: RenderedMessage;
   /** The event as the actions of this stage see it (enriched by earlier ReadAndWrite actions). */
   event: unknown;
+  /** `event` as the stored JSON text it was parsed from (the http action sends it instead of serialising `event`). */
+  eventText?: string;
   hops: number;
   createdAt: number;
   /** When it became due (its next_at when claimed): how long it has waited, for the delivery lag. */

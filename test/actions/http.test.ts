@@ -5,6 +5,7 @@ import { httpAction } from '../../src/actions/http.js';
 import { webhookAction } from '../../src/actions/webhook.js';
 import { stdoutAction, createStdoutAction } from '../../src/actions/stdout.js';
 import { deliveryContext } from '../server/delivery-context.js';
+import { parseJson } from '../../src/json/lossless.js';
 
 interface Seen { method: string; url: string; headers: IncomingMessage['headers']; body: string }
 let server: Server;
@@ -62,6 +63,17 @@ describe('http action', () => {
     expect(r.ok).toBe(true);
     expect(seen[0]!.headers['content-type']).toBe('application/json');
     expect(JSON.parse(seen[0]!.body)).toEqual(event);
+  });
+
+  it('sends the stored text of the event as the body and in Hooker-Event when the delivery carries it', async () => {
+    seen.length = 0; status = 200; delayMs = 0;
+    // As the store keeps it: the event's JSON text (a large integer keeps every digit).
+    const stored = '{"SigMetadata":{"ID":"TRC-2"},"count":12345678901234567890123}';
+    const r = await make(httpAction, { url: `${base}/stored` }).deliver(deliveryContext({ event: parseJson(stored) as Record<string, unknown>, eventText: stored }));
+    expect(r.ok).toBe(true);
+    expect(seen[0]!.body).toBe(stored);
+    expect(seen[0]!.headers['content-type']).toBe('application/json');
+    expect(Buffer.from(String(seen[0]!.headers['hooker-event']), 'base64').toString('utf8')).toBe(stored);
   });
 
   it('leaves Hooker-Event out for an event too large for a header (a scan report) and says so', async () => {

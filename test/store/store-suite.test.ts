@@ -86,6 +86,8 @@ describe.each(backends)('store ($name)', (backend) => {
     const open = await a.deliveries.openEvents();
     const [d] = await a.deliveries.claimDue('x', Date.now(), 10, lease('r1'));
     expect(d).toMatchObject({ id: `${p.eventId}-d0`, eventId: p.eventId, route: 'r', attempts: 0, event: { n: seq }, message: { body: `b${seq}` } });
+    // The stored text comes along (the http action sends it as is): the same event.
+    expect(JSON.parse(d!.eventText!)).toEqual(d!.event);
     expect((await a.deliveries.get(d!.id))!.state).toBe('running');
     expect((await a.deliveries.finishAttempts([{ id: d!.id, owner: 'r1', outcome: ok() }]))[0]).toMatchObject({ state: 'succeeded', released: [] });
     expect(await a.deliveries.openEvents()).toBe(open - 1);

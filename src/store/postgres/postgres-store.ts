@@ -396,7 +396,7 @@ export class PgDeliveryRows implements DeliveryRows {
       return {
         id: r.id, eventId: r.event_id, route: r.route, action: r.action, stage: r.stage, kind: r.kind, attempts: r.attempts,
         ...(r.template ? { template: r.template } : {}),
-        message, event, hops: r.hops, createdAt: r.created_at, dueAt: r.next_at,
+        message, event, eventText: r.event, hops: r.hops, createdAt: r.created_at, dueAt: r.next_at,
       };
     });
   }
