@@ -93,6 +93,7 @@ async function main(): Promise<void> {
     const m2 = process.hrtime.bigint() / 1000n;
     const c2 = cpuMs(hooker.pid!);
     const mt2 = cpuMs(hooker.pid!, hooker.pid!);
+    const rssMiB = Math.round(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${hooker.pid!}/status`, 'utf8'))![1]) / 1024);
     await pool.close();
     process.stdout.write(`${JSON.stringify({
       root: ROOT, events: EVENTS, refused, delivered: r,
@@ -104,6 +105,7 @@ async function main(): Promise<void> {
       // The event loop's own share: the thread that saturates first (worker threads excluded).
       mainThreadCpuUsPerDeliveryWhileDraining: Math.round(((mt2 - mt1) * 1000) / Math.max(1, r - r1)),
       endToEndDeliveriesPerS: Math.round(r / ((t2 - t0) / 1000)),
+      rssMiBAfterDrain: rssMiB,
       ...(PROFILE_DIR ? { drainWindowUs: [Number(m1), Number(m2)] } : {}),
     })}\n`);
   } finally {

@@ -12,15 +12,21 @@ export interface ActionClient {
 /**
  * Keep-alive sockets of an action's concurrency (4, the default policy's,
  * when absent): every running delivery has one and none is opened per
- * request. With HOOKER_HTTP_THREAD=1 they live in a client thread shared by
- * all actions: less of the event loop's CPU per delivery, more in all
- * (BENCHMARKS.md, "Issue 12, session 6: wire"), so only where the event loop
- * is the bottleneck and a core is spare.
+ * request. They live in the client thread shared by all actions
+ * (http1-thread.ts) unless HOOKER_HTTP_THREAD=0. Run from the TypeScript
+ * source (in-process tests, development) the thread would first load tsx to
+ * compile its module, about a second before the first delivery, so there the
+ * requests stay on the event loop unless HOOKER_HTTP_THREAD=1; the built
+ * server (what users and the end-to-end tests run) uses the thread.
  */
 export function actionClient(connections: number | undefined): ActionClient {
   const options = { connections: connections ?? 4, idleTimeoutMs: 30_000 };
-  return process.env['HOOKER_HTTP_THREAD'] === '1' ? new ThreadedHttp1Client(options) : new Http1Client(options);
+  const setting = process.env['HOOKER_HTTP_THREAD'];
+  const threaded = setting === '1' || (setting !== '0' && !FROM_SOURCE);
+  return threaded ? new ThreadedHttp1Client(options) : new Http1Client(options);
 }
+
+const FROM_SOURCE = import.meta.url.endsWith('.ts');
 
 /** The action's `concurrency:` read only to size its pool; the delivery policy validates it. */
 export function configuredConcurrency(config: Record<string, unknown>): number | undefined {

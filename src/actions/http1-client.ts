@@ -32,6 +32,8 @@ export interface Http1Request {
   timeoutMs: number;
   /** Aborting (shutdown, a delivery's deadline) destroys the socket and fails the request with the signal's reason. */
   signal?: AbortSignal;
+  /** Given a function that fails the request as an abort would: the client thread's cancel, without an AbortController per request. */
+  onCancel?: (cancel: (reason: Error) => void) => void;
 }
 
 export interface Http1ClientOptions {
@@ -154,7 +156,9 @@ export class Http1Client {
       }
       let origin = this.origins.get(t.key);
       if (!origin) this.origins.set(t.key, origin = new Origin(this, t));
-      origin.start(new Exchange(origin, wire, req.method === 'HEAD', req.timeoutMs, req.signal, resolve, reject));
+      const x = new Exchange(origin, wire, req.method === 'HEAD', req.timeoutMs, req.signal, resolve, reject);
+      req.onCancel?.((reason) => x.fail(reason));
+      origin.start(x);
     });
   }
 

@@ -7,7 +7,7 @@ import type { ToThread, FromThread } from './http1-thread.js';
 
 const port = parentPort!;
 const clients = new Map<number, Http1Client>();
-const running = new Map<number, AbortController>();
+const running = new Map<number, (reason: Error) => void>();
 let out: FromThread[] = [];
 let flushing = false;
 
@@ -24,16 +24,15 @@ port.on('message', (batch: ToThread[]) => {
     switch (m[0]) {
       case 'open': clients.get(m[1])?.close(); clients.set(m[1], new Http1Client(m[2] as Http1ClientOptions)); break;
       case 'close': void clients.get(m[1])?.close(); clients.delete(m[1]); break;
-      case 'cancel': running.get(m[1])?.abort(); break;
+      case 'cancel': running.get(m[1])?.(new Error('cancelled')); break;
       case 'req': {
         const [, id, clientId, url, method, headers, body, timeoutMs] = m;
         const client = clients.get(clientId);
         if (!client) { answer([id, -1, 'Error', 'the HTTP client is closed']); break; }
-        const ac = new AbortController();
-        running.set(id, ac);
         client.request({
-          url, method, headers, timeoutMs, signal: ac.signal,
-          ...(body === undefined ? {} : { body: typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength) }),
+          url, method, headers, timeoutMs, onCancel: (cancel) => running.set(id, cancel),
+          // Bytes come as a latin1 string: one byte per character, cloned as a plain copy.
+          ...(body === undefined ? {} : { body: body[0] === 's' ? body[1] : Buffer.from(body[1], 'latin1') }),
         }).then(
           (a) => { running.delete(id); answer([id, a.status, a.body]); },
           (e: Error) => { running.delete(id); answer([id, -1, e?.name ?? 'Error', e?.message ?? String(e)]); },

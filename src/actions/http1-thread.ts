@@ -4,12 +4,11 @@
 // the answers' parsing cost the other thread.
 //
 // Why (BENCHMARKS.md, "Issue 12, session 6: wire"): the serve process's main
-// thread is the one saturated core when deliveries drain on an idle machine;
-// a request through Http1Client costs it 27–35 µs, through this thread
-// 5–7 µs in a client loop. In bench:delivery on the loaded machine the main
-// thread's CPU per delivery fell by a quarter to a third but the process's
-// rose by a tenth to a third (a thread wake-up per small batch each way),
-// so it is opt-in: HOOKER_HTTP_THREAD=1.
+// thread is the one saturated core when deliveries drain; in bench:delivery
+// its CPU per delivery fell by about a third (182 → 126 µs) and the
+// process's did not rise (198 → 192 µs), the drain went 3.4k → 4.3k/s (same
+// run, alternated). HOOKER_HTTP_THREAD=0 keeps the requests on the main
+// thread.
 //
 // One thread for all actions, started with the first request (nothing at
 // start-up). If it dies, the requests in flight fail (their deliveries are
@@ -22,7 +21,7 @@ export type ToThread =
   | ['open', number, Http1ClientOptions]
   | ['close', number]
   | ['cancel', number]
-  | ['req', number, number, string, string, Record<string, string | string[]> | undefined, string | Uint8Array | undefined, number];
+  | ['req', number, number, string, string, Record<string, string | string[]> | undefined, ['s' | 'b', string] | undefined, number];
 /** [id, status, body] or [id, -1, error name, error message]. */
 export type FromThread = [number, number, string] | [number, -1, string, string];
 
@@ -42,7 +41,6 @@ class WireThread {
   private readonly worker: Worker;
   private readonly pending = new Map<number, Pending>();
   private outbox: ToThread[] = [];
-  private transfer: ArrayBuffer[] = [];
   private flushing = false;
   private nextId = 1;
 
@@ -51,8 +49,6 @@ class WireThread {
     this.worker = new Worker(SOURCE, {
       eval: true,
       workerData: { entry: new URL(`./http1-thread-worker.${fromSource ? 'ts' : 'js'}`, import.meta.url).href, tsx: fromSource },
-      // Small, short-lived objects only: small semi-spaces instead of V8's default 16 MiB.
-      resourceLimits: { maxYoungGenerationSizeMb: 4 },
     });
     this.worker.unref();
     this.worker.on('message', (batch: FromThread[]) => this.answers(batch));
@@ -61,17 +57,16 @@ class WireThread {
     for (const [id, options] of opens) this.post(['open', id, options]);
   }
 
-  post(m: ToThread, transfer?: ArrayBuffer): void {
+  post(m: ToThread): void {
     this.outbox.push(m);
-    if (transfer) this.transfer.push(transfer);
     if (this.flushing) return;
     this.flushing = true;
     // Every request of this turn of the loop (a lane launches several) in one message.
     setImmediate(() => {
       this.flushing = false;
-      const batch = this.outbox, transfer = this.transfer;
-      this.outbox = []; this.transfer = [];
-      this.worker.postMessage(batch, transfer);
+      const batch = this.outbox;
+      this.outbox = [];
+      this.worker.postMessage(batch);
     });
   }
 
@@ -93,16 +88,10 @@ class WireThread {
       }
       if (this.pending.size === 0) this.worker.ref(); // a request in flight keeps the process up, as a socket would
       this.pending.set(id, p);
-      let body: string | Uint8Array | undefined;
-      let transfer: ArrayBuffer | undefined;
-      if (typeof req.body === 'string' || req.body === undefined) body = req.body;
-      else {
-        // A copy of exactly the body, moved to the thread: a Buffer is often a view of a larger pooled one, which cloning would copy whole.
-        const copy = new Uint8Array(req.body);
-        body = copy;
-        transfer = copy.buffer;
-      }
-      this.post(['req', id, clientId, typeof req.url === 'string' ? req.url : req.url.href, req.method, req.headers, body, req.timeoutMs], transfer);
+      // Bytes go as a latin1 string (a plain copy each way): a Buffer is often a view of a larger pooled one, which cloning would copy whole, and transferring a copy cost more.
+      const body: ['s' | 'b', string] | undefined = req.body === undefined ? undefined
+        : typeof req.body === 'string' ? ['s', req.body] : ['b', req.body.toString('latin1')];
+      this.post(['req', id, clientId, typeof req.url === 'string' ? req.url : req.url.href, req.method, req.headers, body, req.timeoutMs]);
     });
   }
 

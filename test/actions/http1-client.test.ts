@@ -353,7 +353,7 @@ describe('https', () => {
   });
 });
 
-describe('in the client thread (HOOKER_HTTP_THREAD=1)', () => {
+describe('in the client thread (the built server\'s default)', () => {
   it('sends and answers as the in-thread client does, errors keep their name and wording', async () => {
     const srv = await rawServer((req, socket) => {
       if (req.startsWith('POST /silent ')) return;
@@ -382,19 +382,21 @@ describe('in the client thread (HOOKER_HTTP_THREAD=1)', () => {
     await abortedWhileWaiting(c);
   });
 
-  it('the http action uses it when HOOKER_HTTP_THREAD=1', async () => {
+  it('the http action delivers through the thread with HOOKER_HTTP_THREAD=1 and on the event loop with 0', async () => {
     const seen: string[] = [];
     const srv = await rawServer((req, socket) => { seen.push(req.split('\r\n')[0]!); socket.write('HTTP/1.1 201 Created\r\ncontent-length: 11\r\n\r\n{"id":"x1"}'); });
-    process.env['HOOKER_HTTP_THREAD'] = '1';
-    let action;
-    try {
-      action = httpAction.create({ name: 'h', type: 'http', url: `${srv.url}/hook` }, {}).action!;
-    } finally {
-      delete process.env['HOOKER_HTTP_THREAD'];
+    for (const setting of ['1', '0']) {
+      process.env['HOOKER_HTTP_THREAD'] = setting;
+      let action;
+      try {
+        action = httpAction.create({ name: 'h', type: 'http', url: `${srv.url}/hook` }, {}).action!;
+      } finally {
+        delete process.env['HOOKER_HTTP_THREAD'];
+      }
+      closers.push(() => action.close?.());
+      const r = await action.deliver(deliveryContext({ event: { a: 1 } }));
+      expect(r).toMatchObject({ ok: true, detail: `POST ${srv.url}/hook answered 201`, eventUpdate: { id: 'x1' } });
     }
-    closers.push(() => action.close?.());
-    const r = await action.deliver(deliveryContext({ event: { a: 1 } }));
-    expect(r).toMatchObject({ ok: true, detail: `POST ${srv.url}/hook answered 201`, eventUpdate: { id: 'x1' } });
-    expect(seen).toEqual(['POST /hook HTTP/1.1']);
+    expect(seen).toEqual(['POST /hook HTTP/1.1', 'POST /hook HTTP/1.1']);
   });
 });
