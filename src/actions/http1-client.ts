@@ -256,7 +256,7 @@ class Exchange {
   /** Sent again on a fresh socket once after a reused socket closed before any answer byte. */
   retried = false;
   private readonly timer: NodeJS.Timeout;
-  private readonly onAbort: (() => void) | undefined;
+  private readonly offAbort: (() => void) | undefined;
 
   constructor(
     readonly origin: Origin, readonly wire: string | Buffer, readonly head: boolean, readonly timeoutMs: number,
@@ -264,17 +264,14 @@ class Exchange {
     private readonly resolve: (a: Http1Answer) => void, private readonly reject: (e: Error) => void,
   ) {
     this.timer = setTimeout(() => this.fail(new HttpTimeoutError(`timed out after ${timeoutMs} ms`)), timeoutMs);
-    if (signal) {
-      this.onAbort = () => this.fail(abortReason(signal));
-      signal.addEventListener('abort', this.onAbort, { once: true });
-    }
+    if (signal) this.offAbort = whenAborted(signal, (reason) => this.fail(reason));
   }
 
   private settle(): boolean {
     if (this.done) return false;
     this.done = true;
     clearTimeout(this.timer);
-    if (this.onAbort) this.signal!.removeEventListener('abort', this.onAbort);
+    this.offAbort?.();
     return true;
   }
 
@@ -572,6 +569,33 @@ class Conn {
       default: return 'connection closed in the middle of a chunked body';
     }
   }
+}
+
+/** The requests waiting on each signal, behind one 'abort' listener. */
+const waiting = new WeakMap<AbortSignal, Set<(reason: Error) => void>>();
+
+/**
+ * Calls `cancel` with the abort reason if `signal` aborts before the returned
+ * function is called. One listener per signal however many requests use it:
+ * deliveries started together share their signal (the deadline guard), and
+ * a listener per request passed Node's limit of 10 per signal (a
+ * MaxListenersExceededWarning on stderr) with an add and remove each.
+ */
+export function whenAborted(signal: AbortSignal, cancel: (reason: Error) => void): () => void {
+  let set = waiting.get(signal);
+  if (!set) {
+    const fresh = new Set<(reason: Error) => void>();
+    set = fresh;
+    waiting.set(signal, fresh);
+    signal.addEventListener('abort', () => {
+      waiting.delete(signal);
+      const reason = abortReason(signal);
+      for (const c of [...fresh]) c(reason);
+    }, { once: true });
+  }
+  const mine = set;
+  mine.add(cancel);
+  return () => { mine.delete(cancel); };
 }
 
 /** What an aborted request fails with: the signal's reason (a TimeoutError or the shutdown's error). */

@@ -15,7 +15,7 @@
 // retried) and the next request starts a new one.
 
 import { Worker } from 'node:worker_threads';
-import { abortReason, type Http1Answer, type Http1ClientOptions, type Http1Request } from './http1-client.js';
+import { abortReason, whenAborted, type Http1Answer, type Http1ClientOptions, type Http1Request } from './http1-client.js';
 
 export type ToThread =
   | ['open', number, Http1ClientOptions]
@@ -35,7 +35,7 @@ const { workerData } = require('node:worker_threads');
 })().catch((e) => { process.stderr.write('hooker: HTTP client thread failed to start: ' + (e && e.stack || e) + '\\n'); process.exit(1); });
 `;
 
-interface Pending { resolve(a: Http1Answer): void; reject(e: Error): void; signal?: AbortSignal; onAbort?: () => void }
+interface Pending { resolve(a: Http1Answer): void; reject(e: Error): void; offAbort?: () => void }
 
 class WireThread {
   private readonly worker: Worker;
@@ -77,14 +77,12 @@ class WireThread {
       const id = this.nextId++;
       const p: Pending = { resolve, reject };
       if (signal) {
-        p.signal = signal;
-        p.onAbort = () => {
-          this.pending.delete(id);
+        p.offAbort = whenAborted(signal, (reason) => {
+          if (!this.pending.delete(id)) return;
           this.settled();
           this.post(['cancel', id]);
-          reject(abortReason(signal));
-        };
-        signal.addEventListener('abort', p.onAbort, { once: true });
+          reject(reason);
+        });
       }
       if (this.pending.size === 0) this.worker.ref(); // a request in flight keeps the process up, as a socket would
       this.pending.set(id, p);
@@ -100,7 +98,7 @@ class WireThread {
       const p = this.pending.get(m[0]);
       if (!p) continue; // aborted meanwhile
       this.pending.delete(m[0]);
-      if (p.onAbort) p.signal!.removeEventListener('abort', p.onAbort);
+      p.offAbort?.();
       if (m[1] === -1) {
         const e = new Error((m as [number, -1, string, string])[3]);
         e.name = (m as [number, -1, string, string])[2];
@@ -119,7 +117,7 @@ class WireThread {
     const pending = [...this.pending.values()];
     this.pending.clear();
     for (const p of pending) {
-      if (p.onAbort) p.signal!.removeEventListener('abort', p.onAbort);
+      p.offAbort?.();
       p.reject(new Error(`the HTTP client thread stopped: ${e.message}`));
     }
   }

@@ -268,6 +268,28 @@ describe('broken or hostile servers', () => {
 
   it('destroys the socket when the delivery is aborted, failing with the signal reason', () => abortedWhileWaiting(client()));
 
+  it('many requests sharing one abort signal (deliveries started together) all fail with its reason, without a listener-leak warning', async () => {
+    const srv = await rawServer(() => {});
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => { warnings.push(w); };
+    process.on('warning', onWarning);
+    try {
+      for (const c of [client({ connections: 30 }), new ThreadedHttp1Client({ connections: 30 })]) {
+        if (c instanceof ThreadedHttp1Client) closers.push(() => c.close());
+        const ac = new AbortController();
+        const all = Array.from({ length: 25 }, () => c.request({ url: `${srv.url}/x`, method: 'POST', body: '{}', timeoutMs: 60_000, signal: ac.signal }).then(() => 'answered', (e: Error) => e.message));
+        await expect.poll(() => srv.open()).toBe(25);
+        ac.abort(new Error('shutting down'));
+        expect(await Promise.all(all)).toEqual(Array(25).fill('shutting down'));
+        await expect.poll(() => srv.open()).toBe(0);
+      }
+      await new Promise((r) => setImmediate(r));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings.map((w) => w.name)).not.toContain('MaxListenersExceededWarning');
+  });
+
   it('sends on a fresh socket after the server closed an idle keep-alive one', async () => {
     // The server answers one request per connection and then closes it a moment later.
     const srv = await rawServer((_req, socket) => { socket.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok'); setTimeout(() => socket.end(), 20); });
