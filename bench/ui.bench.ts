@@ -90,10 +90,10 @@ async function main(): Promise<void> {
     const bare = new SqliteStoreRows(SqliteStore.open(join(dir, 'bare.db')));
     bare.db.exec(`DROP INDEX events_newest; DROP INDEX deliveries_dead; DROP INDEX deliveries_route_newest; DROP INDEX deliveries_action_newest;`);
     const bareSeconds = await fill(bare, writeN, Date.UTC(2026, 0, 1));
-    bare.db.close();
+    await bare.store.close();
     const withIdx = new SqliteStoreRows(SqliteStore.open(join(dir, 'indexed.db')));
     const indexedSeconds = await fill(withIdx, writeN, Date.UTC(2026, 0, 1));
-    withIdx.db.close();
+    await withIdx.store.close();
     process.stdout.write(`write path: ${writeN} events in ${bareSeconds.toFixed(1)} s without, ${indexedSeconds.toFixed(1)} s with the console's indexes\n`);
 
     // 2. A million stored events.
@@ -151,7 +151,7 @@ async function main(): Promise<void> {
     await timeIt('dead letters grouped by route and action', () => q.deadLetterGroups());
     await timeIt('dead letters of one route and action, first page', () => q.deadLetters({ route: 'shells', action: 'slack', limit: 50 }));
     await timeIt('deliveries by route and state (Routes page counters)', () => q.routeCounters(), 0);
-    db.close();
+    await store.store.close();
 
     const ms = (v: number) => (v < 10 ? v.toFixed(2) : v.toFixed(0));
     const section = `<!-- bench:ui start -->

@@ -52,6 +52,12 @@ function sharedMessage(routes: EventPlan['routes']): RenderedMessage | undefined
   return undefined;
 }
 
+/** Rows per multi-row INSERT (times 12 values for deliveries: far under SQLite's 32,766 variables). */
+const BULK_ROWS = 64;
+
+/** A batch's rows, flat: one value after another, a table's columns per row. */
+interface BatchRows { events: unknown[]; runs: unknown[]; deliveries: unknown[] }
+
 export class SqliteDeliveryRows implements DeliveryRows {
   private open: number;
 
@@ -75,10 +81,19 @@ export class SqliteDeliveryRows implements DeliveryRows {
     return this.db.prepare("UPDATE deliveries SET claimed_by = NULL, lease_until = 0 WHERE state = 'pending' AND claimed_by IS NOT NULL").run().changes;
   }
 
-  private readonly insertEvent = this.stmt('INSERT INTO events (id, received_at, hops, body, open_deliveries, message) VALUES (?, ?, ?, ?, ?, ?)');
-  private readonly insertRun = this.stmt('INSERT INTO route_runs (event_id, route, template, message) VALUES (?, ?, ?, ?)');
-  private readonly insertDelivery = this.stmt(`INSERT INTO deliveries (id, event_id, route, action, stage, kind, state, attempts, next_at, created_at, updated_at, claimed_by, lease_until)
-    VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)`);
+  // A batch's rows are inserted table by table, up to BULK_ROWS rows per statement (one prepared
+  // statement per row count, kept): a few statements per batch instead of about seven per event.
+  private readonly bulkStatements = new Map<string, ReturnType<SqliteDatabase['prepare']>>();
+  private bulkInsert(head: string, tuple: string, width: number, values: unknown[]): void {
+    const rows = values.length / width;
+    for (let at = 0; at < rows; at += BULK_ROWS) {
+      const n = Math.min(BULK_ROWS, rows - at);
+      const key = `${head}\u0000${n}`;
+      let stmt = this.bulkStatements.get(key);
+      if (!stmt) this.bulkStatements.set(key, stmt = this.db.prepare(`${head} VALUES ${Array.from({ length: n }, () => tuple).join(', ')}`));
+      stmt.run(n === rows ? values : values.slice(at * width, (at + n) * width));
+    }
+  }
   // Taken only when absent or expired: a live key means the route is a duplicate.
   private readonly takeDedup = this.stmt(`INSERT INTO dedup_keys (route, key, expires_at) VALUES (?, ?, ?)
     ON CONFLICT (route, key) DO UPDATE SET expires_at = excluded.expires_at WHERE dedup_keys.expires_at <= ?`);
@@ -93,11 +108,17 @@ export class SqliteDeliveryRows implements DeliveryRows {
     let opened = 0;
     const out = this.db.transaction(() => {
       const counts = new Map<string, number>();
+      const rows: BatchRows = { events: [], runs: [], deliveries: [] };
       const commits = plans.map((plan) => {
-        const c = this.insertOne(plan, held, counts);
+        const c = this.insertOne(plan, held, counts, rows);
         if (c.deliveries.length) opened++;
         return c;
       });
+      // In this order: a route run refers to its event, a delivery to its route run.
+      this.bulkInsert('INSERT INTO events (id, received_at, hops, body, open_deliveries, message)', '(?, ?, ?, ?, ?, ?)', 6, rows.events);
+      this.bulkInsert('INSERT INTO route_runs (event_id, route, template, message)', '(?, ?, ?, ?)', 4, rows.runs);
+      this.bulkInsert('INSERT INTO deliveries (id, event_id, route, action, stage, kind, state, attempts, next_at, created_at, updated_at, claimed_by, lease_until)',
+        '(?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)', 12, rows.deliveries);
       for (const [key, n] of counts) {
         const cut = key.lastIndexOf('\u0000');
         this.countInserted.get().run(key.slice(0, cut), key.slice(cut + 1), n);
@@ -112,7 +133,8 @@ export class SqliteDeliveryRows implements DeliveryRows {
   private readonly countInserted = this.stmt(`INSERT INTO delivery_counts (route, state, n) VALUES (?, ?, ?)
     ON CONFLICT (route, state) DO UPDATE SET n = n + excluded.n`);
 
-  private insertOne(plan: EventPlan, held: HeldAtInsert | undefined, counts: Map<string, number>): PlanCommit {
+  /** Takes the plan's dedup keys and adds its rows to the batch's; its aggregation items are inserted at once. */
+  private insertOne(plan: EventPlan, held: HeldAtInsert | undefined, counts: Map<string, number>, rows: BatchRows): PlanCommit {
     const duplicates: string[] = [];
     for (const k of plan.dedupKeys ?? []) {
       if (this.takeDedup.get().run(k.route, k.key, k.expiresAt, plan.receivedAt).changes === 0) duplicates.push(k.run ?? k.route);
@@ -123,14 +145,14 @@ export class SqliteDeliveryRows implements DeliveryRows {
     // An event no route delivers or buffers carries no promise to keep.
     if (routes.length === 0 && aggregate.length === 0) return { duplicates, deliveries };
     const shared = sharedMessage(routes);
-    this.insertEvent.get().run(plan.eventId, plan.receivedAt, plan.hops, plan.eventText ?? stringifyJson(plan.event ?? null), deliveries.length, shared ? JSON.stringify(shared) : null);
+    rows.events.push(plan.eventId, plan.receivedAt, plan.hops, plan.eventText ?? stringifyJson(plan.event ?? null), deliveries.length, shared ? JSON.stringify(shared) : null);
     for (const r of routes) {
-      this.insertRun.get().run(plan.eventId, r.route, r.template ?? null, shared && r.message === shared ? SHARED_MESSAGE : storedMessageText(r));
+      rows.runs.push(plan.eventId, r.route, r.template ?? null, shared && r.message === shared ? SHARED_MESSAGE : storedMessageText(r));
       const first = Math.min(...r.deliveries.map((d) => d.stage));
       for (const d of r.deliveries) {
         const lease = held?.ids.has(d.id) ? held.lease : undefined;
         const state = d.stage === first ? 'pending' : 'waiting';
-        this.insertDelivery.get().run(d.id, plan.eventId, r.route, d.action, d.stage, d.kind, state, plan.receivedAt, plan.receivedAt, plan.receivedAt,
+        rows.deliveries.push(d.id, plan.eventId, r.route, d.action, d.stage, d.kind, state, plan.receivedAt, plan.receivedAt, plan.receivedAt,
           lease?.owner ?? null, lease?.until ?? 0);
         const key = `${r.route}\u0000${state}`;
         counts.set(key, (counts.get(key) ?? 0) + 1);
