@@ -101,8 +101,7 @@ export interface Lease { owner: string; until: number }
 export interface HeldAtInsert { lease: Lease; ids: ReadonlySet<string> }
 
 export interface FinishItem { id: string; owner: string; outcome: AttemptOutcome }
-/** One action's claim: up to `limit` due deliveries, leased to `lease.owner` until `lease.until`. */
-export interface ClaimRequest { action: string; now: number; limit: number; lease: Lease }
+
 /** `lost`: the lease had passed to another replica; this attempt is not recorded. */
 export interface FinishResult { state: DeliveryState; released: string[]; lost?: boolean }
 
@@ -120,12 +119,6 @@ export interface DeliveryRows {
   release(ids: string[], owner: string): Promise<void>;
   /** Records attempts in one transaction; a final outcome releases the route's next stage. */
   finishAttempts(items: FinishItem[]): Promise<FinishResult[]>;
-  /**
-   * finishAttempts then claimDue for each request, as the scheduler's one
-   * store step per turn: SQLite runs them in one transaction (one commit, and
-   * the pages both touch written once).
-   */
-  finishAndClaim(finishes: FinishItem[], claims: ClaimRequest[]): Promise<{ finished: FinishResult[]; claimed: ClaimedDelivery[][] }>;
   /**
    * At start: SQLite (one process owns the file) frees every lease a dead
    * process left; PostgreSQL leaves leases to expire. Returns the number freed.

@@ -223,26 +223,6 @@ describe.each(backends)('store ($name)', (backend) => {
     expect(d3!.eventId).toBe(p.eventId);
   });
 
-  it('finishAndClaim records outcomes, then claims: a stage the finishes released is claimed in the same step, what is not due stays', async () => {
-    const p = plan({ actions: [['step1', 0], ['step2', 1]] });
-    const q = plan({ actions: [['step2', 0]] });
-    await a.deliveries.insertPlans([p, q]);
-    const [first] = await a.deliveries.claimDue('step1', Date.now(), 10, lease('r1'));
-    const retried = plan({ actions: [['step2', 0]] });
-    await a.deliveries.insertPlans([retried]);
-    const [r] = (await a.deliveries.claimDue('step2', Date.now(), 10, lease('r1'))).filter((d) => d.eventId === retried.eventId);
-    const out = await a.deliveries.finishAndClaim([
-      { id: first!.id, owner: 'r1', outcome: ok() },
-      { id: r!.id, owner: 'r1', outcome: { ...ok(), ok: false, detail: 'refused', retryAt: Date.now() + 60_000 } },
-    ], [{ action: 'step2', now: Date.now(), limit: 10, lease: lease('r1') }, { action: 'step1', now: Date.now(), limit: 10, lease: lease('r1') }]);
-    expect(out.finished).toMatchObject([{ state: 'succeeded', released: ['step2'] }, { state: 'pending', released: [] }]);
-    // The released stage of p is claimed by this same step; q's delivery was already leased by the claim above, the retry is not due.
-    expect(out.claimed.map((c) => c.map((d) => d.id))).toEqual([[`${p.eventId}-d1`], []]);
-    expect(await b.deliveries.claimDue('step2', Date.now(), 10, lease('r2'))).toEqual([]);
-    expect((await a.deliveries.get(first!.id))!.attemptLog).toMatchObject([{ ok: true }]);
-    expect((await a.deliveries.get(r!.id))).toMatchObject({ state: 'pending', attempts: 1, lastError: 'refused' });
-  });
-
   it('a retry waits for its time; retryDead revives dead deliveries with a fresh budget', async () => {
     const p = plan({ actions: [['flaky', 0]] });
     await a.deliveries.insertPlans([p]);

@@ -20,7 +20,7 @@ import { redactSecrets } from '../../logging/redact.js';
 import {
   DELIVERY_STATES,
   type AggregateItem, type AggregateRows, type AttemptRecord, type ClaimedDelivery, type ClusterRows, type DedupRows, type DeliveryFilter,
-  type ClaimRequest, type DeliveryRows, type DeliveryState, type DeliverySummary, type FinishItem, type FinishResult, type HeldAtInsert, type Lease, type Leadership, type PlanCommit,
+  type DeliveryRows, type DeliveryState, type DeliverySummary, type FinishItem, type FinishResult, type HeldAtInsert, type Lease, type Leadership, type PlanCommit,
   type PurgeFilter, type ScanRows, type Store, type StoreHealth,
 } from '../types.js';
 import { redactLocation, type StoreOptions } from '../open-store.js';
@@ -434,14 +434,6 @@ export class PgDeliveryRows implements DeliveryRows {
       return results;
     });
     return out;
-  }
-
-  async finishAndClaim(finishes: FinishItem[], claims: ClaimRequest[]): Promise<{ finished: FinishResult[]; claimed: ClaimedDelivery[][] }> {
-    // Each its own transaction: over the network a claim is not cheaper inside the finish's, and its row locks would be held longer.
-    const finished = finishes.length ? await this.finishAttempts(finishes) : [];
-    const claimed: ClaimedDelivery[][] = [];
-    for (const c of claims) claimed.push(await this.claimDue(c.action, c.now, c.limit, c.lease));
-    return { finished, claimed };
   }
 
   private async finishOne(c: pg.PoolClient, { id, owner, outcome: o }: FinishItem): Promise<FinishResult> {

@@ -7,7 +7,7 @@
 import type { RenderedMessage } from '../../actions/types.js';
 import type { EventPlan } from '../../delivery/plan.js';
 import type {
-  AttemptRecord, ClaimedDelivery, ClaimRequest, DeliveryFilter, DeliveryRows, DeliveryState, DeliverySummary, FinishItem, FinishResult, HeldAtInsert, Lease, PlanCommit, PurgeFilter,
+  AttemptRecord, ClaimedDelivery, DeliveryFilter, DeliveryRows, DeliveryState, DeliverySummary, FinishItem, FinishResult, HeldAtInsert, Lease, PlanCommit, PurgeFilter,
 } from '../types.js';
 import { DELIVERY_STATES } from '../types.js';
 import type { ActionKind } from '../../delivery/plan.js';
@@ -269,21 +269,16 @@ export class SqliteDeliveryRows implements DeliveryRows {
       RETURNING action`);
 
   async finishAttempts(items: FinishItem[]): Promise<FinishResult[]> {
-    return (await this.finishAndClaim(items, [])).finished;
-  }
-
-  async finishAndClaim(finishes: FinishItem[], claims: ClaimRequest[]): Promise<{ finished: FinishResult[]; claimed: ClaimedDelivery[][] }> {
     let closed = 0;
     const out = this.db.transaction(() => {
       // Final outcomes per event, applied to its open count once per batch.
       const finals = new Map<string, number>();
-      const finished = finishes.map((i) => this.finishOne(i, finals));
+      const results = items.map((i) => this.finishOne(i, finals));
       for (const [eventId, n] of finals) {
         const ev = this.closeDeliveries.get().get(n, eventId) as { open_deliveries: number } | undefined;
         if (ev?.open_deliveries === 0) closed++;
       }
-      // After the finishes: a stage they released is claimable at once.
-      return { finished, claimed: claims.map((c) => this.claimNow(c.action, c.now, c.limit, c.lease)) };
+      return results;
     }).immediate();
     this.open -= closed;
     return out;
