@@ -9,6 +9,8 @@
 // delivery this is a counter, not an AbortController (issue 12: an
 // AbortController and its signal per delivery were ~3 % of a drain's CPU).
 
+import { setMaxListeners } from 'node:events';
+
 interface Generation {
   readonly controller: AbortController;
   /** Acquired and not released yet. */
@@ -54,6 +56,9 @@ export class DeadlineGuard {
   private open(now: number): Generation {
     const previous = this.current;
     const controller = new AbortController();
+    // Every delivery of the period listens on this one signal (an http request, a child process, a
+    // fetch): more than Node's default 10 listeners is expected here, not a leak to warn about.
+    setMaxListeners(0, controller.signal);
     const g: Generation = {
       controller, running: 0, openUntil: now + this.periodMs, timer: undefined,
       ticket: {

@@ -64,3 +64,21 @@ describe('the action guard in the delivery engine', () => {
     expect(attempts).toEqual([{ attempt: 1, reason: 'TimeoutError' }, { attempt: 2 }]);
   });
 });
+
+describe('DeadlineGuard signal listeners', () => {
+  it('many deliveries of one period listening on their shared signal print no MaxListenersExceededWarning', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => { warnings.push(w.name); };
+    process.on('warning', onWarning);
+    try {
+      const guard = new DeadlineGuard(new AbortController().signal, 60_000);
+      const tickets = Array.from({ length: 40 }, () => guard.acquire());
+      for (const t of tickets) t.signal.addEventListener('abort', () => {});
+      await new Promise((r) => setImmediate(r));
+      expect(warnings).not.toContain('MaxListenersExceededWarning');
+      for (const t of tickets) t.release();
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+});
