@@ -73,8 +73,10 @@ export class PostgresStore implements Store {
   /** Identifies this process's notifications (its own are not echoed back to it). */
   private readonly id = randomUUID();
 
+  private readonly db: Db;
+
   private constructor(readonly pool: pg.Pool, readonly location: string, private readonly config: pg.PoolConfig, private readonly log: (line: string) => void) {
-    const db = new Db(pool, this.id, (e) => this.failed(e), () => this.answered());
+    const db = this.db = new Db(pool, this.id, (e) => this.failed(e), () => this.answered());
     this.deliveries = new PgDeliveryRows(db, () => this.notifyWork());
     this.dedup = new PgDedupRows(db);
     this.aggregates = new PgAggregateRows(db, this.deliveries);
@@ -101,7 +103,10 @@ export class PostgresStore implements Store {
     const store = new PostgresStore(pool, shown, config, opts.log ?? (() => {}));
     try {
       const client = await pool.connect();
-      try { await migratePostgres(client); } finally { client.release(); }
+      // A checked-out client emits 'error' when its connection dies; unheard, that ends the process.
+      const failed = () => {};
+      client.on('error', failed);
+      try { await migratePostgres(client); } finally { client.off('error', failed); client.release(); }
     } catch (e) {
       await pool.end().catch(() => {});
       throw new Error(redactSecrets((e as Error).message));
@@ -190,9 +195,9 @@ export class PostgresStore implements Store {
    * tables stop growing.
    */
   async evictFinished(limit: number): Promise<{ events: number; live: number }> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    // In Db.tx: a connection that dies meanwhile (the database restarting)
+    // is an error of this call, not an unhandled 'error' event that ends the process.
+    return this.db.tx(async (client) => {
       await client.query("SELECT pg_advisory_xact_lock(hashtext('hooker-size-guard'))");
       let live = await liveBytesOf(client);
       let events = 0;
@@ -216,14 +221,8 @@ export class PostgresStore implements Store {
         events += gone.rowCount;
         for (const g of gone.rows) live -= sizes.get(g.id) ?? 0;
       }
-      await client.query('COMMIT');
       return { events, live };
-    } catch (e) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw e;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   health(): StoreHealth {
