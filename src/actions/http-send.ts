@@ -12,21 +12,20 @@ export interface ActionClient {
 /**
  * Keep-alive sockets of an action's concurrency (4, the default policy's,
  * when absent): every running delivery has one and none is opened per
- * request. They live in the client thread shared by all actions
- * (http1-thread.ts) unless HOOKER_HTTP_THREAD=0. Run from the TypeScript
- * source (in-process tests, development) the thread would first load tsx to
- * compile its module, about a second before the first delivery, so there the
- * requests stay on the event loop unless HOOKER_HTTP_THREAD=1; the built
- * server (what users and the end-to-end tests run) uses the thread.
+ * request. On the event loop by default; HOOKER_HTTP_THREAD=1 moves them to
+ * the client thread shared by all actions (http1-thread.ts). The thread is
+ * not the default: on the idle 2-core bench machine it took a third of the
+ * main thread's CPU per delivery but added more in the thread's hand-over
+ * than it saved, and the load generator and receiver need the second core,
+ * so bench:delivery drained 4.8–5.5k deliveries/s with it against 6.4–7.7k
+ * without, and bench:server's sustained phase delivered 1,859 against
+ * 2,651/s (BENCHMARKS.md, "Issue 12, session 6: wire"). It can pay where
+ * the main thread is the only saturated core.
  */
 export function actionClient(connections: number | undefined): ActionClient {
   const options = { connections: connections ?? 4, idleTimeoutMs: 30_000 };
-  const setting = process.env['HOOKER_HTTP_THREAD'];
-  const threaded = setting === '1' || (setting !== '0' && !FROM_SOURCE);
-  return threaded ? new ThreadedHttp1Client(options) : new Http1Client(options);
+  return process.env['HOOKER_HTTP_THREAD'] === '1' ? new ThreadedHttp1Client(options) : new Http1Client(options);
 }
-
-const FROM_SOURCE = import.meta.url.endsWith('.ts');
 
 /** The action's `concurrency:` read only to size its pool; the delivery policy validates it. */
 export function configuredConcurrency(config: Record<string, unknown>): number | undefined {

@@ -3,12 +3,11 @@
 // loop) and takes its answer back, while the sockets, the kernel's send and
 // the answers' parsing cost the other thread.
 //
-// Why (BENCHMARKS.md, "Issue 12, session 6: wire"): the serve process's main
-// thread is the one saturated core when deliveries drain; in bench:delivery
-// its CPU per delivery fell by about a third (182 → 126 µs) and the
-// process's did not rise (198 → 192 µs), the drain went 3.4k → 4.3k/s (same
-// run, alternated). HOOKER_HTTP_THREAD=0 keeps the requests on the main
-// thread.
+// Opt-in (HOOKER_HTTP_THREAD=1, see actionClient in http-send.ts): in
+// bench:delivery the main thread's CPU per delivery fell by about a third,
+// but the process's rose and, on the idle 2-core machine shared with the
+// load generator and the receiver, the drain was slower than on the event
+// loop (BENCHMARKS.md, "Issue 12, session 6: wire").
 //
 // One thread for all actions, started with the first request (nothing at
 // start-up). If it dies, the requests in flight fail (their deliveries are
