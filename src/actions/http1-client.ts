@@ -514,14 +514,19 @@ class Conn {
     this.keptBytes += piece.length;
   }
 
+  /** The kept part of the answer's body as text. */
+  private keptText(): string {
+    const kept = this.kept;
+    return kept.length === 0 ? '' : kept.length === 1 ? kept[0]!.toString('utf8') : Buffer.concat(kept).toString('utf8');
+  }
+
   /** The answer ended at `pos` of `buf`. */
   private complete(buf: Buffer, pos: number): void {
     const x = this.exchange!;
     this.exchange = undefined;
     x.conn = undefined;
     this.state = IDLE;
-    const kept = this.kept;
-    const body = kept.length === 0 ? '' : kept.length === 1 ? kept[0]!.toString('utf8') : Buffer.concat(kept).toString('utf8');
+    const body = this.keptText();
     this.kept = [];
     const status = this.status;
     // Bytes after the answer were never asked for: the socket is out of step.
@@ -546,7 +551,7 @@ class Conn {
       x.conn = undefined;
       if (this.state === BODY_CLOSE && !this.error) {
         // A close-delimited body ends here (a reset instead of a close may have cut it: an error).
-        x.succeed({ status: this.status, body: Buffer.concat(this.kept).toString('utf8') });
+        x.succeed({ status: this.status, body: this.keptText() });
       } else if (this.reused && !this.gotBytes && !x.retried) {
         // A reused socket the server closed as the request left (its idle
         // timeout) answered none of it: send it once more on a new socket,
