@@ -25,6 +25,18 @@ function oid(text: string): Buffer {
   return tlv(0x06, Buffer.from(out));
 }
 
+/** A non-negative INTEGER in DER: minimal (no leading 0x00 unless the next
+ *  byte has its top bit set, which would otherwise read as negative).
+ *  OpenSSL refuses the non-minimal form ("illegal padding"), so a random
+ *  serial that happens to start with 0x00 must be trimmed, not kept. */
+export function derUnsignedInteger(bytes: Uint8Array): Buffer {
+  let i = 0;
+  while (i < bytes.length - 1 && bytes[i] === 0) i++;
+  const body = Buffer.from(bytes.subarray(i));
+  if (body.length === 0) return tlv(0x02, Buffer.from([0]));
+  return tlv(0x02, body[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), body]) : body);
+}
+
 function utcTime(d: Date): Buffer {
   const p = (n: number) => String(n).padStart(2, '0');
   const s = `${p(d.getUTCFullYear() % 100)}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}Z`;
@@ -40,13 +52,13 @@ export interface SelfSigned {
   keyPem: string;
 }
 
-export function createSelfSignedCertificate(opts: { commonName?: string; days?: number; hosts?: string[] } = {}): SelfSigned {
+export function createSelfSignedCertificate(opts: { commonName?: string; days?: number; hosts?: string[]; serial?: Uint8Array } = {}): SelfSigned {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   const cn = opts.commonName ?? 'hooker';
   const now = new Date(Date.now() - 60_000);
   const until = new Date(now.getTime() + (opts.days ?? 825) * 86_400_000);
-  const serial = randomBytes(16);
-  serial[0] = serial[0]! & 0x7f; // positive INTEGER
+  // RFC 5280: a positive serial of at most 20 octets; the encoder keeps it minimal.
+  const serial = opts.serial ?? randomBytes(16);
   const ecdsaSha256 = seq(oid('1.2.840.10045.4.3.2'));
   const san = (opts.hosts ?? ['localhost', '127.0.0.1']).map((h) =>
     /^\d+\.\d+\.\d+\.\d+$/.test(h) ? tlv(0x87, Buffer.from(h.split('.').map(Number))) : tlv(0x82, Buffer.from(h, 'ascii')));
@@ -54,7 +66,7 @@ export function createSelfSignedCertificate(opts: { commonName?: string; days?: 
   const spki = publicKey.export({ type: 'spki', format: 'der' });
   const tbs = seq(
     tlv(0xa0, tlv(0x02, Buffer.from([2]))),
-    tlv(0x02, serial),
+    derUnsignedInteger(serial),
     ecdsaSha256,
     name(cn),
     seq(utcTime(now), utcTime(until)),
