@@ -20,14 +20,17 @@
 //      the inbox at the start and end of the phase (flat = keeping up), the
 //      time its backlog took to drain and POST -> receiver latency; its
 //      baseline is a bare relay (the bare handler also POSTs each event 3
-//      times to the same receiver with undici, nothing stored or retried),
-//      run the same way first: what this machine relays at all with the
-//      load generator and the receiver sharing its cores;
+//      times to the same receiver over raw keep-alive sockets, or undici
+//      with --relay-client undici; nothing stored or retried), run the same
+//      way first: what this machine relays at all with the load generator
+//      and the receiver sharing its cores (their CPU is printed too);
 //   5. cold start to /ping and RSS right after it; RSS after 100,000 events.
 //
 // Each server is a child process running the built CLI (bin/hooker.js serve,
 // as deployed; the npm script builds dist/ first); this process generates the
-// load and the receiver of the http action is a child process of its own.
+// load and the receiver of the http action is a child process of its own
+// (the open-loop phases' generator and the receiver are bench/http1-load.ts,
+// on raw sockets, so they take as little of the shared cores as they can).
 // Phases are functions over a `Target` (how to start a server). Writes the
 // section between the bench:server markers of BENCHMARKS.md.
 // `-- --db postgres [--replicas 1|2|3]` measures replicas on PostgreSQL
@@ -37,13 +40,13 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import { freePort } from './free-port.js';
+import { openLoop as rawOpenLoop, startReceiver } from './http1-load.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const FIXTURES = new URL('../../shared/fixtures/', import.meta.url);
@@ -157,13 +160,32 @@ async function startHooker(target: Target, receiverUrl: string, env: Record<stri
 
 async function startBare(relayTo?: string): Promise<Running> {
   const here = fileURLToPath(import.meta.url);
-  const proc = spawn(process.execPath, ['--import', 'tsx', here, '--bare-child', ...(relayTo ? ['--relay', relayTo] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, ['--import', 'tsx', here, '--bare-child', ...(relayTo ? ['--relay', relayTo, '--relay-client', RELAY_CLIENT] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     proc.stdout!.on('data', (b) => { out += b; const m = /LISTENING (\S+)/.exec(out); if (m) resolve(m[1]!); });
     proc.once('exit', (code) => reject(new Error(`bare server exited ${code}`)));
   });
   return { proc, url, startMs: NaN, stop: stopper(proc) };
+}
+
+/** `--relay-client raw|undici`: how the bare relay sends (raw by default, see bareChild). */
+const RELAY_CLIENT = argValue('--relay-client') ?? 'raw';
+if (RELAY_CLIENT !== 'raw' && RELAY_CLIENT !== 'undici') throw new Error(`--relay-client ${RELAY_CLIENT}: give raw or undici`);
+
+function undiciRelay(to: string): (body: string) => void {
+  const pool = new Pool(to, { connections: 16 });
+  return (body) => {
+    pool.request({ path: '/in', method: 'POST', headers: { 'content-type': 'application/json' }, body }).then((res) => res.body.dump(), () => {});
+  };
+}
+
+async function rawRelay(to: string): Promise<(body: string) => void> {
+  const { Http1Client } = await import('../src/actions/http1-client.js');
+  const client = new Http1Client({ connections: 16 });
+  const url = `${to}/in`;
+  const headers = { 'content-type': 'application/json' };
+  return (body) => { client.request({ url, method: 'POST', headers, body, timeoutMs: 60_000 }).catch(() => {}); };
 }
 
 async function bareChild(): Promise<void> {
@@ -173,17 +195,18 @@ async function bareChild(): Promise<void> {
   if (relayTo) {
     // The bare relay: what the sustained phase asks of Hooker with nothing
     // of Hooker (no durability, evaluation, template or retry): the event
-    // re-serialised and POSTed 3 times with undici on 16 keep-alive
-    // connections, the 202 answered at once. It shows what this machine can
-    // relay at all with the load generator and the receiver on its cores.
-    const pool = new Pool(relayTo, { connections: 16 });
+    // re-serialised and POSTed 3 times on 16 keep-alive connections, the 202
+    // answered at once. It shows what this machine can relay at all with the
+    // load generator and the receiver on its cores, so it sends with the
+    // cheapest client at hand: raw keep-alive sockets (Hooker's HTTP/1.1
+    // client, src/actions/http1-client.ts, as a plain library: no store,
+    // no deadline guard), or undici with `--relay-client undici` (the
+    // baseline of runs before session 7).
+    const send = RELAY_CLIENT === 'undici' ? undiciRelay(relayTo) : await rawRelay(relayTo);
     app.get('/readyz', async () => ({ inbox: 0 }));
     app.post('/', async (req, reply) => {
       const body = JSON.stringify(req.body);
-      for (let i = 0; i < 3; i++) {
-        pool.request({ path: '/in', method: 'POST', headers: { 'content-type': 'application/json' }, body })
-          .then((res) => res.body.dump(), () => {});
-      }
+      for (let i = 0; i < 3; i++) send(body);
       return reply.status(202).send({ ok: true });
     });
   } else app.post('/', async (req, reply) => reply.status(202).send({ ok: true, keys: Object.keys(req.body as object).length }));
@@ -224,45 +247,25 @@ async function closedLoop(url: string, ms: number): Promise<Result> {
 }
 
 /**
- * Open loop: events offered at `rate` per second whatever the answers (a
- * request is started every tick, so a slow server sees more concurrent
- * requests, as with real senders). Each body carries its send time for the
- * receiver's end-to-end latency.
+ * Open loop: events offered at `rate` per second whatever the answers
+ * (bench/http1-load.ts: raw keep-alive sockets, up to 256, pre-built request
+ * bytes; a slow server sees more concurrent requests, as with real senders).
+ * Latency counts from each request's scheduled send time, which its body
+ * carries as bench_sent_at for the receiver's POST -> receiver latency.
  */
-async function openLoop(url: string, rate: number, ms: number): Promise<Result & { offered: number; maxInbox: number }> {
-  const pool = new Pool(url, { connections: 256, pipelining: 1 });
-  const latencies: number[] = [];
-  let errors = 0;
-  let refused = 0;
-  let offered = 0;
-  const inflight = new Set<Promise<void>>();
-  const started = performance.now();
+async function openLoop(url: string, rate: number, ms: number): Promise<Result & { offered: number; maxInbox: number; generatorCpuMs: number }> {
   // The inbox, sampled each second: flat or bounded while the phase runs.
   let maxInbox = 0;
   const sampler = setInterval(() => { void inbox(url).then((n) => { maxInbox = Math.max(maxInbox, n); }, () => {}); }, 1_000);
-  const send = () => {
-    const t = performance.now();
-    const body = JSON.stringify({ ...TRACEE, bench_sent_at: performance.timeOrigin + t });
-    const p = pool.request({ path: '/', method: 'POST', headers: { 'content-type': 'application/json' }, body })
-      .then(async (res) => {
-        await res.body.text();
-        if (res.statusCode === 202) latencies.push(performance.now() - t); else if (res.statusCode === 503) refused++; else errors++;
-      }, () => { errors++; })
-      .finally(() => inflight.delete(p));
-    inflight.add(p);
-  };
-  // 1 ms ticks: each sends the events due by then.
-  while (performance.now() - started < ms) {
-    const due = Math.floor(((performance.now() - started) / 1000) * rate);
-    while (offered < due) { send(); offered++; }
-    await new Promise((r) => setTimeout(r, 1));
-  }
-  const seconds = (performance.now() - started) / 1000;
+  const cpu0 = process.cpuUsage();
+  const r = await rawOpenLoop(`${url}/`, EVENT, rate, ms);
+  const cpu = process.cpuUsage(cpu0);
   clearInterval(sampler);
-  await Promise.all(inflight);
-  await pool.close();
-  latencies.sort((a, b) => a - b);
-  return { events: latencies.length, seconds, p50: pct(latencies, 0.5), p99: pct(latencies, 0.99), max: latencies.at(-1) ?? NaN, errors, refused, offered, maxInbox };
+  const latencies = r.latencies.sort((a, b) => a - b);
+  return {
+    events: r.ok, seconds: r.seconds, p50: pct(latencies, 0.5), p99: pct(latencies, 0.99), max: latencies.at(-1) ?? NaN,
+    errors: r.errors, refused: r.refused, offered: r.offered, maxInbox, generatorCpuMs: (cpu.user + cpu.system) / 1000,
+  };
 }
 
 /**
@@ -274,6 +277,7 @@ async function openLoop(url: string, rate: number, ms: number): Promise<Result &
 class Receiver {
   private proc?: ChildProcess;
   url = '';
+  get pid(): number { return this.proc!.pid!; }
   received = 0;
   endToEnd: number[] = [];
   private offset = 0;
@@ -311,44 +315,11 @@ class Receiver {
   }
 }
 
-const wallNow = () => performance.timeOrigin + performance.now();
-
+/** The receiver (bench/http1-load.ts: raw keep-alive sockets, a fixed answer, Content-Length and chunked framing). */
 async function receiverChild(): Promise<void> {
-  let received = 0;
-  const latencies: number[] = [];
-  let held: Array<() => void> | undefined;
-  const server = createServer((req, res) => {
-    if (req.method === 'PUT') {
-      const on = new URL(req.url!, 'http://x').searchParams.get('on') === '1';
-      const release = held ?? [];
-      held = on ? (held ?? []) : undefined;
-      if (!on) for (const answer of release) answer();
-      res.end('ok');
-      return;
-    }
-    if (req.method === 'GET') {
-      const from = Number(new URL(req.url!, 'http://x').searchParams.get('from') ?? 0);
-      res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ received, latencies: latencies.slice(from) }));
-      return;
-    }
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const answer = () => {
-        received++;
-        const text = Buffer.concat(chunks).toString();
-        const at = text.indexOf('"bench_sent_at":');
-        if (at >= 0) latencies.push(wallNow() - parseFloat(text.slice(at + 16)));
-        res.end('ok');
-      };
-      if (held) held.push(answer); else answer();
-    });
-  });
-  server.keepAliveTimeout = 60_000;
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  process.stdout.write(`LISTENING http://127.0.0.1:${(server.address() as AddressInfo).port}\n`);
-  process.once('SIGTERM', () => { server.closeAllConnections(); server.close(() => process.exit(0)); });
+  const r = await startReceiver();
+  process.stdout.write(`LISTENING http://127.0.0.1:${r.port}\n`);
+  process.once('SIGTERM', () => { void r.close().then(() => process.exit(0)); });
 }
 
 async function inbox(url: string): Promise<number> {
@@ -390,19 +361,23 @@ const ms = (v: number) => `${v.toFixed(2)} ms`;
  * server's CPU share (cores) from /proc; the server is stopped afterwards
  * only when `stop` is set.
  */
-async function sustainedRun(receiver: Receiver, server: Running, stop = true): Promise<{ load: Result & { offered: number; maxInbox: number }; deliveriesPerS: number; e2e: number[]; cpuShare: number; inboxStart: number; inboxEnd: number }> {
+async function sustainedRun(receiver: Receiver, server: Running, stop = true): Promise<{ load: Result & { offered: number; maxInbox: number }; deliveriesPerS: number; e2e: number[]; cpuShare: number; receiverCpuShare: number; generatorCpuShare: number; inboxStart: number; inboxEnd: number }> {
   try {
     await receiver.refresh();
     const receivedStart = receiver.received;
     receiver.endToEnd = [];
     const inboxStart = await inbox(server.url);
     const cpu0 = cpuMs(server.proc.pid!);
+    const receiverCpu0 = cpuMs(receiver.pid);
     const load = await openLoop(server.url, SUSTAINED_RATE, SUSTAINED_MS);
     const cpuShare = (cpuMs(server.proc.pid!) - cpu0) / (load.seconds * 1000);
+    // The load side's own share of the 2 cores: the receiver's process, and this one's (the generator, with the receiver's stats pulls).
+    const receiverCpuShare = (cpuMs(receiver.pid) - receiverCpu0) / (load.seconds * 1000);
+    const generatorCpuShare = load.generatorCpuMs / (load.seconds * 1000);
     const inboxEnd = await inbox(server.url);
     await receiver.refresh();
     const deliveriesPerS = (receiver.received - receivedStart) / load.seconds;
-    return { load, deliveriesPerS, e2e: [...receiver.endToEnd].sort((a, b) => a - b), cpuShare, inboxStart, inboxEnd };
+    return { load, deliveriesPerS, e2e: [...receiver.endToEnd].sort((a, b) => a - b), cpuShare, receiverCpuShare, generatorCpuShare, inboxStart, inboxEnd };
   } finally {
     if (stop) await server.stop();
   }
@@ -424,10 +399,10 @@ async function onePhase(phase: string): Promise<void> {
     } else if (phase === 'sustained') {
       const r = await sustainedRun(receiver, hooker, false);
       const s = r.load;
-      log(`sustained ${SUSTAINED_RATE}/s: ${rate(s).toFixed(0)} accepted/s (${s.refused} refused, ${s.errors} errors), ${r.deliveriesPerS.toFixed(0)} deliveries/s, server CPU ${r.cpuShare.toFixed(2)} core, inbox ${r.inboxStart} -> ${r.inboxEnd} (max ${s.maxInbox}), 202 p50 ${s.p50.toFixed(1)} ms p99 ${s.p99.toFixed(1)} ms, e2e p50 ${pct(r.e2e, 0.5).toFixed(0)} ms p99 ${pct(r.e2e, 0.99).toFixed(0)} ms`);
+      log(`sustained ${SUSTAINED_RATE}/s: ${rate(s).toFixed(0)} accepted/s (${s.refused} refused, ${s.errors} errors), ${r.deliveriesPerS.toFixed(0)} deliveries/s, server CPU ${r.cpuShare.toFixed(2)} core (receiver ${r.receiverCpuShare.toFixed(2)}, generator ${r.generatorCpuShare.toFixed(2)}), inbox ${r.inboxStart} -> ${r.inboxEnd} (max ${s.maxInbox}), 202 p50 ${s.p50.toFixed(1)} ms p99 ${s.p99.toFixed(1)} ms, e2e p50 ${pct(r.e2e, 0.5).toFixed(0)} ms p99 ${pct(r.e2e, 0.99).toFixed(0)} ms`);
     } else if (phase === 'relay') {
       const r = await sustainedRun(receiver, await startBare(receiver.url));
-      log(`bare relay ${SUSTAINED_RATE}/s: ${rate(r.load).toFixed(0)} accepted/s, ${r.deliveriesPerS.toFixed(0)} deliveries/s, relay CPU ${r.cpuShare.toFixed(2)} core, e2e p50 ${pct(r.e2e, 0.5).toFixed(1)} ms p99 ${pct(r.e2e, 0.99).toFixed(1)} ms`);
+      log(`bare relay ${SUSTAINED_RATE}/s: ${rate(r.load).toFixed(0)} accepted/s, ${r.deliveriesPerS.toFixed(0)} deliveries/s, relay CPU ${r.cpuShare.toFixed(2)} core (receiver ${r.receiverCpuShare.toFixed(2)}, generator ${r.generatorCpuShare.toFixed(2)}), e2e p50 ${pct(r.e2e, 0.5).toFixed(1)} ms p99 ${pct(r.e2e, 0.99).toFixed(1)} ms`);
     } else throw new Error(`--phase ${phase}: give latency, sustained or relay`);
   } finally {
     await hooker.stop();
@@ -550,7 +525,7 @@ async function main(): Promise<void> {
 
 Machine: ${machine}. Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC${QUICK ? ' (--quick: shorter phases)' : ''}; load average at the end ${loadavg()[0]!.toFixed(1)} (read ratios, not absolute figures, when it is above 2).
 
-Hooker runs as \`hooker serve\` (dist/) with the 20 routes below compiled into one wasm entrypoint (3 match a ${EVENT.length}-byte Tracee TRC-2 event), the bundled \`raw-json\` template and an \`http\` action (concurrency 16) to a receiver in the load process; every event is committed to SQLite (WAL, synchronous=NORMAL) before its 202. Load, receiver and servers share the machine's cores. The baseline is a bare Fastify handler that parses the JSON and answers 202, measured in the same run; for the sustained phase it is a bare relay: the same Fastify handler also POSTs the event 3 times to the same receiver with undici (16 keep-alive connections), with no durability, evaluation or retry — what the machine relays at all with the load generator and the receiver on its cores.
+Hooker runs as \`hooker serve\` (dist/) with the 20 routes below compiled into one wasm entrypoint (3 match a ${EVENT.length}-byte Tracee TRC-2 event), the bundled \`raw-json\` template and an \`http\` action (concurrency 16) to a receiver in its own process; every event is committed to SQLite (WAL, synchronous=NORMAL) before its 202. Load, receiver and servers share the machine's cores. The baseline is a bare Fastify handler that parses the JSON and answers 202, measured in the same run; for the sustained phase it is a bare relay: the same Fastify handler also POSTs the event 3 times to the same receiver with ${RELAY_CLIENT === 'undici' ? 'undici' : "raw keep-alive sockets (Hooker's HTTP/1.1 client as a library)"} (16 keep-alive connections), with no durability, evaluation or retry — what the machine relays at all with the load generator and the receiver on its cores. The load side is bench/http1-load.ts: the generator offers events open loop over raw keep-alive sockets (latency from each request's scheduled send time), the receiver answers on raw sockets in its own process; their CPU is the "load CPU" row.
 
 | phase | figure | bare Fastify | Hooker | ratio (bare / Hooker) |
 |---|---|---|---|---|
@@ -560,6 +535,7 @@ ${ingestRows}
 | sustained: offered ${SUSTAINED_RATE} events/s × 3 deliveries for ${SUSTAINED_MS / 1000} s; baseline: the bare relay (below) | events accepted/s | ${rate(relay.load).toFixed(0)} | ${rate(sustained).toFixed(0)} (${sustained.refused} refused with 503, ${sustained.errors} errors) | ${(rate(relay.load) / Math.max(1, rate(sustained))).toFixed(1)}× |
 | | deliveries/s at the receiver | ${relay.deliveriesPerS.toFixed(0)} | ${deliveriesPerS.toFixed(0)} | ${(relay.deliveriesPerS / Math.max(1, deliveriesPerS)).toFixed(1)}× |
 | | server CPU (cores) | ${relay.cpuShare.toFixed(2)} | ${sus.cpuShare.toFixed(2)} | |
+| | load CPU (cores): receiver; generator | ${relay.receiverCpuShare.toFixed(2)}; ${relay.generatorCpuShare.toFixed(2)} | ${sus.receiverCpuShare.toFixed(2)}; ${sus.generatorCpuShare.toFixed(2)} | |
 | | inbox at start → end of the phase (highest seen) | | ${inboxStart} → ${inboxEnd} (${sustained.maxInbox}) | |
 | | inbox drained after the phase in | | ${drained(sustainedDrain)} | |
 | | POST → receiver p50 / p99 | ${ms(pct(relay.e2e, 0.5))} / ${ms(pct(relay.e2e, 0.99))} | ${ms(pct(e2e, 0.5))} / ${ms(pct(e2e, 0.99))} | |
