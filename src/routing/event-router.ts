@@ -7,6 +7,7 @@ import type { Action, RenderedMessage } from '../actions/types.js';
 import type { ActionConfig, DeliveryPolicy, RouteConfig } from '../config/types.js';
 import type { TemplateRenderer } from '../templates/template-renderer.js';
 import { templateInput } from '../templates/template-input.js';
+import { deferredMessage } from '../templates/deferred-message.js';
 import { combineMessages } from '../templates/aggregate-messages.js';
 import type { AggregateRows, ClaimedDelivery, PlanCommit } from '../store/types.js';
 import type { DeliveryQueue, DeliveryRecord } from '../delivery/scheduler.js';
@@ -240,27 +241,51 @@ export class EventRouter {
     const dedup = this.dedupKeyFor(route, r.event, r.receivedAt, r.item?.value);
     const { actions } = this.stagesOf(table, route);
     if (actions.length === 0) return;
+    const run = r.run === route.name ? {} : { run: r.run };
+    if (dedup) r.plan.dedupKeys!.push({ ...dedup, ...run });
+    const aggregates = this.aggregates(route);
+    // A native template's message of the whole event is rendered when first
+    // read (deferred-message.ts): the store keeps it as the template's name
+    // (src/store/stored-message.ts) and renders it from the stored body when
+    // it reads the run back, so most events never need the text at ingest.
+    const renderer = route.template ? table.templates.get(route.template) : undefined;
+    if (renderer?.renderEvent && !r.item && !aggregates) {
+      const planned = { ...this.plannedRoute(table, route, this.deferredNative(route, renderer, r.event, r.rendered)), route: r.run };
+      planned.nativeTemplate = renderer.package;
+      r.plan.routes.push(planned);
+      return;
+    }
     let message: RenderedMessage;
     try {
       message = this.renderOnce(table, route, r.event, r.eventId, r.rendered, r.item);
     } catch (e) {
-      // Recorded as failed deliveries (dead at their first attempt), visible
-      // in /events, `hooker deliveries` and the dead letters.
-      this.opts.hooks?.onRenderFailure?.(route.name, e as Error);
-      message = { title: '', body: '', templateError: `template "${route.template}" failed for this event${r.item ? ` (item ${r.item.index})` : ''}: ${(e as Error).message}` };
+      message = this.renderFailed(route, e as Error, r.item);
     }
-    const run = r.run === route.name ? {} : { run: r.run };
-    if (dedup) r.plan.dedupKeys!.push({ ...dedup, ...run });
-    if (this.aggregates(route) && !message.templateError) {
+    if (aggregates && !message.templateError) {
       r.plan.aggregate!.push({ route: route.name, message, ...run });
       return;
     }
-    const planned = { ...this.plannedRoute(table, route, message), route: r.run };
-    // The store may keep a native template's message as its name (src/store/stored-message.ts):
-    // only when it was rendered from the plan's whole event, which the store keeps as the body.
-    const renderer = route.template ? table.templates.get(route.template) : undefined;
-    if (renderer?.renderEvent && !r.item && !message.templateError) planned.nativeTemplate = renderer.package;
-    r.plan.routes.push(planned);
+    r.plan.routes.push({ ...this.plannedRoute(table, route, message), route: r.run });
+  }
+
+  /**
+   * Recorded as failed deliveries (dead at their first attempt), visible in
+   * /events, `hooker deliveries` and the dead letters.
+   */
+  private renderFailed(route: RouteConfig, e: Error, item?: { index: number }): RenderedMessage {
+    this.opts.hooks?.onRenderFailure?.(route.name, e);
+    return { title: '', body: '', templateError: `template "${route.template}" failed for this event${item ? ` (item ${item.index})` : ''}: ${e.message}` };
+  }
+
+  /** One deferred message per event and native template, whichever matching routes use it. */
+  private deferredNative(route: RouteConfig, renderer: TemplateRenderer, event: unknown, once: Map<string, RenderedMessage | Error>): RenderedMessage {
+    const key = `${renderer.name}\u0000deferred`;
+    let message = once.get(key) as RenderedMessage | undefined;
+    if (!message) {
+      message = deferredMessage(() => renderer.renderEvent!(event), (e) => this.renderFailed(route, e));
+      once.set(key, message);
+    }
+    return message;
   }
 
   /**

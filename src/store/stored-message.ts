@@ -47,7 +47,15 @@ export function readStoredMessage(text: string, event: () => unknown): RenderedM
   const render = NATIVE_TEMPLATES.get(pkg);
   // Only a later build without this twin could meet one: say which, rather than deliver an empty message.
   if (!render) throw new Error(`stored message names the bundled template ${pkg}, which this build does not render natively`);
-  return render(event());
+  // The router stores the marker without rendering first (deferred-message.ts):
+  // a render that fails here is the event's template failure, a dead
+  // delivery, not a failed read of every run claimed with it.
+  const value = event();
+  try {
+    return render(value);
+  } catch (e) {
+    return { title: '', body: '', templateError: `template ${pkg} failed for this event: ${(e as Error).message}` };
+  }
 }
 
 /** readStoredMessage with the event as its stored JSON text. */
