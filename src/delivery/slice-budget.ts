@@ -8,7 +8,21 @@
 // remote and mostly waited on: only the synchronous part is counted).
 
 export class SliceBudget {
-  /** Smoothed milliseconds of blocking work per item; 0 until measured. */
+  /**
+   * Milliseconds per item of the last SAMPLES batches, oldest overwritten
+   * first. The estimate is their median, not a running mean: a batch that a
+   * scavenge, a checkpoint's fsync or the thread losing its core stretched
+   * to 10–60x its usual time says nothing about the next batch, but a mean
+   * took it for the new cost per item and shrank the following batches to
+   * the minimum for dozens of batches. With one batch per event-loop turn,
+   * plans then arrived faster than they were committed, and 202s waited
+   * 100+ ms in the commit queue while the loop itself never stalled over
+   * 50 ms (issue 12, measured in bench:server's latency phase). A cost that
+   * really changed moves the median within SAMPLES / 2 batches.
+   */
+  private readonly samples: number[] = [];
+  private next = 0;
+  /** The median of `samples`; 0 until measured. */
   private perItemMs = 0;
 
   constructor(private readonly budgetMs: number, private readonly min: number, private readonly max: number) {}
@@ -22,10 +36,15 @@ export class SliceBudget {
   /** `items` took `ms` of synchronous work. */
   record(items: number, ms: number): void {
     if (items <= 0 || !(ms >= 0)) return;
-    const per = ms / items;
-    this.perItemMs = this.perItemMs > 0 ? 0.8 * this.perItemMs + 0.2 * per : per;
+    this.samples[this.next] = ms / items;
+    this.next = (this.next + 1) % SAMPLES;
+    const sorted = [...this.samples].sort((a, b) => a - b);
+    this.perItemMs = sorted[sorted.length >> 1]!;
   }
 }
+
+/** Batches the per-item estimate is the median of. */
+const SAMPLES = 15;
 
 /** Milliseconds a batch of store work may hold the event loop: well inside issue 12's 10 ms p99 for a 202. */
 export const SLICE_MS = 4;

@@ -32,6 +32,20 @@ describe('slices of store work', () => {
     expect(b.size()).toBe(256);
   });
 
+  it('one batch stretched by something else (a GC pause, the thread losing its core) does not shrink the next batches', () => {
+    const b = new SliceBudget(4, 8, 256);
+    for (let i = 0; i < 15; i++) b.record(20, 2);
+    expect(b.size()).toBe(40);
+    // A single plan that took 26 ms (seen in bench:server: a scavenge inside a one-plan commit).
+    b.record(1, 26);
+    expect(b.size()).toBe(40);
+    b.record(1, 60);
+    expect(b.size()).toBe(40);
+    // A cost that really changed (bigger events) is followed within a few batches.
+    for (let i = 0; i < 8; i++) b.record(20, 8);
+    expect(b.size()).toBe(10);
+  });
+
   it('a burst of plans is committed in several transactions, every plan once and in order, with I/O between them', async () => {
     store = await openStore(join(dir, 'hooker.db'));
     const transactions: string[][] = [];
