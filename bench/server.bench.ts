@@ -39,7 +39,7 @@
 // prints them without touching BENCHMARKS.md (for profiling a change).
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -63,7 +63,10 @@ const RSS_EVENTS = QUICK ? 20_000 : 100_000;
 /**
  * `--phase latency|sustained|relay`: only that phase (relay: the bare relay's sustained run) (a fresh server, nothing
  * written to BENCHMARKS.md), for profiling one phase: `--node-args "..."`
- * are given to the Hooker child (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
+ * are given to the Hooker child (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"), `--root DIR` runs another
+ * checkout's build (old/new pairs). The latency phase also prints how many 202s were slower than
+ * 10/30/100 ms and, from the server's /metrics, its event loop's max delay and GC pauses in the phase.
+ * HOOKER_STDOUT=FILE keeps the Hooker child's stdout there (e.g. with --node-args "--trace-gc").
  */
 const PHASE = argValue('--phase');
 const NODE_ARGS = (argValue('--node-args') ?? '').split(' ').filter(Boolean);
@@ -148,7 +151,7 @@ async function startHooker(target: Target, receiverUrl: string, env: Record<stri
   const t0 = performance.now();
   const root = target.root ?? ROOT;
   const proc = spawn(process.execPath, [...NODE_ARGS, join(root, 'bin/hooker.js'), 'serve'], {
-    cwd: root, stdio: ['ignore', 'ignore', 'inherit'],
+    cwd: root, stdio: ['ignore', process.env.HOOKER_STDOUT ? openSync(process.env.HOOKER_STDOUT, 'w') : 'ignore', 'inherit'],
     env: {
       ...process.env, HOOKER_CFG: join(dir, 'cfg.yaml'), HOOKER_HTTP: `127.0.0.1:${port}`, HOOKER_HTTPS: '', HOOKER_DB: join(dir, 'hooker.db'),
       HOOKER_MAX_INBOX: '10000000', HOOKER_LOG_LEVEL: 'warn', ...target.env, ...env,
@@ -253,7 +256,7 @@ async function closedLoop(url: string, ms: number): Promise<Result> {
  * Latency counts from each request's scheduled send time, which its body
  * carries as bench_sent_at for the receiver's POST -> receiver latency.
  */
-async function openLoop(url: string, rate: number, ms: number): Promise<Result & { offered: number; maxInbox: number; generatorCpuMs: number }> {
+async function openLoop(url: string, rate: number, ms: number): Promise<Result & { offered: number; maxInbox: number; generatorCpuMs: number; latencies: number[] }> {
   // The inbox, sampled each second: flat or bounded while the phase runs.
   let maxInbox = 0;
   const sampler = setInterval(() => { void inbox(url).then((n) => { maxInbox = Math.max(maxInbox, n); }, () => {}); }, 1_000);
@@ -264,7 +267,7 @@ async function openLoop(url: string, rate: number, ms: number): Promise<Result &
   const latencies = r.latencies.sort((a, b) => a - b);
   return {
     events: r.ok, seconds: r.seconds, p50: pct(latencies, 0.5), p99: pct(latencies, 0.99), max: latencies.at(-1) ?? NaN,
-    errors: r.errors, refused: r.refused, offered: r.offered, maxInbox, generatorCpuMs: (cpu.user + cpu.system) / 1000,
+    errors: r.errors, refused: r.refused, offered: r.offered, maxInbox, generatorCpuMs: (cpu.user + cpu.system) / 1000, latencies,
   };
 }
 
@@ -321,6 +324,34 @@ async function receiverChild(): Promise<void> {
   process.stdout.write(`LISTENING http://127.0.0.1:${r.port}\n`);
   process.once('SIGTERM', () => { void r.close().then(() => process.exit(0)); });
 }
+
+/**
+ * The serve process's own event loop and collector over a phase, from its
+ * /metrics (prom-client's default metrics): the loop-delay histogram is
+ * reset by every scrape, so a scrape at the start and one at the end give the
+ * phase's maximum delay; the GC durations are cumulative, so the phase's are
+ * the difference. A slow 202 with no server stall behind it waited for
+ * something other than the event loop (the commit queue, the load generator).
+ */
+async function serverLoop(url: string): Promise<{ maxDelayMs: number; gc: Record<string, { count: number; ms: number }> }> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const gc: Record<string, { count: number; ms: number }> = {};
+  for (const m of text.matchAll(/^nodejs_gc_duration_seconds_(sum|count)\{kind="(\w+)"\} (\S+)/gm)) {
+    const k = (gc[m[2]!] ??= { count: 0, ms: 0 });
+    if (m[1] === 'sum') k.ms = Number(m[3]) * 1000; else k.count = Number(m[3]);
+  }
+  return { maxDelayMs: Number(/^nodejs_eventloop_lag_max_seconds (\S+)/m.exec(text)?.[1] ?? NaN) * 1000, gc };
+}
+
+/** What `serverLoop` scrapes before and after a phase say about it: max loop delay, GC pauses by kind (count, total ms). */
+function loopSince(before: Awaited<ReturnType<typeof serverLoop>>, after: Awaited<ReturnType<typeof serverLoop>>): string {
+  const gc = Object.entries(after.gc).filter(([k, v]) => v.count > (before.gc[k]?.count ?? 0))
+    .map(([k, v]) => `${k} ${v.count - (before.gc[k]?.count ?? 0)} (${(v.ms - (before.gc[k]?.ms ?? 0)).toFixed(0)} ms)`).join(', ');
+  return `server event loop max delay ${after.maxDelayMs.toFixed(0)} ms, GC ${gc || 'none'}`;
+}
+
+/** 202s slower than 10, 30 and 100 ms (of a sorted list): how many answers the slow moments reached. */
+const slowCounts = (latencies: number[]) => [10, 30, 100].map((limit) => latencies.filter((v) => v > limit).length).join(' / ');
 
 async function inbox(url: string): Promise<number> {
   const r = await fetch(`${url}/readyz`);
@@ -385,7 +416,9 @@ async function sustainedRun(receiver: Receiver, server: Running, stop = true): P
 
 /** One phase alone on a fresh server (`--phase`), printed only. */
 async function onePhase(phase: string): Promise<void> {
-  const target: Target = { name: 'SQLite', env: {} };
+  // `--root DIR`: the checkout whose bin/ and dist/ run (another build, for old/new pairs).
+  const root = argValue('--root');
+  const target: Target = { name: 'SQLite', env: {}, ...(root ? { root } : {}) };
   const receiver = new Receiver();
   await receiver.start();
   const log = (line: string) => process.stderr.write(`bench:server: ${line}\n`);
@@ -393,9 +426,11 @@ async function onePhase(phase: string): Promise<void> {
   try {
     if (phase === 'latency') {
       await openLoop(hooker.url, 1_000, WARMUP_MS);
+      const loop0 = await serverLoop(hooker.url);
       const at1k = await openLoop(hooker.url, 1_000, MEASURE_MS);
+      const loop1 = await serverLoop(hooker.url);
       const d = await drainInbox(hooker.url, 300_000);
-      log(`at 1,000/s: p50 ${at1k.p50.toFixed(1)} ms, p99 ${at1k.p99.toFixed(1)} ms, max ${at1k.max.toFixed(1)} ms, ${at1k.events} accepted, ${at1k.refused} refused, ${at1k.errors} errors; inbox drained in ${drained(d)}`);
+      log(`at 1,000/s: p50 ${at1k.p50.toFixed(1)} ms, p99 ${at1k.p99.toFixed(1)} ms, max ${at1k.max.toFixed(1)} ms, ${at1k.events} accepted, ${at1k.refused} refused, ${at1k.errors} errors; 202s over 10 / 30 / 100 ms: ${slowCounts(at1k.latencies)}; ${loopSince(loop0, loop1)}; inbox drained in ${drained(d)}`);
     } else if (phase === 'sustained') {
       const r = await sustainedRun(receiver, hooker, false);
       const s = r.load;
