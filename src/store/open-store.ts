@@ -12,6 +12,11 @@ export interface StoreOptions {
   poolSize?: number;
   /** PostgreSQL: a statement running longer than this is cancelled. */
   statementTimeoutMs?: number;
+  /**
+   * SQLite: run every statement in one worker thread (threaded-store.ts)
+   * instead of on the event loop. Default: HOOKER_SQLITE_THREAD=1.
+   */
+  sqliteThread?: boolean;
   /** Structured warnings (connection lost and back). */
   log?: (line: string) => void;
 }
@@ -38,5 +43,15 @@ export async function openStore(location: string, opts: StoreOptions = {}): Prom
     const { PostgresStore } = await import('./postgres/postgres-store.js');
     return PostgresStore.open(location, opts);
   }
+  if (opts.sqliteThread ?? sqliteThreadFromEnv()) {
+    const { ThreadedSqliteStore } = await import('./sqlite/threaded-store.js');
+    return ThreadedSqliteStore.open(location, { synchronous: opts.synchronous });
+  }
   return SqliteStore.open(location, { synchronous: opts.synchronous });
+}
+
+/** HOOKER_SQLITE_THREAD: 1/true/on runs SQLite in the writer thread, 0/false/off (or unset) on the event loop. */
+export function sqliteThreadFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
+  const v = env.HOOKER_SQLITE_THREAD?.trim().toLowerCase();
+  return v === '1' || v === 'true' || v === 'on' || v === 'yes';
 }

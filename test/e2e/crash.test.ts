@@ -13,7 +13,14 @@ import { startHooker, type HookerProcess } from './hooker-process.js';
 const TOTAL = 3_000;
 const KILL_AFTER = 1_200;
 
-describe('crash recovery', () => {
+// Both ways the SQLite store runs: on the event loop, and in its writer thread (HOOKER_SQLITE_THREAD=1),
+// where a 202 also waits for the commit the thread made.
+const MODES = [
+  { mode: 'SQLite on the event loop', env: { HOOKER_SQLITE_THREAD: '0' } },
+  { mode: 'SQLite writer thread', env: { HOOKER_SQLITE_THREAD: '1' } },
+];
+
+describe.each(MODES)('crash recovery ($mode)', ({ env: modeEnv }) => {
   const procs: HookerProcess[] = [];
   let server: Server | undefined;
   const agent = new Agent({ connections: 32 });
@@ -63,7 +70,7 @@ actions:
 `);
     const db = join(dir, 'hooker.db');
     // Backpressure and admission off: this test wants the backlog a slow receiver builds, and every event accepted.
-    const env = { HOOKER_CFG: cfg, HOOKER_DB: db, HOOKER_MAX_DELIVERY_LAG: '0', HOOKER_INBOX_HIGH_WATER: '0' };
+    const env = { ...modeEnv, HOOKER_CFG: cfg, HOOKER_DB: db, HOOKER_MAX_DELIVERY_LAG: '0', HOOKER_INBOX_HIGH_WATER: '0' };
     const first = await startHooker(env);
     procs.push(first);
 
@@ -152,7 +159,7 @@ actions:
     timeout: 60s
     url: http://127.0.0.1:${(rx.address() as AddressInfo).port}/
 `);
-    const env = { HOOKER_CFG: cfg, HOOKER_DB: join(dir, 'hooker.db'), HOOKER_SHUTDOWN_TIMEOUT: '500ms' };
+    const env = { ...modeEnv, HOOKER_CFG: cfg, HOOKER_DB: join(dir, 'hooker.db'), HOOKER_SHUTDOWN_TIMEOUT: '500ms' };
     const h = await startHooker(env);
     procs.push(h);
     const res = await request(`${h.url}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"keep":1}' });

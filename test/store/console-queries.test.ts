@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { ThreadedSqliteStore } from '../../src/store/sqlite/threaded-store.js';
+import { Database } from '../../src/store/sqlite/driver.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { SqliteStoreRows } from '../support/sqlite-rows.js';
 import { startPostgres, type PostgresServer } from '../support/postgres.js';
@@ -65,7 +67,7 @@ interface Backend {
 
 let pgServer: PostgresServer | undefined;
 
-const backends: Record<'sqlite' | 'postgres', () => Promise<Backend>> = {
+const backends: Record<'sqlite' | 'sqlite-thread' | 'postgres', () => Promise<Backend>> = {
   async sqlite() {
     const dir = mkdtempSync(join(tmpdir(), 'hooker-console-q-'));
     const store = SqliteStore.open(join(dir, 'h.db'));
@@ -76,6 +78,22 @@ const backends: Record<'sqlite' | 'postgres', () => Promise<Backend>> = {
       async lease(id) { rows.db.prepare("UPDATE deliveries SET claimed_by = 'filler', lease_until = ? WHERE id = ?").run(Date.now() + 60_000, id); },
       async indexAll() { expect(await q.indexText(10_000)).toBe(N); },
       async close() { await store.close(); rmSync(dir, { recursive: true, force: true }); },
+    };
+  },
+  // The same backend in its writer thread; the test's shortcut (a lease written directly) goes through a second connection to the file.
+  async 'sqlite-thread'() {
+    const dir = mkdtempSync(join(tmpdir(), 'hooker-console-q-'));
+    const file = join(dir, 'h.db');
+    const store = await ThreadedSqliteStore.open(file);
+    const side = new Database(file);
+    side.pragma('busy_timeout = 5000');
+    const lease = (id: string) => { side.prepare("UPDATE deliveries SET claimed_by = 'filler', lease_until = ? WHERE id = ?").run(Date.now() + 60_000, id); };
+    return {
+      q: store.console, insertPlans: (p) => store.deliveries.insertPlans(p), purgeFinished: (o) => store.deliveries.purgeFinished(o),
+      async finishAttempt(id, outcome) { lease(id); return store.deliveries.finishAttempts([{ id, owner: 'filler', outcome }]); },
+      async lease(id) { lease(id); },
+      async indexAll() { expect(await store.console.indexText(10_000)).toBe(N); },
+      async close() { side.close(); await store.close(); rmSync(dir, { recursive: true, force: true }); },
     };
   },
   async postgres() {
@@ -102,7 +120,7 @@ function expected(pred: (e: (typeof truth)[number]) => boolean): string[] {
   return truth.filter(pred).sort((a, b) => b.t - a.t || (a.id < b.id ? 1 : -1)).map((e) => e.id);
 }
 
-describe.each(['sqlite', 'postgres'] as const)('console queries on %s', (engine) => {
+describe.each(['sqlite', 'sqlite-thread', 'postgres'] as const)('console queries on %s', (engine) => {
   let store: Backend;
   let q: ConsoleReads;
 

@@ -4,6 +4,7 @@
 // guard stops once they fit instead of emptying the store.
 import { afterAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { ThreadedSqliteStore } from '../../src/store/sqlite/threaded-store.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import type { DeliveryRows, Store } from '../../src/store/types.js';
 import { DbSizeGuard, parseDbSize } from '../../src/store/db-size-guard.js';
@@ -12,8 +13,9 @@ import { startPostgres, type PostgresServer } from '../support/postgres.js';
 let pg: PostgresServer | undefined;
 afterAll(() => pg?.destroy());
 
-const engines: Record<'sqlite' | 'postgres', () => Promise<Store>> = {
+const engines: Record<'sqlite' | 'sqlite-thread' | 'postgres', () => Promise<Store>> = {
   sqlite: async () => SqliteStore.open(':memory:'),
+  'sqlite-thread': async () => ThreadedSqliteStore.open(':memory:'),
   postgres: async () => { pg ??= await startPostgres(); return PostgresStore.open(await pg.createDatabase()); },
 };
 
@@ -42,7 +44,7 @@ describe('max-db-size', () => {
   });
 });
 
-describe.each(['sqlite', 'postgres'] as const)('max-db-size on %s', (engine) => {
+describe.each(['sqlite', 'sqlite-thread', 'postgres'] as const)('max-db-size on %s', (engine) => {
   it('evicts expired dedup keys and the oldest finished events, never undelivered ones, and says so', { timeout: 90_000 }, async () => {
     const all = await engines[engine]();
     try {

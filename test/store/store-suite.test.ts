@@ -35,7 +35,18 @@ const backends: Backend[] = [
     async open() {
       const d = mkdtempSync(join(tmpdir(), 'hooker-suite-'));
       dirs.push(d);
-      const a = await openStore(join(d, 'hooker.db'));
+      const a = await openStore(join(d, 'hooker.db'), { sqliteThread: false });
+      stores.push(a);
+      return { a, b: a };
+    },
+  },
+  {
+    // The same SQLite backend run in its writer thread (HOOKER_SQLITE_THREAD): every call crosses as a message.
+    name: 'sqlite, writer thread',
+    async open() {
+      const d = mkdtempSync(join(tmpdir(), 'hooker-suite-'));
+      dirs.push(d);
+      const a = await openStore(join(d, 'hooker.db'), { sqliteThread: true });
       stores.push(a);
       return { a, b: a };
     },

@@ -34,15 +34,44 @@ export class SqliteAggregateRows implements AggregateRows {
   }
 
   async flush(route: string, limit: number, build: (items: AggregateItem[]) => EventPlan | undefined): Promise<number> {
-    const del = this.db.prepare('DELETE FROM aggregate_items WHERE id IN (SELECT value FROM json_each(?))');
     return this.db.transaction(() => {
       const items = this.itemsNow(route, limit);
       if (items.length === 0) return 0;
       const plan = build(items);
       if (!plan) return 0;
-      this.deliveries.insertPlansNow([plan]);
-      del.run(JSON.stringify(items.map((i) => i.id)));
+      this.commitFlushNow(items.map((i) => i.id), plan);
       return items.length;
     }).immediate();
   }
+
+  /**
+   * flush() in two steps, for a caller on another thread than the connection
+   * (the SQLite writer thread): the items a flush would take, then their plan
+   * committed with their removal. The commit takes nothing if any of the items
+   * is gone meanwhile (another flush of the route took it first).
+   */
+  async peek(route: string, limit: number): Promise<AggregateItem[]> {
+    return this.itemsNow(route, limit);
+  }
+
+  async commitFlush(ids: number[], plan: EventPlan): Promise<number> {
+    try {
+      this.db.transaction(() => this.commitFlushNow(ids, plan)).immediate();
+      return ids.length;
+    } catch (e) {
+      if (e instanceof FlushRaced) return 0;
+      throw e;
+    }
+  }
+
+  /** Removes the items and commits their plan, inside the caller's transaction. */
+  private commitFlushNow(ids: number[], plan: EventPlan): void {
+    const removed = this.db.prepare('DELETE FROM aggregate_items WHERE id IN (SELECT value FROM json_each(?))').run(JSON.stringify(ids)).changes;
+    // Thrown to roll the transaction back: the plan is not committed without all of its items.
+    if (removed !== ids.length) throw new FlushRaced();
+    this.deliveries.insertPlansNow([plan]);
+  }
 }
+
+/** One of a flush's items was taken by another flush of the route after it was read. */
+class FlushRaced extends Error {}

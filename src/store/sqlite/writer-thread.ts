@@ -1,0 +1,166 @@
+// The SQLite writer thread (started by threaded-store.ts): it owns the
+// database connection and runs the SQLite backend (SqliteStore, unchanged)
+// for calls the event loop sends in batches, one after the other in the order
+// they were made, and answers each batch's calls in one message. The WAL
+// checkpoint worker is started from here as it is from an in-loop store, and
+// its hand-back checkpoint runs on this thread, between two of its commits.
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { SqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
+import { errorToWire, packClaims, type Answer, type Call, type FromWriter } from './writer-protocol.js';
+import { parseJson, stringifyJson } from '../../json/lossless.js';
+import type { AttemptOutcome, EventPlan, FinishItem } from '../types.js';
+import type { StoredEvent } from '../console-queries.js';
+
+const port = parentPort!;
+const { path, options } = workerData as { path: string; options: SqliteStoreOptions };
+
+let store!: SqliteStore;
+try {
+  store = SqliteStore.open(path, options);
+} catch (e) {
+  // Reported as the open's error (the file cannot be opened, a migration failed); the thread then ends.
+  port.postMessage({ failed: errorToWire(e) });
+  port.close();
+}
+
+const indexers = new Map<number, () => void>();
+const post = (m: FromWriter[]) => port.postMessage(m);
+
+type Op = (...args: never[]) => unknown;
+/** Every call the proxy makes, by name: the backend's own methods, with events crossing as text (writer-protocol.ts). */
+const ops: Record<string, Op> = {
+  insertPlans: (plans: EventPlan[], held?: Parameters<SqliteStore['deliveries']['insertPlans']>[1]) => store.deliveries.insertPlans(plans, held),
+  claimDue: async (action: string, now: number, limit: number, lease: { owner: string; until: number }) =>
+    packClaims(await store.deliveries.claimDue(action, now, limit, lease)),
+  renewLeases: (ids: string[], lease: { owner: string; until: number }) => store.deliveries.renewLeases(ids, lease),
+  release: (ids: string[], owner: string) => store.deliveries.release(ids, owner),
+  finishAttempts: (items: Array<FinishItem & { enrichedText?: string }>) => store.deliveries.finishAttempts(items.map(unpackFinish)),
+  resumeAtStart: () => store.deliveries.resumeAtStart(),
+  pendingActions: () => store.deliveries.pendingActions(),
+  nextDueAt: () => store.deliveries.nextDueAt(),
+  openEvents: () => store.deliveries.openEvents(),
+  oldestDueAgeMs: (now: number) => store.deliveries.oldestDueAgeMs(now),
+  oldestPendingAt: (action: string, now?: number) => store.deliveries.oldestPendingAt(action, now),
+  list: (f?: Parameters<SqliteStore['deliveries']['list']>[0]) => store.deliveries.list(f),
+  countByState: (now?: number) => store.deliveries.countByState(now),
+  get: (id: string) => store.deliveries.get(id),
+  retryDead: (f: Parameters<SqliteStore['deliveries']['retryDead']>[0], now?: number) => store.deliveries.retryDead(f, now),
+  purgeFinished: (o?: Parameters<SqliteStore['deliveries']['purgeFinished']>[0]) => store.deliveries.purgeFinished(o),
+  eventBody: async (id: string) => { const b = await store.deliveries.eventBody(id); return b === undefined ? undefined : stringifyJson(b); },
+
+  'dedup.purgeExpired': (now?: number) => store.dedup.purgeExpired(now),
+  'dedup.liveCount': (now?: number) => store.dedup.liveCount(now),
+
+  'aggregates.count': (route: string) => store.aggregates.count(route),
+  'aggregates.oldest': (route: string) => store.aggregates.oldest(route),
+  'aggregates.routes': () => store.aggregates.routes(),
+  'aggregates.peek': (route: string, limit: number) => store.aggregates.peek(route, limit),
+  'aggregates.commitFlush': (ids: number[], plan: EventPlan) => store.aggregates.commitFlush(ids, plan),
+
+  'scans.enqueue': (...a: Parameters<SqliteStore['scans']['enqueue']>) => store.scans.enqueue(...a),
+  'scans.claimNext': (...a: Parameters<SqliteStore['scans']['claimNext']>) => store.scans.claimNext(...a),
+  'scans.finish': (...a: Parameters<SqliteStore['scans']['finish']>) => store.scans.finish(...a),
+  'scans.get': (id: string) => store.scans.get(id),
+  'scans.outcome': (id: string) => store.scans.outcome(id),
+  'scans.countByState': (...a: Parameters<SqliteStore['scans']['countByState']>) => store.scans.countByState(...a),
+  'scans.recover': (n: number) => store.scans.recover(n),
+
+  'cluster.claimTick': (name: string, tick: number) => store.cluster.claimTick(name, tick),
+
+  'console.listEvents': (...a: Parameters<SqliteStore['console']['listEvents']>) => store.console.listEvents(...a),
+  'console.event': async (id: string) => packStoredEvent(await store.console.event(id)),
+  'console.deadLetterGroups': () => store.console.deadLetterGroups(),
+  'console.deadLetters': (...a: Parameters<SqliteStore['console']['deadLetters']>) => store.console.deadLetters(...a),
+  'console.routeCounters': () => store.console.routeCounters(),
+  'console.scans': (...a: Parameters<SqliteStore['console']['scans']>) => store.console.scans(...a),
+  'console.eventsMentioning': (text: string, limit?: number) => store.console.eventsMentioning(text, limit),
+  'console.indexText': (max?: number) => store.console.indexText(max),
+  'console.startTextIndexer': (handle: number) => {
+    indexers.set(handle, store.console.startTextIndexer((message) => post([[0, 'indexer-error', handle, message]])));
+  },
+  'console.stopTextIndexer': (handle: number) => { indexers.get(handle)?.(); indexers.delete(handle); },
+
+  usedBytes: () => store.usedBytes(),
+  liveBytes: () => store.liveBytes(),
+  evictFinished: (limit: number) => store.evictFinished(limit),
+  health: () => store.health(),
+  close: async () => {
+    for (const stop of indexers.values()) stop();
+    indexers.clear();
+    await store.close();
+  },
+};
+
+/** An enriched event came as its text (it may hold JsonNumbers): parsed back for the backend, which stores its text. */
+function unpackFinish(i: FinishItem & { enrichedText?: string }): FinishItem {
+  if (i.enrichedText === undefined) return i;
+  const { enrichedText, ...item } = i;
+  const enriched = { ...item.outcome.enriched!, event: parseJson(enrichedText) };
+  return { ...item, outcome: { ...item.outcome, enriched } as AttemptOutcome };
+}
+
+function packStoredEvent(e: StoredEvent | undefined) {
+  if (!e) return undefined;
+  return {
+    ...e, body: undefined, bodyText: stringifyJson(e.body) ?? 'null',
+    runs: e.runs.map((r) => ({ ...r, enriched: undefined, ...(r.enriched !== undefined ? { enrichedText: stringifyJson(r.enriched) ?? 'null' } : {}) })),
+  };
+}
+
+// Calls run strictly one after the other, in arrival order. Answers are
+// posted together (one message, one wake-up of the event loop, for many of
+// them) once the queue is empty, or before the next call once the oldest
+// waiting answer is ANSWER_HOLD_MS old: an answer waits behind at most one
+// later call, never behind a whole backlog of them.
+const ANSWER_HOLD_MS = 1;
+const queue: Call[] = [];
+let answers: Answer[] = [];
+let oldestAnswerAt = 0;
+let draining = false;
+let closing = false;
+
+async function drain(): Promise<void> {
+  draining = true;
+  while (queue.length) {
+    if (answers.length && performance.now() - oldestAnswerAt >= ANSWER_HOLD_MS) flushAnswers();
+    const [id, op, args] = queue.shift()!;
+    let answer: Answer;
+    try {
+      const fn = ops[op];
+      if (!fn) throw new Error(`the SQLite writer thread has no operation ${op}`);
+      answer = [id, true, await (fn as (...a: unknown[]) => unknown)(...args)];
+    } catch (e) {
+      answer = [id, false, errorToWire(e)];
+    }
+    if (answers.length === 0) oldestAnswerAt = performance.now();
+    answers.push(answer);
+    if (op === 'close') closing = true;
+  }
+  flushAnswers();
+  draining = false;
+  // Closed: the port goes, and with it the thread's last reference: it ends on its own.
+  if (closing) port.close();
+}
+
+function flushAnswers(): void {
+  if (answers.length === 0) return;
+  const out = answers;
+  answers = [];
+  try {
+    post(out);
+  } catch {
+    // A value that cannot be cloned (a bug: every op answers plain data) fails its own call, not the batch.
+    for (const a of out) {
+      try { post([a]); } catch (e) { post([[a[0], false, errorToWire(e)]]); }
+    }
+  }
+}
+
+if (store) {
+  port.on('message', (batch: Call[]) => {
+    queue.push(...batch);
+    if (!draining) void drain();
+  });
+  port.postMessage({ ready: true });
+}

@@ -1,0 +1,140 @@
+// The SQLite store run in its writer thread (HOOKER_SQLITE_THREAD=1): what the
+// transport itself must keep, on a real database file. The Store's own
+// promises are checked for this mode by the shared suites (store-suite,
+// console-queries, db-size-guard); here: errors come back as errors with
+// their message and kind, calls run in the order they were made, close()
+// lets calls made before it finish, and a thread that dies fails every
+// pending and later call and shows in health() instead of leaving calls hanging.
+
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Worker } from 'node:worker_threads';
+import { ThreadedSqliteStore } from '../../src/store/sqlite/threaded-store.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { CursorError } from '../../src/store/console-queries.js';
+import { StoreUnavailableError, type EventPlan } from '../../src/store/types.js';
+
+const dirs: string[] = [];
+afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
+function dbFile(): string {
+  const d = mkdtempSync(join(tmpdir(), 'hooker-writer-'));
+  dirs.push(d);
+  return join(d, 'hooker.db');
+}
+
+function plan(id: string, over: Partial<EventPlan> = {}): EventPlan {
+  return {
+    eventId: id, receivedAt: Date.now(), hops: 0, event: { id },
+    routes: [{ route: 'r', message: { title: 't', body: id }, deliveries: [{ id: `${id}-d`, action: 'a', stage: 0, kind: 'ReadOnly' }] }],
+    ...over,
+  };
+}
+const lease = { owner: 'me', until: Number.MAX_SAFE_INTEGER };
+const ok = { ok: true, log: [], startedAt: 1, finishedAt: 1 };
+
+describe('SQLite store in its writer thread', () => {
+  it('answers a failed statement with the same error as the store on the event loop: message and SQLite code', async () => {
+    const threaded = await ThreadedSqliteStore.open(dbFile());
+    const inLoop = SqliteStore.open(dbFile());
+    try {
+      const errors = [];
+      for (const s of [threaded, inLoop]) {
+        await s.deliveries.insertPlans([plan('same')]);
+        errors.push(await s.deliveries.insertPlans([plan('same')]).then(() => undefined, (e: Error) => e));
+      }
+      const [fromThread, fromLoop] = errors as [Error & { code?: string }, Error & { code?: string }];
+      expect(fromThread).toBeInstanceOf(Error);
+      expect(fromThread.message).toBe(fromLoop.message);
+      expect(fromThread.message).toMatch(/UNIQUE constraint failed: events\.id/);
+      expect(fromThread.code).toBe(fromLoop.code);
+      expect(fromThread.code).toMatch(/^SQLITE_CONSTRAINT/);
+      // Nothing of the refused batch was written, and the thread goes on answering.
+      expect(await threaded.deliveries.openEvents()).toBe(1);
+    } finally {
+      await threaded.close();
+      await inLoop.close();
+    }
+  });
+
+  it('keeps the kind of an error the server answers differently: a bad console cursor is a CursorError (400)', async () => {
+    const store = await ThreadedSqliteStore.open(dbFile());
+    try {
+      const e = await store.console.listEvents({ cursor: 'not-a-cursor' }).then(() => undefined, (x: Error) => x);
+      expect(e).toBeInstanceOf(CursorError);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('runs calls in the order they were made, even when none waits for the one before', async () => {
+    const store = await ThreadedSqliteStore.open(dbFile());
+    try {
+      // Fired together: the claim must see the insert, the finish the claim, the count the finish.
+      const inserted = store.deliveries.insertPlans([plan('e1'), plan('e2'), plan('e3')]);
+      const claimed = store.deliveries.claimDue('a', Date.now() + 1_000, 10, lease);
+      const finished = store.deliveries.finishAttempts([{ id: 'e2-d', owner: 'me', outcome: ok }]);
+      const open = store.deliveries.openEvents();
+      const counts = store.deliveries.countByState(Date.now() + 1_000);
+      expect((await inserted).map((c) => c.deliveries)).toEqual([['e1-d'], ['e2-d'], ['e3-d']]);
+      expect((await claimed).map((d) => d.id)).toEqual(['e1-d', 'e2-d', 'e3-d']);
+      expect((await finished)[0]!.state).toBe('succeeded');
+      expect(await open).toBe(2);
+      expect((await counts).succeeded).toBe(1);
+      // Dedup keys are taken by the first of two plans sent at once, never the second.
+      const key = { route: 'r', key: 'k', expiresAt: Number.MAX_SAFE_INTEGER };
+      const [first, second] = await Promise.all([
+        store.deliveries.insertPlans([plan('k1', { dedupKeys: [key] })]),
+        store.deliveries.insertPlans([plan('k2', { dedupKeys: [key] })]),
+      ]);
+      expect(first[0]!.duplicates).toEqual([]);
+      expect(second[0]!.duplicates).toEqual(['r']);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('close() lets every call made before it commit, then refuses new calls; the file holds them all', async () => {
+    const file = dbFile();
+    const store = await ThreadedSqliteStore.open(file);
+    const commits = Array.from({ length: 50 }, (_, i) => store.deliveries.insertPlans([plan(`c${i}`)]));
+    const closed = store.close();
+    await expect(store.deliveries.openEvents()).rejects.toThrow(/closed/);
+    await closed;
+    expect((await Promise.all(commits)).every((c) => c[0]!.deliveries.length === 1)).toBe(true);
+    expect(store.health()).toMatchObject({ ok: false });
+    const again = SqliteStore.open(file);
+    try {
+      expect(await again.deliveries.openEvents()).toBe(50);
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('a thread that dies fails the pending calls and every later one with StoreUnavailableError, and health says so', async () => {
+    const store = await ThreadedSqliteStore.open(dbFile());
+    expect(store.health()).toEqual({ ok: true });
+    const pending = Array.from({ length: 20 }, (_, i) => store.deliveries.insertPlans([plan(`p${i}`)]));
+    // As a native crash or an out-of-memory abort of that thread would end it.
+    await (store as unknown as { worker: Worker }).worker.terminate();
+    const outcomes = await Promise.allSettled(pending);
+    // Calls the thread had answered before it ended stand; none is left hanging, the rest failed.
+    for (const o of outcomes) if (o.status === 'rejected') expect(o.reason).toBeInstanceOf(StoreUnavailableError);
+    const later = await store.deliveries.claimDue('a', Date.now(), 10, lease).then(() => undefined, (e: Error) => e);
+    expect(later).toBeInstanceOf(StoreUnavailableError);
+    expect(later!.message).toMatch(/SQLite writer thread stopped/);
+    const health = store.health();
+    expect(health.ok).toBe(false);
+    expect(health.reason).toMatch(/SQLite writer thread stopped/);
+    await store.close();
+  });
+
+  it('a database that cannot be opened fails the open with the reason, and no thread is left running', async () => {
+    const dir = dbFile();
+    mkdirSync(dir); // a directory where the file should be
+    const e = await ThreadedSqliteStore.open(dir).then(() => undefined, (x: Error) => x);
+    expect(e).toBeInstanceOf(Error);
+    expect(e!.message).toMatch(/directory|unable to open|SQLITE_CANTOPEN/i);
+  });
+});
