@@ -21,7 +21,8 @@
 //      time its backlog took to drain and POST -> receiver latency; its
 //      baseline is a bare relay (the bare handler also POSTs each event 3
 //      times to the same receiver over raw keep-alive sockets, or undici
-//      with --relay-client undici; nothing stored or retried), run the same
+//      with --relay-client undici; nothing stored or retried; 503 while
+//      RELAY_MAX_WAITING sends wait), run the same
 //      way first: what this machine relays at all with the load generator
 //      and the receiver sharing its cores (their CPU is printed too);
 //   5. cold start to /ping and RSS right after it; RSS after 100,000 events.
@@ -176,19 +177,28 @@ async function startBare(relayTo?: string): Promise<Running> {
 const RELAY_CLIENT = argValue('--relay-client') ?? 'raw';
 if (RELAY_CLIENT !== 'raw' && RELAY_CLIENT !== 'undici') throw new Error(`--relay-client ${RELAY_CLIENT}: give raw or undici`);
 
-function undiciRelay(to: string): (body: string) => void {
+/**
+ * Sends the bare relay keeps waiting at most (about half a second of
+ * deliveries at 9,000/s); beyond it the relay answers 503, as Hooker's
+ * admission does. Without a bound an overloaded relay (2 cores shared with
+ * the load) spent its loop on accepting: 256 sending connections against 16
+ * delivering ones, it relayed 150–340 of an offered 9,000 deliveries/s at
+ * load 11 while accepting every event, which measures its scheduling, not
+ * what the machine can relay.
+ */
+const RELAY_MAX_WAITING = 4_096;
+
+function undiciRelay(to: string): (body: string) => Promise<unknown> {
   const pool = new Pool(to, { connections: 16 });
-  return (body) => {
-    pool.request({ path: '/in', method: 'POST', headers: { 'content-type': 'application/json' }, body }).then((res) => res.body.dump(), () => {});
-  };
+  return (body) => pool.request({ path: '/in', method: 'POST', headers: { 'content-type': 'application/json' }, body }).then((res) => res.body.dump(), () => {});
 }
 
-async function rawRelay(to: string): Promise<(body: string) => void> {
+async function rawRelay(to: string): Promise<(body: string) => Promise<unknown>> {
   const { Http1Client } = await import('../src/actions/http1-client.js');
   const client = new Http1Client({ connections: 16 });
   const url = `${to}/in`;
   const headers = { 'content-type': 'application/json' };
-  return (body) => { client.request({ url, method: 'POST', headers, body, timeoutMs: 60_000 }).catch(() => {}); };
+  return (body) => client.request({ url, method: 'POST', headers, body, timeoutMs: 60_000 }).catch(() => {});
 }
 
 async function bareChild(): Promise<void> {
@@ -206,10 +216,18 @@ async function bareChild(): Promise<void> {
     // no deadline guard), or undici with `--relay-client undici` (the
     // baseline of runs before session 7).
     const send = RELAY_CLIENT === 'undici' ? undiciRelay(relayTo) : await rawRelay(relayTo);
+    let waiting = 0;
+    const sent = () => { waiting--; };
     app.get('/readyz', async () => ({ inbox: 0 }));
+    // Refused before the body is read, as Hooker refuses (before Fastify, in its case).
+    app.addHook('onRequest', (req, reply, done) => {
+      if (req.method === 'POST' && waiting > RELAY_MAX_WAITING) { void reply.code(503).header('retry-after', '1').send(); return; }
+      done();
+    });
     app.post('/', async (req, reply) => {
       const body = JSON.stringify(req.body);
-      for (let i = 0; i < 3; i++) send(body);
+      waiting += 3;
+      for (let i = 0; i < 3; i++) void send(body).then(sent);
       return reply.status(202).send({ ok: true });
     });
   } else app.post('/', async (req, reply) => reply.status(202).send({ ok: true, keys: Object.keys(req.body as object).length }));
@@ -560,7 +578,7 @@ async function main(): Promise<void> {
 
 Machine: ${machine}. Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC${QUICK ? ' (--quick: shorter phases)' : ''}; load average at the end ${loadavg()[0]!.toFixed(1)} (read ratios, not absolute figures, when it is above 2).
 
-Hooker runs as \`hooker serve\` (dist/) with the 20 routes below compiled into one wasm entrypoint (3 match a ${EVENT.length}-byte Tracee TRC-2 event), the bundled \`raw-json\` template and an \`http\` action (concurrency 16) to a receiver in its own process; every event is committed to SQLite (WAL, synchronous=NORMAL) before its 202. Load, receiver and servers share the machine's cores. The baseline is a bare Fastify handler that parses the JSON and answers 202, measured in the same run; for the sustained phase it is a bare relay: the same Fastify handler also POSTs the event 3 times to the same receiver with ${RELAY_CLIENT === 'undici' ? 'undici' : "raw keep-alive sockets (Hooker's HTTP/1.1 client as a library)"} (16 keep-alive connections), with no durability, evaluation or retry — what the machine relays at all with the load generator and the receiver on its cores. The load side is bench/http1-load.ts: the generator offers events open loop over raw keep-alive sockets (latency from each request's scheduled send time), the receiver answers on raw sockets in its own process; their CPU is the "load CPU" row.
+Hooker runs as \`hooker serve\` (dist/) with the 20 routes below compiled into one wasm entrypoint (3 match a ${EVENT.length}-byte Tracee TRC-2 event), the bundled \`raw-json\` template and an \`http\` action (concurrency 16) to a receiver in its own process; every event is committed to SQLite (WAL, synchronous=NORMAL) before its 202. Load, receiver and servers share the machine's cores. The baseline is a bare Fastify handler that parses the JSON and answers 202, measured in the same run; for the sustained phase it is a bare relay: the same Fastify handler also POSTs the event 3 times to the same receiver with ${RELAY_CLIENT === 'undici' ? 'undici' : "raw keep-alive sockets (Hooker's HTTP/1.1 client as a library)"} (16 keep-alive connections), with no durability, evaluation or retry, answering 503 while more than ${RELAY_MAX_WAITING} of its sends wait — what the machine relays at all with the load generator and the receiver on its cores. The load side is bench/http1-load.ts: the generator offers events open loop over raw keep-alive sockets (latency from each request's scheduled send time), the receiver answers on raw sockets in its own process; their CPU is the "load CPU" row.
 
 | phase | figure | bare Fastify | Hooker | ratio (bare / Hooker) |
 |---|---|---|---|---|
