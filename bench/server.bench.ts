@@ -66,7 +66,8 @@ const RSS_EVENTS = QUICK ? 20_000 : 100_000;
  * written to BENCHMARKS.md), for profiling one phase: `--node-args "..."`
  * are given to the Hooker child (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"), `--root DIR` runs another
  * checkout's build (old/new pairs). The latency phase also prints how many 202s were slower than
- * 10/30/100 ms and, from the server's /metrics, its event loop's max delay and GC pauses in the phase.
+ * 10/30/100 ms and, from the server's /metrics, its event loop's max delay and GC pauses in the phase;
+ * it warms up on the connections it measures with (`--fresh-connections`: new ones, as before).
  * HOOKER_STDOUT=FILE keeps the Hooker child's stdout there (e.g. with --node-args "--trace-gc").
  */
 const PHASE = argValue('--phase');
@@ -274,18 +275,19 @@ async function closedLoop(url: string, ms: number): Promise<Result> {
  * Latency counts from each request's scheduled send time, which its body
  * carries as bench_sent_at for the receiver's POST -> receiver latency.
  */
-async function openLoop(url: string, rate: number, ms: number): Promise<Result & { offered: number; maxInbox: number; generatorCpuMs: number; latencies: number[] }> {
+/** `warmupMs`: offered first on the same connections and not counted (bench/http1-load.ts); its accepted events are `warmupEvents`. */
+async function openLoop(url: string, rate: number, ms: number, warmupMs = 0): Promise<Result & { offered: number; maxInbox: number; generatorCpuMs: number; latencies: number[]; warmupEvents: number }> {
   // The inbox, sampled each second: flat or bounded while the phase runs.
   let maxInbox = 0;
   const sampler = setInterval(() => { void inbox(url).then((n) => { maxInbox = Math.max(maxInbox, n); }, () => {}); }, 1_000);
   const cpu0 = process.cpuUsage();
-  const r = await rawOpenLoop(`${url}/`, EVENT, rate, ms);
+  const r = await rawOpenLoop(`${url}/`, EVENT, rate, ms, 256, warmupMs);
   const cpu = process.cpuUsage(cpu0);
   clearInterval(sampler);
   const latencies = r.latencies.sort((a, b) => a - b);
   return {
     events: r.ok, seconds: r.seconds, p50: pct(latencies, 0.5), p99: pct(latencies, 0.99), max: latencies.at(-1) ?? NaN,
-    errors: r.errors, refused: r.refused, offered: r.offered, maxInbox, generatorCpuMs: (cpu.user + cpu.system) / 1000, latencies,
+    errors: r.errors, refused: r.refused, offered: r.offered, maxInbox, generatorCpuMs: (cpu.user + cpu.system) / 1000, latencies, warmupEvents: r.warmupOk,
   };
 }
 
@@ -443,12 +445,15 @@ async function onePhase(phase: string): Promise<void> {
   const hooker = await startHooker(target, receiver.url);
   try {
     if (phase === 'latency') {
-      await openLoop(hooker.url, 1_000, WARMUP_MS);
-      const loop0 = await serverLoop(hooker.url);
-      const at1k = await openLoop(hooker.url, 1_000, MEASURE_MS);
+      // `--fresh-connections`: the measured part opens its own sockets (the connection ramp, see bench/http1-load.ts).
+      const fresh = process.argv.includes('--fresh-connections');
+      if (fresh) await openLoop(hooker.url, 1_000, WARMUP_MS);
+      // The server's loop figures are scraped when the measured part starts.
+      const loop0 = new Promise<Awaited<ReturnType<typeof serverLoop>>>((resolve, reject) => setTimeout(() => serverLoop(hooker.url).then(resolve, reject), fresh ? 0 : WARMUP_MS));
+      const at1k = await openLoop(hooker.url, 1_000, MEASURE_MS, fresh ? 0 : WARMUP_MS);
       const loop1 = await serverLoop(hooker.url);
       const d = await drainInbox(hooker.url, 300_000);
-      log(`at 1,000/s: p50 ${at1k.p50.toFixed(1)} ms, p99 ${at1k.p99.toFixed(1)} ms, max ${at1k.max.toFixed(1)} ms, ${at1k.events} accepted, ${at1k.refused} refused, ${at1k.errors} errors; 202s over 10 / 30 / 100 ms: ${slowCounts(at1k.latencies)}; ${loopSince(loop0, loop1)}; inbox drained in ${drained(d)}`);
+      log(`at 1,000/s: p50 ${at1k.p50.toFixed(1)} ms, p99 ${at1k.p99.toFixed(1)} ms, max ${at1k.max.toFixed(1)} ms, ${at1k.events} accepted, ${at1k.refused} refused, ${at1k.errors} errors; 202s over 10 / 30 / 100 ms: ${slowCounts(at1k.latencies)}; ${loopSince(await loop0, loop1)}; inbox drained in ${drained(d)}`);
     } else if (phase === 'sustained') {
       const r = await sustainedRun(receiver, hooker, false);
       const s = r.load;
@@ -544,9 +549,9 @@ async function main(): Promise<void> {
 
   log('latency at an offered 1,000 events/s while deliveries run');
   hooker = await startHooker(target, receiver.url);
-  accepted += (await openLoop(hooker.url, 1_000, WARMUP_MS)).events;
-  const at1k = await openLoop(hooker.url, 1_000, MEASURE_MS);
-  accepted += at1k.events;
+  // Warmed up on the connections the measured part then uses (a sender keeps its connections).
+  const at1k = await openLoop(hooker.url, 1_000, MEASURE_MS, WARMUP_MS);
+  accepted += at1k.warmupEvents + at1k.events;
   // The sustained phase starts from an empty inbox: the backlog of this phase is delivered first.
   const at1kDrain = await drainInbox(hooker.url, 300_000);
   log(`at 1,000/s: p99 ${at1k.p99.toFixed(1)} ms, ${at1k.refused} refused; inbox drained in ${drained(at1kDrain)}`);

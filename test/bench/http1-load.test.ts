@@ -225,6 +225,31 @@ describe('the open-loop generator', () => {
     expect(r.counts.latencies).toHaveLength(300);
   });
 
+  it('warms up on the sockets it then measures with, counting only the measured requests', async () => {
+    const sentAt: number[] = [];
+    const connections: number[] = [];
+    const server = createServer((req, res) => {
+      let text = '';
+      req.on('data', (c: Buffer) => { text += c; });
+      req.on('end', () => { sentAt.push((JSON.parse(text) as { bench_sent_at: number }).bench_sent_at); res.statusCode = 202; res.end('{}'); });
+    });
+    server.keepAliveTimeout = 60_000;
+    server.on('connection', () => connections.push(wall()));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    closers.push(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
+    const t0 = wall();
+    const res = await openLoop(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, '{}', 200, 250, 1, 250);
+    expect(res).toMatchObject({ offered: 50, ok: 50, refused: 0, errors: 0, warmupOk: 50 });
+    expect(res.latencies).toHaveLength(50);
+    expect(sentAt).toHaveLength(100);
+    // One schedule through both parts: the measured requests are due from 250 ms on, 5 ms apart.
+    const measured = sentAt.sort((a, b) => a - b).slice(50);
+    expect(measured[0]! - t0).toBeGreaterThanOrEqual(249);
+    // One socket (the limit), opened by the warm-up: none for the measured part.
+    expect(connections).toHaveLength(1);
+    expect(connections.every((at) => at < measured[0]!)).toBe(true);
+  });
+
   it('counts requests on connections the server drops as errors', async () => {
     const server = net.createServer((s) => { s.on('data', () => s.destroy()); s.on('error', () => {}); });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
