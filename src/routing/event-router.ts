@@ -143,7 +143,6 @@ export class EventRouter {
     const json = eventText === undefined ? undefined : utf8.encode(eventText).buffer;
     const outcome = table.matcher.matchOrFail?.(event, json) ?? { matched: table.matcher.match(event, json), failed: [] };
     const evaluationMs = performance.now() - started;
-    const eventMatched = new Set(outcome.matched);
     const failedBy = outcome.failed.length ? new Map(outcome.failed.map((f) => [f.route, f])) : undefined;
     const matched: string[] = [];
     const skipped: Array<{ route: string; reason: string }> = [];
@@ -161,7 +160,7 @@ export class EventRouter {
       const items = route?.splitBy !== undefined && count !== undefined && count <= MAX_SPLIT_ITEMS ? splitItems(event, route.splitBy) : undefined;
       if (route && items) {
         // A split route's filter decides per item; the whole event's verdict does not count.
-        if (this.planItems(table, route, items, { eventId, receivedAt, plan, skipped, rendered, eventMatched: eventMatched.has(name) })) matched.push(name);
+        if (this.planItems(table, route, items, { eventId, receivedAt, plan, skipped, rendered, eventMatched: outcome.matched.includes(name) })) matched.push(name);
         continue;
       }
       // A route whose filter could not be evaluated (a limit, a conflict) is
@@ -172,11 +171,13 @@ export class EventRouter {
         skipped.push({ route: f.route, reason: `evaluation failed: ${f.reason}` });
         continue;
       }
-      if (!eventMatched.has(name)) continue;
+      if (!outcome.matched.includes(name)) continue;
       matched.push(name);
       if (route) this.planRun(table, route, { run: name, event, eventId, receivedAt, plan, rendered });
     }
     const accepted = this.queue.accept(plan);
+    // Without dedup keys nothing is refused as a duplicate, without aggregation nothing is flushed: no step after the commit.
+    if (plan.dedupKeys!.length === 0 && plan.aggregate!.length === 0) return { eventId, matched, skipped, evaluationMs, committed: accepted.committed, done: accepted.done };
     const isRoute = (n: string) => table.routes.has(n);
     const committed = accepted.committed.then((c) => {
       for (const run of c.duplicates) {
@@ -241,8 +242,8 @@ export class EventRouter {
     const dedup = this.dedupKeyFor(route, r.event, r.receivedAt, r.item?.value);
     const { actions } = this.stagesOf(table, route);
     if (actions.length === 0) return;
-    const run = r.run === route.name ? {} : { run: r.run };
-    if (dedup) r.plan.dedupKeys!.push({ ...dedup, ...run });
+    const run = () => (r.run === route.name ? {} : { run: r.run });
+    if (dedup) r.plan.dedupKeys!.push({ ...dedup, ...run() });
     const aggregates = this.aggregates(route);
     // A native template's message of the whole event is rendered when first
     // read (deferred-message.ts): the store keeps it as the template's name
@@ -250,9 +251,7 @@ export class EventRouter {
     // it reads the run back, so most events never need the text at ingest.
     const renderer = route.template ? table.templates.get(route.template) : undefined;
     if (renderer?.renderEvent && !r.item && !aggregates) {
-      const planned = { ...this.plannedRoute(table, route, this.deferredNative(route, renderer, r.event, r.rendered)), route: r.run };
-      planned.nativeTemplate = renderer.package;
-      r.plan.routes.push(planned);
+      r.plan.routes.push(this.plannedRoute(table, route, this.deferredNative(route, renderer, r.event, r.rendered), r.run, renderer.package));
       return;
     }
     let message: RenderedMessage;
@@ -262,10 +261,10 @@ export class EventRouter {
       message = this.renderFailed(route, e as Error, r.item);
     }
     if (aggregates && !message.templateError) {
-      r.plan.aggregate!.push({ route: route.name, message, ...run });
+      r.plan.aggregate!.push({ route: route.name, message, ...run() });
       return;
     }
-    r.plan.routes.push({ ...this.plannedRoute(table, route, message), route: r.run });
+    r.plan.routes.push(this.plannedRoute(table, route, message, r.run));
   }
 
   /**
@@ -279,12 +278,11 @@ export class EventRouter {
 
   /** One deferred message per event and native template, whichever matching routes use it. */
   private deferredNative(route: RouteConfig, renderer: TemplateRenderer, event: unknown, once: Map<string, RenderedMessage | Error>): RenderedMessage {
-    const key = `${renderer.name}\u0000deferred`;
-    let message = once.get(key) as RenderedMessage | undefined;
-    if (!message) {
-      message = deferredMessage(() => renderer.renderEvent!(event), (e) => this.renderFailed(route, e));
-      once.set(key, message);
-    }
+    // Under the renderer's name, as renderOnce keeps a whole-event message: the same text either way.
+    const known = once.get(renderer.name);
+    if (known && !(known instanceof Error)) return known;
+    const message = deferredMessage(() => renderer.renderEvent!(event), (e) => this.renderFailed(route, e));
+    once.set(renderer.name, message);
     return message;
   }
 
@@ -303,13 +301,18 @@ export class EventRouter {
     return s;
   }
 
-  private plannedRoute(table: RoutingTable, route: RouteConfig, message: RenderedMessage): PlannedRoute {
-    return {
-      route: route.name,
-      ...(route.template ? { template: route.template } : {}),
-      message,
-      deliveries: this.stagesOf(table, route).stages.map((d) => ({ id: timeOrderedId(), ...d })),
-    };
+  /** `run`: the planned route's name (an item's run of a split route); `nativeTemplate` as in PlannedRoute. */
+  private plannedRoute(table: RoutingTable, route: RouteConfig, message: RenderedMessage, run = route.name, nativeTemplate?: string): PlannedRoute {
+    const { stages } = this.stagesOf(table, route);
+    const deliveries: PlannedDelivery[] = new Array(stages.length);
+    for (let i = 0; i < stages.length; i++) {
+      const d = stages[i]!;
+      deliveries[i] = { id: timeOrderedId(), action: d.action, stage: d.stage, kind: d.kind };
+    }
+    const planned: PlannedRoute = { route: run, message, deliveries };
+    if (route.template) planned.template = route.template;
+    if (nativeTemplate !== undefined) planned.nativeTemplate = nativeTemplate;
+    return planned;
   }
 
   /** The key this route's delivery takes (the store refuses it while a live one exists), undefined without the plugin. */

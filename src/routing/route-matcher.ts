@@ -45,29 +45,38 @@ export function matchedNames(resultSet: Array<Record<string, unknown>>): string[
 const KEPT_RESULTS = 256;
 
 export class WasmRouteMatcher implements RouteMatcher {
-  /** Result text of the routes entrypoint -> the names it holds (parsing it was a tenth of an evaluation). */
-  private readonly parsed = new Map<string, Set<string>>();
+  /**
+   * Result text of the routes entrypoint -> the names it holds, as a set and
+   * in config order (parsing it was a tenth of an evaluation, and filtering
+   * the route list per event an array per event).
+   */
+  private readonly parsed = new Map<string, { set: Set<string>; ordered: readonly string[] }>();
 
   /** Route name -> its own entrypoint (routes without filters have none: they always match). */
   constructor(private readonly policy: RegoPolicy, private readonly order: string[], private readonly routeEntrypoints: Map<string, string> = new Map()) {}
 
   /** Names of the matching routes, as a set; callers must not change it. `json` as for match. */
-  matchedSet(event: unknown, json?: ArrayBuffer): ReadonlySet<string> {
+  private result(event: unknown, json?: ArrayBuffer): { set: Set<string>; ordered: readonly string[] } {
     // The runtime reads JSON text: given as bytes, the event is not serialised again.
     const text = this.policy.evaluateText(json ?? event, ROUTES_ENTRYPOINT);
     let names = this.parsed.get(text);
     if (!names) {
-      names = new Set(matchedNames(parseJson(text) as Array<Record<string, unknown>>));
+      const set = new Set(matchedNames(parseJson(text) as Array<Record<string, unknown>>));
+      // Config order, so deliveries happen in the order routes are written. Frozen: it is shared by every event with this result.
+      names = { set, ordered: Object.freeze(this.order.filter((n) => set.has(n))) };
       if (this.parsed.size >= KEPT_RESULTS) this.parsed.clear();
       this.parsed.set(text, names);
     }
     return names;
   }
 
+  matchedSet(event: unknown, json?: ArrayBuffer): ReadonlySet<string> {
+    return this.result(event, json).set;
+  }
+
+  /** The matching routes in config order; the array is shared (frozen): callers must copy it to change it. */
   match(event: unknown, json?: ArrayBuffer): string[] {
-    const names = this.matchedSet(event, json);
-    // Config order, so deliveries happen in the order routes are written.
-    return this.order.filter((n) => names.has(n));
+    return this.result(event, json).ordered as string[];
   }
 
   matchRoute(event: unknown, route: string): boolean {
