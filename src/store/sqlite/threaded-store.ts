@@ -13,14 +13,15 @@
 
 import { Worker } from 'node:worker_threads';
 import type {
-  AggregateItem, AggregateRows, ClaimedDelivery, ClusterRows, DedupRows, DeliveryRows, EventPlan, FinishItem, PlannedRoute, ScanRows, Store, StoreHealth,
+  AggregateItem, AggregateRows, ClusterRows, DedupRows, DeliveryRows, EventPlan, FinishItem, PlannedRoute, ScanRows, Store, StoreHealth,
 } from '../types.js';
 import { StoreUnavailableError } from '../types.js';
 import type { ConsoleReads, StoredEvent } from '../console-queries.js';
 import type { SqliteStoreOptions } from './sqlite-store.js';
-import { errorFromWire, unpackClaims, type Answer, type Call, type FromWriter, type Notice, type PackedClaims, type WireError } from './writer-protocol.js';
+import { errorFromWire, unpackClaimRows, type Answer, type Call, type FromWriter, type Notice, type PackedClaimRows, type WireError } from './writer-protocol.js';
 import { parseJson, stringifyJson } from '../../json/lossless.js';
 import { nativeMarker } from '../stored-message.js';
+import { claimedOf } from './delivery-rows.js';
 
 // CommonJS run with eval: loads the thread's module next to this one (the .ts
 // source through tsx when the server itself runs from source, as in tests).
@@ -73,7 +74,7 @@ export class ThreadedSqliteStore implements Store {
     this.deliveries = {
       // Events cross as their JSON text (writer-protocol.ts); the backend stores that text as the body.
       insertPlans: (plans, held) => call('insertPlans', plans.map(wirePlan), held),
-      claimDue: async (action, now, limit, lease) => unpackClaims(await call<PackedClaims>('claimDue', action, now, limit, lease), parseJson) as ClaimedDelivery[],
+      claimDue: async (action, now, limit, lease) => claimedOf(unpackClaimRows(await call<PackedClaimRows>('claimDue', action, now, limit, lease))),
       renewLeases: (ids, lease) => call('renewLeases', ids, lease),
       release: (ids, owner) => call('release', ids, owner),
       finishAttempts: (items) => call('finishAttempts', items.map(wireFinish)),

@@ -4,11 +4,12 @@
 // except where that would be wrong or wasteful:
 //  - events cross as their JSON text: a parsed event may hold JsonNumbers
 //    (json/lossless.ts), which a structured clone turns into plain objects;
-//  - the claimed deliveries of one event share one copy of its text.
+//  - a claim answers its rows, each event's text once, and the event loop
+//    makes the deliveries of them (parsing each event once, there only).
 // Errors keep their message and the kind the callers act on (503 for an
 // unavailable store, 400 for a bad console cursor).
 
-import type { ClaimedDelivery } from '../types.js';
+import type { ClaimRow } from './delivery-rows.js';
 import { StoreUnavailableError } from '../types.js';
 import { CursorError } from '../console-queries.js';
 
@@ -34,23 +35,24 @@ export function errorFromWire(w: WireError): Error {
   return e;
 }
 
-/** Claimed deliveries without their parsed event: `t` indexes the batch's distinct event texts. */
-export interface PackedClaims { texts: string[]; items: Array<Omit<ClaimedDelivery, 'event' | 'eventText'> & { t: number }> }
+/**
+ * Claimed rows (delivery-rows.ts ClaimRow) with their event texts sent once
+ * per batch: `event` and `body` index `texts` (body -1: null). The event loop
+ * turns them into deliveries itself (claimedOf), parsing each event once.
+ */
+export interface PackedClaimRows { texts: string[]; rows: Array<Omit<ClaimRow, 'event' | 'body'> & { event: number; body: number }> }
 
-export function packClaims(claimed: ClaimedDelivery[]): PackedClaims {
+export function packClaimRows(rows: ClaimRow[]): PackedClaimRows {
   const texts: string[] = [];
   const index = new Map<string, number>();
-  const items = claimed.map(({ event: _event, eventText, ...rest }) => {
-    const text = eventText ?? 'null';
+  const at = (text: string) => {
     let t = index.get(text);
     if (t === undefined) { index.set(text, t = texts.length); texts.push(text); }
-    return { ...rest, t };
-  });
-  return { texts, items };
+    return t;
+  };
+  return { texts, rows: rows.map((r) => ({ ...r, event: at(r.event), body: r.body === null ? -1 : at(r.body) })) };
 }
 
-export function unpackClaims(p: PackedClaims, parse: (text: string) => unknown): ClaimedDelivery[] {
-  // One parsed event per distinct text, shared by its deliveries as the in-loop claim shares it (actions only read it).
-  const events = p.texts.map(parse);
-  return p.items.map(({ t, ...rest }) => ({ ...rest, event: events[t], eventText: p.texts[t] }));
+export function unpackClaimRows(p: PackedClaimRows): ClaimRow[] {
+  return p.rows.map((r) => ({ ...r, event: p.texts[r.event]!, body: r.body < 0 ? null : p.texts[r.body]! }));
 }

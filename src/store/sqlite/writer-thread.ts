@@ -7,7 +7,7 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { SqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
-import { errorToWire, packClaims, type Answer, type Call, type FromWriter } from './writer-protocol.js';
+import { errorToWire, packClaimRows, type Answer, type Call, type FromWriter } from './writer-protocol.js';
 import { parseJson, stringifyJson } from '../../json/lossless.js';
 import type { AttemptOutcome, EventPlan, FinishItem } from '../types.js';
 import type { StoredEvent } from '../console-queries.js';
@@ -32,7 +32,7 @@ type Op = (...args: never[]) => unknown;
 const ops: Record<string, Op> = {
   insertPlans: (plans: EventPlan[], held?: Parameters<SqliteStore['deliveries']['insertPlans']>[1]) => store.deliveries.insertPlans(plans, held),
   claimDue: async (action: string, now: number, limit: number, lease: { owner: string; until: number }) =>
-    packClaims(await store.deliveries.claimDue(action, now, limit, lease)),
+    packClaimRows(await store.deliveries.claimDueRows(action, now, limit, lease)),
   renewLeases: (ids: string[], lease: { owner: string; until: number }) => store.deliveries.renewLeases(ids, lease),
   release: (ids: string[], owner: string) => store.deliveries.release(ids, owner),
   finishAttempts: (items: Array<FinishItem & { enrichedText?: string }>) => store.deliveries.finishAttempts(items.map(unpackFinish)),
