@@ -59,6 +59,8 @@ const CONNECTIONS = 32;
 const WARMUP_MS = 2_000;
 const MEASURE_MS = QUICK ? 5_000 : 10_000;
 const SUSTAINED_RATE = Number(argValue('--rate') ?? 3_000);
+/** `--open-connections N`: the open-loop generator's most sockets (256: a slow server sees many requests at once, as from many senders). */
+const OPEN_LOOP_CONNECTIONS = Number(argValue('--open-connections') ?? 256);
 const SUSTAINED_MS = QUICK ? 10_000 : 30_000;
 const RSS_EVENTS = QUICK ? 20_000 : 100_000;
 /**
@@ -281,7 +283,7 @@ async function openLoop(url: string, rate: number, ms: number, warmupMs = 0): Pr
   let maxInbox = 0;
   const sampler = setInterval(() => { void inbox(url).then((n) => { maxInbox = Math.max(maxInbox, n); }, () => {}); }, 1_000);
   const cpu0 = process.cpuUsage();
-  const r = await rawOpenLoop(`${url}/`, EVENT, rate, ms, 256, warmupMs);
+  const r = await rawOpenLoop(`${url}/`, EVENT, rate, ms, OPEN_LOOP_CONNECTIONS, warmupMs);
   const cpu = process.cpuUsage(cpu0);
   clearInterval(sampler);
   const latencies = r.latencies.sort((a, b) => a - b);
