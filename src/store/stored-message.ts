@@ -12,6 +12,7 @@ import type { RenderedMessage } from '../actions/types.js';
 import type { PlannedRoute } from '../delivery/plan.js';
 import { NATIVE_TEMPLATES } from '../templates/native-templates.js';
 import { parseJson } from '../json/lossless.js';
+import { deferredMessage } from '../templates/deferred-message.js';
 
 const NATIVE_PREFIX = 'native:';
 
@@ -47,15 +48,12 @@ export function readStoredMessage(text: string, event: () => unknown): RenderedM
   const render = NATIVE_TEMPLATES.get(pkg);
   // Only a later build without this twin could meet one: say which, rather than deliver an empty message.
   if (!render) throw new Error(`stored message names the bundled template ${pkg}, which this build does not render natively`);
-  // The router stores the marker without rendering first (deferred-message.ts):
-  // a render that fails here is the event's template failure, a dead
-  // delivery, not a failed read of every run claimed with it.
-  const value = event();
-  try {
-    return render(value);
-  } catch (e) {
-    return { title: '', body: '', templateError: `template ${pkg} failed for this event: ${(e as Error).message}` };
-  }
+  // Rendered when first read (deferred-message.ts), as at ingest: an http
+  // action without a body never reads it (rendering it at each claim was 3 %
+  // of a drain's CPU). The router stores the marker without rendering first,
+  // so a render that fails reads as the event's template failure (a dead
+  // delivery), not as a failed read of every run claimed with it.
+  return deferredMessage(() => render(event()), (e) => ({ title: '', body: '', templateError: `template ${pkg} failed for this event: ${e.message}` }));
 }
 
 /** readStoredMessage with the event as its stored JSON text. */
