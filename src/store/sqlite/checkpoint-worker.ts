@@ -62,8 +62,17 @@ tick();
 
 export interface Checkpointer { stop(): Promise<void> }
 
-/** Once the WAL holds this many frames (4 KiB pages: 16 MiB), the worker asks the server to let it start over. */
-const RESTART_FRAMES = 4_096;
+/**
+ * Once the WAL holds this many frames (4 KiB pages: 48 MiB, under db.ts's
+ * 64 MiB journal_size_limit), the worker asks the server to let it start
+ * over. Each hand-back costs the event loop the server's own checkpoint of
+ * the last few hundred frames with its two fsyncs: 6–50 ms blocked on a
+ * shared disk, of which 3–7 ms CPU (issue 12, bench:server at 1,000
+ * events/s: 12–15 hand-backs per 14 s at 16 MiB, more than 1 % of the 202s
+ * behind one). At 64 MiB there were 4 per run (−65 % of that blocked time);
+ * 48 MiB keeps the file below the size limit.
+ */
+const RESTART_FRAMES = 12_288;
 /** ... when a round copied at most this many new frames: what the server's own checkpoint then copies. */
 const HAND_BACK_FRAMES = 512;
 
