@@ -67,15 +67,17 @@ actions:
     enable: true
 `);
     closers.push(() => server.close());
-    const started = Date.now();
     for (let i = 0; i < 20; i++) {
       const res = await request(`${server.httpUrl}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ i }) });
       expect(res.statusCode).toBe(202);
       await res.body.text();
     }
-    // The healthy route is done long before the first retries are.
+    // The healthy route is done before the failing routes' retries are: not
+    // held behind their backoff (an order, not a wall-clock bound, so a slow
+    // host cannot fail it and a healthy route queued behind retries would).
     await until(() => healthy.hits.length === 20);
-    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(broken.hits.length).toBeLessThan(80);
+    expect((await server.engine.store.deliveries.countByState()).dead).toBeLessThan(60);
 
     await until(async () => {
       const counts = await server.engine.store.deliveries.countByState();
