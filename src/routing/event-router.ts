@@ -196,7 +196,7 @@ export class EventRouter {
    * The table's route names in config order, then any matched name the table
    * lacks; the first part is made once per table, not for every event.
    */
-  private routeNames(table: RoutingTable, matched: string[]): string[] {
+  private routeNames(table: RoutingTable, matched: readonly string[]): string[] {
     let names = this.names.get(table);
     // The size check catches a table whose routes map was changed in place (tests do).
     if (names?.length !== table.routes.size) { names = [...table.routes.keys()]; this.names.set(table, names); }

@@ -24,11 +24,12 @@ export interface RouteMatcher {
   /**
    * Names of the routes whose filters accept the event. `json`, when given,
    * is the event's JSON text as UTF-8 (stringifyJson), made once by the
-   * caller for the evaluation and the stored body.
+   * caller for the evaluation and the stored body. The array may be shared
+   * between events (WasmRouteMatcher keeps one per distinct result): read only.
    */
-  match(event: unknown, json?: ArrayBuffer): string[];
+  match(event: unknown, json?: ArrayBuffer): readonly string[];
   /** Like match, also naming the routes whose evaluation failed for this event. */
-  matchOrFail?(event: unknown, json?: ArrayBuffer): { matched: string[]; failed: RouteFailure[] };
+  matchOrFail?(event: unknown, json?: ArrayBuffer): { matched: readonly string[]; failed: RouteFailure[] };
   /** Whether one route's filter accepts the event (a split route's item); throws RegoEvalError when it cannot be evaluated. */
   matchRoute?(event: unknown, route: string): boolean;
 }
@@ -75,8 +76,8 @@ export class WasmRouteMatcher implements RouteMatcher {
   }
 
   /** The matching routes in config order; the array is shared (frozen): callers must copy it to change it. */
-  match(event: unknown, json?: ArrayBuffer): string[] {
-    return this.result(event, json).ordered as string[];
+  match(event: unknown, json?: ArrayBuffer): readonly string[] {
+    return this.result(event, json).ordered;
   }
 
   matchRoute(event: unknown, route: string): boolean {
@@ -85,7 +86,7 @@ export class WasmRouteMatcher implements RouteMatcher {
     return this.policy.evaluate(event, ep)[0]?.['result'] === true;
   }
 
-  matchOrFail(event: unknown, json?: ArrayBuffer): { matched: string[]; failed: RouteFailure[] } {
+  matchOrFail(event: unknown, json?: ArrayBuffer): { matched: readonly string[]; failed: RouteFailure[] } {
     try {
       return { matched: this.match(event, json), failed: [] };
     } catch (e) {

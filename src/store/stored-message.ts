@@ -48,11 +48,12 @@ export function readStoredMessage(text: string, event: () => unknown): RenderedM
   const render = NATIVE_TEMPLATES.get(pkg);
   // Only a later build without this twin could meet one: say which, rather than deliver an empty message.
   if (!render) throw new Error(`stored message names the bundled template ${pkg}, which this build does not render natively`);
-  // Rendered when first read (deferred-message.ts), as at ingest: an http
-  // action without a body never reads it (rendering it at each claim was 3 %
-  // of a drain's CPU). The router stores the marker without rendering first,
-  // so a render that fails reads as the event's template failure (a dead
-  // delivery), not as a failed read of every run claimed with it.
+  // Rendered when first read (deferred-message.ts), as at ingest: by the
+  // action runner's templateError check when the delivery runs, not by the
+  // claim, the admin API or the console's listing. The router stores the
+  // marker without rendering first, so a render that fails reads as the
+  // event's template failure (a dead delivery), not as a failed read of
+  // every run claimed with it.
   return deferredMessage(() => render(event()), (e) => ({ title: '', body: '', templateError: `template ${pkg} failed for this event: ${e.message}` }));
 }
 

@@ -1,12 +1,14 @@
 // A message rendered the first time one of its fields is read. The bundled
 // native templates (raw-json, raw-html) render the whole event, and the store
 // keeps such a message as the template's name (src/store/stored-message.ts),
-// so at ingest the text was made and thrown away for every event whose
-// deliveries are not started from memory right after the commit, and an http
-// action without a body never reads it at all (issue 12: 6 % of an accepted
-// event's CPU in held ingest). Reading any field renders once, and a render
-// that fails reads as the failure message the eager path would have made, so
-// consumers (the action runner's templateError check, JSON.stringify, a
+// so the text rendered at ingest was thrown away for every event whose
+// deliveries were not started from memory right after the commit: a claim
+// renders it again from the stored body (issue 12: 6 % of an accepted event's
+// CPU in held ingest). The action runner reads `templateError` before each
+// attempt, so a delivery still renders it, once per message object (one per
+// event in memory, one per claimed run). Reading any field renders once, and
+// a render that fails reads as the failure message the eager path would have
+// made, so consumers (the runner's templateError check, JSON.stringify, a
 // structured clone, a spread) see the same fields either way.
 
 import type { RenderedMessage } from '../actions/types.js';

@@ -132,7 +132,7 @@ export const consoleApi: Surface = async (app, ctx) => {
       const outcome = rt.matcher.matchOrFail?.(event.body) ?? { matched: rt.matcher.match(event.body), failed: [] };
       const failed = new Map(outcome.failed.map((f) => [f.route, f.reason]));
       routing = {
-        when: 'now', matched: outcome.matched,
+        when: 'now', matched: [...outcome.matched],
         skipped: [...rt.routes.keys()].filter((r) => !outcome.matched.includes(r)).map((r) => ({ route: r, reason: failed.has(r) ? `evaluation failed: ${failed.get(r)}` : 'its filter does not accept this event' })),
       };
     }
