@@ -84,13 +84,13 @@ export class SqliteDeliveryRows implements DeliveryRows {
   // A batch's rows are inserted table by table, up to BULK_ROWS rows per statement (one prepared
   // statement per row count, kept): a few statements per batch instead of about seven per event.
   private readonly bulkStatements = new Map<string, ReturnType<SqliteDatabase['prepare']>>();
-  private bulkInsert(head: string, tuple: string, width: number, values: unknown[]): void {
+  private bulkInsert(head: string, tuple: string, width: number, values: unknown[], tail = ''): void {
     const rows = values.length / width;
     for (let at = 0; at < rows; at += BULK_ROWS) {
       const n = Math.min(BULK_ROWS, rows - at);
       const key = `${head}\u0000${n}`;
       let stmt = this.bulkStatements.get(key);
-      if (!stmt) this.bulkStatements.set(key, stmt = this.db.prepare(`${head} VALUES ${Array.from({ length: n }, () => tuple).join(', ')}`));
+      if (!stmt) this.bulkStatements.set(key, stmt = this.db.prepare(`${head} VALUES ${Array.from({ length: n }, () => tuple).join(', ')}${tail}`));
       stmt.run(n === rows ? values : values.slice(at * width, (at + n) * width));
     }
   }
@@ -119,19 +119,20 @@ export class SqliteDeliveryRows implements DeliveryRows {
       this.bulkInsert('INSERT INTO route_runs (event_id, route, template, message)', '(?, ?, ?, ?)', 4, rows.runs);
       this.bulkInsert('INSERT INTO deliveries (id, event_id, route, action, stage, kind, state, attempts, next_at, created_at, updated_at, claimed_by, lease_until)',
         '(?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)', 12, rows.deliveries);
+      // The per-route counters (schema.ts step 6) of the batch's deliveries, one upsert for all its (route, state)
+      // pairs (not one statement per pair); triggers count every later change.
+      const countRows: unknown[] = [];
       for (const [key, n] of counts) {
         const cut = key.lastIndexOf('\u0000');
-        this.countInserted.get().run(key.slice(0, cut), key.slice(cut + 1), n);
+        countRows.push(key.slice(0, cut), key.slice(cut + 1), n);
       }
+      this.bulkInsert('INSERT INTO delivery_counts (route, state, n)', '(?, ?, ?)', 3, countRows, ' ON CONFLICT (route, state) DO UPDATE SET n = n + excluded.n');
       return commits;
     }).immediate();
     this.open += opened;
     return out;
   }
 
-  // The per-route counters (schema.ts step 6) of the deliveries a batch inserts; triggers count every later change.
-  private readonly countInserted = this.stmt(`INSERT INTO delivery_counts (route, state, n) VALUES (?, ?, ?)
-    ON CONFLICT (route, state) DO UPDATE SET n = n + excluded.n`);
 
   /** Takes the plan's dedup keys and adds its rows to the batch's; its aggregation items are inserted at once. */
   private insertOne(plan: EventPlan, held: HeldAtInsert | undefined, counts: Map<string, number>, rows: BatchRows): PlanCommit {
