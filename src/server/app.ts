@@ -83,8 +83,8 @@ export function serverTimeouts(settings: AppSettings) {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** The overload refusals answered ahead of Fastify (IngestPipeline.refuseEarly): a server built outside Fastify (HTTPS) calls it first. */
-    refuseEarly(req: IncomingMessage, res: ServerResponse): boolean;
+    /** The request listener ahead of Fastify (IngestPipeline.listener: ingest's share of each turn, the early overload refusals): a server built outside Fastify (HTTPS) uses it around `routing`. */
+    ingestListener(next: (req: IncomingMessage, res: ServerResponse) => void): (req: IncomingMessage, res: ServerResponse) => void;
   }
 }
 
@@ -102,9 +102,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const app: FastifyInstance = Fastify({
     // Fastify's own server, with the overload refusals answered in its request listener before Fastify sees the request.
     serverFactory: (handler) => {
-      const server = createServer({ headersTimeout: t.headersTimeout, connectionsCheckingInterval: t.connectionsCheckingInterval }, (req, res) => {
-        if (!ingest.refuseEarly(req, res)) handler(req, res);
-      });
+      const server = createServer({ headersTimeout: t.headersTimeout, connectionsCheckingInterval: t.connectionsCheckingInterval }, ingest.listener(handler));
       // What Fastify sets on a server it makes itself.
       server.keepAliveTimeout = t.keepAliveTimeout;
       server.requestTimeout = t.requestTimeout;
@@ -123,7 +121,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     keepAliveTimeout: t.keepAliveTimeout,
   });
   if (settings.maxConnections) app.server.maxConnections = settings.maxConnections;
-  app.decorate('refuseEarly', ingest.refuseEarly);
+  app.decorate('ingestListener', (next: (req: IncomingMessage, res: ServerResponse) => void) => ingest.listener(next));
   app.addHook('onClose', async () => { closing = true; });
 
   registerBodyParser(app, { maxDepth: settings.maxDepth ?? DEFAULT_MAX_DEPTH, maxKeys: settings.maxKeys ?? DEFAULT_MAX_KEYS });

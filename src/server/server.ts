@@ -188,7 +188,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         cert: tls.cert, key: tls.key,
         requestTimeout: t.requestTimeout, headersTimeout: t.headersTimeout, keepAliveTimeout: t.keepAliveTimeout,
         connectionsCheckingInterval: t.connectionsCheckingInterval,
-      }, (req, res) => { if (!app.refuseEarly(req, res)) app.routing(req, res); });
+      }, app.ingestListener((req, res) => app.routing(req, res)));
       server.setTimeout(t.connectionTimeout);
       if (settings.maxConnections) server.maxConnections = settings.maxConnections;
       // Hooks must be added before ready().

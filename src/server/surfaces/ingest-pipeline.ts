@@ -12,6 +12,7 @@ import { checkContentType } from '../body-parser.js';
 import { HttpError, statusText } from '../http-errors.js';
 import { redactSecrets } from '../../logging/redact.js';
 import type { SurfaceContext } from '../surface-context.js';
+import { TurnGate } from '../turn-gate.js';
 
 export const HOPS_HEADER = 'hooker-hops';
 /** Top-level keys only Hooker itself may set on an event. */
@@ -64,7 +65,16 @@ function isIngestPath(url: string | undefined): boolean {
   return path === '/' || path === '/scan';
 }
 
+/**
+ * Ingest requests started per turn of the event loop at most (turn-gate.ts).
+ * 32: the sustained bench's 32 senders delivered 3-4x what 256 did; the
+ * bench's closed-loop ingest uses 32 connections, so it never waits.
+ */
+const INGEST_PER_TURN = 32;
+
 export class IngestPipeline {
+  /** Ingest's share of each turn of the event loop (turn-gate.ts). */
+  private readonly gate = new TurnGate(INGEST_PER_TURN);
   /** The HMAC verifier with its replay memory; share one between the HTTP and HTTPS listeners. */
   private readonly verifier?: SignatureVerifier;
 
@@ -170,6 +180,24 @@ export class IngestPipeline {
    * else (and every request while nothing is refused) goes on to Fastify
    * unchanged, whose onRequest makes the same checks for app.inject.
    */
+  /**
+   * The http server's request listener: an ingest POST starts in a turn of
+   * the event loop that has room for it (see turn-gate.ts: the deliveries'
+   * answers are read between turns, so ingest must not fill every turn),
+   * is refused early there or goes on to `next` (Fastify's handler);
+   * everything else goes on at once.
+   */
+  listener(next: (req: IncomingMessage, res: ServerResponse) => void): (req: IncomingMessage, res: ServerResponse) => void {
+    return (req, res) => {
+      if (req.method !== 'POST' || !isIngestPath(req.url)) { next(req, res); return; }
+      this.gate.run(() => {
+        // The sender went away while it waited: nothing was accepted, nothing to answer.
+        if (req.socket.destroyed) return;
+        if (!this.refuseEarly(req, res)) next(req, res);
+      });
+    };
+  }
+
   readonly refuseEarly = (req: IncomingMessage, res: ServerResponse): boolean => {
     if (req.method !== 'POST' || !this.mayRefuse() || !isIngestPath(req.url)) return false;
     // Refusals the onRequest hook would give first are left to it, so the answer does not depend on the path taken.
