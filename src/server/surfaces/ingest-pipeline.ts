@@ -67,10 +67,11 @@ function isIngestPath(url: string | undefined): boolean {
 
 /**
  * Ingest requests started per turn of the event loop at most (turn-gate.ts).
- * 32: the sustained bench's 32 senders delivered 3-4x what 256 did; the
- * bench's closed-loop ingest uses 32 connections, so it never waits.
+ * 16, the bench's http action's concurrency: sustained --quick with 256
+ * senders delivered 2,589 / 2,824 deliveries/s with 16 against 1,360 / 1,410
+ * with 32 (alternating, issue 12, BENCHMARKS.md "senders").
  */
-const INGEST_PER_TURN = 32;
+const INGEST_PER_TURN = 16;
 
 export class IngestPipeline {
   /** Ingest's share of each turn of the event loop (turn-gate.ts). */
