@@ -16,7 +16,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
-import { startHooker, type HookerProcess } from './hooker-process.js';
+import { oneRouteConfig, startHooker, type HookerProcess } from './hooker-process.js';
 
 const HIGH_WATER = 30;
 const SENDERS = 16;
@@ -37,21 +37,7 @@ describe('admission: above HOOKER_INBOX_HIGH_WATER ingest is admitted as fast as
     });
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
     const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
-    writeFileSync(join(dir, 'cfg.yaml'), `
-routes:
-  - name: all
-    actions: [receiver]
-    template: raw-json
-templates:
-  - name: raw-json
-    rego-package: hooker.rawmessage.json
-actions:
-  - name: receiver
-    type: http
-    enable: true
-    concurrency: 2
-    url: ${url}/in
-`);
+    writeFileSync(join(dir, 'cfg.yaml'), oneRouteConfig(`${url}/in`, { route: 'all', concurrency: 2 }));
     hooker = await startHooker({ HOOKER_CFG: join(dir, 'cfg.yaml'), HOOKER_INBOX_HIGH_WATER: String(HIGH_WATER), HOOKER_MAX_DELIVERY_LAG: '0' }, { startTimeoutMs: 120_000 });
   }, 180_000);
 

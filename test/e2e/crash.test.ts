@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
-import { startHooker, type HookerProcess } from './hooker-process.js';
+import { oneRouteConfig, startHooker, type HookerProcess } from './hooker-process.js';
 
 const TOTAL = 3_000;
 const KILL_AFTER = 1_200;
@@ -52,22 +52,7 @@ describe.each(MODES)('crash recovery ($mode)', ({ env: modeEnv }) => {
 
     const dir = mkdtempSync(join(tmpdir(), 'hooker-crash-'));
     const cfg = join(dir, 'cfg.yaml');
-    writeFileSync(cfg, `
-routes:
-  - name: ship
-    actions: [receiver]
-    template: raw-json
-templates:
-  - name: raw-json
-    rego-package: hooker.rawmessage.json
-actions:
-  - name: receiver
-    type: http
-    enable: true
-    url: ${receiverUrl}/in
-    concurrency: 2
-    retry-backoff: 50ms
-`);
+    writeFileSync(cfg, oneRouteConfig(`${receiverUrl}/in`, { route: 'ship', concurrency: 2, extra: ['retry-backoff: 50ms'] }));
     const db = join(dir, 'hooker.db');
     // Backpressure and admission off: this test wants the backlog a slow receiver builds, and every event accepted.
     const env = { ...modeEnv, HOOKER_CFG: cfg, HOOKER_DB: db, HOOKER_MAX_DELIVERY_LAG: '0', HOOKER_INBOX_HIGH_WATER: '0' };

@@ -69,3 +69,26 @@ export function runHooker(args: string[], env: Record<string, string> = {}): Pro
     });
   });
 }
+
+/**
+ * The one-route config the process tests share: every event to one http
+ * action at `url` with the bundled raw-json template. `extra` is more YAML
+ * lines of the action (e.g. "retry-backoff: 50ms").
+ */
+export function oneRouteConfig(url: string, opts: { route: string; concurrency: number; extra?: string[] }): string {
+  return `
+routes:
+  - name: ${opts.route}
+    actions: [receiver]
+    template: raw-json
+templates:
+  - name: raw-json
+    rego-package: hooker.rawmessage.json
+actions:
+  - name: receiver
+    type: http
+    enable: true
+    url: ${url}
+    concurrency: ${opts.concurrency}
+${(opts.extra ?? []).map((l) => `    ${l}\n`).join('')}`;
+}

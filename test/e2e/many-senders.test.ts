@@ -13,7 +13,7 @@ import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startHooker, type HookerProcess } from './hooker-process.js';
+import { oneRouteConfig, startHooker, type HookerProcess } from './hooker-process.js';
 
 const SENDERS = 200;
 
@@ -57,21 +57,7 @@ describe('many senders under overload (a real process, 200 keep-alive connection
     });
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
     const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
-    writeFileSync(join(dir, 'cfg.yaml'), `
-routes:
-  - name: all
-    actions: [receiver]
-    template: raw-json
-templates:
-  - name: raw-json
-    rego-package: hooker.rawmessage.json
-actions:
-  - name: receiver
-    type: http
-    enable: true
-    concurrency: 4
-    url: ${url}/in
-`);
+    writeFileSync(join(dir, 'cfg.yaml'), oneRouteConfig(`${url}/in`, { route: 'all', concurrency: 4 }));
     hooker = await startHooker({ HOOKER_CFG: join(dir, 'cfg.yaml'), HOOKER_INBOX_HIGH_WATER: '30', HOOKER_MAX_DELIVERY_LAG: '0' }, { startTimeoutMs: 120_000 });
   }, 180_000);
 

@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
-import { startHooker, type HookerProcess } from '../e2e/hooker-process.js';
+import { oneRouteConfig, startHooker, type HookerProcess } from '../e2e/hooker-process.js';
 import { startPostgres, type PostgresServer } from '../support/postgres.js';
 
 const TOTAL = 1_200;
@@ -58,22 +58,7 @@ describe('crash across replicas on PostgreSQL', () => {
     await new Promise<void>((r) => rx!.listen(0, '127.0.0.1', () => r()));
     const dir = mkdtempSync(join(tmpdir(), 'hooker-replicas-'));
     const cfg = join(dir, 'cfg.yaml');
-    writeFileSync(cfg, `
-routes:
-  - name: ship
-    actions: [receiver]
-    template: raw-json
-templates:
-  - name: raw-json
-    rego-package: hooker.rawmessage.json
-actions:
-  - name: receiver
-    type: http
-    enable: true
-    url: http://127.0.0.1:${(rx.address() as AddressInfo).port}/in
-    concurrency: 4
-    retry-backoff: 50ms
-`);
+    writeFileSync(cfg, oneRouteConfig(`http://127.0.0.1:${(rx.address() as AddressInfo).port}/in`, { route: 'ship', concurrency: 4, extra: ['retry-backoff: 50ms'] }));
     const db = await pg.createDatabase('crash');
     // A short lease: the killed replica's claims come back within seconds.
     const env = { HOOKER_CFG: cfg, HOOKER_DB: db, HOOKER_DELIVERY_LEASE: '3s', HOOKER_MAX_DELIVERY_LAG: '0', HOOKER_INBOX_HIGH_WATER: '0' };
