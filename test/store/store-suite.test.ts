@@ -234,6 +234,57 @@ describe.each(backends)('store ($name)', (backend) => {
     expect(d3!.eventId).toBe(p.eventId);
   });
 
+  it('finishes recorded in one batch leave what the same finishes recorded one by one leave: states, attempts, released stages, the inbox and the counters', async () => {
+    // Two copies of the same events: one finished in one call, the other one call per outcome, in the same order.
+    // Staged routes (two deliveries in stage 0, then 1, then 2), successes, retries, dead letters, a lost lease
+    // and the same delivery twice in one batch (its second attempt after the first put it back to pending).
+    const stagedPlan = (tag: string) => plan({ actions: [[`b-${tag}-a`, 0], [`b-${tag}-b`, 0], [`b-${tag}-c`, 1], [`b-${tag}-d`, 2]] });
+    const single = (tag: string) => plan({ actions: [[`b-${tag}-a`, 0]] });
+    const run = async (tag: string, oneByOne: boolean) => {
+      const plans = [stagedPlan(tag), stagedPlan(tag), single(tag), single(tag), single(tag)];
+      await a.deliveries.insertPlans(plans);
+      const openBefore = await a.deliveries.openEvents();
+      const counts = async () => (await a.console.routeCounters()).find((c) => c.route === 'r')!.states;
+      const countsBefore = await counts();
+      const claimed = (await a.deliveries.claimDue(`b-${tag}-a`, Date.now(), 100, lease('r1'))).concat(await a.deliveries.claimDue(`b-${tag}-b`, Date.now(), 100, lease('r1')));
+      const id = (p: number, d: number) => `${plans[p]!.eventId}-d${d}`;
+      expect(claimed.map((d) => d.id).sort()).toEqual([id(0, 0), id(0, 1), id(1, 0), id(1, 1), id(2, 0), id(3, 0), id(4, 0)].sort());
+      const t = Date.now();
+      const fail = (detail: string, retryAt?: number) => ({ ok: false, detail, log: [detail], startedAt: t, finishedAt: t + 1, ...(retryAt ? { retryAt } : {}) });
+      const items = [
+        { id: id(0, 0), owner: 'r1', outcome: ok(t) }, // the stage's other delivery is still running: nothing released
+        { id: id(1, 0), owner: 'r1', outcome: ok(t) },
+        { id: id(1, 1), owner: 'r1', outcome: fail('dead \ud800 "quoted"') }, // both of stage 0 final: stage 1 released
+        { id: id(0, 1), owner: 'r1', outcome: ok(t) }, // releases stage 1 of the first event
+        { id: id(2, 0), owner: 'r1', outcome: fail('500', t + 60_000) }, // a retry: stays pending, the event stays open
+        { id: id(2, 0), owner: 'r1', outcome: ok(t) }, // its lease went with the retry: lost
+        { id: id(3, 0), owner: 'other', outcome: ok(t) }, // not the owner: lost
+        { id: id(4, 0), owner: 'r1', outcome: { ...ok(t), log: ['a', 'b'] } },
+        { id: `${tag}-purged`, owner: 'r1', outcome: ok(t) }, // no such delivery: lost
+      ];
+      const results = [];
+      if (oneByOne) for (const i of items) results.push((await a.deliveries.finishAttempts([i]))[0]!);
+      else results.push(...await a.deliveries.finishAttempts(items));
+      const deliveries = await Promise.all(plans.flatMap((p) => p.routes[0]!.deliveries.map(async (d) => {
+        const got = (await a.deliveries.get(d.id))!;
+        return { state: got.state, attempts: got.attempts, lastError: got.lastError, nextAt: got.attempts ? got.nextAt - t : 0, log: got.attemptLog.map((x) => ({ ...x, startedAt: x.startedAt - t, finishedAt: x.finishedAt - t })) };
+      })));
+      const countsAfter = await counts();
+      return {
+        results: results.map((r) => ({ ...r, released: r.released.map((x) => x.replace(tag, '')) })),
+        deliveries, opened: openBefore - (await a.deliveries.openEvents()),
+        counts: Object.fromEntries(Object.entries(countsAfter).map(([state, n]) => [state, n - countsBefore[state as keyof typeof countsBefore]])),
+      };
+    };
+    const batched = await run('one', false);
+    const oneByOne = await run('two', true);
+    expect(batched).toEqual(oneByOne);
+    expect(batched.results.map((r) => r.released)).toEqual([[], [], ['b--c'], ['b--c'], [], [], [], [], []]);
+    expect(batched.results.map((r) => r.lost ?? false)).toEqual([false, false, false, false, false, true, true, false, true]);
+    expect(batched.opened).toBe(1);
+    expect(batched.deliveries[5]).toMatchObject({ state: 'dead', lastError: 'dead \ufffd "quoted"' });
+  });
+
   it('a retry waits for its time; retryDead revives dead deliveries with a fresh budget', async () => {
     const p = plan({ actions: [['flaky', 0]] });
     await a.deliveries.insertPlans([p]);

@@ -52,6 +52,13 @@ function sharedMessage(routes: EventPlan['routes']): RenderedMessage | undefined
   return undefined;
 }
 
+/**
+ * A string as SQLite stores it when bound (a lone surrogate becomes U+FFFD),
+ * for text passed inside JSON instead: SQLite's JSON decoder would write a
+ * lone surrogate's escape as invalid UTF-8.
+ */
+const wellFormed = (s: string): string => (s as string & { toWellFormed(): string }).toWellFormed();
+
 /** Rows per multi-row INSERT (times 12 values for deliveries: far under SQLite's 32,766 variables). */
 const BULK_ROWS = 64;
 
@@ -239,13 +246,23 @@ export class SqliteDeliveryRows implements DeliveryRows {
     return (this.oldestPendingStmt.get().get(action, now) as { t: number | null }).t ?? undefined;
   }
 
-  // Guarded by the lease: only the owner's attempt on a still-pending delivery is recorded.
-  private readonly finishUpdate = this.stmt(`UPDATE deliveries SET state = ?, attempts = attempts + 1, next_at = ?, updated_at = ?, last_error = ?,
-      claimed_by = NULL, lease_until = 0 WHERE id = ? AND state = 'pending' AND claimed_by = ? RETURNING event_id, route, stage`);
+  // A batch of finishes is a few statements, not four per delivery (issue 12): an UPDATE of a
+  // delivery, even one that matches no row, opens a cursor on every index of the table, and the
+  // statements' own overhead was most of a finish. One UPDATE records every attempt of the batch
+  // (guarded by the lease: only the owner's attempt on a still-pending delivery is recorded), one
+  // multi-row INSERT their attempt rows, one UPDATE the events' open counts; a stage release is
+  // looked for only in route runs that still have a waiting stage (one query for the batch).
+  private readonly finishUpdate = this.stmt(`UPDATE deliveries SET state = j.value ->> 1, attempts = attempts + 1, next_at = j.value ->> 2,
+      updated_at = j.value ->> 3, last_error = j.value ->> 4, claimed_by = NULL, lease_until = 0
+    FROM json_each(?) j WHERE deliveries.id = j.value ->> 0 AND deliveries.state = 'pending' AND deliveries.claimed_by = j.value ->> 5
+    RETURNING deliveries.id, event_id, route, stage`);
   private readonly stateOf = this.stmt('SELECT state FROM deliveries WHERE id = ?');
-  private readonly insertAttempt = this.stmt('INSERT INTO attempts (delivery_id, started_at, finished_at, ok, detail, log) VALUES (?, ?, ?, ?, ?, ?)');
   private readonly enrich = this.stmt('UPDATE route_runs SET enriched = ?, message = COALESCE(?, message) WHERE event_id = ? AND route = ?');
-  private readonly closeDeliveries = this.stmt('UPDATE events SET open_deliveries = open_deliveries - ? WHERE id = ? RETURNING open_deliveries');
+  private readonly closeDeliveries = this.stmt(`UPDATE events SET open_deliveries = open_deliveries - j.value ->> 1
+    FROM json_each(?) j WHERE events.id = j.value ->> 0 RETURNING open_deliveries`);
+  // The finished events' route runs that have a waiting stage: only those can release one.
+  private readonly waitingRuns = this.stmt(`SELECT DISTINCT event_id, route FROM deliveries
+    WHERE state = 'waiting' AND event_id IN (SELECT value FROM json_each(?))`);
   // The route's next waiting stage becomes pending once no delivery of the finished stage is unfinished.
   // Both subqueries are uncorrelated (evaluated once); a route without waiting stages finds no row at once.
   private readonly releaseStage = this.stmt(`UPDATE deliveries SET state = 'pending', next_at = ?, updated_at = ?
@@ -257,12 +274,16 @@ export class SqliteDeliveryRows implements DeliveryRows {
   async finishAttempts(items: FinishItem[]): Promise<FinishResult[]> {
     let closed = 0;
     const out = this.db.transaction(() => {
-      // Final outcomes per event, applied to its open count once per batch.
-      const finals = new Map<string, number>();
-      const results = items.map((i) => this.finishOne(i, finals));
-      for (const [eventId, n] of finals) {
-        const ev = this.closeDeliveries.get().get(n, eventId) as { open_deliveries: number } | undefined;
-        if (ev?.open_deliveries === 0) closed++;
+      const results: FinishResult[] = [];
+      // The same delivery twice in a batch: its second attempt is recorded after the first, as if one by one.
+      for (let at = 0; at < items.length;) {
+        const ids = new Set<string>();
+        let end = at;
+        while (end < items.length && !ids.has(items[end]!.id)) ids.add(items[end++]!.id);
+        const part = this.finishPart(items.slice(at, end));
+        closed += part.closed;
+        results.push(...part.results);
+        at = end;
       }
       return results;
     }).immediate();
@@ -270,23 +291,58 @@ export class SqliteDeliveryRows implements DeliveryRows {
     return out;
   }
 
-  private finishOne({ id, owner, outcome: o }: FinishItem, finals: Map<string, number>): FinishResult {
-    const state: DeliveryState = o.ok ? 'succeeded' : o.retryAt !== undefined ? 'pending' : 'dead';
-    const d = this.finishUpdate.get().get(state, o.retryAt ?? o.finishedAt, o.finishedAt, o.ok ? null : (o.detail ?? 'failed'), id, owner) as
-      { event_id: string; route: string; stage: number } | undefined;
-    if (!d) {
-      // Gone (purged), already final, or claimed by someone else since: this attempt is not the one on record.
-      const now = this.stateOf.get().get(id) as { state: DeliveryState } | undefined;
-      return { state: now?.state ?? 'dead', released: [], lost: true };
+  /**
+   * Records a batch of attempts on distinct deliveries, with what recording
+   * them one by one would give: each final outcome releases the route's next
+   * stage once its own stage has nothing unfinished (credited to the last of
+   * the batch's deliveries of that stage), and each event's open count falls
+   * by its final outcomes.
+   */
+  private finishPart(items: FinishItem[]): { results: FinishResult[]; closed: number } {
+    const stateOf = (o: FinishItem['outcome']): DeliveryState => (o.ok ? 'succeeded' : o.retryAt !== undefined ? 'pending' : 'dead');
+    const updated = this.finishUpdate.get().all(JSON.stringify(items.map(({ id, owner, outcome: o }) =>
+      [id, stateOf(o), o.retryAt ?? o.finishedAt, o.finishedAt, o.ok ? null : wellFormed(o.detail ?? 'failed'), owner]))) as
+      Array<{ id: string; event_id: string; route: string; stage: number }>;
+    const rowOf = new Map(updated.map((r) => [r.id, r]));
+    const attemptRows: unknown[] = [];
+    const results: FinishResult[] = items.map(({ id, outcome: o }) => {
+      if (!rowOf.has(id)) {
+        // Gone (purged), already final, or claimed by someone else since: this attempt is not the one on record.
+        const now = this.stateOf.get().get(id) as { state: DeliveryState } | undefined;
+        return { state: now?.state ?? 'dead', released: [], lost: true };
+      }
+      attemptRows.push(id, o.startedAt, o.finishedAt, o.ok ? 1 : 0, o.detail ?? null, JSON.stringify(o.log));
+      return { state: stateOf(o), released: [] };
+    });
+    this.bulkInsert('INSERT INTO attempts (delivery_id, started_at, finished_at, ok, detail, log)', '(?, ?, ?, ?, ?, ?)', 6, attemptRows);
+    // Final outcomes per event, applied to its open count once per batch; the stages they may release.
+    const finals = new Map<string, number>();
+    const stages = new Map<string, { row: { event_id: string; route: string; stage: number }; at: number; last: number }>();
+    items.forEach(({ id, outcome: o }, n) => {
+      const row = rowOf.get(id);
+      if (!row || results[n]!.state === 'pending') return;
+      if (o.enriched) {
+        this.enrich.get().run(stringifyJson(o.enriched.event ?? null), o.enriched.message ? JSON.stringify(o.enriched.message) : null, row.event_id, row.route);
+      }
+      finals.set(row.event_id, (finals.get(row.event_id) ?? 0) + 1);
+      const key = `${row.event_id}\u0000${row.route}\u0000${row.stage}`;
+      const s = stages.get(key);
+      if (s) { s.last = n; s.at = o.finishedAt; } else stages.set(key, { row, at: o.finishedAt, last: n });
+    });
+    if (stages.size) {
+      const waiting = new Set((this.waitingRuns.get().all(JSON.stringify([...finals.keys()])) as Array<{ event_id: string; route: string }>)
+        .map((r) => `${r.event_id}\u0000${r.route}`));
+      for (const { row: d, at, last } of stages.values()) {
+        if (!waiting.has(`${d.event_id}\u0000${d.route}`)) continue;
+        results[last]!.released = (this.releaseStage.get().all(at, at, d.event_id, d.route, d.event_id, d.route, d.event_id, d.route, d.stage) as Array<{ action: string }>).map((r) => r.action);
+      }
     }
-    this.insertAttempt.get().run(id, o.startedAt, o.finishedAt, o.ok ? 1 : 0, o.detail ?? null, JSON.stringify(o.log));
-    if (state === 'pending') return { state, released: [] };
-    if (o.enriched) {
-      this.enrich.get().run(stringifyJson(o.enriched.event ?? null), o.enriched.message ? JSON.stringify(o.enriched.message) : null, d.event_id, d.route);
+    let closed = 0;
+    if (finals.size) {
+      const left = this.closeDeliveries.get().all(JSON.stringify([...finals])) as Array<{ open_deliveries: number }>;
+      for (const ev of left) if (ev.open_deliveries === 0) closed++;
     }
-    const released = (this.releaseStage.get().all(o.finishedAt, o.finishedAt, d.event_id, d.route, d.event_id, d.route, d.event_id, d.route, d.stage) as Array<{ action: string }>).map((r) => r.action);
-    finals.set(d.event_id, (finals.get(d.event_id) ?? 0) + 1);
-    return { state, released };
+    return { results, closed };
   }
 
   async list(filter: DeliveryFilter = {}): Promise<DeliverySummary[]> {
