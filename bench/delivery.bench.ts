@@ -58,7 +58,7 @@ async function main(): Promise<void> {
   const hooker = spawn(process.execPath, [...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${resolve(PROFILE_DIR)}`] : []), join(ROOT, 'bin/hooker.js'), 'serve'], {
     cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'],
     env: {
-      ...process.env, HOOKER_CFG: join(dir, 'cfg.yaml'), HOOKER_HTTP: `127.0.0.1:${port}`, HOOKER_HTTPS: '', HOOKER_DB: join(dir, 'hooker.db'),
+      ...process.env, HOOKER_CFG: join(dir, 'cfg.yaml'), HOOKER_HTTP: `127.0.0.1:${port}`, HOOKER_HTTPS: '', HOOKER_DB: join(dir, 'data', 'hooker.db'), // not beside cfg.yaml: see server.bench.ts
       HOOKER_MAX_INBOX: '10000000', HOOKER_MAX_DELIVERY_LAG: '0', HOOKER_INBOX_HIGH_WATER: '0', HOOKER_LOG_LEVEL: 'warn',
     },
   });

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { ThreadedSqliteStore } from '../../src/store/sqlite/threaded-store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import Database from 'better-sqlite3';
 import { CursorError } from '../../src/store/console-queries.js';
 import { StoreUnavailableError, type EventPlan } from '../../src/store/types.js';
 
@@ -91,6 +92,55 @@ describe('SQLite store in its writer thread', () => {
       expect(first[0]!.duplicates).toEqual([]);
       expect(second[0]!.duplicates).toEqual(['r']);
     } finally {
+      await store.close();
+    }
+  });
+
+  it('answers an ingest commit before the claims made ahead of it in the same turn, and every delivery is still claimed once', async () => {
+    const store = await ThreadedSqliteStore.open(dbFile());
+    try {
+      await store.deliveries.insertPlans(Array.from({ length: 100 }, (_, i) => plan(`old${i}`)));
+      const order: string[] = [];
+      const now = Date.now() + 1_000;
+      // A scheduler's claims and an ingest commit made in one turn: they reach the thread in one message.
+      const claims = Array.from({ length: 20 }, () => store.deliveries.claimDue('a', now, 10, lease).then((c) => { order.push('claim'); return c; }));
+      const commit = store.deliveries.insertPlans([plan('new')]).then((c) => { order.push('commit'); return c; });
+      expect((await commit)[0]!.deliveries).toEqual(['new-d']);
+      const claimed = (await Promise.all(claims)).flat().map((d) => d.id);
+      // The commit did not wait for the 20 claims queued before it (its 202 waits for it)...
+      expect(order[0]).toBe('commit');
+      // ... and each of the 101 due deliveries, the new one included, was claimed exactly once.
+      expect(claimed).toHaveLength(101);
+      expect(new Set(claimed).size).toBe(101);
+      expect(claimed).toContain('new-d');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('takes an ingest commit that arrives while it works through a backlog of claims ahead of the rest of that backlog', async () => {
+    const file = dbFile();
+    const store = await ThreadedSqliteStore.open(file);
+    const other = new Database(file);
+    try {
+      await store.deliveries.insertPlans(Array.from({ length: 30 }, (_, i) => plan(`old${i}`)));
+      const order: string[] = [];
+      const now = Date.now() + 1_000;
+      // Another writer holds the database: the thread's first claim waits for it (busy timeout), the other 29 queue behind.
+      other.exec('BEGIN IMMEDIATE');
+      const claims = Array.from({ length: 30 }, () => store.deliveries.claimDue('a', now, 1, lease).then((c) => { order.push('claim'); return c; }));
+      await new Promise((r) => setImmediate(r));
+      // A later turn: its message arrives while the thread is busy with the backlog's first call.
+      const commit = store.deliveries.insertPlans([plan('new')]).then((c) => { order.push('commit'); return c; });
+      await new Promise((r) => setImmediate(r));
+      other.exec('COMMIT');
+      await commit;
+      const claimed = (await Promise.all(claims)).flat().map((d) => d.id);
+      // Answered after at most the one claim that was running, not after all 30 that were queued.
+      expect(order.indexOf('commit')).toBeLessThanOrEqual(1);
+      expect(new Set(claimed).size).toBe(30);
+    } finally {
+      other.close();
       await store.close();
     }
   });
