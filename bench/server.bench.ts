@@ -64,7 +64,8 @@ const OPEN_LOOP_CONNECTIONS = Number(argValue('--open-connections') ?? 256);
 const SUSTAINED_MS = QUICK ? 10_000 : 30_000;
 const RSS_EVENTS = QUICK ? 20_000 : 100_000;
 /**
- * `--phase latency|sustained|relay`: only that phase (relay: the bare relay's sustained run) (a fresh server, nothing
+ * `--phase latency|sustained|relay|held`: only that phase (relay: the bare relay's sustained run; held: ingest with
+ * deliveries held, as in `--only ingest`, with the main thread's CPU per event) (a fresh server, nothing
  * written to BENCHMARKS.md), for profiling one phase: `--node-args "..."`
  * are given to the Hooker child (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"), `--root DIR` runs another
  * checkout's build (old/new pairs). The latency phase also prints how many 202s were slower than
@@ -117,9 +118,9 @@ interface Running { proc: ChildProcess; url: string; startMs: number; stop(): Pr
 /** How to start a server under test; `env` is added to the Hooker child's environment; `root` is the checkout whose bin/ and dist/ run (this one by default). */
 interface Target { name: string; env: Record<string, string>; root?: string }
 
-/** CPU time (ms, user + system) a process has used so far. */
-function cpuMs(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+/** CPU time (ms, user + system) a process (or one of its threads: `thread`, its main thread being the pid) has used so far. */
+function cpuMs(pid: number, thread?: number): number {
+  const f = readFileSync(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(f[11]) + Number(f[12])) * 10;
 }
 
@@ -448,7 +449,11 @@ async function onePhase(phase: string): Promise<void> {
   const receiver = new Receiver();
   await receiver.start();
   const log = (line: string) => process.stderr.write(`bench:server: ${line}\n`);
-  const hooker = await startHooker(target, receiver.url);
+  const held = phase === 'held';
+  // Held: backpressure off, and the action's timeout outlasts the phase (no retries while held), as in `--only ingest`.
+  const hooker = held
+    ? await startHooker(target, receiver.url, { HOOKER_MAX_DELIVERY_LAG: '0', HOOKER_INBOX_HIGH_WATER: '0' }, undefined, '120s')
+    : await startHooker(target, receiver.url);
   try {
     if (phase === 'latency') {
       // `--fresh-connections`: the measured part opens its own sockets (the connection ramp, see bench/http1-load.ts).
@@ -467,7 +472,20 @@ async function onePhase(phase: string): Promise<void> {
     } else if (phase === 'relay') {
       const r = await sustainedRun(receiver, await startBare(receiver.url));
       log(`bare relay ${SUSTAINED_RATE}/s: ${rate(r.load).toFixed(0)} accepted/s, ${r.deliveriesPerS.toFixed(0)} deliveries/s, relay CPU ${r.cpuShare.toFixed(2)} core (receiver ${r.receiverCpuShare.toFixed(2)}, generator ${r.generatorCpuShare.toFixed(2)}), e2e p50 ${pct(r.e2e, 0.5).toFixed(1)} ms p99 ${pct(r.e2e, 0.99).toFixed(1)} ms`);
-    } else throw new Error(`--phase ${phase}: give latency, sustained or relay`);
+    } else if (phase === 'held') {
+      // Held ingest alone (the "deliveries held" row of `--only ingest`), for old/new pairs with `--root`:
+      // the process's and the main thread's CPU per event are the figures that survive a noisy machine.
+      await receiver.hold(true);
+      await closedLoop(hooker.url, WARMUP_MS);
+      const pid = hooker.proc.pid!;
+      const cpu0 = cpuMs(pid);
+      const main0 = cpuMs(pid, pid);
+      const r = await closedLoop(hooker.url, MEASURE_MS);
+      const cpuUs = ((cpuMs(pid) - cpu0) * 1000) / r.events;
+      const mainUs = ((cpuMs(pid, pid) - main0) * 1000) / r.events;
+      await receiver.hold(false);
+      log(`held: ${rate(r).toFixed(0)} events/s, ${cpuUs.toFixed(0)} µs CPU per event (main thread ${mainUs.toFixed(0)} µs), 202 p50 ${r.p50.toFixed(1)} ms p99 ${r.p99.toFixed(1)} ms, ${r.errors} errors`);
+    } else throw new Error(`--phase ${phase}: give latency, sustained, relay or held`);
   } finally {
     await hooker.stop();
     await receiver.close();

@@ -12,7 +12,7 @@ import { Worker } from 'node:worker_threads';
 import type { RenderedMessage } from '../actions/types.js';
 import type { SqliteDatabase } from './sqlite/db.js';
 import { sqliteEntry } from './sqlite/driver.js';
-import { MESSAGE_OF_RUN } from './sqlite/schema.js';
+import { MESSAGE_OF_RUN, SPAN_MAX_MS } from './sqlite/schema.js';
 import { DELIVERY_STATES, type DeliveryState } from './types.js';
 import { parseJson } from '../json/lossless.js';
 import { readStoredMessage } from './stored-message.js';
@@ -148,6 +148,10 @@ loop();
 `;
 
 const MAX_LIMIT = 200;
+/** Spans the route and action filters read per request at most (eventsBySpans), then answer with a cursor. */
+const SPAN_BUDGET = 2_000;
+/** Above every event id (time-ordered UUIDs and test ids are ASCII): a cursor at the end of a millisecond. */
+const TOP_ID = '\u{10FFFF}';
 /** Text search looks at this many index matches (PostgreSQL: stored events) per request at most, then answers with a cursor. */
 export const TEXT_SCAN_BUDGET = 5_000;
 
@@ -356,26 +360,79 @@ export class ConsoleQueries implements ConsoleReads {
   /**
    * Events with a matching delivery, newest first, each found through the narrowest index there is
    * (schema.ts step 6): dead letters through their own index; the inbox states (pending, running,
-   * waiting) through the events in the inbox; otherwise the route's or the action's index; and
-   * succeeded alone, most deliveries, through the events by time.
+   * waiting) through the events in the inbox; otherwise the route's or the action's spans (step 7);
+   * and succeeded alone, most deliveries, through the events by time.
    */
   private eventsByDelivery(f: EventListFilter, limit: number): { rows: EventRow[]; next?: string } {
     const c = decodeCursor<TimeCursor>(f.cursor, 't');
     if (f.state === 'dead') return this.eventsByDeliveryIndex(f, limit, c, 'deliveries_dead');
     if (f.state && f.state !== 'succeeded') return this.eventsWithDelivery(f, limit, c, 'events_inbox');
-    if (f.route) return this.eventsByDeliveryIndex(f, limit, c, 'deliveries_route_newest', 'route');
-    if (f.action) return this.eventsByDeliveryIndex(f, limit, c, 'deliveries_action_newest', 'action');
+    if (f.route) return this.eventsBySpans(f, limit, c, 'r', f.route);
+    if (f.action) return this.eventsBySpans(f, limit, c, 'a', f.action);
     return this.eventsWithDelivery(f, limit, c, 'events_newest');
   }
 
-  /** Walks a delivery index keyed by (col, created_at, event_id), newest first; the other filters are checked on each delivery. */
-  private eventsByDeliveryIndex(f: EventListFilter, limit: number, c: TimeCursor | undefined, index: string, col?: 'route' | 'action'): { rows: EventRow[]; next?: string } {
+  /**
+   * Events with a delivery of a route (kind 'r') or an action ('a'), newest first: the name's
+   * delivery_spans (schema.ts step 7) say which stretches of time hold such events, and each
+   * stretch's events with a delivery matching all the filters are read newest first. Each span
+   * holds at least one event of its name (at its ends) unless the other filters or a purge
+   * leave it out, so a page reads about a page's worth of spans; at most SPAN_BUDGET spans per
+   * request, then a cursor.
+   */
+  private eventsBySpans(f: EventListFilter, limit: number, c: TimeCursor | undefined, kind: 'r' | 'a', name: string): { rows: EventRow[]; next?: string } {
+    const args: unknown[] = [];
+    const matching = this.db.prepare(`SELECT e.id, e.received_at FROM events e INDEXED BY events_newest
+      WHERE e.received_at >= ? AND (e.received_at, e.id) < (?, ?)
+        AND EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND ${deliveryWhere(f, 'd.', args)})
+      ORDER BY e.received_at DESC, e.id DESC LIMIT ?`);
+    // A span reaching above the cursor's time (at most SPAN_MAX_MS above it) covers the cursor itself.
+    const covering = this.db.prepare('SELECT MIN(first_at) FROM delivery_spans WHERE kind = ? AND name = ? AND last_at > ? AND last_at <= ? AND first_at <= ?').pluck();
+    const below = this.db.prepare('SELECT last_at, first_at FROM delivery_spans WHERE kind = ? AND name = ? AND last_at <= ? ORDER BY last_at DESC, first_at DESC LIMIT 1');
+    const since = f.since ?? Number.MIN_SAFE_INTEGER;
+    // What is left to look at: events before `from` in (received_at, id) order. Receive times are
+    // whole milliseconds, so "before (t, '')" is "at t - 1 or earlier".
+    const upTo = (t: number, id: string): TimeCursor => (id === '' ? { t: t - 1, id: TOP_ID } : { t, id });
+    let from: TimeCursor = c ? upTo(c.t, c.id) : { t: Number.MAX_SAFE_INTEGER, id: TOP_ID };
+    if (f.until !== undefined && from.t >= f.until) from = upTo(f.until, '');
+    const found: Array<{ id: string; t: number }> = [];
+    for (let spans = 0; ; spans++) {
+      // Bounded work per request: the caller may ask for the next stretch.
+      if (spans >= SPAN_BUDGET) return { rows: this.eventRows(found.map((r) => r.id)), next: encodeCursor(from.id === TOP_ID ? { t: from.t + 1, id: '' } : from) };
+      // The newest stretch of this name's events at or before the cursor: [bottom, top].
+      let top: number;
+      let bottom: number;
+      const start = covering.get(kind, name, from.t, from.t + SPAN_MAX_MS, from.t) as number | null | undefined;
+      if (start !== null && start !== undefined) { top = from.t; bottom = start; } else {
+        const span = below.get(kind, name, from.t) as { last_at: number; first_at: number } | undefined;
+        if (!span) break;
+        top = span.last_at;
+        bottom = span.first_at;
+      }
+      if (top < since) break;
+      bottom = Math.max(bottom, since);
+      const at: TimeCursor = top < from.t ? { t: top, id: TOP_ID } : from;
+      const want = limit + 1 - found.length;
+      const rows = matching.all(bottom, at.t, at.id, ...args, want) as Array<{ id: string; received_at: number }>;
+      for (const r of rows) found.push({ id: r.id, t: r.received_at });
+      if (found.length > limit) {
+        const page = pageOf(found, limit, (r) => ({ t: r.t, id: r.id }));
+        return { rows: this.eventRows(page.rows.map((r) => r.id)), ...(page.next ? { next: page.next } : {}) };
+      }
+      // The stretch is done down to its start.
+      from = upTo(bottom, '');
+    }
+    return { rows: this.eventRows(found.map((r) => r.id)) };
+  }
+
+/** Walks a delivery index keyed by (created_at, event_id), newest first; the other filters are checked on each delivery. */
+  private eventsByDeliveryIndex(f: EventListFilter, limit: number, c: TimeCursor | undefined, index: string): { rows: EventRow[]; next?: string } {
     const args: unknown[] = [];
     const where = [deliveryWhere(f, '', args)];
     if (f.since !== undefined) { where.push('created_at >= ?'); args.push(f.since); }
     if (f.until !== undefined) { where.push('created_at < ?'); args.push(f.until); }
     const stmt = this.db.prepare(`SELECT event_id, created_at FROM deliveries INDEXED BY ${index}
-      WHERE ${where.join(' AND ')} AND (created_at, event_id) < (?, ?) ORDER BY ${col ? `${col} DESC, ` : ''}created_at DESC, event_id DESC LIMIT ?`);
+      WHERE ${where.join(' AND ')} AND (created_at, event_id) < (?, ?) ORDER BY created_at DESC, event_id DESC LIMIT ?`);
     const ids: Array<{ id: string; t: number }> = [];
     let from: TimeCursor = c ?? { t: Number.MAX_SAFE_INTEGER, id: '\u{10FFFF}' };
     let exhausted = false;

@@ -280,6 +280,77 @@ describe('the SQLite text index', () => {
 
 });
 
+describe('the SQLite route and action filters (spans of time per route and action)', () => {
+  const one = (id: string, t: number, route: string, action = 'a'): EventPlan => ({
+    eventId: id, receivedAt: t, hops: 0, event: { id }, routes: [{ route, message: { title: '', body: '' }, deliveries: [{ id: `${id}-d`, action, stage: 0, kind: 'ReadOnly' }] }],
+  });
+  async function withStore(test: (rows: SqliteStoreRows, q: ConsoleQueries) => Promise<void>): Promise<void> {
+    const dir = mkdtempSync(join(tmpdir(), 'hooker-console-spans-'));
+    const store = SqliteStore.open(join(dir, 'h.db'));
+    const rows = new SqliteStoreRows(store);
+    try { await test(rows, new ConsoleQueries(rows.db)); } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('finds a rare route and action on the first page however many newer events there are', async () => {
+    await withStore(async (rows, q) => {
+      await rows.insertPlans([one('oldest', T0, 'rare', 'rare-action')]);
+      for (let b = 0; b < 60; b++) await rows.insertPlans(Array.from({ length: 100 }, (_, i) => one(`n${b}-${i}`, T0 + 10 + b * 100 + i, 'common')));
+      await rows.insertPlans([one('middle', T0 + 3_005, 'rare', 'rare-action')]);
+      for (const f of [{ route: 'rare' }, { action: 'rare-action' }, { route: 'rare', action: 'rare-action' }]) {
+        const page = await q.listEvents(f);
+        expect(page.items.map((e) => e.id), JSON.stringify(f)).toEqual(['middle', 'oldest']);
+        expect(page.next).toBeUndefined();
+      }
+      expect((await q.listEvents({ route: 'common', limit: 3 })).items.map((e) => e.id)).toEqual(['n59-99', 'n59-98', 'n59-97']);
+      expect((await q.listEvents({ route: 'nowhere' })).items).toEqual([]);
+    });
+  });
+
+  it('pages one event at a time through commits spread over minutes, stored out of time order, with a time window', async () => {
+    await withStore(async (rows, q) => {
+      // One commit whose events are minutes apart, a later commit of older events, and events sharing a millisecond.
+      const times = [0, 400, 1_500, 2_900, 60_000, 61_000, 180_000];
+      await rows.insertPlans(times.map((dt, i) => one(`a${i}`, T0 + dt, i % 2 ? 'r' : 's', i % 3 ? 'x' : 'y')));
+      await rows.insertPlans([one('b0', T0 - 5_000, 'r'), one('b1', T0 + 1_500, 'r'), one('b2', T0 + 1_500, 's'), one('b3', T0 + 61_000, 'r', 'y')]);
+      const stored = [...times.map((dt, i) => ({ id: `a${i}`, t: T0 + dt, route: i % 2 ? 'r' : 's', action: i % 3 ? 'x' : 'y' })),
+        { id: 'b0', t: T0 - 5_000, route: 'r', action: 'a' }, { id: 'b1', t: T0 + 1_500, route: 'r', action: 'a' },
+        { id: 'b2', t: T0 + 1_500, route: 's', action: 'a' }, { id: 'b3', t: T0 + 61_000, route: 'r', action: 'y' }];
+      const newestFirst = (keep: (e: (typeof stored)[number]) => boolean) => stored.filter(keep)
+        .sort((x, y) => y.t - x.t || (y.id < x.id ? -1 : 1)).map((e) => e.id);
+      const all = async (f: EventListFilter) => {
+        const ids: string[] = [];
+        for (let cursor: string | undefined, pages = 0; pages < 50; pages++) {
+          const p = await q.listEvents({ ...f, limit: 1, ...(cursor ? { cursor } : {}) });
+          ids.push(...p.items.map((e) => e.id));
+          if (!(cursor = p.next)) return ids;
+        }
+        throw new Error('no last page');
+      };
+      for (const route of ['r', 's']) expect(await all({ route }), route).toEqual(newestFirst((e) => e.route === route));
+      for (const action of ['x', 'y', 'a']) expect(await all({ action }), action).toEqual(newestFirst((e) => e.action === action));
+      const since = T0 + 400;
+      const until = T0 + 61_000;
+      expect(await all({ route: 'r', since, until })).toEqual(newestFirst((e) => e.route === 'r' && e.t >= since && e.t < until));
+      expect(await all({ action: 'y', since, until })).toEqual(newestFirst((e) => e.action === 'y' && e.t >= since && e.t < until));
+    });
+  });
+
+  it('a purge drops the spans of the purged events', async () => {
+    await withStore(async (rows, q) => {
+      const spans = () => (rows.db.prepare('SELECT COUNT(*) AS n FROM delivery_spans').get() as { n: number }).n;
+      for (let b = 0; b < 20; b++) await rows.insertPlans([one(`p${b}`, T0 + b * 10_000, 'r')]);
+      expect(spans()).toBe(40);
+      for (let b = 0; b < 15; b++) await rows.finishAttempt(`p${b}-d`, { ok: true, log: [], startedAt: T0, finishedAt: T0 });
+      expect(await rows.purgeFinished({})).toBe(15);
+      expect(spans()).toBe(10);
+      expect((await q.listEvents({ route: 'r' })).items.map((e) => e.id)).toEqual(['p19', 'p18', 'p17', 'p16', 'p15']);
+    });
+  });
+});
+
 describe('the PostgreSQL text scan', () => {
   it('reads a bounded stretch of events per page and offers the next one', async () => {
     pgServer ??= await startPostgres();

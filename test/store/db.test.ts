@@ -162,3 +162,63 @@ describe('hooker-core step 6: delivery counters instead of two console indexes',
     expect(await rows.countByState()).toMatchObject({ succeeded: 1, dead: 0, pending: 11, waiting: 0 });
   });
 });
+
+describe('hooker-core step 7: route and action spans instead of two console indexes', () => {
+  it('migrates a database of the previous version: its events listed by route and action, before and after new ones', async () => {
+    const { CORE_MIGRATIONS } = await import('../../src/store/sqlite/schema.js');
+    const { SqliteDeliveryRows } = await import('../../src/store/sqlite/delivery-rows.js');
+    const { ConsoleQueries } = await import('../../src/store/console-queries.js');
+    const path = tempPath();
+    // A database as the previous version left it (steps 0-6), several events per millisecond, with a two-stage route.
+    let db = openDatabase(path);
+    migrate(db, 'hooker-core', CORE_MIGRATIONS.slice(0, 7));
+    const ev = db.prepare('INSERT INTO events (id, received_at, hops, body, open_deliveries) VALUES (?, ?, 0, ?, 1)');
+    const run = db.prepare("INSERT INTO route_runs (event_id, route, template, message) VALUES (?, ?, 't', '{\"title\":\"\",\"body\":\"b\"}')");
+    const del = db.prepare("INSERT INTO deliveries (id, event_id, route, action, stage, kind, state, attempts, next_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'ReadOnly', ?, 0, ?, ?, ?)");
+    const old: Array<{ id: string; routes: string[]; actions: string[] }> = [];
+    for (let i = 0; i < 60; i++) {
+      const id = `old${String(i).padStart(2, '0')}`;
+      const t = 1000 + Math.floor(i / 2) * 700;
+      const route = i % 3 ? 'common' : 'third';
+      ev.run(id, t, `{"i":${i}}`);
+      run.run(id, route);
+      del.run(`${id}-a`, id, route, 'x', 0, 'pending', t, t, t);
+      const e = { id, routes: [route], actions: ['x'] };
+      if (i % 10 === 7) {
+        run.run(id, 'staged');
+        del.run(`${id}-s0`, id, 'staged', 'y', 0, 'pending', t, t, t);
+        del.run(`${id}-s1`, id, 'staged', 'z', 1, 'waiting', t, t, t);
+        e.routes.push('staged');
+        e.actions.push('y', 'z');
+      }
+      old.push(e);
+    }
+    db.close();
+    db = openDatabase(path);
+    dbs.push(db);
+    const rows = new SqliteDeliveryRows(db);
+    const q = new ConsoleQueries(db);
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE name IN ('deliveries_route_newest', 'deliveries_action_newest')").all()).toEqual([]);
+    /** Every page of a filter, 7 events at a time, as ids newest first. */
+    const all = async (f: { route?: string; action?: string }) => {
+      const ids: string[] = [];
+      for (let cursor: string | undefined, pages = 0; pages < 100; pages++) {
+        const p = await q.listEvents({ ...f, limit: 7, ...(cursor ? { cursor } : {}) });
+        ids.push(...p.items.map((e) => e.id));
+        if (!(cursor = p.next)) return ids;
+      }
+      throw new Error('no last page');
+    };
+    const expected = (keep: (e: (typeof old)[number]) => boolean) => old.filter(keep).map((e) => e.id).reverse();
+    for (const route of ['common', 'third', 'staged']) expect(await all({ route }), route).toEqual(expected((e) => e.routes.includes(route)));
+    for (const action of ['x', 'y', 'z']) expect(await all({ action }), action).toEqual(expected((e) => e.actions.includes(action)));
+    // Events stored by this version are found with the old ones.
+    await rows.insertPlans([{
+      eventId: 'new', receivedAt: 90_000, hops: 0, event: { n: 1 },
+      routes: [{ route: 'third', message: { title: '', body: 'b' }, deliveries: [{ id: 'new-a', action: 'z', stage: 0, kind: 'ReadOnly' }] }],
+    }]);
+    expect(await all({ route: 'third' })).toEqual(['new', ...expected((e) => e.routes.includes('third'))]);
+    expect(await all({ action: 'z' })).toEqual(['new', ...expected((e) => e.actions.includes('z'))]);
+    expect(await all({ route: 'common', action: 'z' })).toEqual([]);
+  });
+});

@@ -12,7 +12,7 @@ import type {
 import { DELIVERY_STATES } from '../types.js';
 import type { ActionKind } from '../../delivery/plan.js';
 import type { SqliteDatabase } from './db.js';
-import { MESSAGE_OF_RUN, migrateCore, SHARED_MESSAGE } from './schema.js';
+import { MESSAGE_OF_RUN, migrateCore, SHARED_MESSAGE, SPAN_MAX_MS } from './schema.js';
 import { summaryOf, type DeliveryRow } from '../row-mapping.js';
 import { parseJson, stringifyJson } from '../../json/lossless.js';
 import { isNativeMarker, nativeMarker, readStoredMessage, readStoredMessageOf, storedMessageText } from '../stored-message.js';
@@ -63,7 +63,36 @@ const wellFormed = (s: string): string => (s as string & { toWellFormed(): strin
 const BULK_ROWS = 64;
 
 /** A batch's rows, flat: one value after another, a table's columns per row. */
-interface BatchRows { events: unknown[]; runs: unknown[]; deliveries: unknown[] }
+interface BatchRows {
+  events: unknown[]; runs: unknown[]; deliveries: unknown[];
+  /** Receive times of the batch's deliveries per route (`r\u0000<route>`) and action (`a\u0000<action>`): its delivery_spans. */
+  spans: Map<string, number[]>;
+}
+
+/** Adds a receive time to a span key's times (a batch's events mostly share a few milliseconds: repeats are skipped). */
+function spanTime(spans: Map<string, number[]>, key: string, t: number): void {
+  const times = spans.get(key);
+  if (!times) spans.set(key, [t]);
+  else if (times[times.length - 1] !== t) times.push(t);
+}
+
+/** delivery_spans rows (kind, name, last_at, first_at) covering each key's times, none longer than SPAN_MAX_MS. */
+function spanRows(spans: Map<string, number[]>): unknown[] {
+  const out: unknown[] = [];
+  for (const [key, times] of spans) {
+    const kind = key[0];
+    const name = key.slice(2);
+    if (times.length > 1) times.sort((x, y) => x - y);
+    let first = times[0]!;
+    let last = first;
+    for (const t of times) {
+      if (t - first > SPAN_MAX_MS) { out.push(kind, name, last, first); first = t; }
+      last = t;
+    }
+    out.push(kind, name, last, first);
+  }
+  return out;
+}
 
 export class SqliteDeliveryRows implements DeliveryRows {
   private open: number;
@@ -115,7 +144,7 @@ export class SqliteDeliveryRows implements DeliveryRows {
     let opened = 0;
     const out = this.db.transaction(() => {
       const counts = new Map<string, number>();
-      const rows: BatchRows = { events: [], runs: [], deliveries: [] };
+      const rows: BatchRows = { events: [], runs: [], deliveries: [], spans: new Map() };
       const commits = plans.map((plan) => {
         const c = this.insertOne(plan, held, counts, rows);
         if (c.deliveries.length) opened++;
@@ -134,6 +163,8 @@ export class SqliteDeliveryRows implements DeliveryRows {
         countRows.push(key.slice(0, cut), key.slice(cut + 1), n);
       }
       this.bulkInsert('INSERT INTO delivery_counts (route, state, n)', '(?, ?, ?)', 3, countRows, ' ON CONFLICT (route, state) DO UPDATE SET n = n + excluded.n');
+      // The console's route and action filters (schema.ts step 7): a few rows per commit, not an index entry per delivery.
+      this.bulkInsert('INSERT OR IGNORE INTO delivery_spans (kind, name, last_at, first_at)', '(?, ?, ?, ?)', 4, spanRows(rows.spans));
       return commits;
     }).immediate();
     this.open += opened;
@@ -157,7 +188,9 @@ export class SqliteDeliveryRows implements DeliveryRows {
     for (const r of routes) {
       rows.runs.push(plan.eventId, r.route, r.template ?? null, shared && r.message === shared ? SHARED_MESSAGE : storedMessageText(r));
       const first = Math.min(...r.deliveries.map((d) => d.stage));
+      if (r.deliveries.length) spanTime(rows.spans, `r\u0000${r.route}`, plan.receivedAt);
       for (const d of r.deliveries) {
+        spanTime(rows.spans, `a\u0000${d.action}`, plan.receivedAt);
         const lease = held?.ids.has(d.id) ? held.lease : undefined;
         const state = d.stage === first ? 'pending' : 'waiting';
         rows.deliveries.push(d.id, plan.eventId, r.route, d.action, d.stage, d.kind, state, plan.receivedAt, plan.receivedAt, plan.receivedAt,
@@ -408,6 +441,8 @@ export class SqliteDeliveryRows implements DeliveryRows {
       const del = this.db.prepare('DELETE FROM events WHERE id = ?');
       const delDeliveries = this.db.prepare('DELETE FROM deliveries WHERE event_id = ?');
       for (const id of ids) { delDeliveries.run(id); n += del.run(id).changes; }
+      // Spans older than every stored event lead nowhere (schema.ts step 7).
+      if (n) this.db.prepare('DELETE FROM delivery_spans WHERE last_at < (SELECT IFNULL(MIN(received_at), 9007199254740991) FROM events)').run();
     }).immediate();
     return n;
   }

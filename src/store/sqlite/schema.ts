@@ -164,7 +164,32 @@ export const CORE_MIGRATIONS: readonly string[] = [
   CREATE TRIGGER delivery_counts_delete AFTER DELETE ON deliveries BEGIN
     UPDATE delivery_counts SET n = n - 1 WHERE route = old.route AND state = old.state;
   END;`,
+  // Step 7 (issue 12, fewer B-tree writes per commit): the console's route and
+  // action filters find their events through spans instead of an index entry
+  // per delivery. deliveries_route_newest and deliveries_action_newest took an
+  // entry of every delivery in the middle of their B-trees (one range per
+  // route or action), the largest share of a commit's pages after the rows
+  // themselves. A span says "this route (kind 'r') or action ('a') has
+  // deliveries among the events received from first_at to last_at": a commit
+  // adds one per route and action it wrote (a few tiny rows), and the console
+  // walks the events of the spans newest first (ConsoleQueries). Spans are at
+  // most SPAN_MAX_MS long, so those covering a cursor's time are found by a
+  // bounded look above it. Existing deliveries get one span per millisecond.
+  `CREATE TABLE delivery_spans (
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    last_at INTEGER NOT NULL,
+    first_at INTEGER NOT NULL,
+    PRIMARY KEY (kind, name, last_at, first_at)
+  ) WITHOUT ROWID;
+  INSERT OR IGNORE INTO delivery_spans (kind, name, last_at, first_at) SELECT DISTINCT 'r', route, created_at, created_at FROM deliveries;
+  INSERT OR IGNORE INTO delivery_spans (kind, name, last_at, first_at) SELECT DISTINCT 'a', action, created_at, created_at FROM deliveries;
+  DROP INDEX deliveries_route_newest;
+  DROP INDEX deliveries_action_newest;`,
 ];
+
+/** The longest span of delivery_spans (step 7): a commit whose events' times spread wider writes several. */
+export const SPAN_MAX_MS = 1_000;
 
 /** route_runs.message of a run whose message is its event's shared one (events.message, step 5). */
 export const SHARED_MESSAGE = '';
