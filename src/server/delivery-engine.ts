@@ -48,11 +48,17 @@ export interface EngineOptions {
   actionGuardMs?: number;
 }
 
-export async function createDeliveryEngine(opts: EngineOptions): Promise<DeliveryEngine> {
-  const log = opts.log ?? (() => {});
-  const store = await openStore(opts.dbPath, {
-    synchronous: opts.synchronous, poolSize: opts.poolSize, statementTimeoutMs: opts.statementTimeoutMs, log,
+/** Opens the engine's store (the server starts this before compiling the routes, see server.ts). */
+export function openEngineStore(opts: Pick<EngineOptions, 'dbPath' | 'synchronous' | 'poolSize' | 'statementTimeoutMs' | 'log'>): Promise<Store> {
+  return openStore(opts.dbPath, {
+    synchronous: opts.synchronous, poolSize: opts.poolSize, statementTimeoutMs: opts.statementTimeoutMs, log: opts.log ?? (() => {}),
   });
+}
+
+/** `opening`: the store openEngineStore(opts) already started, if any. */
+export async function createDeliveryEngine(opts: EngineOptions, opening?: Promise<Store>): Promise<DeliveryEngine> {
+  const log = opts.log ?? (() => {});
+  const store = await (opening ?? openEngineStore(opts));
   try {
     return await startEngine(store, opts, log);
   } catch (e) {

@@ -14,7 +14,7 @@ import { createLogger, silentLogger, type Logger } from '../logging/logger.js';
 import { watchConfigFile } from './config-watcher.js';
 import { buildApp, serverTimeouts } from './app.js';
 import { signatureVerifierFor } from './surfaces/ingest-pipeline.js';
-import { createDeliveryEngine, type DeliveryEngine } from './delivery-engine.js';
+import { createDeliveryEngine, openEngineStore, type DeliveryEngine } from './delivery-engine.js';
 import { redactLocation } from '../store/open-store.js';
 import { redactSecrets } from '../logging/redact.js';
 import { ServerMetrics } from './metrics.js';
@@ -69,9 +69,32 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     services: { scan: () => scanService },
     ...(settings.wasmCacheDir ? { wasmCache: wasmCache(settings.wasmCacheDir, (m) => warn(m)) } : {}),
   };
-  const built = await buildRuntime(buildOptions);
+  const storeOptions = {
+    dbPath: settings.dbPath,
+    synchronous: settings.dbSynchronous,
+    ...(settings.dbPoolSize ? { poolSize: settings.dbPoolSize } : {}),
+    ...(settings.dbStatementTimeoutMs ? { statementTimeoutMs: settings.dbStatementTimeoutMs } : {}),
+    log,
+  };
+  // The database opens while the routes compile: with the SQLite writer
+  // thread (HOOKER_SQLITE_THREAD=1) its start, a new isolate loading the
+  // backend, runs on another core meanwhile instead of adding to the time to
+  // /ping. A failure to open is reported below, after the configuration's.
+  const storeOpening = openEngineStore(storeOptions);
+  storeOpening.catch(() => {});
+  const closeOpened = () => storeOpening.then((s) => s.close(), () => {});
+  let built: Awaited<ReturnType<typeof buildRuntime>>;
+  try {
+    built = await buildRuntime(buildOptions);
+  } catch (e) {
+    await closeOpened();
+    throw e;
+  }
   const report = (problems: Problem[]) => { for (const p of problems) (p.severity === 'error' ? warn : log)(formatProblem(p)); };
-  if (!built.runtime || hasErrors(built.problems)) throw new ConfigError(built.problems);
+  if (!built.runtime || hasErrors(built.problems)) {
+    await closeOpened();
+    throw new ConfigError(built.problems);
+  }
   report(built.problems);
   if (built.runtime.routesFromCache) log(`route policy loaded from the compiled-policy cache in ${settings.wasmCacheDir} (HOOKER_WASM_CACHE)`);
 
@@ -85,10 +108,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   let engine: DeliveryEngine;
   try {
     engine = await createDeliveryEngine({
-      dbPath: settings.dbPath,
-      synchronous: settings.dbSynchronous,
-      ...(settings.dbPoolSize ? { poolSize: settings.dbPoolSize } : {}),
-      ...(settings.dbStatementTimeoutMs ? { statementTimeoutMs: settings.dbStatementTimeoutMs } : {}),
+      ...storeOptions,
       ...(settings.deliveryLeaseMs ? { leaseMs: settings.deliveryLeaseMs } : {}),
       table: () => holder.current,
       metrics,
@@ -102,7 +122,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       maxDbSize: () => holder.current.config.maxDbSize,
       retentionDays: () => holder.current.config.deleteOldDataDays,
       housekeepingMs: opts.housekeepingMs,
-    });
+    }, storeOpening);
   } catch (e) {
     await holder.close();
     // The message never carries the URL's password.
