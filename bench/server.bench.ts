@@ -458,13 +458,15 @@ async function onePhase(phase: string): Promise<void> {
     if (phase === 'latency') {
       // `--fresh-connections`: the measured part opens its own sockets (the connection ramp, see bench/http1-load.ts).
       const fresh = process.argv.includes('--fresh-connections');
-      if (fresh) await openLoop(hooker.url, 1_000, WARMUP_MS);
+      // `--rate N`: another offered rate (events/s) for diagnosis, e.g. below the machine's saturation while others load it.
+      const offered = Number(argValue('--rate') ?? 1_000);
+      if (fresh) await openLoop(hooker.url, offered, WARMUP_MS);
       // The server's loop figures are scraped when the measured part starts.
       const loop0 = new Promise<Awaited<ReturnType<typeof serverLoop>>>((resolve, reject) => setTimeout(() => serverLoop(hooker.url).then(resolve, reject), fresh ? 0 : WARMUP_MS));
-      const at1k = await openLoop(hooker.url, 1_000, MEASURE_MS, fresh ? 0 : WARMUP_MS);
+      const at1k = await openLoop(hooker.url, offered, MEASURE_MS, fresh ? 0 : WARMUP_MS);
       const loop1 = await serverLoop(hooker.url);
       const d = await drainInbox(hooker.url, 300_000);
-      log(`at 1,000/s: p50 ${at1k.p50.toFixed(1)} ms, p99 ${at1k.p99.toFixed(1)} ms, max ${at1k.max.toFixed(1)} ms, ${at1k.events} accepted, ${at1k.refused} refused, ${at1k.errors} errors; 202s over 10 / 30 / 100 ms: ${slowCounts(at1k.latencies)}; ${loopSince(await loop0, loop1)}; inbox drained in ${drained(d)}`);
+      log(`at ${offered.toLocaleString('en')}/s: p50 ${at1k.p50.toFixed(1)} ms, p99 ${at1k.p99.toFixed(1)} ms, max ${at1k.max.toFixed(1)} ms, ${at1k.events} accepted, ${at1k.refused} refused, ${at1k.errors} errors; 202s over 10 / 30 / 100 ms: ${slowCounts(at1k.latencies)}; ${loopSince(await loop0, loop1)}; inbox drained in ${drained(d)}`);
     } else if (phase === 'sustained') {
       const r = await sustainedRun(receiver, hooker, false);
       const s = r.load;

@@ -134,6 +134,18 @@ const WAITER_TTL_MS = 10 * 60_000;
  */
 interface Waiter { ids: readonly string[]; records: DeliveryRecord[]; left: number; resolve: (r: DeliveryRecord[]) => void; at: number }
 
+/** A promise and its settle functions (Promise.withResolvers, which Node 20 lacks), made outside the caller's scope. */
+interface Settleable<T> { promise: Promise<T>; resolve: (v: T) => void; reject: (e: Error) => void }
+function settleable<T>(): Settleable<T> {
+  const s = {} as Settleable<T>;
+  s.promise = new Promise<T>((resolve, reject) => { s.resolve = resolve; s.reject = reject; });
+  return s;
+}
+const ignore = (): void => {};
+
+/** A plan accepted and not committed yet, with the promises its caller holds. */
+interface Pending { plan: EventPlan; committed: Settleable<PlanCommit>; done: Settleable<DeliveryRecord[]> }
+
 export class DeliveryScheduler implements DeliveryQueue {
   private readonly lanes = new Map<string, Lane>();
   /**
@@ -148,7 +160,7 @@ export class DeliveryScheduler implements DeliveryQueue {
   private readonly waiters = new Map<string, Waiter>();
   private finishTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly finishing: Array<{ id: string; outcome: AttemptOutcome; resolve: (r: FinishResult | undefined) => void }> = [];
-  private batch: Array<{ plan: EventPlan; resolve: (c: PlanCommit) => void; reject: (e: Error) => void; done?: Promise<DeliveryRecord[]> }> = [];
+  private batch: Pending[] = [];
   private readonly shutdown = new AbortController();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private timerAt = Infinity;
@@ -223,16 +235,22 @@ export class DeliveryScheduler implements DeliveryQueue {
 
   accept(plan: EventPlan): { committed: Promise<PlanCommit>; done: Promise<DeliveryRecord[]> } {
     if (this.closed) throw new Error('server is shutting down');
-    let item!: (typeof this.batch)[number];
-    const committed = new Promise<PlanCommit>((resolve, reject) => { item = { plan, resolve, reject }; });
+    // No closure made here may see `plan`: `done` stays pending until the
+    // event's deliveries have run, and a reaction made in this scope kept
+    // the whole plan (the parsed event, its text and messages) alive that
+    // long, though its deliveries wait in the store and a claim reads them
+    // again. Alive past two scavenges, each waiting event was copied and
+    // promoted by the young-generation collector (issue 12, see BENCHMARKS.md).
+    const item: Pending = { plan, committed: settleable(), done: settleable() };
     this.batch.push(item);
     if (this.batch.length >= MAX_BATCH) this.flush();
-    else if (this.batch.length === 1) setImmediate(() => this.flush());
-    const done = committed.then(() => item.done ?? []);
+    else if (this.batch.length === 1) setImmediate(this.flushSoon);
     // Callers that only await `committed` must not see an unhandled rejection here.
-    done.catch(() => {});
-    return { committed, done };
+    item.done.promise.catch(ignore);
+    return { committed: item.committed.promise, done: item.done.promise };
   }
+
+  private readonly flushSoon = (): void => void this.flush();
 
   /**
    * Commits the plans accepted so far (one transaction per slice of them,
@@ -272,17 +290,17 @@ export class DeliveryScheduler implements DeliveryQueue {
       commits = await timed(this.commitSlice, batch.length, () => this.store.insertPlans(plans,
         held.size ? { lease: { owner: this.owner, until: now + this.leaseMs }, ids: held } : undefined));
     } catch (e) {
-      for (const b of batch) b.reject(e as Error);
+      for (const b of batch) { b.committed.reject(e as Error); b.done.reject(e as Error); }
       return;
     }
     const started = new Set<string>();
     batch.forEach((b, n) => {
       const c = commits[n]!;
       const ids = c.deliveries;
-      b.done = ids.length === 0 ? Promise.resolve([]) : new Promise<DeliveryRecord[]>((resolve) => {
-        const w: Waiter = { ids, records: new Array<DeliveryRecord>(ids.length), left: ids.length, resolve, at: now };
+      if (ids.length) {
+        const w: Waiter = { ids, records: new Array<DeliveryRecord>(ids.length), left: ids.length, resolve: b.done.resolve, at: now };
         for (const id of ids) this.waiters.set(id, w);
-      });
+      }
       if (c.deliveries.length) { this.inbox++; this.entered++; }
       const { plan } = b;
       for (const r of plan.routes) {
@@ -298,7 +316,10 @@ export class DeliveryScheduler implements DeliveryQueue {
         }
       }
     });
-    for (const [n, b] of batch.entries()) b.resolve(commits[n]!);
+    for (const [n, b] of batch.entries()) {
+      b.committed.resolve(commits[n]!);
+      if (commits[n]!.deliveries.length === 0) b.done.resolve([]);
+    }
     for (const action of started) this.startReady(action, this.lane(action), this.now());
     this.pump();
   }
