@@ -425,7 +425,7 @@ export class ConsoleQueries implements ConsoleReads {
     return { rows: this.eventRows(found.map((r) => r.id)) };
   }
 
-/** Walks a delivery index keyed by (created_at, event_id), newest first; the other filters are checked on each delivery. */
+  /** Walks a delivery index keyed by (created_at, event_id), newest first; the other filters are checked on each delivery. */
   private eventsByDeliveryIndex(f: EventListFilter, limit: number, c: TimeCursor | undefined, index: string): { rows: EventRow[]; next?: string } {
     const args: unknown[] = [];
     const where = [deliveryWhere(f, '', args)];

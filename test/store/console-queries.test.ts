@@ -13,6 +13,7 @@ import { ThreadedSqliteStore } from '../../src/store/sqlite/threaded-store.js';
 import { Database } from '../../src/store/sqlite/driver.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { SqliteStoreRows } from '../support/sqlite-rows.js';
+import { allEventIds } from '../support/console-pages.js';
 import { startPostgres, type PostgresServer } from '../support/postgres.js';
 import type { EventPlan } from '../../src/delivery/plan.js';
 import type { AttemptOutcome, DeliveryState, PurgeFilter } from '../../src/store/types.js';
@@ -320,15 +321,7 @@ describe('the SQLite route and action filters (spans of time per route and actio
         { id: 'b2', t: T0 + 1_500, route: 's', action: 'a' }, { id: 'b3', t: T0 + 61_000, route: 'r', action: 'y' }];
       const newestFirst = (keep: (e: (typeof stored)[number]) => boolean) => stored.filter(keep)
         .sort((x, y) => y.t - x.t || (y.id < x.id ? -1 : 1)).map((e) => e.id);
-      const all = async (f: EventListFilter) => {
-        const ids: string[] = [];
-        for (let cursor: string | undefined, pages = 0; pages < 50; pages++) {
-          const p = await q.listEvents({ ...f, limit: 1, ...(cursor ? { cursor } : {}) });
-          ids.push(...p.items.map((e) => e.id));
-          if (!(cursor = p.next)) return ids;
-        }
-        throw new Error('no last page');
-      };
+      const all = (f: EventListFilter) => allEventIds(q, f, 1, 50);
       for (const route of ['r', 's']) expect(await all({ route }), route).toEqual(newestFirst((e) => e.route === route));
       for (const action of ['x', 'y', 'a']) expect(await all({ action }), action).toEqual(newestFirst((e) => e.action === action));
       const since = T0 + 400;

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase, migrate, type SqliteDatabase } from '../../src/store/sqlite/db.js';
+import { allEventIds } from '../support/console-pages.js';
 
 const dirs: string[] = [];
 const dbs: SqliteDatabase[] = [];
@@ -200,15 +201,7 @@ describe('hooker-core step 7: route and action spans instead of two console inde
     const q = new ConsoleQueries(db);
     expect(db.prepare("SELECT name FROM sqlite_master WHERE name IN ('deliveries_route_newest', 'deliveries_action_newest')").all()).toEqual([]);
     /** Every page of a filter, 7 events at a time, as ids newest first. */
-    const all = async (f: { route?: string; action?: string }) => {
-      const ids: string[] = [];
-      for (let cursor: string | undefined, pages = 0; pages < 100; pages++) {
-        const p = await q.listEvents({ ...f, limit: 7, ...(cursor ? { cursor } : {}) });
-        ids.push(...p.items.map((e) => e.id));
-        if (!(cursor = p.next)) return ids;
-      }
-      throw new Error('no last page');
-    };
+    const all = (f: { route?: string; action?: string }) => allEventIds(q, f, 7, 100);
     const expected = (keep: (e: (typeof old)[number]) => boolean) => old.filter(keep).map((e) => e.id).reverse();
     for (const route of ['common', 'third', 'staged']) expect(await all({ route }), route).toEqual(expected((e) => e.routes.includes(route)));
     for (const action of ['x', 'y', 'z']) expect(await all({ action }), action).toEqual(expected((e) => e.actions.includes(action)));
