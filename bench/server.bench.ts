@@ -251,6 +251,31 @@ interface Result { events: number; seconds: number; p50: number; p99: number; ma
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
 
 /** Closed loop: CONNECTIONS senders, each posting as soon as its last answer came. */
+/** Backpressure and admission off: the ingest phases measure how fast events are taken in, never refused. */
+const INGEST_ENV = { HOOKER_MAX_DELIVERY_LAG: '0', HOOKER_INBOX_HIGH_WATER: '0' };
+
+/** A Hooker for held ingest: the action's timeout outlasts the phase, so no delivery times out and retries while held. */
+function startHeldHooker(target: Target, receiverUrl: string): Promise<Running> {
+  return startHooker(target, receiverUrl, INGEST_ENV, undefined, '120s');
+}
+
+/**
+ * Held ingest: the receiver keeps every answer while a closed loop posts (warm-up, then the
+ * measured part), then lets them go. CPU per event of the whole process and of its main thread.
+ */
+async function heldIngest(receiver: Receiver, hooker: Running): Promise<{ warmup: Result; measured: Result; cpuUs: number; mainUs: number }> {
+  const pid = hooker.proc.pid!;
+  await receiver.hold(true);
+  const warmup = await closedLoop(hooker.url, WARMUP_MS);
+  const cpu0 = cpuMs(pid);
+  const main0 = cpuMs(pid, pid);
+  const measured = await closedLoop(hooker.url, MEASURE_MS);
+  const cpuUs = ((cpuMs(pid) - cpu0) * 1000) / measured.events;
+  const mainUs = ((cpuMs(pid, pid) - main0) * 1000) / measured.events;
+  await receiver.hold(false);
+  return { warmup, measured, cpuUs, mainUs };
+}
+
 async function closedLoop(url: string, ms: number): Promise<Result> {
   const pool = new Pool(url, { connections: CONNECTIONS, pipelining: 1 });
   const latencies: number[] = [];
@@ -449,11 +474,8 @@ async function onePhase(phase: string): Promise<void> {
   const receiver = new Receiver();
   await receiver.start();
   const log = (line: string) => process.stderr.write(`bench:server: ${line}\n`);
-  const held = phase === 'held';
-  // Held: backpressure off, and the action's timeout outlasts the phase (no retries while held), as in `--only ingest`.
-  const hooker = held
-    ? await startHooker(target, receiver.url, { HOOKER_MAX_DELIVERY_LAG: '0', HOOKER_INBOX_HIGH_WATER: '0' }, undefined, '120s')
-    : await startHooker(target, receiver.url);
+  // Held: as in `--only ingest` (startHeldHooker).
+  const hooker = phase === 'held' ? await startHeldHooker(target, receiver.url) : await startHooker(target, receiver.url);
   try {
     if (phase === 'latency') {
       // `--fresh-connections`: the measured part opens its own sockets (the connection ramp, see bench/http1-load.ts).
@@ -477,15 +499,7 @@ async function onePhase(phase: string): Promise<void> {
     } else if (phase === 'held') {
       // Held ingest alone (the "deliveries held" row of `--only ingest`), for old/new pairs with `--root`:
       // the process's and the main thread's CPU per event are the figures that survive a noisy machine.
-      await receiver.hold(true);
-      await closedLoop(hooker.url, WARMUP_MS);
-      const pid = hooker.proc.pid!;
-      const cpu0 = cpuMs(pid);
-      const main0 = cpuMs(pid, pid);
-      const r = await closedLoop(hooker.url, MEASURE_MS);
-      const cpuUs = ((cpuMs(pid) - cpu0) * 1000) / r.events;
-      const mainUs = ((cpuMs(pid, pid) - main0) * 1000) / r.events;
-      await receiver.hold(false);
+      const { measured: r, cpuUs, mainUs } = await heldIngest(receiver, hooker);
       log(`held: ${rate(r).toFixed(0)} events/s, ${cpuUs.toFixed(0)} µs CPU per event (main thread ${mainUs.toFixed(0)} µs), 202 p50 ${r.p50.toFixed(1)} ms p99 ${r.p99.toFixed(1)} ms, ${r.errors} errors`);
     } else throw new Error(`--phase ${phase}: give latency, sustained, relay or held`);
   } finally {
@@ -510,7 +524,7 @@ async function main(): Promise<void> {
   log(`bare relay: ${rate(relay.load).toFixed(0)} accepted/s, ${relay.deliveriesPerS.toFixed(0)} deliveries/s, relay CPU ${relay.cpuShare.toFixed(2)} core, e2e p99 ${ms(pct(relay.e2e, 0.99))}`);
 
   log('ingest (closed loop, backpressure off), deliveries running');
-  let hooker = await startHooker(target, receiver.url, { HOOKER_MAX_DELIVERY_LAG: '0', HOOKER_INBOX_HIGH_WATER: '0' });
+  let hooker = await startHooker(target, receiver.url, INGEST_ENV);
   let accepted = 0;
   const w = await closedLoop(hooker.url, WARMUP_MS);
   await receiver.refresh();
@@ -526,16 +540,10 @@ async function main(): Promise<void> {
   await hooker.stop();
 
   log('ingest (closed loop, backpressure off), deliveries held by the receiver');
-  // The action's timeout outlasts the phase, so no delivery times out and retries while held.
-  hooker = await startHooker(target, receiver.url, { HOOKER_MAX_DELIVERY_LAG: '0', HOOKER_INBOX_HIGH_WATER: '0' }, undefined, '120s');
+  hooker = await startHeldHooker(target, receiver.url);
   await receiver.refresh();
   const heldFrom = receiver.received;
-  await receiver.hold(true);
-  const wHeld = await closedLoop(hooker.url, WARMUP_MS);
-  const cpuHeld0 = cpuMs(hooker.proc.pid!);
-  const ingestHeld = await closedLoop(hooker.url, MEASURE_MS);
-  const heldCpuUs = ((cpuMs(hooker.proc.pid!) - cpuHeld0) * 1000) / ingestHeld.events;
-  await receiver.hold(false);
+  const { warmup: wHeld, measured: ingestHeld, cpuUs: heldCpuUs } = await heldIngest(receiver, hooker);
   const heldDrain = await drain(receiver, heldFrom + (wHeld.events + ingestHeld.events) * 3, 180_000);
   await receiver.refresh();
   const heldDelivered = receiver.received - heldFrom;

@@ -434,7 +434,7 @@ export class ConsoleQueries implements ConsoleReads {
     const stmt = this.db.prepare(`SELECT event_id, created_at FROM deliveries INDEXED BY ${index}
       WHERE ${where.join(' AND ')} AND (created_at, event_id) < (?, ?) ORDER BY created_at DESC, event_id DESC LIMIT ?`);
     const ids: Array<{ id: string; t: number }> = [];
-    let from: TimeCursor = c ?? { t: Number.MAX_SAFE_INTEGER, id: '\u{10FFFF}' };
+    let from: TimeCursor = c ?? { t: Number.MAX_SAFE_INTEGER, id: TOP_ID };
     let exhausted = false;
     while (ids.length <= limit && !exhausted) {
       const batch = stmt.all(...args, from.t, from.id, (limit + 1) * 2) as Array<{ event_id: string; created_at: number }>;
@@ -464,7 +464,7 @@ export class ConsoleQueries implements ConsoleReads {
     const dargs: unknown[] = [];
     const has = this.db.prepare(`SELECT 1 FROM deliveries WHERE event_id = ? AND ${deliveryWhere(f, '', dargs)} LIMIT 1`).pluck();
     const found: Array<{ id: string; t: number }> = [];
-    let from: TimeCursor = c ?? { t: Number.MAX_SAFE_INTEGER, id: '\u{10FFFF}' };
+    let from: TimeCursor = c ?? { t: Number.MAX_SAFE_INTEGER, id: TOP_ID };
     const batchSize = 200;
     for (let scanned = 0; scanned < TEXT_SCAN_BUDGET;) {
       const batch = keys.all(...args, from.t, from.id, batchSize) as Array<{ id: string; received_at: number }>;
