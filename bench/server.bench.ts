@@ -12,6 +12,8 @@
 //      until the phase ends, so the action sits at its concurrency limit and
 //      the process does ingest only, as in the issue's first measurement;
 //      every event is still committed before its 202 and delivered after);
+//      each in rounds alternating with the bare handler's (--rounds N, 3 by
+//      default), the ratio being the median of the rounds' ratios;
 //   3. latency: p50/p99 of the 202 at an offered 1,000 events/s (open loop)
 //      while the deliveries of earlier events run;
 //   4. sustained end to end: an offered rate (3,000 events/s, 3 http
@@ -36,8 +38,8 @@
 // section between the bench:server markers of BENCHMARKS.md.
 // `-- --db postgres [--replicas 1|2|3]` measures replicas on PostgreSQL
 // instead (bench/replicas.bench.ts, its own section of BENCHMARKS.md).
-// `-- --only ingest` runs the baseline and the two ingest phases only and
-// prints them without touching BENCHMARKS.md (for profiling a change).
+// `-- --only ingest` runs the two ingest phases (with their bare rounds) only
+// and prints them without touching BENCHMARKS.md (for profiling a change).
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -65,7 +67,7 @@ const SUSTAINED_MS = QUICK ? 10_000 : 30_000;
 const RSS_EVENTS = QUICK ? 20_000 : 100_000;
 /**
  * `--phase latency|sustained|relay|held`: only that phase (relay: the bare relay's sustained run; held: ingest with
- * deliveries held, as in `--only ingest`, with the main thread's CPU per event) (a fresh server, nothing
+ * deliveries held, as in `--only ingest`, its rounds alternating with bare Fastify's, with the main thread's CPU per event) (a fresh server, nothing
  * written to BENCHMARKS.md), for profiling one phase: `--node-args "..."`
  * are given to the Hooker child (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"), `--root DIR` runs another
  * checkout's build (old/new pairs). The latency phase also prints how many 202s were slower than
@@ -250,7 +252,6 @@ interface Result { events: number; seconds: number; p50: number; p99: number; ma
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
 
-/** Closed loop: CONNECTIONS senders, each posting as soon as its last answer came. */
 /** Backpressure and admission off: the ingest phases measure how fast events are taken in, never refused. */
 const INGEST_ENV = { HOOKER_MAX_DELIVERY_LAG: '0', HOOKER_INBOX_HIGH_WATER: '0' };
 
@@ -260,44 +261,148 @@ function startHeldHooker(target: Target, receiverUrl: string): Promise<Running> 
 }
 
 /**
- * Held ingest: the receiver keeps every answer while a closed loop posts (warm-up, then the
- * measured part), then lets them go. CPU per event of the whole process and of its main thread.
+ * `--rounds N`: the ingest phases measure bare Fastify and Hooker alternately
+ * in N rounds (3 by default) of ROUND_MS each, on the same closed loop of
+ * CONNECTIONS senders, and give the median of the rounds' ratios with every
+ * round's figures. Measured once each, minutes apart, the bare baseline alone
+ * swung 15.7k-25.2k events/s between idle runs of the same code (so the ratio
+ * 20-41 %): the machine's state moves within minutes, and a ratio of figures
+ * taken seconds apart, repeated, says more than one taken minutes apart.
  */
-async function heldIngest(receiver: Receiver, hooker: Running): Promise<{ warmup: Result; measured: Result; cpuUs: number; mainUs: number }> {
-  const pid = hooker.proc.pid!;
-  await receiver.hold(true);
-  const warmup = await closedLoop(hooker.url, WARMUP_MS);
-  const cpu0 = cpuMs(pid);
-  const main0 = cpuMs(pid, pid);
-  const measured = await closedLoop(hooker.url, MEASURE_MS);
-  const cpuUs = ((cpuMs(pid) - cpu0) * 1000) / measured.events;
-  const mainUs = ((cpuMs(pid, pid) - main0) * 1000) / measured.events;
-  await receiver.hold(false);
-  return { warmup, measured, cpuUs, mainUs };
+const ROUNDS = Math.max(1, Number(argValue('--rounds') ?? 3));
+const ROUND_MS = QUICK ? 2_000 : 4_000;
+/** Each round's own warm-up on its fresh connections (not counted): the connection ramp stays out of the figure. */
+const ROUND_WARMUP_MS = 500;
+
+/** One server's closed-loop round: the result and, for Hooker, the process's and main thread's CPU per event. */
+interface Round extends Result { latencies: number[]; cpuUs: number; mainUs: number }
+
+/** A closed-loop round against `server`, with its CPU per event (process and main thread) when `pid` is given. */
+async function round(server: Running, pid?: number): Promise<Round> {
+  let cpu0 = 0;
+  let main0 = 0;
+  const atStart = () => { if (pid !== undefined) { cpu0 = cpuMs(pid); main0 = cpuMs(pid, pid); } };
+  const r = await closedLoop(server.url, ROUND_MS, { warmupMs: ROUND_WARMUP_MS, atStart });
+  if (pid === undefined) return { ...r, cpuUs: NaN, mainUs: NaN };
+  return { ...r, cpuUs: ((cpuMs(pid) - cpu0) * 1000) / r.events, mainUs: ((cpuMs(pid, pid) - main0) * 1000) / r.events };
 }
 
-async function closedLoop(url: string, ms: number): Promise<Result> {
+/**
+ * Waits until a process has been quiet (under 2 % of a core) for a second,
+ * at least `minMs` and at most 8 s: after a Hooker round its checkpoint
+ * worker and its idle collection (src/server/idle-gc.ts, up to ~2 s after a
+ * burst) run, and must not fall into the next bare round.
+ */
+async function settle(pid: number, minMs = 0): Promise<void> {
+  const t0 = performance.now();
+  let quietSince = t0;
+  let last = cpuMs(pid);
+  while (performance.now() - t0 < 8_000) {
+    await new Promise((r) => setTimeout(r, 100));
+    const now = cpuMs(pid);
+    if (now - last > 2) quietSince = performance.now();
+    last = now;
+    if (performance.now() - t0 >= minMs && performance.now() - quietSince >= 1_000) return;
+  }
+}
+
+/** Rounds of bare Fastify and Hooker, alternated; `hooks` run just before and after each Hooker round (the deliveries-running phase counts deliveries and drains there). */
+interface IngestRounds {
+  bare: Round[]; hooker: Round[];
+  /** Hooker's process CPU (ms) while each bare round ran: what it took from the baseline (should be ~0). */
+  hookerCpuDuringBareMs: number[];
+}
+
+async function alternateIngest(bare: Running, hooker: Running, log: (line: string) => void, hooks: { before?: () => Promise<void>; after?: () => Promise<void> } = {}): Promise<IngestRounds> {
+  const pid = hooker.proc.pid!;
+  const out: IngestRounds = { bare: [], hooker: [], hookerCpuDuringBareMs: [] };
+  for (let i = 0; i < ROUNDS; i++) {
+    await settle(pid, 2_500);
+    const c0 = cpuMs(pid);
+    const b = await round(bare);
+    out.hookerCpuDuringBareMs.push(cpuMs(pid) - c0);
+    await settle(bare.proc.pid!);
+    await hooks.before?.();
+    const h = await round(hooker, pid);
+    out.bare.push(b);
+    out.hooker.push(h);
+    log(`  round ${i + 1}: bare ${rate(b).toFixed(0)}/s, Hooker ${rate(h).toFixed(0)}/s (${((100 * rate(h)) / rate(b)).toFixed(1)} % of bare), ${h.cpuUs.toFixed(0)} µs CPU per event (main thread ${h.mainUs.toFixed(0)} µs)`);
+    await hooks.after?.();
+  }
+  return out;
+}
+
+const medianOf = (values: number[]) => { const s = [...values].sort((a, b) => a - b); return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2; };
+
+/** The rounds summed up: medians of each side's events/s and of the rounds' ratios, CPU per event over all rounds, 202 latencies of all Hooker rounds. */
+function summary(r: IngestRounds) {
+  const ratios = r.bare.map((b, i) => rate(r.hooker[i]!) / rate(b));
+  const events = r.hooker.reduce((n, h) => n + h.events, 0);
+  const sumOf = (f: (h: Round) => number) => r.hooker.reduce((n, h) => n + f(h) * h.events, 0) / events;
+  const latencies = r.hooker.flatMap((h) => h.latencies).sort((a, b) => a - b);
+  const bareLatencies = r.bare.flatMap((b) => b.latencies).sort((a, b) => a - b);
+  return {
+    bareRate: medianOf(r.bare.map(rate)), hookerRate: medianOf(r.hooker.map(rate)), ratio: medianOf(ratios), minRatio: Math.min(...ratios), maxRatio: Math.max(...ratios),
+    cpuUs: sumOf((h) => h.cpuUs), mainUs: sumOf((h) => h.mainUs), events,
+    p50: pct(latencies, 0.5), p99: pct(latencies, 0.99), bareP50: pct(bareLatencies, 0.5), bareP99: pct(bareLatencies, 0.99),
+    /** Each round: bare / Hooker events/s (Hooker's share of bare), for the table. */
+    rounds: r.bare.map((b, i) => `${rate(b).toFixed(0)} / ${rate(r.hooker[i]!).toFixed(0)} (${(100 * ratios[i]!).toFixed(0)} %)`).join('; '),
+    cpuRounds: r.hooker.map((h) => `${h.cpuUs.toFixed(0)}`).join(' / '),
+  };
+}
+
+/** A bare Fastify, warmed up, for the ingest rounds. */
+async function startWarmBare(): Promise<Running> {
+  const bare = await startBare();
+  await closedLoop(bare.url, WARMUP_MS);
+  return bare;
+}
+
+/**
+ * Held ingest: the receiver keeps every answer while a closed loop posts
+ * (a warm-up, then the rounds, alternated with bare Fastify's), then lets
+ * them go. The Hooker's CPU per event over all rounds, of the whole process
+ * and of its main thread.
+ */
+async function heldIngest(receiver: Receiver, hooker: Running, bare: Running, log: (line: string) => void): Promise<{ warmup: Result; rounds: IngestRounds }> {
+  await receiver.hold(true);
+  const warmup = await closedLoop(hooker.url, WARMUP_MS);
+  const rounds = await alternateIngest(bare, hooker, log);
+  await receiver.hold(false);
+  return { warmup, rounds };
+}
+
+/**
+ * Closed loop: CONNECTIONS senders, each posting as soon as its last answer came.
+ * `warmupMs`: posted first on the same connections and not counted; `atStart` runs as the counted part starts.
+ */
+async function closedLoop(url: string, ms: number, opts: { warmupMs?: number; atStart?: () => void } = {}): Promise<Result & { latencies: number[] }> {
   const pool = new Pool(url, { connections: CONNECTIONS, pipelining: 1 });
   const latencies: number[] = [];
   let errors = 0;
   let refused = 0;
-  const end = performance.now() + ms;
+  const warmupMs = opts.warmupMs ?? 0;
+  let measuring = false;
+  let started = performance.now();
+  const begin = () => { measuring = true; started = performance.now(); opts.atStart?.(); };
+  if (warmupMs > 0) setTimeout(begin, warmupMs); else begin();
+  const end = performance.now() + warmupMs + ms;
   const worker = async () => {
     while (performance.now() < end) {
       const t = performance.now();
       try {
         const res = await pool.request({ path: '/', method: 'POST', headers: { 'content-type': 'application/json' }, body: EVENT });
         await res.body.text();
+        if (!measuring) continue;
         if (res.statusCode === 202) latencies.push(performance.now() - t); else if (res.statusCode === 503) refused++; else errors++;
-      } catch { errors++; }
+      } catch { if (measuring) errors++; }
     }
   };
-  const started = performance.now();
   await Promise.all(Array.from({ length: CONNECTIONS }, worker));
   const seconds = (performance.now() - started) / 1000;
   await pool.close();
   latencies.sort((a, b) => a - b);
-  return { events: latencies.length, seconds, p50: pct(latencies, 0.5), p99: pct(latencies, 0.99), max: latencies.at(-1) ?? NaN, errors, refused };
+  return { events: latencies.length, seconds, p50: pct(latencies, 0.5), p99: pct(latencies, 0.99), max: latencies.at(-1) ?? NaN, errors, refused, latencies };
 }
 
 /**
@@ -497,10 +602,16 @@ async function onePhase(phase: string): Promise<void> {
       const r = await sustainedRun(receiver, await startBare(receiver.url));
       log(`bare relay ${SUSTAINED_RATE}/s: ${rate(r.load).toFixed(0)} accepted/s, ${r.deliveriesPerS.toFixed(0)} deliveries/s, relay CPU ${r.cpuShare.toFixed(2)} core (receiver ${r.receiverCpuShare.toFixed(2)}, generator ${r.generatorCpuShare.toFixed(2)}), e2e p50 ${pct(r.e2e, 0.5).toFixed(1)} ms p99 ${pct(r.e2e, 0.99).toFixed(1)} ms`);
     } else if (phase === 'held') {
-      // Held ingest alone (the "deliveries held" row of `--only ingest`), for old/new pairs with `--root`:
-      // the process's and the main thread's CPU per event are the figures that survive a noisy machine.
-      const { measured: r, cpuUs, mainUs } = await heldIngest(receiver, hooker);
-      log(`held: ${rate(r).toFixed(0)} events/s, ${cpuUs.toFixed(0)} µs CPU per event (main thread ${mainUs.toFixed(0)} µs), 202 p50 ${r.p50.toFixed(1)} ms p99 ${r.p99.toFixed(1)} ms, ${r.errors} errors`);
+      // Held ingest alone (the "deliveries held" row of `--only ingest`: rounds alternated with bare Fastify's), for
+      // old/new pairs with `--root`: the process's and the main thread's CPU per event survive a noisy machine best.
+      const bare = await startWarmBare();
+      try {
+        const { rounds } = await heldIngest(receiver, hooker, bare, log);
+        const h = summary(rounds);
+        log(`held: Hooker at ${(100 * h.ratio).toFixed(1)} % of bare (median of ${ROUNDS} rounds, ${(100 * h.minRatio).toFixed(1)}-${(100 * h.maxRatio).toFixed(1)} %), ${h.hookerRate.toFixed(0)} against ${h.bareRate.toFixed(0)} events/s; ${h.cpuUs.toFixed(0)} µs CPU per event (main thread ${h.mainUs.toFixed(0)} µs; rounds ${h.cpuRounds}), 202 p50 ${h.p50.toFixed(1)} ms p99 ${h.p99.toFixed(1)} ms, ${rounds.hooker.reduce((n, r) => n + r.errors, 0)} errors; Hooker's CPU during the bare rounds ${rounds.hookerCpuDuringBareMs.join(' / ')} ms`);
+      } finally {
+        await bare.stop();
+      }
     } else throw new Error(`--phase ${phase}: give latency, sustained, relay or held`);
   } finally {
     await hooker.stop();
@@ -514,49 +625,64 @@ async function main(): Promise<void> {
   await receiver.start();
   const log = (line: string) => process.stderr.write(`bench:server: ${line}\n`);
 
-  log('baseline (bare Fastify)');
-  const bareServer = await startBare();
-  await closedLoop(bareServer.url, WARMUP_MS);
-  const bare = await closedLoop(bareServer.url, MEASURE_MS);
-  await bareServer.stop();
-  log(`baseline (bare relay): offered ${SUSTAINED_RATE} events/s × 3 deliveries for ${SUSTAINED_MS / 1000} s`);
-  const relay = await sustainedRun(receiver, await startBare(receiver.url));
-  log(`bare relay: ${rate(relay.load).toFixed(0)} accepted/s, ${relay.deliveriesPerS.toFixed(0)} deliveries/s, relay CPU ${relay.cpuShare.toFixed(2)} core, e2e p99 ${ms(pct(relay.e2e, 0.99))}`);
+  let relay: Awaited<ReturnType<typeof sustainedRun>> | undefined;
+  if (!ONLY_INGEST) {
+    log(`baseline (bare relay): offered ${SUSTAINED_RATE} events/s × 3 deliveries for ${SUSTAINED_MS / 1000} s`);
+    relay = await sustainedRun(receiver, await startBare(receiver.url));
+    log(`bare relay: ${rate(relay.load).toFixed(0)} accepted/s, ${relay.deliveriesPerS.toFixed(0)} deliveries/s, relay CPU ${relay.cpuShare.toFixed(2)} core, e2e p99 ${ms(pct(relay.e2e, 0.99))}`);
+  }
 
-  log('ingest (closed loop, backpressure off), deliveries running');
+  // One bare Fastify for both ingest phases, measured in rounds alternating with Hooker's (alternateIngest).
+  log('baseline (bare Fastify)');
+  const bareServer = await startWarmBare();
+
+  log(`ingest (closed loop, backpressure off), deliveries running: ${ROUNDS} rounds alternating with bare Fastify`);
   let hooker = await startHooker(target, receiver.url, INGEST_ENV);
   let accepted = 0;
-  const w = await closedLoop(hooker.url, WARMUP_MS);
-  await receiver.refresh();
-  const before = receiver.received;
-  const cpu0 = cpuMs(hooker.proc.pid!);
-  const ingest = await closedLoop(hooker.url, MEASURE_MS);
-  const ingestCpuUs = ((cpuMs(hooker.proc.pid!) - cpu0) * 1000) / ingest.events;
-  await receiver.refresh();
-  const deliveredDuringIngest = receiver.received - before;
-  accepted += w.events + ingest.events;
-  const ingestDrain = await drain(receiver, before + ingest.events * 3, 180_000);
-  log(`bare ${rate(bare).toFixed(0)}/s, Hooker ${rate(ingest).toFixed(0)}/s (${(rate(bare) / rate(ingest)).toFixed(1)}x), ${ingestCpuUs.toFixed(0)} µs CPU per event, ${deliveredDuringIngest} deliveries meanwhile`);
+  accepted += (await closedLoop(hooker.url, WARMUP_MS)).events;
+  // Each round starts from an empty inbox (nor do the deliveries of one round run during the next bare round).
+  await drainInbox(hooker.url, 180_000);
+  let deliveredDuringIngest = 0;
+  let receivedBefore = 0;
+  const ingestDrains: string[] = [];
+  const running = await alternateIngest(bareServer, hooker, log, {
+    before: async () => { await receiver.refresh(); receivedBefore = receiver.received; },
+    after: async () => {
+      await receiver.refresh();
+      deliveredDuringIngest += receiver.received - receivedBefore;
+      ingestDrains.push(drained(await drainInbox(hooker.url, 180_000)));
+    },
+  });
+  const ingest = summary(running);
+  // Accepted events include each round's uncounted warm-up: what the RSS row's total means.
+  accepted += ingest.events + Math.round(ingest.hookerRate * (ROUND_WARMUP_MS / 1000) * ROUNDS);
+  log(`deliveries running: Hooker at ${(100 * ingest.ratio).toFixed(1)} % of bare (median of ${ROUNDS} rounds), ${ingest.cpuUs.toFixed(0)} µs CPU per event, ${deliveredDuringIngest} deliveries meanwhile; inbox drained after the rounds in ${ingestDrains.join(' / ')}`);
   await hooker.stop();
 
-  log('ingest (closed loop, backpressure off), deliveries held by the receiver');
+  log(`ingest (closed loop, backpressure off), deliveries held by the receiver: ${ROUNDS} rounds alternating with bare Fastify`);
   hooker = await startHeldHooker(target, receiver.url);
   await receiver.refresh();
   const heldFrom = receiver.received;
-  const { warmup: wHeld, measured: ingestHeld, cpuUs: heldCpuUs } = await heldIngest(receiver, hooker);
-  const heldDrain = await drain(receiver, heldFrom + (wHeld.events + ingestHeld.events) * 3, 180_000);
+  const held = await heldIngest(receiver, hooker, bareServer, log);
+  const heldAt = summary(held.rounds);
+  await bareServer.stop();
+  // Every event accepted while held, the rounds' own warm-ups included, is delivered after the release.
+  const heldDrain = await drainInbox(hooker.url, 300_000);
   await receiver.refresh();
   const heldDelivered = receiver.received - heldFrom;
-  log(`held: Hooker ${rate(ingestHeld).toFixed(0)}/s (${((100 * rate(ingestHeld)) / rate(bare)).toFixed(0)} % of bare), ${heldCpuUs.toFixed(0)} µs CPU per event; ${heldDelivered} deliveries after release in ${heldDrain.toFixed(1)} s`);
+  log(`held: Hooker at ${(100 * heldAt.ratio).toFixed(1)} % of bare (median of ${ROUNDS} rounds: ${heldAt.rounds}), ${heldAt.cpuUs.toFixed(0)} µs CPU per event; ${heldDelivered} deliveries after release in ${drained(heldDrain)}`);
   await hooker.stop();
 
-  const ingestRows = `| ingest, ${CONNECTIONS} connections, closed loop, ${MEASURE_MS / 1000} s (backpressure and admission off), deliveries running | events/s | ${rate(bare).toFixed(0)} | ${rate(ingest).toFixed(0)} | ${(rate(bare) / rate(ingest)).toFixed(1)}× (Hooker at ${((100 * rate(ingest)) / rate(bare)).toFixed(0)} % of bare) |
-| | p50 / p99 of the 202 | ${ms(bare.p50)} / ${ms(bare.p99)} | ${ms(ingest.p50)} / ${ms(ingest.p99)} | |
-| | server CPU per event; deliveries made meanwhile | | ${ingestCpuUs.toFixed(0)} µs; ${deliveredDuringIngest} | |
-| ingest as above, deliveries held (the receiver keeps its answers until the phase ends) | events/s | ${rate(bare).toFixed(0)} | ${rate(ingestHeld).toFixed(0)} | ${(rate(bare) / rate(ingestHeld)).toFixed(1)}× (Hooker at ${((100 * rate(ingestHeld)) / rate(bare)).toFixed(0)} % of bare) |
-| | p50 / p99 of the 202 | | ${ms(ingestHeld.p50)} / ${ms(ingestHeld.p99)} | |
-| | server CPU per event; all ${heldDelivered} deliveries made after the release in | | ${heldCpuUs.toFixed(0)} µs; ${heldDrain.toFixed(1)} s | |`;
-  if (ONLY_INGEST) {
+  const share = (x: number) => `${(100 * x).toFixed(0)} %`;
+  const ingestRows = `| ingest, ${CONNECTIONS} connections, closed loop (backpressure and admission off), deliveries running; ${ROUNDS} rounds of ${ROUND_MS / 1000} s alternating with bare Fastify | events/s (medians) | ${ingest.bareRate.toFixed(0)} | ${ingest.hookerRate.toFixed(0)} | Hooker at ${share(ingest.ratio)} of bare (median of the rounds' ratios; ${share(ingest.minRatio)}–${share(ingest.maxRatio)}) |
+| | each round: bare / Hooker events/s | | ${ingest.rounds} | |
+| | p50 / p99 of the 202 | ${ms(ingest.bareP50)} / ${ms(ingest.bareP99)} | ${ms(ingest.p50)} / ${ms(ingest.p99)} | |
+| | server CPU per event (rounds); deliveries made meanwhile | | ${ingest.cpuUs.toFixed(0)} µs (${ingest.cpuRounds}); ${deliveredDuringIngest} | |
+| ingest as above, deliveries held (the receiver keeps its answers until the phase ends) | events/s (medians) | ${heldAt.bareRate.toFixed(0)} | ${heldAt.hookerRate.toFixed(0)} | **Hooker at ${share(heldAt.ratio)} of bare** (median of the rounds' ratios; ${share(heldAt.minRatio)}–${share(heldAt.maxRatio)}) |
+| | each round: bare / Hooker events/s | | ${heldAt.rounds} | |
+| | p50 / p99 of the 202 | ${ms(heldAt.bareP50)} / ${ms(heldAt.bareP99)} | ${ms(heldAt.p50)} / ${ms(heldAt.p99)} | |
+| | server CPU per event (rounds; main thread); all ${heldDelivered} deliveries made after the release in | | ${heldAt.cpuUs.toFixed(0)} µs (${heldAt.cpuRounds}; main thread ${heldAt.mainUs.toFixed(0)} µs); ${drained(heldDrain)} | |`;
+  if (ONLY_INGEST || !relay) {
     process.stdout.write(`${ingestRows}\n`);
     await receiver.close();
     return;
@@ -636,7 +762,7 @@ ${ingestRows}
 | first start, empty data directory (median of 3) | spawn → first /ping | | ${firstStart.ms.toFixed(0)} ms | |
 | after ${accepted} events | RSS, 3 s after the inbox drained | | ${rssAfter.toFixed(0)} MiB (${rssDrained.toFixed(0)} MiB as it drained) | |
 
-Ingest phase: the ${ingest.events * 3} deliveries of the measured events reached the receiver ${ingestDrain.toFixed(1)} s after the load stopped (${((ingest.events * 3) / (ingest.seconds + ingestDrain)).toFixed(0)} deliveries/s end to end).
+Ingest phases: bare Fastify and Hooker are measured alternately, ${ROUNDS} rounds of ${ROUND_MS / 1000} s each (after ${ROUND_WARMUP_MS} ms on the round's fresh connections, not counted; Hooker idle during bare's rounds), so each round's ratio compares figures taken seconds apart. With deliveries running, the inbox drained after each round in ${ingestDrains.join(' / ')}.
 <!-- bench:server end -->`;
   process.stdout.write(section + '\n');
 
