@@ -15,7 +15,8 @@ import { ThreadedSqliteStore } from '../../src/store/sqlite/threaded-store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import Database from 'better-sqlite3';
 import { CursorError } from '../../src/store/console-queries.js';
-import { StoreUnavailableError, type EventPlan } from '../../src/store/types.js';
+import { StoreUnavailableError, type EventPlan, type FinishItem } from '../../src/store/types.js';
+import { parseJson } from '../../src/json/lossless.js';
 
 const dirs: string[] = [];
 afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
@@ -143,6 +144,80 @@ describe('SQLite store in its writer thread', () => {
       other.close();
       await store.close();
     }
+  });
+
+  it('stores a batch of plans of every shape, and their finishes, exactly as the store on the event loop does', async () => {
+    // Commits and finishes cross to the thread as flat arrays (writer-protocol.ts): whatever a plan or an
+    // outcome holds must arrive whole. Same calls on both stores, then every table compared row by row.
+    const files = [dbFile(), dbFile()];
+    const stores = [await ThreadedSqliteStore.open(files[0]!), SqliteStore.open(files[1]!)];
+    const shared = { title: 'one message', body: 'rendered once for two routes', url: 'https://example.test/x' };
+    const at = 1_700_000_000_000;
+    const plans = (): EventPlan[] => [
+      {
+        eventId: 'a', receivedAt: at, hops: 2, event: { big: 1 }, eventText: '{"big":12345678901234567890.50,"s":"\u00e9"}',
+        routes: [
+          { route: 'r1', template: 'tpl', message: shared, deliveries: [{ id: 'a-1', action: 'x', stage: 0, kind: 'ReadAndWrite' }, { id: 'a-2', action: 'y', stage: 1, kind: 'ReadOnly' }] },
+          { route: 'r2', message: shared, deliveries: [{ id: 'a-3', action: 'x', stage: 0, kind: 'ReadOnly' }] },
+          { route: 'raw', template: 'raw-json', nativeTemplate: 'hooker.rawmessage.json', message: { title: '', body: 'not stored' }, deliveries: [{ id: 'a-4', action: 'y', stage: 0, kind: 'ReadOnly' }] },
+          { route: 'bad', message: { title: '', body: '', templateError: 'template failed' }, deliveries: [{ id: 'a-5', action: 'x', stage: 0, kind: 'ReadOnly' }] },
+        ],
+        dedupKeys: [{ route: 'r2', key: 'k', expiresAt: at + 60_000 }],
+        aggregate: [{ route: 'agg', message: { title: 'a', body: 'b' } }],
+      },
+      // r2's key is live: that route is refused as a duplicate, the rest stored.
+      {
+        eventId: 'b', receivedAt: at + 1, hops: 0, event: parseJson('{"n":1e400,"list":[1,2,3]}'),
+        routes: [
+          { route: 'r2', message: { title: 't', body: 'b' }, deliveries: [{ id: 'b-1', action: 'x', stage: 0, kind: 'ReadOnly' }] },
+          { route: 'r3', message: { title: 't3', body: 'b3' }, deliveries: [{ id: 'b-2', action: 'x', stage: 0, kind: 'ReadOnly' }] },
+        ],
+        dedupKeys: [{ route: 'r2', key: 'k', expiresAt: at + 60_000 }],
+      },
+      { eventId: 'c', receivedAt: at + 2, hops: 0, event: { nothing: 'matched' }, routes: [] },
+    ];
+    const held = { lease: { owner: 'me', until: at + 1_000 }, ids: new Set(['a-1', 'b-2']) };
+    const outcomes = new Map<string, FinishItem['outcome']>([
+      ['a-1', { ok: true, log: ['sent', 'answered 200'], startedAt: at + 10, finishedAt: at + 11, enriched: { event: parseJson('{"big":12345678901234567890.50,"added":true}'), message: { title: 'new', body: 'enriched' } } }],
+      ['a-3', { ok: false, detail: 'HTTP 503', log: [], startedAt: at + 12, finishedAt: at + 13, retryAt: at + 500 }],
+      ['a-4', { ok: false, detail: 'gave up \ud800', log: ['x'], startedAt: at + 14, finishedAt: at + 15 }],
+      ['b-2', { ok: true, log: [], startedAt: at + 16, finishedAt: at + 17 }],
+    ]);
+    try {
+      const commits = [];
+      const results = [];
+      for (const s of stores) {
+        commits.push(await s.deliveries.insertPlans(plans(), held));
+        const claimed = await s.deliveries.claimDue('x', at + 100, 10, { owner: 'me', until: at + 1_000 });
+        claimed.push(...await s.deliveries.claimDue('y', at + 100, 10, { owner: 'me', until: at + 1_000 }));
+        // Two owners in one batch: another replica's attempt on a delivery this one holds is not recorded (lost).
+        const items: FinishItem[] = [...outcomes].map(([id, outcome]) => ({ id, owner: 'me', outcome }));
+        items.push({ id: 'a-5', owner: 'someone else', outcome: { ok: true, log: [], startedAt: at + 18, finishedAt: at + 19 } });
+        results.push({ claimed: claimed.map((d) => [d.id, d.message, d.eventText]), finished: await s.deliveries.finishAttempts(items) });
+      }
+      expect(commits[0]).toEqual(commits[1]);
+      expect(commits[0]![1]).toEqual({ duplicates: ['r2'], deliveries: ['b-2'] });
+      expect(results[0]).toEqual(results[1]);
+      expect(results[0]!.finished.map((r) => r.state)).toEqual(['succeeded', 'pending', 'dead', 'succeeded', 'pending']);
+      expect(results[0]!.finished[0]!.released).toEqual(['y']);
+      expect(results[0]!.finished[4]!.lost).toBe(true);
+    } finally {
+      for (const s of stores) await s.close();
+    }
+    const dump = (file: string) => {
+      const db = new Database(file, { readonly: true });
+      try {
+        return Object.fromEntries(['events', 'route_runs', 'deliveries', 'attempts', 'dedup_keys', 'aggregate_items', 'delivery_counts', 'delivery_spans']
+          // Rows in a fixed order whatever the table's key (some are WITHOUT ROWID).
+          .map((t) => [t, db.prepare(`SELECT * FROM ${t}`).all().map((r) => JSON.stringify(r)).sort()]));
+      } finally {
+        db.close();
+      }
+    };
+    const [thread, loop] = files.map(dump);
+    expect(thread!.events).toHaveLength(2);
+    expect(thread!.attempts).toHaveLength(4);
+    expect(thread).toEqual(loop);
   });
 
   it('close() lets every call made before it commit, then refuses new calls; the file holds them all', async () => {

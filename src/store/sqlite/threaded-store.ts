@@ -13,14 +13,16 @@
 
 import { Worker } from 'node:worker_threads';
 import type {
-  AggregateItem, AggregateRows, ClusterRows, DedupRows, DeliveryRows, EventPlan, FinishItem, PlannedRoute, ScanRows, Store, StoreHealth,
+  AggregateItem, AggregateRows, ClusterRows, DedupRows, DeliveryRows, EventPlan, ScanRows, Store, StoreHealth,
 } from '../types.js';
 import { StoreUnavailableError } from '../types.js';
 import type { ConsoleReads, StoredEvent } from '../console-queries.js';
 import type { SqliteStoreOptions } from './sqlite-store.js';
-import { errorFromWire, unpackClaimRows, type Answer, type Call, type FromWriter, type Notice, type PackedClaimRows, type WireError } from './writer-protocol.js';
+import {
+  errorFromWire, packFinishes, packPlans, unpackClaimRows, unpackCommits, unpackFinishResults, type Answer, type Call, type FromWriter, type Notice,
+  type PackedClaimRows, type PackedCommits, type PackedFinishResults, type WireError,
+} from './writer-protocol.js';
 import { parseJson, stringifyJson } from '../../json/lossless.js';
-import { nativeMarker } from '../stored-message.js';
 import { claimedOf } from './delivery-rows.js';
 
 // CommonJS run with eval: loads the thread's module next to this one (the .ts
@@ -73,11 +75,11 @@ export class ThreadedSqliteStore implements Store {
     const call = <T>(op: string, ...args: unknown[]) => this.call<T>(op, args);
     this.deliveries = {
       // Events cross as their JSON text (writer-protocol.ts); the backend stores that text as the body.
-      insertPlans: (plans, held) => call('insertPlans', plans.map(wirePlan), held),
+      insertPlans: async (plans, held) => unpackCommits(plans, await call<PackedCommits>('insertPlans', packPlans(plans, eventTextOf, held))),
       claimDue: async (action, now, limit, lease) => claimedOf(unpackClaimRows(await call<PackedClaimRows>('claimDue', action, now, limit, lease))),
       renewLeases: (ids, lease) => call('renewLeases', ids, lease),
       release: (ids, owner) => call('release', ids, owner),
-      finishAttempts: (items) => call('finishAttempts', items.map(wireFinish)),
+      finishAttempts: async (items) => unpackFinishResults(await call<PackedFinishResults>('finishAttempts', packFinishes(items, jsonText))),
       resumeAtStart: (now) => call('resumeAtStart', now),
       pendingActions: () => call('pendingActions'),
       nextDueAt: () => call('nextDueAt'),
@@ -108,7 +110,7 @@ export class ThreadedSqliteStore implements Store {
           const items = await call<AggregateItem[]>('aggregates.peek', route, limit);
           if (items.length === 0) return 0;
           const plan = build(items);
-          return plan ? call<number>('aggregates.commitFlush', items.map((i) => i.id), wirePlan(plan)) : 0;
+          return plan ? call<number>('aggregates.commitFlush', items.map((i) => i.id), packPlans([plan], eventTextOf)) : 0;
         };
         const before = this.flushes.get(route) ?? Promise.resolve();
         const mine = before.then(run, run);
@@ -265,31 +267,9 @@ export class ThreadedSqliteStore implements Store {
   }
 }
 
-/** A plan as it crosses: its event as text (stringifyJson, as the backend would write it), not the parsed value. */
-function wirePlan(p: EventPlan): EventPlan {
-  return {
-    eventId: p.eventId, receivedAt: p.receivedAt, hops: p.hops, event: null,
-    eventText: p.eventText ?? stringifyJson(p.event ?? null), routes: p.routes.map(wireRoute),
-    ...(p.dedupKeys ? { dedupKeys: p.dedupKeys } : {}), ...(p.aggregate ? { aggregate: p.aggregate } : {}),
-  };
-}
-
-/**
- * A run whose message a native template rendered from the event is stored as
- * the template's marker, never as its text (stored-message.ts): that message
- * (for raw-json, the event's text again) need not cross.
- */
-function wireRoute(r: PlannedRoute): PlannedRoute {
-  return nativeMarker(r) === undefined ? r : { ...r, message: NOT_SENT };
-}
-const NOT_SENT = { title: '', body: '' };
-
-/** An enriched event crosses as its text (it may hold JsonNumbers, which a structured clone would flatten). */
-function wireFinish(i: FinishItem): FinishItem & { enrichedText?: string } {
-  const enriched = i.outcome.enriched;
-  if (!enriched) return i;
-  return { ...i, outcome: { ...i.outcome, enriched: { ...enriched, event: null } }, enrichedText: stringifyJson(enriched.event ?? null) ?? 'null' };
-}
+/** A plan's event as the backend would write it (its text when routing made it already): events cross as text. */
+const eventTextOf = (p: EventPlan): string => p.eventText ?? jsonText(p.event);
+const jsonText = (v: unknown): string => stringifyJson(v ?? null) ?? 'null';
 
 type WiredStoredEvent = Omit<StoredEvent, 'runs'> & { bodyText: string; runs: Array<StoredEvent['runs'][number] & { enrichedText?: string }> };
 

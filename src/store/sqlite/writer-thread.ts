@@ -7,9 +7,10 @@
 
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { SqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
-import { errorToWire, packClaimRows, type Answer, type Call, type FromWriter } from './writer-protocol.js';
+import {
+  errorToWire, packClaimRows, packCommits, packFinishResults, unpackFinishes, unpackPlans, type Answer, type Call, type FromWriter, type PackedFinishes, type PackedPlans,
+} from './writer-protocol.js';
 import { parseJson, stringifyJson } from '../../json/lossless.js';
-import type { AttemptOutcome, EventPlan, FinishItem } from '../types.js';
 import type { StoredEvent } from '../console-queries.js';
 
 const port = parentPort!;
@@ -30,12 +31,15 @@ const post = (m: FromWriter[]) => port.postMessage(m);
 type Op = (...args: never[]) => unknown;
 /** Every call the proxy makes, by name: the backend's own methods, with events crossing as text (writer-protocol.ts). */
 const ops: Record<string, Op> = {
-  insertPlans: (plans: EventPlan[], held?: Parameters<SqliteStore['deliveries']['insertPlans']>[1]) => store.deliveries.insertPlans(plans, held),
+  insertPlans: async (packed: PackedPlans) => {
+    const { plans, held } = unpackPlans(packed);
+    return packCommits(plans, await store.deliveries.insertPlans(plans, held));
+  },
   claimDue: async (action: string, now: number, limit: number, lease: { owner: string; until: number }) =>
     packClaimRows(await store.deliveries.claimDueRows(action, now, limit, lease)),
   renewLeases: (ids: string[], lease: { owner: string; until: number }) => store.deliveries.renewLeases(ids, lease),
   release: (ids: string[], owner: string) => store.deliveries.release(ids, owner),
-  finishAttempts: (items: Array<FinishItem & { enrichedText?: string }>) => store.deliveries.finishAttempts(items.map(unpackFinish)),
+  finishAttempts: async (packed: PackedFinishes) => packFinishResults(await store.deliveries.finishAttempts(unpackFinishes(packed, parseJson))),
   resumeAtStart: () => store.deliveries.resumeAtStart(),
   pendingActions: () => store.deliveries.pendingActions(),
   nextDueAt: () => store.deliveries.nextDueAt(),
@@ -56,7 +60,7 @@ const ops: Record<string, Op> = {
   'aggregates.oldest': (route: string) => store.aggregates.oldest(route),
   'aggregates.routes': () => store.aggregates.routes(),
   'aggregates.peek': (route: string, limit: number) => store.aggregates.peek(route, limit),
-  'aggregates.commitFlush': (ids: number[], plan: EventPlan) => store.aggregates.commitFlush(ids, plan),
+  'aggregates.commitFlush': (ids: number[], packed: PackedPlans) => store.aggregates.commitFlush(ids, unpackPlans(packed).plans[0]!),
 
   'scans.enqueue': (...a: Parameters<SqliteStore['scans']['enqueue']>) => store.scans.enqueue(...a),
   'scans.claimNext': (...a: Parameters<SqliteStore['scans']['claimNext']>) => store.scans.claimNext(...a),
@@ -91,14 +95,6 @@ const ops: Record<string, Op> = {
     await store.close();
   },
 };
-
-/** An enriched event came as its text (it may hold JsonNumbers): parsed back for the backend, which stores its text. */
-function unpackFinish(i: FinishItem & { enrichedText?: string }): FinishItem {
-  if (i.enrichedText === undefined) return i;
-  const { enrichedText, ...item } = i;
-  const enriched = { ...item.outcome.enriched!, event: parseJson(enrichedText) };
-  return { ...item, outcome: { ...item.outcome, enriched } as AttemptOutcome };
-}
 
 function packStoredEvent(e: StoredEvent | undefined) {
   if (!e) return undefined;
