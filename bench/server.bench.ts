@@ -313,14 +313,26 @@ interface IngestRounds {
   hookerCpuDuringBareMs: number[];
 }
 
+/** Hooker's CPU (ms) during a bare round above which the bare round is run again (its timers take ~10 ms per second). */
+const BARE_ROUND_HOOKER_MS = 150;
+
 async function alternateIngest(bare: Running, hooker: Running, log: (line: string) => void, hooks: { before?: () => Promise<void>; after?: () => Promise<void> } = {}): Promise<IngestRounds> {
   const pid = hooker.proc.pid!;
   const out: IngestRounds = { bare: [], hooker: [], hookerCpuDuringBareMs: [] };
   for (let i = 0; i < ROUNDS; i++) {
-    await settle(pid, 2_500);
-    const c0 = cpuMs(pid);
-    const b = await round(bare);
-    out.hookerCpuDuringBareMs.push(cpuMs(pid) - c0);
+    let b: Round;
+    let hookerMs: number;
+    // Hooker's idle collection (src/server/idle-gc.ts: at most one per 30 s, so it may come a round later) can still
+    // fall into a bare round, and a full collection of a large held heap takes hundreds of ms: that round is run again.
+    for (let tries = 0; ; tries++) {
+      await settle(pid, 2_500);
+      const c0 = cpuMs(pid);
+      b = await round(bare);
+      hookerMs = cpuMs(pid) - c0;
+      if (hookerMs <= BARE_ROUND_HOOKER_MS || tries === 2) break;
+      log(`  round ${i + 1}: Hooker used ${hookerMs} ms of CPU during the bare round: bare measured again`);
+    }
+    out.hookerCpuDuringBareMs.push(hookerMs);
     await settle(bare.proc.pid!);
     await hooks.before?.();
     const h = await round(hooker, pid);

@@ -53,12 +53,27 @@ export interface DeliveryQueue {
    * with the outcome of each delivery's first attempt run by this process
    * (later retries continue in the background).
    */
-  accept(plan: EventPlan): { committed: Promise<PlanCommit>; done: Promise<DeliveryRecord[]> };
+  accept(plan: EventPlan, opts?: AcceptOptions): { committed: Promise<PlanCommit>; done: Promise<DeliveryRecord[]> };
   /** Events with unfinished deliveries (the inbox), as last counted. */
   pending(): number;
   /** Stops taking work, waits up to `graceMs` for running deliveries, then aborts them and leaves them stored. */
   close(graceMs?: number): Promise<void>;
 }
+
+export interface AcceptOptions {
+  /**
+   * false: nobody waits for this event's first attempts, so none are
+   * tracked and `done` resolves at once with no records (their outcomes still
+   * reach `onRecord`). Tracking costs every event a waiter, a promise and an
+   * entry per delivery until its deliveries ran, which under a backlog stay
+   * in memory until their deliveries are claimed (issue 12: held ingest, the
+   * waiter map's growth and the collector were 5-8 % of an event's CPU).
+   */
+  firstAttempts?: boolean;
+}
+
+/** `done` of an event whose first attempts nobody waits for (AcceptOptions.firstAttempts false). */
+const NOT_TRACKED: Promise<DeliveryRecord[]> = Promise.resolve([]);
 
 export interface SchedulerOptions {
   policyOf?: (action: string) => DeliveryPolicy | undefined;
@@ -143,8 +158,8 @@ function settleable<T>(): Settleable<T> {
 }
 const ignore = (): void => {};
 
-/** A plan accepted and not committed yet, with the promises its caller holds. */
-interface Pending { plan: EventPlan; committed: Settleable<PlanCommit>; done: Settleable<DeliveryRecord[]> }
+/** A plan accepted and not committed yet, with the promises its caller holds (`done` only when its first attempts are tracked). */
+interface Pending { plan: EventPlan; committed: Settleable<PlanCommit>; done?: Settleable<DeliveryRecord[]> }
 
 export class DeliveryScheduler implements DeliveryQueue {
   private readonly lanes = new Map<string, Lane>();
@@ -233,7 +248,7 @@ export class DeliveryScheduler implements DeliveryQueue {
     return stored === undefined ? held : held === undefined ? stored : Math.min(stored, held);
   }
 
-  accept(plan: EventPlan): { committed: Promise<PlanCommit>; done: Promise<DeliveryRecord[]> } {
+  accept(plan: EventPlan, opts?: AcceptOptions): { committed: Promise<PlanCommit>; done: Promise<DeliveryRecord[]> } {
     if (this.closed) throw new Error('server is shutting down');
     // No closure made here may see `plan`: `done` stays pending until the
     // event's deliveries have run, and a reaction made in this scope kept
@@ -241,13 +256,15 @@ export class DeliveryScheduler implements DeliveryQueue {
     // long, though its deliveries wait in the store and a claim reads them
     // again. Alive past two scavenges, each waiting event was copied and
     // promoted by the young-generation collector (issue 12, see BENCHMARKS.md).
-    const item: Pending = { plan, committed: settleable(), done: settleable() };
+    const done = opts?.firstAttempts === false ? undefined : settleable<DeliveryRecord[]>();
+    const item: Pending = { plan, committed: settleable(), done };
     this.batch.push(item);
     if (this.batch.length >= MAX_BATCH) this.flush();
     else if (this.batch.length === 1) setImmediate(this.flushSoon);
+    if (!done) return { committed: item.committed.promise, done: NOT_TRACKED };
     // Callers that only await `committed` must not see an unhandled rejection here.
-    item.done.promise.catch(ignore);
-    return { committed: item.committed.promise, done: item.done.promise };
+    done.promise.catch(ignore);
+    return { committed: item.committed.promise, done: done.promise };
   }
 
   private readonly flushSoon = (): void => void this.flush();
@@ -290,14 +307,14 @@ export class DeliveryScheduler implements DeliveryQueue {
       commits = await timed(this.commitSlice, batch.length, () => this.store.insertPlans(plans,
         held.size ? { lease: { owner: this.owner, until: now + this.leaseMs }, ids: held } : undefined));
     } catch (e) {
-      for (const b of batch) { b.committed.reject(e as Error); b.done.reject(e as Error); }
+      for (const b of batch) { b.committed.reject(e as Error); b.done?.reject(e as Error); }
       return;
     }
     const started = new Set<string>();
     batch.forEach((b, n) => {
       const c = commits[n]!;
       const ids = c.deliveries;
-      if (ids.length) {
+      if (ids.length && b.done) {
         const w: Waiter = { ids, records: new Array<DeliveryRecord>(ids.length), left: ids.length, resolve: b.done.resolve, at: now };
         for (const id of ids) this.waiters.set(id, w);
       }
@@ -318,7 +335,7 @@ export class DeliveryScheduler implements DeliveryQueue {
     });
     for (const [n, b] of batch.entries()) {
       b.committed.resolve(commits[n]!);
-      if (commits[n]!.deliveries.length === 0) b.done.resolve([]);
+      if (commits[n]!.deliveries.length === 0) b.done?.resolve([]);
     }
     for (const action of started) this.startReady(action, this.lane(action), this.now());
     this.pump();

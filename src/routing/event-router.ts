@@ -133,7 +133,8 @@ export class EventRouter {
     return this.render(table, route, one.item.event, d.eventId, { index, count: one.count });
   }
 
-  route(event: unknown, opts: { hops: number; only?: string; eventId?: string }): RoutedEvent {
+  /** `firstAttempts: false`: nobody waits for `done` (see AcceptOptions); it resolves at once with no records. */
+  route(event: unknown, opts: { hops: number; only?: string; eventId?: string; firstAttempts?: boolean }): RoutedEvent {
     const table = this.table();
     const eventId = opts.eventId ?? timeOrderedId();
     const receivedAt = this.now();
@@ -175,7 +176,7 @@ export class EventRouter {
       matched.push(name);
       if (route) this.planRun(table, route, { run: name, event, eventId, receivedAt, plan, rendered });
     }
-    const accepted = this.queue.accept(plan);
+    const accepted = opts.firstAttempts === false ? this.queue.accept(plan, { firstAttempts: false }) : this.queue.accept(plan);
     // Without dedup keys nothing is refused as a duplicate, without aggregation nothing is flushed: no step after the commit.
     if (plan.dedupKeys!.length === 0 && plan.aggregate!.length === 0) return { eventId, matched, skipped, evaluationMs, committed: accepted.committed, done: accepted.done };
     const isRoute = (n: string) => table.routes.has(n);

@@ -46,6 +46,8 @@ export interface EngineOptions {
   random?: () => number;
   /** Longest an action may run before the guard aborts it (actions enforce their own timeouts first); 10 minutes by default. */
   actionGuardMs?: number;
+  /** Sees every attempt's record (the server's event log, EventLog.record). */
+  onRecord?: (record: DeliveryRecord) => void;
 }
 
 /** Opens the engine's store (the server starts this before compiling the routes, see server.ts). */
@@ -70,6 +72,7 @@ export async function createDeliveryEngine(opts: EngineOptions, opening?: Promis
 async function startEngine(store: Store, opts: EngineOptions, log: (line: string) => void): Promise<DeliveryEngine> {
   const m = opts.metrics;
   const onRecord = (r: DeliveryRecord) => {
+    opts.onRecord?.(r);
     if (!m) return;
     const outcome = r.ok ? 'success' : r.state === 'dead' ? 'dead' : 'retry';
     m.deliveries.inc({ action: r.actionName, outcome });

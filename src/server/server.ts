@@ -13,6 +13,7 @@ import { ConfigError, formatProblem, hasErrors, type Problem } from '../config/p
 import { createLogger, silentLogger, type Logger } from '../logging/logger.js';
 import { watchConfigFile } from './config-watcher.js';
 import { buildApp, serverTimeouts } from './app.js';
+import { EventLog } from './event-log.js';
 import { signatureVerifierFor } from './surfaces/ingest-pipeline.js';
 import { createDeliveryEngine, openEngineStore, type DeliveryEngine } from './delivery-engine.js';
 import { redactLocation } from '../store/open-store.js';
@@ -105,9 +106,12 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     else warn(`configuration reload rejected, the running configuration stays:`);
     report(outcome.problems);
   });
+  // One log of recent events for every listener, fed each delivery's record by the scheduler (EventLog.fedRecords).
+  const eventLog = new EventLog(undefined, true);
   let engine: DeliveryEngine;
   try {
     engine = await createDeliveryEngine({
+      onRecord: (r) => eventLog.record(r),
       ...storeOptions,
       ...(settings.deliveryLeaseMs ? { leaseMs: settings.deliveryLeaseMs } : {}),
       table: () => holder.current,
@@ -176,7 +180,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const idleGc = new IdleGc();
   idleGc.start();
   const deps = {
-    backpressure,
+    backpressure, eventLog,
     settings, holder, metrics, logger, signatures: signatureVerifierFor(settings),
     queue: engine.scheduler, router: engine.router, store: engine.store.deliveries, poke: () => engine.scheduler.poke(),
     storeHealth: () => engine.store.health(),

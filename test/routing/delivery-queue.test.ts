@@ -45,6 +45,33 @@ describe('DeliveryScheduler', () => {
     expect(scheduler.pending()).toBe(0);
   });
 
+  it('an event accepted without tracking its first attempts: `done` resolves at once with no records, the deliveries still run and are recorded', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    const ran: string[] = [];
+    const t = table([route('r', ['a', 'b'])], () => ['r'], [
+      action('a', async (c) => { await gate; ran.push(`a:${c.eventId}`); return { ok: true }; }),
+      action('b', async (c) => { await gate; ran.push(`b:${c.eventId}`); return { ok: false, detail: 'no', retryable: false }; }),
+    ]);
+    const records: Array<{ eventId: string; actionName: string; state: string }> = [];
+    const { router, store } = await engine(t, ':memory:', { onRecord: (r) => records.push(r) });
+    const untracked = router.route({}, { hops: 0, eventId: 'e1', firstAttempts: false });
+    const tracked = router.route({}, { hops: 0, eventId: 'e2' });
+    await untracked.committed;
+    // Nothing ran yet: the untracked event's `done` has already resolved, empty; the tracked one waits.
+    expect(await untracked.done).toEqual([]);
+    let trackedDone = false;
+    void tracked.done.then(() => { trackedDone = true; });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(trackedDone).toBe(false);
+    release();
+    expect((await tracked.done).map((r) => `${r.actionName}:${r.state}`)).toEqual(['a:succeeded', 'b:dead']);
+    await until(() => ran.length === 4);
+    await until(() => records.length === 4);
+    expect(records.filter((r) => r.eventId === 'e1').map((r) => `${r.actionName}:${r.state}`).sort()).toEqual(['a:succeeded', 'b:dead']);
+    expect(await store.deliveries.countByState()).toMatchObject({ succeeded: 2, dead: 2 });
+  });
+
   it('runs at most `concurrency` deliveries of an action at once', async () => {
     let running = 0;
     let max = 0;

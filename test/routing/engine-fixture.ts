@@ -4,7 +4,7 @@
 import type { Action } from '../../src/actions/types.js';
 import { DEFAULT_DELIVERY_POLICY, type ActionConfig, type DeliveryPolicy, type RouteConfig } from '../../src/config/types.js';
 import type { RoutingTable } from '../../src/routing/event-router.js';
-import { createDeliveryEngine, type DeliveryEngine } from '../../src/server/delivery-engine.js';
+import { createDeliveryEngine, type DeliveryEngine, type EngineOptions } from '../../src/server/delivery-engine.js';
 import type { TemplateRenderer } from '../../src/templates/template-renderer.js';
 
 export function route(name: string, actions: string[], extra: Partial<RouteConfig> = {}): RouteConfig {
@@ -31,7 +31,7 @@ export function table(routes: RouteConfig[], matchedBy: (e: unknown) => string[]
 }
 
 const engines: DeliveryEngine[] = [];
-export async function engine(t: RoutingTable | (() => RoutingTable), dbPath = ':memory:', extra: { leaseMs?: number; actionGuardMs?: number } = {}): Promise<DeliveryEngine> {
+export async function engine(t: RoutingTable | (() => RoutingTable), dbPath = ':memory:', extra: { leaseMs?: number; actionGuardMs?: number; onRecord?: EngineOptions['onRecord'] } = {}): Promise<DeliveryEngine> {
   const e = await createDeliveryEngine({ dbPath, table: typeof t === 'function' ? t : () => t, ...extra });
   engines.push(e);
   return e;

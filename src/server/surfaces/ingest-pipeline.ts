@@ -233,10 +233,17 @@ export class IngestPipeline {
     return { event, removed: removeReservedKeys(event) };
   }
 
-  /** Routes an event; the caller acknowledges it once `routed.committed` resolves. */
+  /**
+   * Routes an event; the caller acknowledges it once `routed.committed`
+   * resolves. `done` (the first attempts' records) is tracked for /tenant,
+   * which answers with them, and for the event log unless the server feeds
+   * the log the delivery records itself (EventLog.fedRecords): POST / and
+   * /scan answer before any delivery and track nothing then.
+   */
   route(req: FastifyRequest, event: unknown, only?: string) {
     const { router, metrics, queue, eventLog } = this.ctx;
-    const routed = router.route(event, { hops: req.hops, only });
+    const track = only !== undefined || !eventLog.fedRecords;
+    const routed = router.route(event, { hops: req.hops, only, firstAttempts: track });
     req.eventId = routed.eventId;
     // Not stored means not accepted: the sender retries (503 + Retry-After), never a 202 for a lost event.
     routed.committed = routed.committed.catch((e: Error) => {
@@ -248,6 +255,7 @@ export class IngestPipeline {
     if (routed.matched.length) metrics.eventsMatched.inc(); else metrics.eventsUnmatched.inc();
     const entry = eventLog.add({ eventId: routed.eventId, receivedAt: new Date().toISOString(), hops: req.hops, matched: routed.matched, skipped: routed.skipped, deliveries: [] });
     metrics.pending.set(queue.pending());
+    if (!track) return { routed, done: routed.done };
     const done = routed.done.then((records) => {
       entry.deliveries = records;
       return records;
