@@ -8,6 +8,7 @@ import type { ActionConfig, DeliveryPolicy, RouteConfig } from '../config/types.
 import type { TemplateRenderer } from '../templates/template-renderer.js';
 import { templateInput } from '../templates/template-input.js';
 import { deferredMessage } from '../templates/deferred-message.js';
+import { NATIVE_TEMPLATES, nativeRenderCannotFail } from '../templates/native-templates.js';
 import { combineMessages } from '../templates/aggregate-messages.js';
 import type { AggregateRows, ClaimedDelivery, PlanCommit } from '../store/types.js';
 import type { DeliveryQueue, DeliveryRecord } from '../delivery/scheduler.js';
@@ -252,7 +253,8 @@ export class EventRouter {
     // it reads the run back, so most events never need the text at ingest.
     const renderer = route.template ? table.templates.get(route.template) : undefined;
     if (renderer?.renderEvent && !r.item && !aggregates) {
-      r.plan.routes.push(this.plannedRoute(table, route, this.deferredNative(route, renderer, r.event, r.rendered), r.run, renderer.package));
+      const text = r.event === r.plan.event ? r.plan.eventText : undefined;
+      r.plan.routes.push(this.plannedRoute(table, route, this.deferredNative(route, renderer, r.event, text, r.rendered), r.run, renderer.package));
       return;
     }
     let message: RenderedMessage;
@@ -278,11 +280,13 @@ export class EventRouter {
   }
 
   /** One deferred message per event and native template, whichever matching routes use it. */
-  private deferredNative(route: RouteConfig, renderer: TemplateRenderer, event: unknown, once: Map<string, RenderedMessage | Error>): RenderedMessage {
+  private deferredNative(route: RouteConfig, renderer: TemplateRenderer, event: unknown, eventText: string | undefined, once: Map<string, RenderedMessage | Error>): RenderedMessage {
     // Under the renderer's name, as renderOnce keeps a whole-event message: the same text either way.
     const known = once.get(renderer.name);
     if (known && !(known instanceof Error)) return known;
-    const message = deferredMessage(() => renderer.renderEvent!(event), (e) => this.renderFailed(route, e));
+    // With the event's text within the bounds the native twins always render, the runner's templateError check renders nothing.
+    const cannotFail = eventText !== undefined && NATIVE_TEMPLATES.has(renderer.package) && nativeRenderCannotFail(eventText);
+    const message = deferredMessage(() => renderer.renderEvent!(event), (e) => this.renderFailed(route, e), cannotFail);
     once.set(renderer.name, message);
     return message;
   }

@@ -10,7 +10,7 @@
 
 import type { RenderedMessage } from '../actions/types.js';
 import type { PlannedRoute } from '../delivery/plan.js';
-import { NATIVE_TEMPLATES } from '../templates/native-templates.js';
+import { NATIVE_TEMPLATES, nativeRenderCannotFail } from '../templates/native-templates.js';
 import { parseJson } from '../json/lossless.js';
 import { deferredMessage } from '../templates/deferred-message.js';
 
@@ -40,9 +40,10 @@ export function isNativeMarker(text: string): boolean {
 /**
  * A stored message read back. `event` is the run's event as stored (the
  * original body, never an enriched one: the marker stands for the message
- * rendered at ingest), parsed or as its text.
+ * rendered at ingest), parsed when called; `eventText`, when given, is its
+ * stored JSON text.
  */
-export function readStoredMessage(text: string, event: () => unknown): RenderedMessage {
+export function readStoredMessage(text: string, event: () => unknown, eventText?: string): RenderedMessage {
   if (!isNativeMarker(text)) return JSON.parse(text) as RenderedMessage;
   const pkg = text.slice(NATIVE_PREFIX.length);
   const render = NATIVE_TEMPLATES.get(pkg);
@@ -54,10 +55,12 @@ export function readStoredMessage(text: string, event: () => unknown): RenderedM
   // marker without rendering first, so a render that fails reads as the
   // event's template failure (a dead delivery), not as a failed read of
   // every run claimed with it.
-  return deferredMessage(() => render(event()), (e) => ({ title: '', body: '', templateError: `template ${pkg} failed for this event: ${e.message}` }));
+  // With the event's stored text (`eventText`, the text `event` parses) at hand, a render known not to fail is not run for the check.
+  return deferredMessage(() => render(event()), (e) => ({ title: '', body: '', templateError: `template ${pkg} failed for this event: ${e.message}` }),
+    eventText !== undefined && nativeRenderCannotFail(eventText));
 }
 
 /** readStoredMessage with the event as its stored JSON text. */
 export function readStoredMessageOf(text: string, body: string): RenderedMessage {
-  return readStoredMessage(text, () => parseJson(body));
+  return readStoredMessage(text, () => parseJson(body), body);
 }

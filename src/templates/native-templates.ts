@@ -16,7 +16,7 @@
 import type { RenderedMessage } from '../actions/types.js';
 import { compareStrings } from '../rego/builtins/value.js';
 import { goQuote } from '../rego/builtins/jsonformat.js';
-import { JsonNumber } from '../json/lossless.js';
+import { JsonNumber, stringEnd } from '../json/lossless.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof JsonNumber);
 
@@ -123,3 +123,51 @@ export const NATIVE_TEMPLATES: ReadonlyMap<string, (event: unknown) => RenderedM
   ['hooker.rawmessage.json', rawJson],
   ['hooker.rawmessage.html', rawHtml],
 ]);
+
+/**
+ * Nesting of a JSON text (objects and arrays) that the native templates
+ * render with room to spare: their only recursion is one or two stack
+ * frames per level (sortedJson, marshal), and Node's default stack holds
+ * several thousand levels of them (test/templates/native-render-bounds.test.ts
+ * renders this depth from inside hundreds of other frames). The ingest limit
+ * HOOKER_MAX_DEPTH is 512 by default but may be raised up to far past what
+ * the stack holds, and stored events need not have come through it.
+ */
+export const NATIVE_SAFE_DEPTH = 512;
+/**
+ * Length of a JSON text whose render cannot exceed V8's longest string
+ * (2^29 − 24 UTF-16 units): a render is at most ~25 times its event's text
+ * (raw-html's table row around an array item of two characters; an escape
+ * of one character is six, 1e20 as 100000000000000000000 about five), so
+ * 64 times this is still a quarter of that limit.
+ */
+export const NATIVE_SAFE_CHARS = 2 ** 21;
+const BRACKETS = /["[\]{}]/g;
+
+/**
+ * Whether the native templates cannot fail for the event whose stored JSON
+ * text this is. They are total functions of a parsed JSON value except for
+ * the engine's limits: the stack (nesting) and the longest string (size);
+ * within both, rendering the message only to learn whether it fails (the
+ * action runner's templateError check, for an action that never reads the
+ * message, like http sending the stored text) can be skipped. A text deeper
+ * or larger than these bounds is rendered to find out, as before.
+ */
+export function nativeRenderCannotFail(text: string): boolean {
+  if (text.length > NATIVE_SAFE_CHARS) return false;
+  // Each level opens and closes: a short text cannot nest deeper than half its length.
+  if (text.length <= 2 * NATIVE_SAFE_DEPTH + 1) return true;
+  let depth = 0;
+  BRACKETS.lastIndex = 0;
+  for (let m = BRACKETS.exec(text); m !== null; m = BRACKETS.exec(text)) {
+    const c = text.charCodeAt(m.index);
+    if (c === 34 /* " */) {
+      const end = stringEnd(text, m.index);
+      if (end < 0) return false; // not JSON: let the render say what it says
+      BRACKETS.lastIndex = end + 1;
+    } else if (c === 123 /* { */ || c === 91 /* [ */) {
+      if (++depth > NATIVE_SAFE_DEPTH) return false;
+    } else depth--;
+  }
+  return true;
+}

@@ -72,4 +72,59 @@ actions:
       }
     }
   }, 60_000);
+
+  it('a native template that cannot render the event still kills its deliveries at the first attempt, run from memory or claimed from the store', async () => {
+    // The runner skips rendering a native message only to check it when the
+    // event is within the bounds the templates always render
+    // (nativeRenderCannotFail). 3,000 levels pass HOOKER_MAX_DEPTH raised to
+    // 5,000 and the event's serialisation, but raw-html's recursion runs out
+    // of stack: the deliveries must be dead with the template's error and the
+    // http action, which never reads the message, must not have sent it.
+    const hits = await receiver();
+    closers.push(hits.close);
+    const server: RunningServer = await serve(tempDir(), `
+routes:
+  - name: deep-html
+    actions: [fresh, claimed]
+    template: raw-html
+templates:
+  - name: raw-html
+    rego-package: hooker.rawmessage.html
+actions:
+  # A fresh event's first stage runs from memory on an idle lane; a rate-limited lane always claims from the store.
+  - name: fresh
+    type: http
+    enable: true
+    url: ${hits.url}/fresh
+  - name: claimed
+    type: http
+    enable: true
+    rate-limit: 1000/s
+    url: ${hits.url}/claimed
+`, { HOOKER_MAX_DEPTH: '5000' });
+    closers.push(() => server.close());
+    const deep = '{"a":'.repeat(2_999) + '[1]' + '}'.repeat(2_999);
+    const shallow = '{"a":{"b":[1,2,"x"]}}';
+    const ids: string[] = [];
+    for (const body of [deep, shallow]) {
+      const res = await request(`${server.httpUrl}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      const answer = (await res.body.json()) as { eventId: string };
+      expect(res.statusCode).toBe(202);
+      ids.push(answer.eventId);
+    }
+    const states = async (id: string) => {
+      const res = await request(`${server.httpUrl}/deliveries?event=${id}`, { headers: { authorization: 'Bearer adm' } });
+      return ((await res.body.json()) as { deliveries: Array<{ action: string; state: string; attempts: number; lastError?: string }> }).deliveries;
+    };
+    const dead = await until(async () => { const d = await states(ids[0]!); return d.length === 2 && d.every((x) => x.state === 'dead') && d; }, 30_000);
+    for (const d of dead) {
+      expect(d.attempts, d.action).toBe(1);
+      // Rendered at ingest (from memory) the route's template is named, read back from the store its package.
+      expect(d.lastError, d.action).toMatch(/^template (?:"raw-html"|hooker\.rawmessage\.html) failed for this event: Maximum call stack size exceeded/);
+    }
+    // The shallow event is delivered by both lanes; the deep one by neither.
+    await until(async () => (await states(ids[1]!)).every((x) => x.state === 'succeeded') && hits.hits.length === 2, 30_000);
+    expect(hits.hits.map((h) => h.url).sort()).toEqual(['/claimed', '/fresh']);
+    expect(hits.hits.every((h) => h.body === shallow)).toBe(true);
+  }, 60_000);
 });

@@ -391,7 +391,7 @@ export class PgDeliveryRows implements DeliveryRows {
     return rows.map((r) => {
       const event = parseJson(r.event);
       // A native template's marker is rendered from the event as received (the body, not an enriched event).
-      const message = readStoredMessage(r.message, () => (r.body === null ? event : parseJson(r.body)));
+      const message = readStoredMessage(r.message, () => (r.body === null ? event : parseJson(r.body)), r.body ?? r.event);
       return {
         id: r.id, eventId: r.event_id, route: r.route, action: r.action, stage: r.stage, kind: r.kind, attempts: r.attempts,
         ...(r.template ? { template: r.template } : {}),

@@ -475,7 +475,7 @@ export function claimedOf(rows: ClaimRow[]): ClaimedDelivery[] {
     const messageKey = native ? `${r.event_id}\u0000${r.message}` : run;
     let message = messages.get(messageKey);
     if (!message) {
-      message = native ? readStoredMessage(r.message, () => (r.body === null ? event : parseJson(r.body))) : JSON.parse(r.message) as RenderedMessage;
+      message = native ? readStoredMessage(r.message, () => (r.body === null ? event : parseJson(r.body)), r.body ?? r.event) : JSON.parse(r.message) as RenderedMessage;
       messages.set(messageKey, message);
     }
     return {
