@@ -104,6 +104,8 @@ interface Lane {
   ready: ClaimedDelivery[];
 }
 
+/** A turn's flush waits one turn more for fewer plans than this while the last commit had at least as many (flushSoon). */
+const COALESCE_PLANS = 16;
 /** Plans committed together at most (a burst larger than this is split). */
 const MAX_BATCH = 256;
 /**
@@ -267,7 +269,28 @@ export class DeliveryScheduler implements DeliveryQueue {
     return { committed: item.committed.promise, done: done.promise };
   }
 
-  private readonly flushSoon = (): void => void this.flush();
+  /**
+   * The flush of a turn's plans, in the check phase after the poll that read
+   * them. While ingest runs fast (the last commit took COALESCE_PLANS or
+   * more) and this turn brought fewer, it waits one turn more so the plans
+   * of the next poll go in the same commit: a commit's cost per plan falls
+   * with its size up to a few dozen plans (held ingest, 32 senders: 204 µs
+   * per plan in commits of 8 or fewer, 91 in 9-16, 72 in 17+), and senders
+   * that trickle in split the batches. One turn at most; at moderate rates
+   * (a few plans per turn) nothing waits.
+   */
+  private readonly flushSoon = (): void => {
+    if (!this.coalesced && this.batch.length < COALESCE_PLANS && this.lastCommitPlans >= COALESCE_PLANS) {
+      this.coalesced = true;
+      setImmediate(this.flushSoon);
+      return;
+    }
+    this.coalesced = false;
+    void this.flush();
+  };
+  private coalesced = false;
+  /** Plans in the last commit (see flushSoon). */
+  private lastCommitPlans = 0;
 
   /**
    * Commits the plans accepted so far (one transaction per slice of them,
@@ -299,6 +322,7 @@ export class DeliveryScheduler implements DeliveryQueue {
   }
 
   private async commit(batch: typeof this.batch): Promise<void> {
+    this.lastCommitPlans = batch.length;
     let commits: PlanCommit[];
     const plans = batch.map((b) => b.plan);
     const now = this.now();
