@@ -129,7 +129,7 @@ export const NATIVE_TEMPLATES: ReadonlyMap<string, (event: unknown) => RenderedM
  * render with room to spare: their only recursion is one or two stack
  * frames per level (sortedJson, marshal), and Node's default stack holds
  * several thousand levels of them (test/templates/native-render-bounds.test.ts
- * renders this depth from inside hundreds of other frames). The ingest limit
+ * renders this depth from under 3,000 other frames). The ingest limit
  * HOOKER_MAX_DEPTH is 512 by default but may be raised up to far past what
  * the stack holds, and stored events need not have come through it.
  */
