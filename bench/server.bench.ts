@@ -121,6 +121,20 @@ interface Running { proc: ChildProcess; url: string; startMs: number; stop(): Pr
 interface Target { name: string; env: Record<string, string>; root?: string }
 
 /** CPU time (ms, user + system) a process (or one of its threads: `thread`, its main thread being the pid) has used so far. */
+/**
+ * Every child process this bench spawned (servers, receiver, bare handler),
+ * killed when the bench exits, a failure included: a receiver left running
+ * after `hooker serve` failed to start kept its inherited stderr, and so a
+ * caller's pipe (and the bench lock around it), open for minutes.
+ */
+const children = new Set<ChildProcess>();
+process.on('exit', () => { for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL'); });
+function tracked(c: ChildProcess): ChildProcess {
+  children.add(c);
+  c.once('exit', () => children.delete(c));
+  return c;
+}
+
 function cpuMs(pid: number, thread?: number): number {
   const f = readFileSync(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(f[11]) + Number(f[12])) * 10;
@@ -157,7 +171,7 @@ async function startHooker(target: Target, receiverUrl: string, env: Record<stri
   const url = `http://127.0.0.1:${port}`;
   const t0 = performance.now();
   const root = target.root ?? ROOT;
-  const proc = spawn(process.execPath, [...NODE_ARGS, join(root, 'bin/hooker.js'), 'serve'], {
+  const proc = tracked(spawn(process.execPath, [...NODE_ARGS, join(root, 'bin/hooker.js'), 'serve'], {
     cwd: root, stdio: ['ignore', process.env.HOOKER_STDOUT ? openSync(process.env.HOOKER_STDOUT, 'w') : 'ignore', 'inherit'],
     env: {
       ...process.env, HOOKER_CFG: join(dir, 'cfg.yaml'), HOOKER_HTTP: `127.0.0.1:${port}`, HOOKER_HTTPS: '',
@@ -167,14 +181,14 @@ async function startHooker(target: Target, receiverUrl: string, env: Record<stri
       HOOKER_DB: join(dir, 'data', 'hooker.db'),
       HOOKER_MAX_INBOX: '10000000', HOOKER_LOG_LEVEL: 'warn', ...target.env, ...env,
     },
-  });
+  }));
   await waitForPing(url, proc, 120_000);
   return { proc, url, startMs: performance.now() - t0, stop: stopper(proc, () => { if (!keepDir) rmSync(dir, { recursive: true, force: true }); }) };
 }
 
 async function startBare(relayTo?: string): Promise<Running> {
   const here = fileURLToPath(import.meta.url);
-  const proc = spawn(process.execPath, ['--import', 'tsx', here, '--bare-child', ...(relayTo ? ['--relay', relayTo, '--relay-client', RELAY_CLIENT] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = tracked(spawn(process.execPath, ['--import', 'tsx', here, '--bare-child', ...(relayTo ? ['--relay', relayTo, '--relay-client', RELAY_CLIENT] : [])], { stdio: ['ignore', 'pipe', 'inherit'] }));
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     proc.stdout!.on('data', (b) => { out += b; const m = /LISTENING (\S+)/.exec(out); if (m) resolve(m[1]!); });
@@ -457,7 +471,7 @@ class Receiver {
 
   async start(): Promise<void> {
     const here = fileURLToPath(import.meta.url);
-    this.proc = spawn(process.execPath, ['--import', 'tsx', here, '--receiver-child'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    this.proc = tracked(spawn(process.execPath, ['--import', 'tsx', here, '--receiver-child'], { stdio: ['ignore', 'pipe', 'inherit'] }));
     this.url = await new Promise<string>((resolve, reject) => {
       let out = '';
       this.proc!.stdout!.on('data', (b) => { out += b; const m = /LISTENING (\S+)/.exec(out); if (m) resolve(m[1]!); });
