@@ -77,6 +77,16 @@ export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 export const DEFAULT_MAX_BODY = 10 * 1024 * 1024;
 export const DEFAULT_MAX_HOPS = 8;
 export const DEFAULT_MAX_DEPTH = 512;
+/**
+ * The deepest HOOKER_MAX_DEPTH accepted. Storing, routing and rendering an
+ * event recurse once or twice per level of nesting (the stored text's
+ * serialisation, the native templates), and Node's default stack ran out
+ * between 4,000 and 5,000 levels (a 500 for every such event, not the 400
+ * the limit promises); half that leaves room for other Node versions and
+ * deeper call stacks. test/e2e/deep-events.test.ts delivers an event this
+ * deep through both native templates.
+ */
+export const MAX_SUPPORTED_DEPTH = 2048;
 export const DEFAULT_MAX_KEYS = 100_000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 export const DEFAULT_CONNECTION_TIMEOUT_MS = 600_000;
@@ -93,6 +103,11 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): nu
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
   if (!Number.isInteger(n) || n <= 0) throw new Error(`HOOKER_${name} must be a positive integer, got "${raw}"`);
+  return n;
+}
+
+function atMost(n: number, name: string, max: number, why: string): number {
+  if (n > max) throw new Error(`HOOKER_${name} must be at most ${max} (${why}), got ${n}`);
   return n;
 }
 
@@ -207,7 +222,7 @@ export function readServerSettings(env: NodeJS.ProcessEnv, defaults: SettingsDef
     inboxHighWater: nonNegativeInt(env, 'INBOX_HIGH_WATER', DEFAULT_INBOX_HIGH_WATER),
     shutdownTimeoutMs: shutdownTimeout(env),
     dbSynchronous: /^full$/i.test(envValue(env, 'DB_SYNCHRONOUS') ?? '') ? 'full' : 'normal',
-    maxDepth: positiveInt(env, 'MAX_DEPTH', DEFAULT_MAX_DEPTH),
+    maxDepth: atMost(positiveInt(env, 'MAX_DEPTH', DEFAULT_MAX_DEPTH), 'MAX_DEPTH', MAX_SUPPORTED_DEPTH, 'deeper events exceed the JavaScript stack while they are stored and rendered'),
     maxKeys: positiveInt(env, 'MAX_KEYS', DEFAULT_MAX_KEYS),
     requestTimeoutMs: durationMs(env, 'REQUEST_TIMEOUT', DEFAULT_REQUEST_TIMEOUT_MS),
     connectionTimeoutMs: durationMs(env, 'CONNECTION_TIMEOUT', DEFAULT_CONNECTION_TIMEOUT_MS),

@@ -49,3 +49,14 @@ describe('Postee environment names', () => {
     expect([own.templatesPath, own.filtersPath]).toEqual(['/t', '/f']);
   });
 });
+
+describe('HOOKER_MAX_DEPTH', () => {
+  it('takes values up to what the server can store and render, and names the bound past it', () => {
+    const at = (v: string) => readServerSettings({ HOOKER_MAX_DEPTH: v }, { cfgPath: 'x', serverDir: temp() }).maxDepth;
+    expect(at('')).toBe(512);
+    expect(at('2048')).toBe(2048);
+    expect(() => at('2049')).toThrow(/HOOKER_MAX_DEPTH must be at most 2048 \(deeper events exceed the JavaScript stack.*\), got 2049/);
+    expect(() => at('1000000')).toThrow(/at most 2048/);
+    expect(() => at('0')).toThrow(/HOOKER_MAX_DEPTH must be a positive integer/);
+  });
+});
