@@ -68,6 +68,9 @@ export function policyOf(table: RoutingTable, action: string): DeliveryPolicy | 
   return table.config.actions?.find((a) => a.name === action)?.delivery;
 }
 
+/** AcceptOptions of an event whose first attempts nobody waits for (one object for all of them). */
+const UNTRACKED = { firstAttempts: false } as const;
+
 export class EventRouter {
   private readonly aggregateTimers = new Map<string, ReturnType<typeof setTimeout>>();
   /** Routes whose flushed plan is not committed yet (their buffer still shows the flushed items). */
@@ -177,7 +180,7 @@ export class EventRouter {
       matched.push(name);
       if (route) this.planRun(table, route, { run: name, event, eventId, receivedAt, plan, rendered });
     }
-    const accepted = opts.firstAttempts === false ? this.queue.accept(plan, { firstAttempts: false }) : this.queue.accept(plan);
+    const accepted = this.queue.accept(plan, opts.firstAttempts === false ? UNTRACKED : undefined);
     // Without dedup keys nothing is refused as a duplicate, without aggregation nothing is flushed: no step after the commit.
     if (plan.dedupKeys!.length === 0 && plan.aggregate!.length === 0) return { eventId, matched, skipped, evaluationMs, committed: accepted.committed, done: accepted.done };
     const isRoute = (n: string) => table.routes.has(n);

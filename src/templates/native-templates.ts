@@ -130,8 +130,10 @@ export const NATIVE_TEMPLATES: ReadonlyMap<string, (event: unknown) => RenderedM
  * frames per level (sortedJson, marshal), and Node's default stack holds
  * several thousand levels of them (test/templates/native-render-bounds.test.ts
  * renders this depth from under 3,000 other frames). The ingest limit
- * HOOKER_MAX_DEPTH is 512 by default but may be raised up to far past what
- * the stack holds, and stored events need not have come through it.
+ * HOOKER_MAX_DEPTH is 512 by default but may be raised up to 2048
+ * (MAX_SUPPORTED_DEPTH in config/env.ts), and stored events need not have
+ * come through it (an older setting, a database written elsewhere): deeper
+ * texts are rendered to find out.
  */
 export const NATIVE_SAFE_DEPTH = 512;
 /**
