@@ -390,12 +390,12 @@ async function startWarmBare(): Promise<Running> {
  * them go. The Hooker's CPU per event over all rounds, of the whole process
  * and of its main thread.
  */
-async function heldIngest(receiver: Receiver, hooker: Running, bare: Running, log: (line: string) => void): Promise<{ warmup: Result; rounds: IngestRounds }> {
+async function heldIngest(receiver: Receiver, hooker: Running, bare: Running, log: (line: string) => void): Promise<IngestRounds> {
   await receiver.hold(true);
-  const warmup = await closedLoop(hooker.url, WARMUP_MS);
+  await closedLoop(hooker.url, WARMUP_MS);
   const rounds = await alternateIngest(bare, hooker, log);
   await receiver.hold(false);
-  return { warmup, rounds };
+  return rounds;
 }
 
 /**
@@ -632,7 +632,7 @@ async function onePhase(phase: string): Promise<void> {
       // old/new pairs with `--root`: the process's and the main thread's CPU per event survive a noisy machine best.
       const bare = await startWarmBare();
       try {
-        const { rounds } = await heldIngest(receiver, hooker, bare, log);
+        const rounds = await heldIngest(receiver, hooker, bare, log);
         const h = summary(rounds);
         log(`held: Hooker at ${(100 * h.ratio).toFixed(1)} % of bare (median of ${ROUNDS} rounds, ${(100 * h.minRatio).toFixed(1)}-${(100 * h.maxRatio).toFixed(1)} %), ${h.hookerRate.toFixed(0)} against ${h.bareRate.toFixed(0)} events/s; ${h.cpuUs.toFixed(0)} µs CPU per event (main thread ${h.mainUs.toFixed(0)} µs; rounds ${h.cpuRounds}), 202 p50 ${h.p50.toFixed(1)} ms p99 ${h.p99.toFixed(1)} ms, ${rounds.hooker.reduce((n, r) => n + r.errors, 0)} errors; Hooker's CPU during the bare rounds ${rounds.hookerCpuDuringBareMs.join(' / ')} ms`);
       } finally {
@@ -689,8 +689,7 @@ async function main(): Promise<void> {
   hooker = await startHeldHooker(target, receiver.url);
   await receiver.refresh();
   const heldFrom = receiver.received;
-  const held = await heldIngest(receiver, hooker, bareServer, log);
-  const heldAt = summary(held.rounds);
+  const heldAt = summary(await heldIngest(receiver, hooker, bareServer, log));
   await bareServer.stop();
   // Every event accepted while held, the rounds' own warm-ups included, is delivered after the release.
   const heldDrain = await drainInbox(hooker.url, 300_000);

@@ -432,13 +432,13 @@ export class PgDeliveryRows implements DeliveryRows {
       }
       const { rows: locked } = await c.query<{ id: string; event_id: string; route: string; stage: number; state: DeliveryState; claimed_by: string | null }>(
         'SELECT id, event_id, route, stage, state, claimed_by FROM deliveries WHERE id = ANY($1) ORDER BY id FOR UPDATE', [ids]);
-      const now = new Map(locked.map((d) => [d.id, { ...d }]));
+      const byId = new Map(locked.map((d) => [d.id, { ...d }]));
       const att = { id: [] as string[], started: [] as number[], finished: [] as number[], ok: [] as boolean[], detail: [] as Array<string | null>, log: [] as string[] };
       const upd = new Map<string, { state: DeliveryState; nextAt: number; at: number; error: string | null }>();
       const finals = new Map<string, number>();
       const stages = new Map<string, { d: { event_id: string; route: string; stage: number }; at: number; last: number }>();
       const results: FinishResult[] = items.map(({ id, owner, outcome: o }, n) => {
-        const d = now.get(id);
+        const d = byId.get(id);
         // Final already, or the lease passed to another replica: this attempt is not the one on record.
         if (!d || d.state !== 'pending' || d.claimed_by !== owner) return { state: d?.state ?? 'dead', released: [], lost: true };
         const state: DeliveryState = o.ok ? 'succeeded' : o.retryAt !== undefined ? 'pending' : 'dead';
@@ -464,7 +464,7 @@ export class PgDeliveryRows implements DeliveryRows {
         [u.map(([id]) => id), u.map(([, v]) => v.state), u.map(([, v]) => v.nextAt), u.map(([, v]) => v.at), u.map(([, v]) => v.error)]);
       }
       for (const [n, { id, outcome: o }] of items.entries()) {
-        const d = now.get(id);
+        const d = byId.get(id);
         if (!o.enriched || !d || results[n]!.lost || results[n]!.state === 'pending') continue;
         await c.query('UPDATE route_runs SET enriched = $1, message = COALESCE($2, message) WHERE event_id = $3 AND route = $4',
           [stringifyJson(o.enriched.event ?? null), o.enriched.message ? JSON.stringify(o.enriched.message) : null, d.event_id, d.route]);

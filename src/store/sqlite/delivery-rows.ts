@@ -233,14 +233,8 @@ export class SqliteDeliveryRows implements DeliveryRows {
     if (limit <= 0) return [];
     const found = this.claimSelect.get().raw(true).all(action, now, now, limit) as ClaimedColumns[];
     if (found.length === 0) return [];
-    const ids: string[] = new Array(found.length);
-    const eventIds: string[] = [];
-    for (let i = 0; i < found.length; i++) {
-      const f = found[i]!;
-      ids[i] = f[0];
-      if (eventIds[eventIds.length - 1] !== f[1] && !eventIds.includes(f[1])) eventIds.push(f[1]);
-    }
-    this.lease.get().run(lease.owner, lease.until, JSON.stringify(ids));
+    this.lease.get().run(lease.owner, lease.until, JSON.stringify(found.map((f) => f[0])));
+    const eventIds = [...new Set(found.map((f) => f[1]))];
     const events = new Map<string, { body: string; hops: number; message: string | null }>();
     for (const e of this.claimEvents.get().all(JSON.stringify(eventIds)) as Array<{ id: string; body: string; hops: number; message: string | null }>) events.set(e.id, e);
     return found.map(([id, eventId, route, stage, kind, attempts, createdAt, nextAt, template, message, enriched]) => {
