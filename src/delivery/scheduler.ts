@@ -102,6 +102,13 @@ interface Lane {
   limiter?: RateLimiter;
   /** Claimed (leased) and not started yet, oldest first. */
   ready: ClaimedDelivery[];
+  /**
+   * First-stage deliveries of the action that this process committed
+   * unleased (its lane had no room, or older ones waited in the store) and
+   * that no claim has taken yet: the stored backlog it knows of, counted
+   * down by what its claims take (see leaveClaimMode).
+   */
+  stored: number;
 }
 
 /** A turn's flush waits one turn more for fewer plans than this while the last commit had at least as many (flushSoon). */
@@ -173,6 +180,21 @@ export class DeliveryScheduler implements DeliveryQueue {
    */
   private readonly pendingActions = new Map<string, number>();
   private marks = 0;
+  /**
+   * Pending actions marked for work this process did not count in its
+   * lane's `stored` since they last left claim mode: a start's backlog, a
+   * retry, a released stage, the timer's or another replica's poke. Their
+   * stored work is of unknown size, so only a claim that comes back short
+   * ends their claim mode.
+   */
+  private readonly uncounted = new Set<string>();
+  /**
+   * Actions a poke marked while their lanes took fresh deliveries in memory:
+   * the store names every action with pending rows, this process's own
+   * leased ones included, so the next claim pass claims for them at once
+   * (not only once half the lane's claimed-ahead are used) to find out.
+   */
+  private readonly probing = new Set<string>();
   private readonly running = new Map<string, Promise<unknown>>();
   private readonly waiters = new Map<string, Waiter>();
   private finishTimer: ReturnType<typeof setTimeout> | undefined;
@@ -346,8 +368,15 @@ export class DeliveryScheduler implements DeliveryQueue {
       const { plan } = b;
       for (const r of plan.routes) {
         if (c.duplicates.includes(r.route)) continue;
+        let first = Infinity;
+        for (const d of r.deliveries) first = Math.min(first, d.stage);
         for (const d of r.deliveries) {
-          if (!held.has(d.id)) { this.markPending(d.action); continue; }
+          if (!held.has(d.id)) {
+            // Stored due now, to be claimed: counted, so the lane knows when its claims have caught up. A later
+            // stage waits unclaimable until the first one finished (its release marks the action then).
+            if (d.stage === first) { this.lane(d.action).stored++; this.markPending(d.action, true); }
+            continue;
+          }
           this.lane(d.action).ready.push({
             id: d.id, eventId: plan.eventId, route: r.route, action: d.action, stage: d.stage, kind: d.kind, attempts: 0,
             ...(r.template ? { template: r.template } : {}), message: r.message, event: plan.event, ...(plan.eventText !== undefined ? { eventText: plan.eventText } : {}), hops: plan.hops,
@@ -400,7 +429,10 @@ export class DeliveryScheduler implements DeliveryQueue {
   /** Wakes the scheduler (after an admin retry, or a notification that another replica made work due). */
   poke(): void {
     void this.store.pendingActions().then((actions) => {
-      for (const a of actions) this.markPending(a);
+      for (const a of actions) {
+        if (!this.pendingActions.has(a)) this.probing.add(a);
+        this.markPending(a);
+      }
       this.pump();
     }, (e: Error) => this.storeFailed(e));
   }
@@ -410,8 +442,30 @@ export class DeliveryScheduler implements DeliveryQueue {
     this.poke();
   }
 
-  private markPending(action: string): void {
+  /** `counted`: work this process added to the lane's `stored` count (a commit); any other mark is of unknown size. */
+  private markPending(action: string, counted = false): void {
+    if (!counted) this.uncounted.add(action);
     this.pendingActions.set(action, ++this.marks);
+  }
+
+  /**
+   * The action's stored work is claimed: fresh deliveries are handed to its
+   * lane in memory again (holdFresh), after everything stored before them.
+   */
+  private leaveClaimMode(action: string, lane: Lane): void {
+    this.pendingActions.delete(action);
+    this.uncounted.delete(action);
+    this.probing.delete(action);
+    lane.stored = 0;
+  }
+
+  /**
+   * Whether a claim now takes the whole stored backlog the lane knows of,
+   * leaving claim mode (a lane waits until half its claimed-ahead are used
+   * to claim many at once; this claim is its last one).
+   */
+  private catchUp(action: string, lane: Lane, room: number): boolean {
+    return lane.stored > 0 && lane.stored <= room && !this.uncounted.has(action);
   }
 
   private policy(action: string): DeliveryPolicy {
@@ -420,7 +474,7 @@ export class DeliveryScheduler implements DeliveryQueue {
 
   private lane(action: string): Lane {
     let lane = this.lanes.get(action);
-    if (!lane) { lane = { running: 0, ready: [] }; this.lanes.set(action, lane); }
+    if (!lane) { lane = { running: 0, ready: [], stored: 0 }; this.lanes.set(action, lane); }
     return lane;
   }
 
@@ -468,22 +522,34 @@ export class DeliveryScheduler implements DeliveryQueue {
       const mark = this.pendingActions.get(action);
       if (mark === undefined) continue;
       let want: number;
+      const probe = this.probing.delete(action);
       const limiter = this.limiter(lane, policy, now);
       if (limiter) {
         // Only what the limit lets start now: a rate-limited lane holds no claims ahead.
         want = this.withinLimit(limiter, policy.concurrency - lane.running - lane.ready.length, now);
       } else {
-        if (lane.ready.length > claimAhead(policy.concurrency) / 2) continue;
         want = roomAhead(policy.concurrency, lane);
+        if (probe) want = Math.max(1, want);
+        else if (lane.ready.length > claimAhead(policy.concurrency) / 2 && !this.catchUp(action, lane, want)) continue;
       }
       want = Math.min(want, this.claimSlice.size());
       if (want <= 0) continue;
       // Claimed with a lease: the row stays pending, so a dead replica's work comes back by itself.
       const claimed = await timed(this.claimSlice, want, () => this.store.claimDue(action, now, want, { owner: this.owner, until: now + this.leaseMs }));
-      // Nothing more due now: later work comes back through a commit, a retry, a released stage or the timer's poke.
+      lane.stored = Math.max(0, lane.stored - claimed.length);
       if (claimed.length < want) {
+        // Nothing more due now: later work comes back through a commit, a retry, a released stage or the timer's poke.
         this.askNextDue = true;
-        if (this.pendingActions.get(action) === mark) this.pendingActions.delete(action);
+        if (this.pendingActions.get(action) === mark) this.leaveClaimMode(action, lane);
+      } else if (lane.stored === 0 && !this.uncounted.has(action)) {
+        // Claimed at least as many as this process stored since the lane fell behind, and no other work was
+        // announced: caught up, though a full claim cannot tell (while deliveries arrive about as fast as the
+        // lane runs them, each claim finds about as many as it asks for and may never come back short: the
+        // lane went on claiming what it could have been handed, issue 12). A due row nobody announced (a retry
+        // whose time came just before the timer's poke) may have taken the place of one of ours; the next look
+        // at the store (askNextDue) sets the timer for what is still due, within the safety net's second.
+        this.askNextDue = true;
+        this.leaveClaimMode(action, lane);
       }
       lane.ready.push(...claimed);
       // Claimed while closing: given back at once (close() also gives back what is left).
@@ -516,8 +582,10 @@ export class DeliveryScheduler implements DeliveryQueue {
       freed = true;
       lane.running--;
       if (lane.ready.length) this.startReady(action, lane, this.now());
-      // Claims again (one transaction for many) once the lane has used up half of what it claimed ahead.
-      if (lane.ready.length <= claimAhead(this.policy(action).concurrency) / 2) this.pump();
+      // Claims again (one transaction for many) once the lane has used up half of what it claimed ahead, or
+      // once its room holds the whole stored backlog it knows of (catchUp).
+      const concurrency = this.policy(action).concurrency;
+      if (lane.ready.length <= claimAhead(concurrency) / 2 || (this.pendingActions.has(action) && this.catchUp(action, lane, roomAhead(concurrency, lane)))) this.pump();
     };
     const p = this.run(d, free).catch((e: Error) => process.stderr.write(`hooker: delivery ${d.id} failed to run: ${e.message}\n`)).finally(() => {
       this.running.delete(d.id);
