@@ -26,6 +26,19 @@ afterEach(async () => {
 interface Shipped { n: number; attempt: number; inMemory: boolean }
 
 /**
+ * Waits for `cond` a millisecond at a time: the lane's steps below stay well
+ * inside the second after which the scheduler's safety net looks at the store
+ * (a look that finds the lane's stored backlog keeps it claiming by the older
+ * rule, a short claim, which this test is not about).
+ */
+async function soon(cond: () => boolean, ms = 5_000): Promise<void> {
+  for (const end = Date.now() + ms; !cond();) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
+
+/**
  * An action whose deliveries each wait for a go (`allow`), recording the
  * event each one was given: the very object the router was handed (an
  * in-memory hand-over), or a copy parsed from the store (a claim).
@@ -68,22 +81,22 @@ describe('lane hand-over', () => {
     // Held: one running and claimAhead waiting in the lane; the next ones overflow into the store.
     const inLane = 1 + claimAhead(1);
     await Promise.all(Array.from({ length: inLane + overflow }, (_, n) => post(n).committed));
-    await until(() => ship.started.length === 1);
+    await soon(() => ship.started.length === 1);
 
     // The lane works through its room one delivery at a time until the whole stored backlog fits in it: that
     // claim takes exactly what the lane can hold (it cannot come back short), and it is the last one.
     for (let k = 1; k <= overflow; k++) {
       ship.allow(1);
-      await until(() => ship.started.length === k + 1);
+      await soon(() => ship.started.length === k + 1);
     }
     const more = 20;
     ship.allow(more);
-    await until(() => ship.started.length === overflow + more + 1);
+    await soon(() => ship.started.length === overflow + more + 1);
 
     // The timer's look at the store names the action (its rows leased to this process are pending): a claim
     // finds nothing else, so the lane stays in hand-over mode.
     e.scheduler.poke();
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 20));
 
     // Caught up: events accepted now go to the lane in memory (behind the claimed ones), not through the store.
     const fresh = 10;
