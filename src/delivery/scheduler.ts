@@ -113,6 +113,13 @@ interface Lane {
 
 /** A turn's flush waits one turn more for fewer plans than this while the last commit had at least as many (flushSoon). */
 const COALESCE_PLANS = 16;
+/**
+ * ... and only while plans arrive at least this fast (per second, over the
+ * last RATE_WINDOW_MS or more): twice the rate at which the 202's latency is
+ * judged (issue 12, target 2b), below every held-ingest round measured.
+ */
+const COALESCE_RATE = 2_000;
+const RATE_WINDOW_MS = 100;
 /** Plans committed together at most (a burst larger than this is split). */
 const MAX_BATCH = 256;
 /**
@@ -282,6 +289,7 @@ export class DeliveryScheduler implements DeliveryQueue {
     // promoted by the young-generation collector (issue 12, see BENCHMARKS.md).
     const done = opts?.firstAttempts === false ? undefined : settleable<DeliveryRecord[]>();
     const item: Pending = { plan, committed: settleable(), done };
+    this.acceptedSince++;
     this.batch.push(item);
     if (this.batch.length >= MAX_BATCH) this.flush();
     else if (this.batch.length === 1) setImmediate(this.flushSoon);
@@ -294,7 +302,8 @@ export class DeliveryScheduler implements DeliveryQueue {
   /**
    * The flush of a turn's plans, in the check phase after the poll that read
    * them. While ingest runs fast (the last commit took COALESCE_PLANS or
-   * more) and this turn brought fewer, it waits one turn more so the plans
+   * more, and plans arrive at COALESCE_RATE or faster: see arrivalRate) and
+   * this turn brought fewer, it waits one turn more so the plans
    * of the next poll go in the same commit: a commit's cost per plan falls
    * with its size up to a few dozen plans (held ingest, 32 senders: 204 µs
    * per plan in commits of 8 or fewer, 91 in 9-16, 72 in 17+), and senders
@@ -302,7 +311,7 @@ export class DeliveryScheduler implements DeliveryQueue {
    * (a few plans per turn) nothing waits.
    */
   private readonly flushSoon = (): void => {
-    if (!this.coalesced && this.batch.length < COALESCE_PLANS && this.lastCommitPlans >= COALESCE_PLANS) {
+    if (!this.coalesced && this.batch.length < COALESCE_PLANS && this.lastCommitPlans >= COALESCE_PLANS && this.arrivalRate() >= COALESCE_RATE) {
       this.coalesced = true;
       setImmediate(this.flushSoon);
       return;
@@ -311,7 +320,31 @@ export class DeliveryScheduler implements DeliveryQueue {
     void this.flush();
   };
   private coalesced = false;
-  /** Plans in the last commit (see flushSoon). */
+  /** Plans accepted since `rateFrom`, and the rate (per second) of the last window that closed (arrivalRate). */
+  private acceptedSince = 0;
+  private rateFrom = 0;
+  private lastRate = 0;
+
+  /**
+   * Plans accepted per second over the last window of RATE_WINDOW_MS or
+   * more. The size of the last commit alone said "ingest runs fast" after
+   * any long turn: at an offered 1,000 events/s one long turn (a scavenge, a
+   * claim) made a commit of 16+ plans, the next turn's flush waited one turn
+   * more, which made that commit large again, and so on: 11-15 % of the
+   * 202s waited a whole extra turn (4-6 ms on average against 0.5 ms for
+   * the others), most of the 202s whose commit started over 5 ms after
+   * their plan (issue 12, BENCHMARKS.md "session 10: turns").
+   */
+  private arrivalRate(): number {
+    const now = this.now();
+    const elapsed = now - this.rateFrom;
+    if (elapsed >= RATE_WINDOW_MS) {
+      this.lastRate = (this.acceptedSince * 1000) / elapsed;
+      this.rateFrom = now;
+      this.acceptedSince = 0;
+    }
+    return this.lastRate;
+  }
   private lastCommitPlans = 0;
 
   /**
