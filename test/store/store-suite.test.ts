@@ -378,6 +378,36 @@ describe.each(backends)('store ($name)', (backend) => {
     expect(await b.scans.countByState('passed')).toBeGreaterThanOrEqual(1);
   });
 
+  it('a claim and a finish of hundreds of deliveries (several statements of rows each) lease, record and close every one, none twice', async () => {
+    // 150 events, every third with a second route: 200 deliveries, more than SQLite's 64 rows per statement.
+    const plans = Array.from({ length: 150 }, (_, i) => {
+      const p = plan({ actions: [['bulk', 0]] });
+      if (i % 3 === 0) p.routes.push({ route: 'r2', message: { title: 't', body: 'second' }, deliveries: [{ id: `${p.eventId}-r2`, action: 'bulk', stage: 0, kind: 'ReadOnly' }] });
+      return p;
+    });
+    await a.deliveries.insertPlans(plans);
+    const open = await a.deliveries.openEvents();
+    const claimed = await a.deliveries.claimDue('bulk', Date.now(), 500, lease('r1'));
+    expect(claimed).toHaveLength(200);
+    expect(new Set(claimed.map((d) => d.id)).size).toBe(200);
+    // Every one is leased: nothing is left to claim.
+    expect(await b.deliveries.claimDue('bulk', Date.now(), 500, lease('r2'))).toEqual([]);
+    expect((await a.deliveries.countByState()).running).toBeGreaterThanOrEqual(200);
+    // All in one batch: most succeed, every fifth dies, every seventh is retried later, one is another owner's.
+    const t = Date.now();
+    const outcome = (n: number) => (n % 5 === 0 ? { ok: false, detail: `dead ${n}`, log: [], startedAt: t, finishedAt: t }
+      : n % 7 === 0 ? { ok: false, detail: `retry ${n}`, log: [], startedAt: t, finishedAt: t, retryAt: t + 3_600_000 } : ok(t));
+    const results = await a.deliveries.finishAttempts(claimed.map((d, n) => ({ id: d.id, owner: n === 199 ? 'someone-else' : 'r1', outcome: outcome(n) })));
+    expect(results.map((r) => r.state)).toEqual(claimed.map((_, n) => (n === 199 ? 'pending' : n % 5 === 0 ? 'dead' : n % 7 === 0 ? 'pending' : 'succeeded')));
+    expect(results[199]!.lost).toBe(true);
+    for (const n of [0, 7, 63, 64, 65, 128, 198]) {
+      expect(await a.deliveries.get(claimed[n]!.id)).toMatchObject({ state: results[n]!.state, attempts: 1, ...(n % 5 === 0 ? { lastError: `dead ${n}` } : {}) });
+    }
+    // An event left the inbox once all its deliveries are final: not those with a retry or the lost one.
+    const unfinished = new Set(claimed.filter((_, n) => n === 199 || (n % 5 !== 0 && n % 7 === 0)).map((d) => d.eventId));
+    expect(await a.deliveries.openEvents()).toBe(open - (150 - unfinished.size));
+  });
+
   it('purges finished events only, and counts states with running shown', async () => {
     const p = plan({ actions: [['purge', 0]] });
     const q = plan({ actions: [['purge', 0]] });

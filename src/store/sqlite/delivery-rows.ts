@@ -53,9 +53,8 @@ function sharedMessage(routes: EventPlan['routes']): RenderedMessage | undefined
 }
 
 /**
- * A string as SQLite stores it when bound (a lone surrogate becomes U+FFFD),
- * for text passed inside JSON instead: SQLite's JSON decoder would write a
- * lone surrogate's escape as invalid UTF-8.
+ * A lone surrogate as U+FFFD: bound as is, SQLite would store the three bytes
+ * of its CESU-8 form, read back as three U+FFFD (the JSON form it was passed in before wrote one).
  */
 const wellFormed = (s: string): string => (s as string & { toWellFormed(): string }).toWellFormed();
 
@@ -121,14 +120,31 @@ export class SqliteDeliveryRows implements DeliveryRows {
   // statement per row count, kept): a few statements per batch instead of about seven per event.
   private readonly bulkStatements = new Map<string, ReturnType<SqliteDatabase['prepare']>>();
   private bulkInsert(head: string, tuple: string, width: number, values: unknown[], tail = ''): void {
-    const rows = values.length / width;
-    for (let at = 0; at < rows; at += BULK_ROWS) {
-      const n = Math.min(BULK_ROWS, rows - at);
-      const key = `${head}\u0000${n}`;
+    this.bulk(`${head} VALUES `, tuple, width, values, tail, false);
+  }
+
+  /**
+   * Runs `<head><tuple>, <tuple>, ...<tail>` over `values` (`width` per tuple), up to BULK_ROWS tuples per
+   * statement; with `rows`, returns what the statements return (RETURNING). Bound tuples rather than one
+   * JSON text read with json_each: `j.value ->> n` parsed each item's text again for every field it read
+   * (issue 12: the finish's UPDATE was the costliest statement of a delivery).
+   */
+  private bulk(head: string, tuple: string, width: number, values: unknown[], tail: string, rows: false): void;
+  private bulk<T>(head: string, tuple: string, width: number, values: unknown[], tail: string, rows: true): T[];
+  private bulk<T>(head: string, tuple: string, width: number, values: unknown[], tail: string, rows: boolean): T[] | void {
+    const count = values.length / width;
+    let out: T[] | undefined;
+    for (let at = 0; at < count; at += BULK_ROWS) {
+      const n = Math.min(BULK_ROWS, count - at);
+      const key = `${head}\u0000${tail}\u0000${n}`;
       let stmt = this.bulkStatements.get(key);
-      if (!stmt) this.bulkStatements.set(key, stmt = this.db.prepare(`${head} VALUES ${Array.from({ length: n }, () => tuple).join(', ')}${tail}`));
-      stmt.run(n === rows ? values : values.slice(at * width, (at + n) * width));
+      if (!stmt) this.bulkStatements.set(key, stmt = this.db.prepare(`${head}${Array.from({ length: n }, () => tuple).join(', ')}${tail}`));
+      const args = n === count ? values : values.slice(at * width, (at + n) * width);
+      if (!rows) { stmt.run(args); continue; }
+      const got = stmt.all(args) as T[];
+      out = out ? out.concat(got) : got;
     }
+    if (rows) return out ?? [];
   }
   // Taken only when absent or expired: a live key means the route is a duplicate.
   private readonly takeDedup = this.stmt(`INSERT INTO dedup_keys (route, key, expires_at) VALUES (?, ?, ?)
@@ -206,12 +222,21 @@ export class SqliteDeliveryRows implements DeliveryRows {
   // A claim reads each event once (claimEvents), not once per delivery: the deliveries of one event are
   // claimed together (one per matching route), and its body was a third of a claimed row's cost (issue 12).
   // Rows come as arrays (`raw`): the row objects made column by column in the driver cost more than the JavaScript literal.
-  private readonly claimSelect = this.stmt(`SELECT d.id, d.event_id, d.route, d.stage, d.kind, d.attempts, d.created_at, d.next_at, r.template, r.message, r.enriched
+  private readonly claimSelect = this.stmt(`SELECT d.id, d.event_id, d.route, d.stage, d.kind, d.attempts, d.created_at, d.next_at, r.template, r.message, r.enriched, d.rowid
     FROM deliveries d INDEXED BY deliveries_claim_pending JOIN route_runs r ON r.event_id = d.event_id AND r.route = d.route
     WHERE d.action = ? AND d.state = 'pending' AND d.next_at <= ? AND d.lease_until <= ?
     ORDER BY d.next_at LIMIT ?`);
   private readonly claimEvents = this.stmt('SELECT id, body, hops, message FROM events WHERE id IN (SELECT value FROM json_each(?))');
-  private readonly lease = this.stmt('UPDATE deliveries SET claimed_by = ?, lease_until = ? WHERE id IN (SELECT value FROM json_each(?))');
+  // The claimed rows are leased by the rowids the claim read, not looked up again by id through the primary key's index.
+  private lease(owner: string, until: number, rowids: number[]): void {
+    for (let at = 0; at < rowids.length; at += BULK_ROWS) {
+      const part = rowids.length <= BULK_ROWS ? rowids : rowids.slice(at, at + BULK_ROWS);
+      const key = `lease\u0000${part.length}`;
+      let stmt = this.bulkStatements.get(key);
+      if (!stmt) this.bulkStatements.set(key, stmt = this.db.prepare(`UPDATE deliveries SET claimed_by = ?, lease_until = ? WHERE rowid IN (${part.map(() => '?').join(', ')})`));
+      stmt.run([owner, until, ...part]);
+    }
+  }
 
   async claimDue(action: string, now: number, limit: number, lease: Lease): Promise<ClaimedDelivery[]> {
     if (limit <= 0) return [];
@@ -233,7 +258,7 @@ export class SqliteDeliveryRows implements DeliveryRows {
     if (limit <= 0) return [];
     const found = this.claimSelect.get().raw(true).all(action, now, now, limit) as ClaimedColumns[];
     if (found.length === 0) return [];
-    this.lease.get().run(lease.owner, lease.until, JSON.stringify(found.map((f) => f[0])));
+    this.lease(lease.owner, lease.until, found.map((f) => f[11]));
     const eventIds = [...new Set(found.map((f) => f[1]))];
     const events = new Map<string, { body: string; hops: number; message: string | null }>();
     for (const e of this.claimEvents.get().all(JSON.stringify(eventIds)) as Array<{ id: string; body: string; hops: number; message: string | null }>) events.set(e.id, e);
@@ -299,14 +324,20 @@ export class SqliteDeliveryRows implements DeliveryRows {
   // (guarded by the lease: only the owner's attempt on a still-pending delivery is recorded), one
   // multi-row INSERT their attempt rows, one UPDATE the events' open counts; a stage release is
   // looked for only in route runs that still have a waiting stage (one query for the batch).
-  private readonly finishUpdate = this.stmt(`UPDATE deliveries SET state = j.value ->> 1, attempts = attempts + 1, next_at = j.value ->> 2,
-      updated_at = j.value ->> 3, last_error = j.value ->> 4, claimed_by = NULL, lease_until = 0
-    FROM json_each(?) j WHERE deliveries.id = j.value ->> 0 AND deliveries.state = 'pending' AND deliveries.claimed_by = j.value ->> 5
-    RETURNING deliveries.id, event_id, route, stage`);
+  // The outcomes as bound tuples (id, state, next_at, updated_at, last_error, owner), see bulk().
+  private finishUpdate(values: unknown[]): Array<{ id: string; event_id: string; route: string; stage: number }> {
+    return this.bulk(`UPDATE deliveries SET state = f.column2, attempts = attempts + 1, next_at = f.column3, updated_at = f.column4,
+      last_error = f.column5, claimed_by = NULL, lease_until = 0 FROM (VALUES `, '(?, ?, ?, ?, ?, ?)', 6, values,
+    `) AS f WHERE deliveries.id = f.column1 AND deliveries.state = 'pending' AND deliveries.claimed_by = f.column6
+    RETURNING deliveries.id, event_id, route, stage`, true);
+  }
   private readonly stateOf = this.stmt('SELECT state FROM deliveries WHERE id = ?');
   private readonly enrich = this.stmt('UPDATE route_runs SET enriched = ?, message = COALESCE(?, message) WHERE event_id = ? AND route = ?');
-  private readonly closeDeliveries = this.stmt(`UPDATE events SET open_deliveries = open_deliveries - j.value ->> 1
-    FROM json_each(?) j WHERE events.id = j.value ->> 0 RETURNING open_deliveries`);
+  // The events' final outcomes as bound tuples (id, count).
+  private closeDeliveries(values: unknown[]): Array<{ open_deliveries: number }> {
+    return this.bulk('UPDATE events SET open_deliveries = open_deliveries - f.column2 FROM (VALUES ', '(?, ?)', 2, values,
+      ') AS f WHERE events.id = f.column1 RETURNING open_deliveries', true);
+  }
   // The finished events' route runs that have a waiting stage: only those can release one.
   private readonly waitingRuns = this.stmt(`SELECT DISTINCT event_id, route FROM deliveries
     WHERE state = 'waiting' AND event_id IN (SELECT value FROM json_each(?))`);
@@ -347,9 +378,9 @@ export class SqliteDeliveryRows implements DeliveryRows {
    */
   private finishPart(items: FinishItem[]): { results: FinishResult[]; closed: number } {
     const stateOf = (o: FinishItem['outcome']): DeliveryState => (o.ok ? 'succeeded' : o.retryAt !== undefined ? 'pending' : 'dead');
-    const updated = this.finishUpdate.get().all(JSON.stringify(items.map(({ id, owner, outcome: o }) =>
-      [id, stateOf(o), o.retryAt ?? o.finishedAt, o.finishedAt, o.ok ? null : wellFormed(o.detail ?? 'failed'), owner]))) as
-      Array<{ id: string; event_id: string; route: string; stage: number }>;
+    const values: unknown[] = [];
+    for (const { id, owner, outcome: o } of items) values.push(id, stateOf(o), o.retryAt ?? o.finishedAt, o.finishedAt, o.ok ? null : wellFormed(o.detail ?? 'failed'), owner);
+    const updated = this.finishUpdate(values);
     const rowOf = new Map(updated.map((r) => [r.id, r]));
     const attemptRows: unknown[] = [];
     const results: FinishResult[] = items.map(({ id, outcome: o }) => {
@@ -386,7 +417,9 @@ export class SqliteDeliveryRows implements DeliveryRows {
     }
     let closed = 0;
     if (finals.size) {
-      const left = this.closeDeliveries.get().all(JSON.stringify([...finals])) as Array<{ open_deliveries: number }>;
+      const values: unknown[] = [];
+      for (const [id, n] of finals) values.push(id, n);
+      const left = this.closeDeliveries(values);
       for (const ev of left) if (ev.open_deliveries === 0) closed++;
     }
     return { results, closed };
@@ -469,7 +502,7 @@ export class SqliteDeliveryRows implements DeliveryRows {
 
 /** The claim query's columns, in its order. */
 type ClaimedColumns = [id: string, eventId: string, route: string, stage: number, kind: ActionKind, attempts: number, createdAt: number, nextAt: number,
-  template: string | null, message: string, enriched: string | null];
+  template: string | null, message: string, enriched: string | null, rowid: number];
 
 /** A claimed row, as claimRowsNow makes it from the claim query and its events. */
 export interface ClaimRow {
