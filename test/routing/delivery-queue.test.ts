@@ -1,29 +1,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { Action, DeliveryContext, DeliveryResult } from '../../src/actions/types.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { planStages } from '../../src/delivery/plan.js';
 import { retryDelayMs } from '../../src/delivery/backoff.js';
-import { closeEngines, engine, route, table, until } from './engine-fixture.js';
+import { closeEngines, engine, tempDbFile, route, table, until } from './engine-fixture.js';
 
 function action(name: string, fn: (ctx: DeliveryContext) => Promise<DeliveryResult> | DeliveryResult): Action {
   return { name, type: 'test', deliver: async (ctx) => fn(ctx) };
 }
 
-const dirs: string[] = [];
-function tempDb(): string {
-  const d = mkdtempSync(join(tmpdir(), 'hooker-queue-'));
-  dirs.push(d);
-  return join(d, 'hooker.db');
-}
-afterEach(async () => {
-  await closeEngines();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+afterEach(() => closeEngines());
 
 describe('DeliveryScheduler', () => {
   it('a slow action never holds up another action or route', async () => {
@@ -125,7 +113,7 @@ describe('DeliveryScheduler', () => {
   });
 
   it('resumes deliveries a killed process left running, with the same delivery id', async () => {
-    const path = tempDb();
+    const path = tempDbFile('queue');
     const store = SqliteStore.open(path);
     await store.deliveries.insertPlans([{ eventId: 'ev', receivedAt: Date.now(), hops: 0, event: { a: 1 }, routes: [{ route: 'r', message: { title: 't', body: 'b' }, deliveries: [{ id: 'd-1', action: 'x', stage: 0, kind: 'ReadOnly' }] }] }]);
     const claimed = await store.deliveries.claimDue('x', Date.now(), 10, { owner: 'dead-process', until: Date.now() + 3_600_000 });
@@ -157,7 +145,7 @@ describe('DeliveryScheduler', () => {
   });
 
   it('on close, a delivery cut short by the grace period stays stored for the next start', async () => {
-    const path = tempDb();
+    const path = tempDbFile('queue');
     const e = await engine(table([route('r', ['hang'])], () => ['r'], [action('hang', (c) => new Promise((resolve) => {
       c.signal.addEventListener('abort', () => resolve({ ok: false, detail: 'aborted' }));
     }))]), path);
@@ -186,7 +174,7 @@ describe('planStages', () => {
       delivered.push((ctx.event as { n: number }).n.toString());
       return { ok: true };
     })], { held: { concurrency: 1 } });
-    const e = await engine(t, tempDb());
+    const e = await engine(t, tempDbFile('queue'));
     // One running and 128 handed to the lane in memory; the rest wait in the store until claimed.
     const events = Array.from({ length: 200 }, (_, n) => ({ n, pad: 'x'.repeat(1_000) }));
     const routed = events.map((event) => e.router.route(event, { hops: 0 }));

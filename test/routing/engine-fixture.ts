@@ -1,6 +1,9 @@
 // A routing table of plain functions plus a delivery engine over a store
 // (SQLite ':memory:' or a file, or a postgres:// URL), so routing and
 // delivery are tested without Rego.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Action } from '../../src/actions/types.js';
 import { DEFAULT_DELIVERY_POLICY, type ActionConfig, type DeliveryPolicy, type RouteConfig } from '../../src/config/types.js';
 import type { RoutingTable } from '../../src/routing/event-router.js';
@@ -31,6 +34,13 @@ export function table(routes: RouteConfig[], matchedBy: (e: unknown) => string[]
 }
 
 const engines: DeliveryEngine[] = [];
+const dbDirs: string[] = [];
+/** A SQLite file in a new temp dir, for a store that must outlive an engine; closeEngines removes the dir. */
+export function tempDbFile(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), `hooker-${prefix}-`));
+  dbDirs.push(d);
+  return join(d, 'hooker.db');
+}
 export async function engine(t: RoutingTable | (() => RoutingTable), dbPath = ':memory:', extra: { leaseMs?: number; actionGuardMs?: number; onRecord?: EngineOptions['onRecord'] } = {}): Promise<DeliveryEngine> {
   const e = await createDeliveryEngine({ dbPath, table: typeof t === 'function' ? t : () => t, ...extra });
   engines.push(e);
@@ -38,6 +48,7 @@ export async function engine(t: RoutingTable | (() => RoutingTable), dbPath = ':
 }
 export async function closeEngines(graceMs = 0): Promise<void> {
   await Promise.all(engines.splice(0).map((e) => e.close(graceMs)));
+  for (const d of dbDirs.splice(0)) rmSync(d, { recursive: true, force: true });
 }
 
 /** Waits until `fn` (sync or async) gives something other than undefined/false. */

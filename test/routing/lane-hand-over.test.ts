@@ -5,23 +5,11 @@
 // hand-over once its claims have taken what it stored, without losing,
 // repeating or reordering a delivery, and that retries still run.
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Action, DeliveryContext, DeliveryResult } from '../../src/actions/types.js';
 import { claimAhead } from '../../src/delivery/scheduler.js';
-import { closeEngines, engine, route, table, until } from './engine-fixture.js';
+import { closeEngines, engine, tempDbFile, route, table, until } from './engine-fixture.js';
 
-const dirs: string[] = [];
-function tempDb(): string {
-  const d = mkdtempSync(join(tmpdir(), 'hooker-lanes-'));
-  dirs.push(d);
-  return join(d, 'hooker.db');
-}
-afterEach(async () => {
-  await closeEngines();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+afterEach(() => closeEngines());
 
 interface Shipped { n: number; attempt: number; inMemory: boolean }
 
@@ -75,7 +63,7 @@ describe('lane hand-over', () => {
     const sent = new Map<number, object>();
     const ship = gatedAction(sent);
     const t = table([route('r', ['ship'])], () => ['r'], [ship.act], { ship: { concurrency: 1 } });
-    const e = await engine(t, tempDb());
+    const e = await engine(t, tempDbFile('lanes'));
     const post = (n: number) => { const event = { n }; sent.set(n, event); return e.router.route(event, { hops: 0, firstAttempts: false }); };
 
     // Held: one running and claimAhead waiting in the lane; the next ones overflow into the store.
@@ -118,7 +106,7 @@ describe('lane hand-over', () => {
     // Event 3's first attempt fails; it is retried after the backoff, whatever the lane's mode.
     const ship = gatedAction(sent, (n, attempt) => n === 3 && attempt === 1);
     const t = table([route('r', ['ship'])], () => ['r'], [ship.act], { ship: { concurrency: 1, retries: 2, retryBackoffMs: 20, retryMaxBackoffMs: 40 } });
-    const e = await engine(t, tempDb());
+    const e = await engine(t, tempDbFile('lanes'));
     const post = (n: number) => { const event = { n }; sent.set(n, event); return e.router.route(event, { hops: 0, firstAttempts: false }); };
 
     const total = 1 + claimAhead(1) + 60;

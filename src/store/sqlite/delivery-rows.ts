@@ -119,6 +119,12 @@ export class SqliteDeliveryRows implements DeliveryRows {
   // A batch's rows are inserted table by table, up to BULK_ROWS rows per statement (one prepared
   // statement per row count, kept): a few statements per batch instead of about seven per event.
   private readonly bulkStatements = new Map<string, ReturnType<SqliteDatabase['prepare']>>();
+  /** The statement cached under `key` (one per row count), prepared from `sql()` the first time. */
+  private bulkStatement(key: string, sql: () => string): ReturnType<SqliteDatabase['prepare']> {
+    let stmt = this.bulkStatements.get(key);
+    if (!stmt) this.bulkStatements.set(key, stmt = this.db.prepare(sql()));
+    return stmt;
+  }
   private bulkInsert(head: string, tuple: string, width: number, values: unknown[], tail = ''): void {
     this.bulk(`${head} VALUES `, tuple, width, values, tail, false);
   }
@@ -136,9 +142,7 @@ export class SqliteDeliveryRows implements DeliveryRows {
     let out: T[] | undefined;
     for (let at = 0; at < count; at += BULK_ROWS) {
       const n = Math.min(BULK_ROWS, count - at);
-      const key = `${head}\u0000${tail}\u0000${n}`;
-      let stmt = this.bulkStatements.get(key);
-      if (!stmt) this.bulkStatements.set(key, stmt = this.db.prepare(`${head}${Array.from({ length: n }, () => tuple).join(', ')}${tail}`));
+      const stmt = this.bulkStatement(`${head}\u0000${tail}\u0000${n}`, () => `${head}${Array.from({ length: n }, () => tuple).join(', ')}${tail}`);
       const args = n === count ? values : values.slice(at * width, (at + n) * width);
       if (!rows) { stmt.run(args); continue; }
       const got = stmt.all(args) as T[];
@@ -231,9 +235,7 @@ export class SqliteDeliveryRows implements DeliveryRows {
   private lease(owner: string, until: number, rowids: number[]): void {
     for (let at = 0; at < rowids.length; at += BULK_ROWS) {
       const part = rowids.length <= BULK_ROWS ? rowids : rowids.slice(at, at + BULK_ROWS);
-      const key = `lease\u0000${part.length}`;
-      let stmt = this.bulkStatements.get(key);
-      if (!stmt) this.bulkStatements.set(key, stmt = this.db.prepare(`UPDATE deliveries SET claimed_by = ?, lease_until = ? WHERE rowid IN (${part.map(() => '?').join(', ')})`));
+      const stmt = this.bulkStatement(`lease\u0000${part.length}`, () => `UPDATE deliveries SET claimed_by = ?, lease_until = ? WHERE rowid IN (${part.map(() => '?').join(', ')})`);
       stmt.run([owner, until, ...part]);
     }
   }
