@@ -120,7 +120,6 @@ interface Running { proc: ChildProcess; url: string; startMs: number; stop(): Pr
 /** How to start a server under test; `env` is added to the Hooker child's environment; `root` is the checkout whose bin/ and dist/ run (this one by default). */
 interface Target { name: string; env: Record<string, string>; root?: string }
 
-/** CPU time (ms, user + system) a process (or one of its threads: `thread`, its main thread being the pid) has used so far. */
 /**
  * Every child process this bench spawned (servers, receiver, bare handler),
  * killed when the bench exits, a failure included: a receiver left running
@@ -135,6 +134,7 @@ function tracked(c: ChildProcess): ChildProcess {
   return c;
 }
 
+/** CPU time (ms, user + system) a process (or one of its threads: `thread`, its main thread being the pid) has used so far. */
 function cpuMs(pid: number, thread?: number): number {
   const f = readFileSync(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(f[11]) + Number(f[12])) * 10;

@@ -10,7 +10,7 @@ import { request } from 'undici';
 import { MAX_SUPPORTED_DEPTH } from '../../src/config/env.js';
 import { NATIVE_SAFE_DEPTH } from '../../src/templates/native-templates.js';
 import type { RunningServer } from '../../src/server/server.js';
-import { receiver, serve, tempDir, until, type Receiver } from './server-harness.js';
+import { deliveriesOf, nativeTemplatesConfig, receiver, serve, tempDir, until, type Receiver } from './server-harness.js';
 
 let server: RunningServer | undefined;
 let rx: Receiver | undefined;
@@ -22,31 +22,8 @@ describe('events as deep as HOOKER_MAX_DEPTH allows', () => {
   it(`${MAX_SUPPORTED_DEPTH} levels are accepted and delivered through raw-json and raw-html; one more is a 400`, { timeout: 60_000 }, async () => {
     expect(MAX_SUPPORTED_DEPTH).toBeGreaterThan(NATIVE_SAFE_DEPTH);
     rx = await receiver(() => 200);
-    server = await serve(tempDir(), `
-routes:
-  - name: as-json
-    input: input.kind == "deep"
-    actions: [to-json]
-    template: raw-json
-  - name: as-html
-    input: input.kind == "deep"
-    actions: [to-html]
-    template: raw-html
-templates:
-  - name: raw-json
-    rego-package: hooker.rawmessage.json
-  - name: raw-html
-    rego-package: hooker.rawmessage.html
-actions:
-  - name: to-json
-    type: http
-    enable: true
-    url: ${rx.url}/json
-  - name: to-html
-    type: http
-    enable: true
-    url: ${rx.url}/html
-`, { HOOKER_MAX_DEPTH: String(MAX_SUPPORTED_DEPTH) });
+    const http = (url: string) => `type: http\n    enable: true\n    url: ${url}`;
+    server = await serve(tempDir(), nativeTemplatesConfig({ input: 'input.kind == "deep"', toJson: http(`${rx.url}/json`), toHtml: http(`${rx.url}/html`) }), { HOOKER_MAX_DEPTH: String(MAX_SUPPORTED_DEPTH) });
     const post = (body: string) => request(`${server!.httpUrl}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
 
     const over = await post(nested(MAX_SUPPORTED_DEPTH + 1));
@@ -59,8 +36,7 @@ actions:
     const { eventId, matched } = (await res.body.json()) as { eventId: string; matched: string[] };
     expect(matched).toEqual(['as-json', 'as-html']);
     const states = await until(async () => {
-      const r = await request(`${server!.httpUrl}/deliveries?event=${eventId}`, { headers: { authorization: 'Bearer adm' } });
-      const d = ((await r.body.json()) as { deliveries: Array<{ route: string; state: string }> }).deliveries;
+      const d = await deliveriesOf(server!, eventId);
       return d.length === 2 && d.every((x) => x.state === 'succeeded' || x.state === 'dead') ? d : undefined;
     }, 30_000);
     expect(Object.fromEntries(states.map((d) => [d.route, d.state]))).toEqual({ 'as-json': 'succeeded', 'as-html': 'succeeded' });

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readServerSettings } from '../../src/config/env.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
+import { request } from 'undici';
 
 export interface Hit { url: string; headers: IncomingHttpHeaders; body: string; at: number }
 
@@ -59,4 +60,41 @@ export async function until<T>(fn: () => T | undefined | false | Promise<T | und
     if (Date.now() > end) throw new Error('timed out waiting');
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/**
+ * A config of two routes, as-json (bundled raw-json template, action
+ * to-json) and as-html (raw-html, action to-html), both filtered by `input`
+ * when given; `toJson` and `toHtml` are the actions' YAML keys after their
+ * names (type, url, policy), each on its own line indented by 4.
+ */
+export function nativeTemplatesConfig(opts: { input?: string; toJson: string; toHtml: string }): string {
+  const input = opts.input ? `\n    input: ${opts.input}` : '';
+  return `
+routes:
+  - name: as-json${input}
+    actions: [to-json]
+    template: raw-json
+  - name: as-html${input}
+    actions: [to-html]
+    template: raw-html
+templates:
+  - name: raw-json
+    rego-package: hooker.rawmessage.json
+  - name: raw-html
+    rego-package: hooker.rawmessage.html
+actions:
+  - name: to-json
+    ${opts.toJson}
+  - name: to-html
+    ${opts.toHtml}
+`;
+}
+
+export interface DeliveryRow { route: string; action: string; state: string; attempts: number; lastError?: string }
+
+/** An event's deliveries as the admin API lists them (GET /deliveries?event=, with serve()'s admin token). */
+export async function deliveriesOf(server: RunningServer, eventId: string): Promise<DeliveryRow[]> {
+  const res = await request(`${server.httpUrl}/deliveries?event=${eventId}`, { headers: { authorization: 'Bearer adm' } });
+  return ((await res.body.json()) as { deliveries: DeliveryRow[] }).deliveries;
 }

@@ -10,7 +10,7 @@ import type { RunningServer } from '../../src/server/server.js';
 import { join } from 'node:path';
 import { openStore } from '../../src/store/open-store.js';
 import { timeOrderedId } from '../../src/store/time-ordered-id.js';
-import { receiver, serve, tempDir, until, type Receiver } from './server-harness.js';
+import { deliveriesOf, nativeTemplatesConfig, receiver, serve, tempDir, until, type Receiver } from './server-harness.js';
 
 const FIXTURES = new URL('../../../shared/fixtures/', import.meta.url);
 const events = readdirSync(FIXTURES).filter((f) => f.endsWith('.json')).map((f) => readFileSync(new URL(f, FIXTURES), 'utf8'))
@@ -33,27 +33,7 @@ describe('native template messages read back from the store', () => {
     const html = await receiver(failFirst);
     closers.push(json.close, html.close);
     const policy = 'type: webhook\n    enable: true\n    retries: 2\n    retry-backoff: 50ms';
-    const server: RunningServer = await serve(tempDir(), `
-routes:
-  - name: as-json
-    actions: [to-json]
-    template: raw-json
-  - name: as-html
-    actions: [to-html]
-    template: raw-html
-templates:
-  - name: raw-json
-    rego-package: hooker.rawmessage.json
-  - name: raw-html
-    rego-package: hooker.rawmessage.html
-actions:
-  - name: to-json
-    url: ${json.url}/
-    ${policy}
-  - name: to-html
-    url: ${html.url}/
-    ${policy}
-`);
+    const server: RunningServer = await serve(tempDir(), nativeTemplatesConfig({ toJson: `url: ${json.url}/\n    ${policy}`, toHtml: `url: ${html.url}/\n    ${policy}` }));
     closers.push(() => server.close());
     expect(events.length).toBeGreaterThan(3);
     for (const body of events) {
@@ -120,10 +100,7 @@ actions:
     url: ${hits.url}/claimed
 `);
     closers.push(() => server.close());
-    const states = async (id: string) => {
-      const res = await request(`${server.httpUrl}/deliveries?event=${id}`, { headers: { authorization: 'Bearer adm' } });
-      return ((await res.body.json()) as { deliveries: Array<{ action: string; state: string; attempts: number; lastError?: string }> }).deliveries;
-    };
+    const states = (id: string) => deliveriesOf(server, id);
     const dead = await until(async () => { const d = await states(deepId); return d.length === 2 && d.every((x) => x.state === 'dead') && d; }, 30_000);
     for (const d of dead) {
       expect(d.attempts, d.action).toBe(1);
