@@ -27,6 +27,20 @@ export function actionClient(connections: number | undefined): ActionClient {
   return process.env['HOOKER_HTTP_THREAD'] === '1' ? new ThreadedHttp1Client(options) : new Http1Client(options);
 }
 
+/**
+ * Deliveries an http or webhook action queues beyond its connections (its
+ * Action.queueAhead): enough that each of its `connections` has its next
+ * request waiting in the client when its answer arrives, while the answers
+ * travel back to the scheduler and the next deliveries are launched (a turn
+ * of the event loop, and with HOOKER_HTTP_THREAD two crossings of the
+ * thread). TEMPORARY env override for measuring.
+ */
+export function queueAhead(connections: number | undefined): number {
+  const env = process.env['HOOKER_QUEUE_AHEAD'];
+  if (env !== undefined) return Number(env);
+  return 2 * (connections ?? 4);
+}
+
 /** The action's `concurrency:` read only to size its pool; the delivery policy validates it. */
 export function configuredConcurrency(config: Record<string, unknown>): number | undefined {
   const c = config['concurrency'];

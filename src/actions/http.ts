@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import type { Action, ActionFactory, DeliveryContext, DeliveryResult } from './types.js';
 import { defineAction } from './define.js';
-import { actionClient, configuredConcurrency, describeHttpError } from './http-send.js';
+import { actionClient, configuredConcurrency, describeHttpError, queueAhead } from './http-send.js';
 import { encodeUrlValue, EventRefError, isJsonBodyTemplate, substituteEventRefs, substituteEventRefsInJson } from './event-ref.js';
 import { stringifyJson } from '../json/lossless.js';
 
@@ -63,6 +63,7 @@ export function createHttpAction(spec: HttpSpec): Action {
   return {
     name: spec.name,
     type: 'http',
+    queueAhead: queueAhead(spec.connections),
     close: () => client.close(),
     async deliver(ctx: DeliveryContext): Promise<DeliveryResult> {
       let url: string;

@@ -28,7 +28,12 @@ export interface Http1Request {
   method: string;
   headers?: Record<string, string | string[]>;
   body?: string | Buffer;
-  /** The whole exchange (waiting for a socket, connecting, sending, the answer) must end within this. */
+  /**
+   * The exchange (connecting, sending, the answer) must end within this,
+   * counted from when the request gets a socket: a request waiting for one of
+   * the `connections` (the action's queue, see Action.queueAhead) does not
+   * time out because the ones before it were slow.
+   */
   timeoutMs: number;
   /** Aborting (shutdown, a delivery's deadline) destroys the socket and fails the request with the signal's reason. */
   signal?: AbortSignal;
@@ -37,7 +42,11 @@ export interface Http1Request {
 }
 
 export interface Http1ClientOptions {
-  /** Sockets per origin (the action's concurrency): one per running request; more requests wait for one. */
+  /**
+   * Sockets per origin (the action's concurrency): one per running request;
+   * more requests wait in order for one and are sent the moment one frees,
+   * from its answer's callback.
+   */
   connections: number;
   /** An idle keep-alive socket is closed after this long (sooner when the server's Keep-Alive says so). */
   idleTimeoutMs?: number;
@@ -255,7 +264,8 @@ class Exchange {
   done = false;
   /** Sent again on a fresh socket once after a reused socket closed before any answer byte. */
   retried = false;
-  private readonly timer: NodeJS.Timeout;
+  /** Set once the request has a socket (see begin). */
+  private timer: NodeJS.Timeout | undefined;
   private readonly offAbort: (() => void) | undefined;
 
   constructor(
@@ -263,8 +273,18 @@ class Exchange {
     readonly signal: AbortSignal | undefined,
     private readonly resolve: (a: Http1Answer) => void, private readonly reject: (e: Error) => void,
   ) {
-    this.timer = setTimeout(() => this.fail(new HttpTimeoutError(`timed out after ${timeoutMs} ms`)), timeoutMs);
+    // An abort also takes a request out of the queue (fail → dequeue): a shut down or cancelled delivery is never sent.
     if (signal) this.offAbort = whenAborted(signal, (reason) => this.fail(reason));
+  }
+
+  /**
+   * The request got a socket: its timeout runs from now. Not restarted when
+   * it is sent once more on a fresh socket after a reused one closed (the
+   * keep-alive race): the timeout bounds its whole time on the wire.
+   */
+  begin(): void {
+    if (this.timer !== undefined || this.done) return;
+    this.timer = setTimeout(() => this.fail(new HttpTimeoutError(`timed out after ${this.timeoutMs} ms`)), this.timeoutMs);
   }
 
   private settle(): boolean {
@@ -326,6 +346,7 @@ class Conn {
   }
 
   send(x: Exchange, reused: boolean): void {
+    x.begin();
     x.conn = this;
     this.exchange = x;
     this.reused = reused;

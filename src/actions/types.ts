@@ -63,6 +63,17 @@ export interface Action {
   readonly name: string;
   readonly type: string;
   deliver(ctx: DeliveryContext): Promise<DeliveryResult>;
+  /**
+   * Deliveries beyond its `concurrency` this action takes at once and holds
+   * in a queue of its own, starting each the moment one of its `concurrency`
+   * connections frees (http, webhook): the scheduler hands it that many more,
+   * so a connection's next request does not wait for the answer to travel
+   * back to the scheduler and the next delivery to be launched from there
+   * (issue 12). Never more than `concurrency` run against the target at once,
+   * and a queued delivery's timeout starts when it is sent. Absent (exec,
+   * kubernetes, docker, outputs): `concurrency` deliveries at most.
+   */
+  readonly queueAhead?: number;
   /** Releases clients, sockets, timers. */
   close?(): Promise<void>;
 }

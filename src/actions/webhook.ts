@@ -5,7 +5,7 @@
 
 import type { Action, ActionFactory, DeliveryContext, DeliveryResult } from './types.js';
 import { defineAction } from './define.js';
-import { actionClient, configuredConcurrency, describeHttpError } from './http-send.js';
+import { actionClient, configuredConcurrency, describeHttpError, queueAhead } from './http-send.js';
 import { retryableStatus } from './http.js';
 
 export const WEBHOOK_DEFAULT_TIMEOUT_MS = 120_000;
@@ -24,6 +24,7 @@ export const webhookAction: ActionFactory = defineAction({
     const action: Action = {
       name,
       type: 'webhook',
+      queueAhead: queueAhead(connections),
       close: () => client.close(),
       async deliver(ctx: DeliveryContext): Promise<DeliveryResult> {
         try {

@@ -94,10 +94,17 @@ export interface SchedulerOptions {
   pollMs?: number;
   /** This replica's name in claimed_by. */
   owner?: string;
+  /**
+   * Deliveries the action takes beyond its concurrency and queues itself
+   * (Action.queueAhead): its lane runs that many more at once, unless it is
+   * rate-limited (a rate limit counts starts, and a queued delivery starts
+   * later than it was handed over).
+   */
+  queueAheadOf?: (action: string) => number | undefined;
 }
 
 interface Lane {
-  /** Deliveries whose action is running now (at most the policy's concurrency). */
+  /** Deliveries handed to their action and not answered yet (at most its slots: the policy's concurrency plus what the action queues itself). */
   running: number;
   limiter?: RateLimiter;
   /** Claimed (leased) and not started yet, oldest first. */
@@ -130,13 +137,13 @@ const MAX_BATCH = 256;
  * its size; draining a SQLite backlog, 32 → 128 took the store calls per
  * 15,000 deliveries from ~1,270 to ~440 and the CPU per delivery −23 % (issue 12).
  */
-export function claimAhead(concurrency: number): number {
-  return Math.min(256, Math.max(128, 2 * concurrency));
+export function claimAhead(slots: number): number {
+  return Math.min(256, Math.max(128, 2 * slots));
 }
 
 /** Deliveries a lane may still take on (run or hold claimed ahead): its slots plus claimAhead, less what it has. */
-function roomAhead(concurrency: number, lane: Lane | undefined): number {
-  return concurrency + claimAhead(concurrency) - (lane ? lane.running + lane.ready.length : 0);
+function roomAhead(slots: number, lane: Lane | undefined): number {
+  return slots + claimAhead(slots) - (lane ? lane.running + lane.ready.length : 0);
 }
 /**
  * Outcomes recorded together: those arriving within this window, or as soon
@@ -449,7 +456,7 @@ export class DeliveryScheduler implements DeliveryQueue {
           let left = room.get(d.action);
           if (left === undefined) {
             const policy = this.policy(d.action);
-            left = this.pendingActions.has(d.action) || policy.rateLimit ? 0 : roomAhead(policy.concurrency, this.lanes.get(d.action));
+            left = this.pendingActions.has(d.action) || policy.rateLimit ? 0 : roomAhead(this.slots(d.action, policy), this.lanes.get(d.action));
           }
           if (left > 0) { held.add(d.id); left--; }
           room.set(d.action, left);
@@ -503,6 +510,18 @@ export class DeliveryScheduler implements DeliveryQueue {
 
   private policy(action: string): DeliveryPolicy {
     return this.opts.policyOf?.(action) ?? DEFAULT_DELIVERY_POLICY;
+  }
+
+  /**
+   * Deliveries the lane hands its action at once: the concurrency, plus what
+   * an action that queues by itself holds ready for its connections
+   * (SchedulerOptions.queueAheadOf). The action keeps no more than the
+   * concurrency in flight to its target.
+   */
+  private slots(action: string, policy: DeliveryPolicy): number {
+    if (policy.rateLimit) return policy.concurrency;
+    const ahead = this.opts.queueAheadOf?.(action);
+    return ahead ? policy.concurrency + ahead : policy.concurrency;
   }
 
   private lane(action: string): Lane {
@@ -561,9 +580,10 @@ export class DeliveryScheduler implements DeliveryQueue {
         // Only what the limit lets start now: a rate-limited lane holds no claims ahead.
         want = this.withinLimit(limiter, policy.concurrency - lane.running - lane.ready.length, now);
       } else {
-        want = roomAhead(policy.concurrency, lane);
+        const slots = this.slots(action, policy);
+        want = roomAhead(slots, lane);
         if (probe) want = Math.max(1, want);
-        else if (lane.ready.length > claimAhead(policy.concurrency) / 2 && !this.catchUp(action, lane, want)) continue;
+        else if (lane.ready.length > claimAhead(slots) / 2 && !this.catchUp(action, lane, want)) continue;
       }
       want = Math.min(want, this.claimSlice.size());
       if (want <= 0) continue;
@@ -595,7 +615,7 @@ export class DeliveryScheduler implements DeliveryQueue {
   private startReady(action: string, lane: Lane, now: number): void {
     if (lane.ready.length === 0 || this.closed) return;
     const policy = this.policy(action);
-    let free = Math.min(policy.concurrency - lane.running, lane.ready.length);
+    let free = Math.min(this.slots(action, policy) - lane.running, lane.ready.length);
     if (free <= 0) return;
     const limiter = this.limiter(lane, policy, now);
     if (limiter) {
@@ -617,8 +637,8 @@ export class DeliveryScheduler implements DeliveryQueue {
       if (lane.ready.length) this.startReady(action, lane, this.now());
       // Claims again (one transaction for many) once the lane has used up half of what it claimed ahead, or
       // once its room holds the whole stored backlog it knows of (catchUp).
-      const concurrency = this.policy(action).concurrency;
-      if (lane.ready.length <= claimAhead(concurrency) / 2 || (this.pendingActions.has(action) && this.catchUp(action, lane, roomAhead(concurrency, lane)))) this.pump();
+      const slots = this.slots(action, this.policy(action));
+      if (lane.ready.length <= claimAhead(slots) / 2 || (this.pendingActions.has(action) && this.catchUp(action, lane, roomAhead(slots, lane)))) this.pump();
     };
     const p = this.run(d, free).catch((e: Error) => process.stderr.write(`hooker: delivery ${d.id} failed to run: ${e.message}\n`)).finally(() => {
       this.running.delete(d.id);

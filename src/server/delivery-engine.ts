@@ -86,6 +86,7 @@ async function startEngine(store: Store, opts: EngineOptions, log: (line: string
   const routeOf = (name: string) => parseRun(name, (n) => opts.table().routes.has(n)).route;
   const scheduler: DeliveryScheduler = new DeliveryScheduler(store.deliveries, (job, signal) => run({ ...job, routeName: routeOf(job.routeName) }, signal), {
     policyOf: (a) => policyOf(opts.table(), a),
+    queueAheadOf: (a) => opts.table().actions.get(a)?.queueAhead,
     rerender: (d, event) => router.rerender(d, event),
     onRecord: (r) => {
       onRecord(r);
