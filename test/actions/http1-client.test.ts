@@ -33,6 +33,7 @@ function client(opts: Partial<ConstructorParameters<typeof Http1Client>[0]> = {}
 async function rawServer(answer: (req: string, socket: net.Socket, n: { conn: number; req: number }) => void | Promise<void>) {
   const sockets = new Set<net.Socket>();
   let conns = 0;
+  const paths: string[] = [];
   const server = net.createServer((socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
@@ -50,13 +51,14 @@ async function rawServer(answer: (req: string, socket: net.Socket, n: { conn: nu
         if (buf.length < end + 4 + len) return;
         const req = buf.slice(0, end + 4 + len);
         buf = buf.slice(end + 4 + len);
+        paths.push(req.split(' ')[1]!);
         void answer(req, socket, { conn, req: ++reqs });
       }
     });
   });
   await listen(server);
   closers.push(() => new Promise<void>((r) => { for (const s of sockets) s.destroy(); server.close(() => r()); }));
-  return { url: `http://127.0.0.1:${port(server)}`, connections: () => conns, open: () => sockets.size };
+  return { url: `http://127.0.0.1:${port(server)}`, connections: () => conns, open: () => sockets.size, paths: () => paths };
 }
 
 /** A request to a server that never answers, aborted: it fails with the signal's reason and the server sees its socket closed. */
@@ -288,6 +290,38 @@ describe('broken or hostile servers', () => {
       process.off('warning', onWarning);
     }
     expect(warnings.map((w) => w.name)).not.toContain('MaxListenersExceededWarning');
+  });
+
+  it('a request waiting for a socket that is aborted leaves the queue, is never sent, and the next one takes its turn (on the loop and in the thread)', async () => {
+    const held: net.Socket[] = [];
+    const srv = await rawServer((req, socket) => {
+      // The first request is held until released; every later one is answered at once with its path.
+      const path = req.split(' ')[1]!;
+      if (path === '/first') { held.push(socket); return; }
+      socket.write(`HTTP/1.1 200 OK\r\ncontent-length: ${path.length}\r\n\r\n${path}`);
+    });
+    const seen = () => srv.connections();
+    // Another origin: its answer comes back after the thread has taken every message sent before it (the abort's cancel).
+    const other = await rawServer((_req, socket) => { socket.write('HTTP/1.1 204 No Content\r\n\r\n'); });
+    for (const c of [client({ connections: 1 }), new ThreadedHttp1Client({ connections: 1 })]) {
+      if (c instanceof ThreadedHttp1Client) closers.push(() => c.close());
+      held.length = 0;
+      const before = seen();
+      const first = c.request({ url: `${srv.url}/first`, method: 'POST', body: '{}', timeoutMs: 5_000 });
+      await expect.poll(() => held.length).toBe(1);
+      const ac = new AbortController();
+      const queued = c.request({ url: `${srv.url}/aborted`, method: 'POST', body: '{}', timeoutMs: 5_000, signal: ac.signal });
+      const next = c.request({ url: `${srv.url}/next`, method: 'POST', body: '{}', timeoutMs: 5_000 });
+      ac.abort(new Error('delivery closed'));
+      await expect(queued).rejects.toThrow('delivery closed');
+      expect((await c.request({ url: `${other.url}/probe`, method: 'GET', timeoutMs: 5_000 })).status).toBe(204);
+      held[0]!.write('HTTP/1.1 200 OK\r\ncontent-length: 6\r\n\r\n/first');
+      expect((await first).body).toBe('/first');
+      expect((await next).body).toBe('/next');
+      // One connection throughout, which never carried the aborted request.
+      expect(seen() - before).toBe(1);
+    }
+    expect(srv.paths()).toEqual(['/first', '/next', '/first', '/next']);
   });
 
   it('sends on a fresh socket after the server closed an idle keep-alive one', async () => {
