@@ -29,16 +29,19 @@ export function actionClient(connections: number | undefined): ActionClient {
 
 /**
  * Deliveries an http or webhook action queues beyond its connections (its
- * Action.queueAhead): enough that each of its `connections` has its next
- * request waiting in the client when its answer arrives, while the answers
- * travel back to the scheduler and the next deliveries are launched (a turn
- * of the event loop, and with HOOKER_HTTP_THREAD two crossings of the
- * thread). TEMPORARY env override for measuring.
+ * Action.queueAhead), 7 per connection (at most 256): the lane hands it 8 ×
+ * its concurrency. Each connection's next request must be waiting in the
+ * client when its answer arrives, for as long as the answers take to reach
+ * the scheduler and the next deliveries to be launched (a turn of the event
+ * loop, with HOOKER_HTTP_THREAD also two crossings of the thread): several
+ * of a fast target's round trips. bench:server's sustained phase (one action,
+ * concurrency 16, a loopback receiver), both threads: 7.2–7.3k deliveries/s
+ * with 2 and 4 per connection, 7.4–9.0k with 7, 9.0k with 15 but ingest
+ * starved (202 p50 3 s); on the event loop the depth made no difference
+ * beyond the noise (BENCHMARKS.md, "Issue 12, session 11: flight").
  */
 export function queueAhead(connections: number | undefined): number {
-  const env = process.env['HOOKER_QUEUE_AHEAD'];
-  if (env !== undefined) return Number(env);
-  return 2 * (connections ?? 4);
+  return Math.min(256, 7 * (connections ?? 4));
 }
 
 /** The action's `concurrency:` read only to size its pool; the delivery policy validates it. */

@@ -110,6 +110,12 @@ interface Lane {
   /** Claimed (leased) and not started yet, oldest first. */
   ready: ClaimedDelivery[];
   /**
+   * Handed to the action and not answered, in the order they were handed:
+   * an action that queues by itself sends them in that order, so past the
+   * first `concurrency` of them they wait in its queue (oldestWaitingAt).
+   */
+  handed: Set<ClaimedDelivery>;
+  /**
    * First-stage deliveries of the action that this process committed
    * unleased (its lane had no room, or older ones waited in the store) and
    * that no claim has taken yet: the stored backlog it knows of, counted
@@ -276,13 +282,28 @@ export class DeliveryScheduler implements DeliveryQueue {
 
   /**
    * Due time of the action's oldest delivery that is not running: unclaimed
-   * in the store, or claimed ahead by this replica and waiting for a slot
-   * (the delivery lag that backpressure watches).
+   * in the store, claimed ahead by this replica and waiting for a slot, or
+   * handed to an action that queues by itself and waiting in its queue for a
+   * connection (the delivery lag that backpressure watches: with deliveries
+   * queued in the action counted as running, a slow target's lag would read
+   * up to its queue's length of round trips low).
    */
   async oldestWaitingAt(action: string): Promise<number | undefined> {
     const stored = await this.store.oldestPendingAt(action, this.now());
-    const next = this.lanes.get(action)?.ready[0];
-    const held = next ? (next.dueAt ?? next.createdAt) : undefined;
+    const lane = this.lanes.get(action);
+    const next = lane?.ready[0];
+    let held = next ? (next.dueAt ?? next.createdAt) : undefined;
+    const concurrency = this.policy(action).concurrency;
+    if (lane && lane.handed.size > concurrency) {
+      // The first `concurrency` handed are on the wire (all connections are busy while some wait); the next one waits longest.
+      let n = 0;
+      for (const d of lane.handed) {
+        if (n++ < concurrency) continue;
+        const at = d.dueAt ?? d.createdAt;
+        held = held === undefined ? at : Math.min(held, at);
+        break;
+      }
+    }
     return stored === undefined ? held : held === undefined ? stored : Math.min(stored, held);
   }
 
@@ -526,7 +547,7 @@ export class DeliveryScheduler implements DeliveryQueue {
 
   private lane(action: string): Lane {
     let lane = this.lanes.get(action);
-    if (!lane) { lane = { running: 0, ready: [], stored: 0 }; this.lanes.set(action, lane); }
+    if (!lane) { lane = { running: 0, ready: [], handed: new Set(), stored: 0 }; this.lanes.set(action, lane); }
     return lane;
   }
 
@@ -628,12 +649,14 @@ export class DeliveryScheduler implements DeliveryQueue {
 
   private launch(action: string, lane: Lane, d: ClaimedDelivery): void {
     lane.running++;
+    lane.handed.add(d);
     let freed = false;
     // The slot frees when the action answered, before its outcome is recorded: the next claimed delivery starts at once.
     const free = () => {
       if (freed) return;
       freed = true;
       lane.running--;
+      lane.handed.delete(d);
       if (lane.ready.length) this.startReady(action, lane, this.now());
       // Claims again (one transaction for many) once the lane has used up half of what it claimed ahead, or
       // once its room holds the whole stored backlog it knows of (catchUp).

@@ -37,7 +37,7 @@ async function receiver(delayMs: number) {
         r.inFlight--;
         r.got.push((JSON.parse(body) as { n: number }).n);
         res.end('ok');
-      }, delayMs);
+      }, delayMs).unref();
     });
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
@@ -103,6 +103,28 @@ describe.each([false, true])('an http action queueing ahead (client thread: %s)'
     expect(records.every((x) => x.ok)).toBe(true);
     expect(seen.maxHeld).toBe(2);
     expect(r.maxInFlight).toBe(2);
+  });
+});
+
+describe('the delivery lag backpressure watches', () => {
+  it('counts deliveries waiting in an http action\'s queue, not only those waiting in the lane or the store', async () => {
+    const r = await receiver(60_000);
+    const ship = shipAction(r.url, { concurrency: 1 }, false);
+    const e = await engine(table([route('r', ['ship'])], () => ['r'], [ship.act], { ship: { concurrency: 1 } }), tempDbFile('queue-ahead'));
+    await e.router.route({ n: 0 }, { hops: 0, firstAttempts: false }).committed;
+    await until(() => r.inFlight === 1);
+    // One delivery, on the wire: nothing waits.
+    expect(await e.scheduler.oldestWaitingAt('ship')).toBeUndefined();
+    const before = Date.now();
+    for (let n = 1; n <= 4; n++) await e.router.route({ n }, { hops: 0, firstAttempts: false }).committed;
+    const after = Date.now();
+    await until(() => ship.seen.held === 5);
+    // All five handed to the action (its slots are 1 + queueAhead), four of them queued behind the one on the wire:
+    // the oldest of those is the lag.
+    const at = await e.scheduler.oldestWaitingAt('ship');
+    expect(at).toBeGreaterThanOrEqual(before);
+    expect(at).toBeLessThanOrEqual(after);
+    expect(r.inFlight).toBe(1);
   });
 });
 
