@@ -6,7 +6,6 @@ import { readServerSettings } from '../config/env.js';
 import { ConfigError, formatProblem } from '../config/problems.js';
 import { createLogger } from '../logging/logger.js';
 import { startServer } from '../server/server.js';
-import { lowerHelperThreads } from '../server/thread-priority.js';
 
 export async function runServe(argv: string[]): Promise<number> {
   const args = parseArgs(argv, { values: { '--config': 'config', '-c': 'config', '--http': 'http', '--https': 'https' } });
@@ -18,8 +17,6 @@ export async function runServe(argv: string[]): Promise<number> {
   const settings = readServerSettings(env, { cfgPath: args.positionals[0] ?? 'config/cfg.yaml' });
   // Every line goes to stderr (JSON or pretty); stdout belongs to the stdout action.
   const logger = createLogger({ level: settings.logLevel, format: settings.logFormat });
-  // Before the server starts its worker threads, which keep the event loop's priority (thread-priority.ts).
-  lowerHelperThreads();
   let server;
   try {
     server = await startServer({ settings, env, handleSignals: true, logger });
