@@ -1,34 +1,44 @@
 // The worker side of http1-thread.ts: runs the http and webhook actions'
-// requests through Http1Client in this thread and answers in batches
-// (what crosses: http1-thread-wire.ts).
+// requests through Http1Client in this thread and answers in batches.
 
 import { parentPort } from 'node:worker_threads';
-import { Http1Client } from './http1-client.js';
-import { answerError, answerOk, readBatch, type FromThread, type ToThread } from './http1-thread-wire.js';
+import { Http1Client, type Http1ClientOptions } from './http1-client.js';
+import type { ToThread, FromThread } from './http1-thread.js';
 
 const port = parentPort!;
 const clients = new Map<number, Http1Client>();
 const running = new Map<number, (reason: Error) => void>();
-let out: FromThread = [];
+let out: FromThread[] = [];
 let flushing = false;
 
-function flushSoon(): void {
+function answer(m: FromThread): void {
+  out.push(m);
   if (flushing) return;
   flushing = true;
   // Every answer of this turn of the loop in one message.
   setImmediate(() => { flushing = false; const batch = out; out = []; port.postMessage(batch); });
 }
 
-port.on('message', (batch: ToThread) => readBatch(batch, {
-  open(clientId, options) { void clients.get(clientId)?.close(); clients.set(clientId, new Http1Client(options)); },
-  close(clientId) { void clients.get(clientId)?.close(); clients.delete(clientId); },
-  cancel(id) { running.get(id)?.(new Error('cancelled')); },
-  request(id, clientId, req) {
-    const client = clients.get(clientId);
-    if (!client) { answerError(out, id, new Error('the HTTP client is closed')); flushSoon(); return; }
-    client.request({ ...req, onCancel: (cancel) => running.set(id, cancel) }).then(
-      (a) => { running.delete(id); answerOk(out, id, a); flushSoon(); },
-      (e: unknown) => { running.delete(id); answerError(out, id, e); flushSoon(); },
-    );
-  },
-}));
+port.on('message', (batch: ToThread[]) => {
+  for (const m of batch) {
+    switch (m[0]) {
+      case 'open': clients.get(m[1])?.close(); clients.set(m[1], new Http1Client(m[2] as Http1ClientOptions)); break;
+      case 'close': void clients.get(m[1])?.close(); clients.delete(m[1]); break;
+      case 'cancel': running.get(m[1])?.(new Error('cancelled')); break;
+      case 'req': {
+        const [, id, clientId, url, method, headers, body, timeoutMs] = m;
+        const client = clients.get(clientId);
+        if (!client) { answer([id, -1, 'Error', 'the HTTP client is closed']); break; }
+        client.request({
+          url, method, headers, timeoutMs, onCancel: (cancel) => running.set(id, cancel),
+          // Bytes come as a latin1 string: one byte per character, cloned as a plain copy.
+          ...(body === undefined ? {} : { body: body[0] === 's' ? body[1] : Buffer.from(body[1], 'latin1') }),
+        }).then(
+          (a) => { running.delete(id); answer([id, a.status, a.body]); },
+          (e: Error) => { running.delete(id); answer([id, -1, e?.name ?? 'Error', e?.message ?? String(e)]); },
+        );
+        break;
+      }
+    }
+  }
+});

@@ -15,7 +15,14 @@
 
 import { Worker } from 'node:worker_threads';
 import { abortReason, whenAborted, type Http1Answer, type Http1ClientOptions, type Http1Request } from './http1-client.js';
-import { readAnswers, RequestBatch, type FromThread } from './http1-thread-wire.js';
+
+export type ToThread =
+  | ['open', number, Http1ClientOptions]
+  | ['close', number]
+  | ['cancel', number]
+  | ['req', number, number, string, string, Record<string, string | string[]> | undefined, ['s' | 'b', string] | undefined, number];
+/** [id, status, body] or [id, -1, error name, error message]. */
+export type FromThread = [number, number, string] | [number, -1, string, string];
 
 // CommonJS run with eval: loads the worker module next to this one (the .ts
 // source through tsx when the server itself runs from source, as in tests).
@@ -32,7 +39,7 @@ interface Pending { resolve(a: Http1Answer): void; reject(e: Error): void; offAb
 class WireThread {
   private readonly worker: Worker;
   private readonly pending = new Map<number, Pending>();
-  private outbox = new RequestBatch();
+  private outbox: ToThread[] = [];
   private flushing = false;
   private nextId = 1;
 
@@ -43,27 +50,22 @@ class WireThread {
       workerData: { entry: new URL(`./http1-thread-worker.${fromSource ? 'ts' : 'js'}`, import.meta.url).href, tsx: fromSource },
     });
     this.worker.unref();
-    this.worker.on('message', (batch: FromThread) => this.answers(batch));
+    this.worker.on('message', (batch: FromThread[]) => this.answers(batch));
     this.worker.on('error', (e) => this.gone(e));
     this.worker.on('exit', (code) => this.gone(new Error(`exited with code ${code}`)));
-    for (const [id, options] of opens) this.open(id, options);
+    for (const [id, options] of opens) this.post(['open', id, options]);
   }
 
-  open(clientId: number, options: Http1ClientOptions): void { this.outbox.open(clientId, options); this.flushSoon(); }
-  close(clientId: number): void { this.outbox.close(clientId); this.flushSoon(); }
-
-  /** Ends the thread as a crash would (tests: what its death does to the requests in flight). */
-  terminate(): Promise<number> { return this.worker.terminate(); }
-
-  private flushSoon(): void {
+  post(m: ToThread): void {
+    this.outbox.push(m);
     if (this.flushing) return;
     this.flushing = true;
     // Every request of this turn of the loop (a lane launches several) in one message.
     setImmediate(() => {
       this.flushing = false;
       const batch = this.outbox;
-      this.outbox = new RequestBatch();
-      this.worker.postMessage([batch.texts, batch.flat]);
+      this.outbox = [];
+      this.worker.postMessage(batch);
     });
   }
 
@@ -77,30 +79,32 @@ class WireThread {
         p.offAbort = whenAborted(signal, (reason) => {
           if (!this.pending.delete(id)) return;
           this.settled();
-          this.outbox.cancel(id);
-          this.flushSoon();
+          this.post(['cancel', id]);
           reject(reason);
         });
       }
       if (this.pending.size === 0) this.worker.ref(); // a request in flight keeps the process up, as a socket would
       this.pending.set(id, p);
-      this.outbox.request(id, clientId, req);
-      this.flushSoon();
+      // Bytes go as a latin1 string (a plain copy each way): a Buffer is often a view of a larger pooled one, which cloning would copy whole, and transferring a copy cost more.
+      const body: ['s' | 'b', string] | undefined = req.body === undefined ? undefined
+        : typeof req.body === 'string' ? ['s', req.body] : ['b', req.body.toString('latin1')];
+      this.post(['req', id, clientId, typeof req.url === 'string' ? req.url : req.url.href, req.method, req.headers, body, req.timeoutMs]);
     });
   }
 
-  private answers(batch: FromThread): void {
-    readAnswers(batch, (id, a) => this.take(id)?.resolve(a), (id, e) => this.take(id)?.reject(e));
+  private answers(batch: FromThread[]): void {
+    for (const m of batch) {
+      const p = this.pending.get(m[0]);
+      if (!p) continue; // aborted meanwhile
+      this.pending.delete(m[0]);
+      p.offAbort?.();
+      if (m[1] === -1) {
+        const e = new Error((m as [number, -1, string, string])[3]);
+        e.name = (m as [number, -1, string, string])[2];
+        p.reject(e);
+      } else p.resolve({ status: m[1], body: m[2] });
+    }
     this.settled();
-  }
-
-  /** The request's waiter, no longer pending; undefined if it was aborted meanwhile. */
-  private take(id: number): Pending | undefined {
-    const p = this.pending.get(id);
-    if (!p) return undefined;
-    this.pending.delete(id);
-    p.offAbort?.();
-    return p;
   }
 
   private settled(): void {
@@ -132,7 +136,7 @@ export class ThreadedHttp1Client {
 
   constructor(opts: Http1ClientOptions) {
     options.set(this.id, opts);
-    if (thread) thread.open(this.id, opts);
+    if (thread) thread.post(['open', this.id, opts]);
   }
 
   request(req: Http1Request): Promise<Http1Answer> {
@@ -145,11 +149,6 @@ export class ThreadedHttp1Client {
     if (this.closed) return;
     this.closed = true;
     options.delete(this.id);
-    thread?.close(this.id);
+    thread?.post(['close', this.id]);
   }
-}
-
-/** Ends the client thread as a crash would; the next request starts a new one (tests). */
-export async function terminateClientThread(): Promise<void> {
-  await thread?.terminate();
 }
