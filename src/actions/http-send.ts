@@ -3,6 +3,7 @@
 
 import { Http1Client, type Http1Answer, type Http1Request } from './http1-client.js';
 import { ThreadedHttp1Client } from './http1-thread.js';
+import { DELIVERY_GUARD_MS } from './types.js';
 
 export interface ActionClient {
   request(req: Http1Request): Promise<Http1Answer>;
@@ -39,9 +40,15 @@ export function actionClient(connections: number | undefined): ActionClient {
  * with 2 and 4 per connection, 7.4–9.0k with 7, 9.0k with 15 but ingest
  * starved (202 p50 3 s); on the event loop the depth made no difference
  * beyond the noise (BENCHMARKS.md, "Issue 12, session 11: flight").
+ * Fewer per connection when the action's timeout is long: a queued delivery
+ * may wait for the ones before it on its connection to time out, and the
+ * runner's guard (DELIVERY_GUARD_MS) counts from the hand-over, so the last
+ * queued one must still end within it against a target that never answers
+ * (a webhook's default 120 s: 4 per connection).
  */
-export function queueAhead(connections: number | undefined): number {
-  return Math.min(256, 7 * (connections ?? 4));
+export function queueAhead(connections: number | undefined, timeoutMs: number): number {
+  const perConnection = Math.max(0, Math.min(7, Math.floor(DELIVERY_GUARD_MS / timeoutMs) - 1));
+  return Math.min(256, perConnection * (connections ?? 4));
 }
 
 /** The action's `concurrency:` read only to size its pool; the delivery policy validates it. */

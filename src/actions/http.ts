@@ -63,7 +63,7 @@ export function createHttpAction(spec: HttpSpec): Action {
   return {
     name: spec.name,
     type: 'http',
-    queueAhead: queueAhead(spec.connections),
+    queueAhead: queueAhead(spec.connections, spec.timeoutMs),
     close: () => client.close(),
     async deliver(ctx: DeliveryContext): Promise<DeliveryResult> {
       let url: string;

@@ -59,6 +59,15 @@ export interface DeliveryResult {
   retryAfterMs?: number;
 }
 
+/**
+ * The longest a delivery may run, from the moment its action is handed it,
+ * before the action runner aborts it (src/delivery/action-runner.ts): it only
+ * bounds an action that ignores its own timeout. An action's queueAhead must
+ * keep its queued deliveries' worst wait within it (see queueAhead in
+ * http-send.ts).
+ */
+export const DELIVERY_GUARD_MS = 10 * 60_000;
+
 export interface Action {
   readonly name: string;
   readonly type: string;
@@ -70,7 +79,8 @@ export interface Action {
    * so a connection's next request does not wait for the answer to travel
    * back to the scheduler and the next delivery to be launched from there
    * (issue 12). Never more than `concurrency` run against the target at once,
-   * and a queued delivery's timeout starts when it is sent. Absent (exec,
+   * and a queued delivery's timeout starts when it is sent (the runner's
+   * guard, DELIVERY_GUARD_MS, counts from the hand-over). Absent (exec,
    * kubernetes, docker, outputs): `concurrency` deliveries at most.
    */
   readonly queueAhead?: number;

@@ -24,7 +24,7 @@ export const webhookAction: ActionFactory = defineAction({
     const action: Action = {
       name,
       type: 'webhook',
-      queueAhead: queueAhead(connections),
+      queueAhead: queueAhead(connections, timeoutMs),
       close: () => client.close(),
       async deliver(ctx: DeliveryContext): Promise<DeliveryResult> {
         try {

@@ -1,7 +1,7 @@
 // Runs one claimed delivery against the action of that name in the current
 // runtime (a reload may have removed or changed it since the event arrived).
 
-import type { Action, DeliveryResult, RenderedMessage } from '../actions/types.js';
+import { DELIVERY_GUARD_MS, type Action, type DeliveryResult, type RenderedMessage } from '../actions/types.js';
 import { DeadlineGuard } from './deadline-guard.js';
 
 export interface DeliveryJob {
@@ -22,7 +22,7 @@ export interface DeliveryJob {
 /** Runs one job against the current configuration's action of that name. */
 export type DeliveryHandler = (job: DeliveryJob, signal: AbortSignal) => Promise<{ result: DeliveryResult; log: string[] }>;
 
-export function actionHandler(actions: () => Map<string, Action>, timeoutGuardMs = 10 * 60_000): DeliveryHandler {
+export function actionHandler(actions: () => Map<string, Action>, timeoutGuardMs = DELIVERY_GUARD_MS): DeliveryHandler {
   // One guard per shutdown signal (the scheduler passes the same one to every job).
   const guards = new WeakMap<AbortSignal, DeadlineGuard>();
   return async (job, shutdown) => {

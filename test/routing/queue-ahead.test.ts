@@ -9,8 +9,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Action, DeliveryContext } from '../../src/actions/types.js';
-import { httpAction } from '../../src/actions/http.js';
+import { DELIVERY_GUARD_MS, type Action, type DeliveryContext } from '../../src/actions/types.js';
+import { HTTP_DEFAULT_TIMEOUT_MS, httpAction } from '../../src/actions/http.js';
 import { queueAhead } from '../../src/actions/http-send.js';
 import type { DeliveryPolicy } from '../../src/config/types.js';
 import { closeEngines, engine, route, table, tempDbFile, until } from './engine-fixture.js';
@@ -82,8 +82,8 @@ describe.each([false, true])('an http action queueing ahead (client thread: %s)'
     const { records, seen } = await deliverAll(r, { concurrency: 3 }, { concurrency: 3 }, thread, 60);
     expect(records.every((x) => x.ok && x.attempt === 1)).toBe(true);
     expect(r.got.sort((a, b) => a - b)).toEqual(Array.from({ length: 60 }, (_, n) => n));
-    expect(queueAhead(3)).toBeGreaterThan(0);
-    expect(seen.maxHeld).toBe(3 + queueAhead(3));
+    expect(queueAhead(3, HTTP_DEFAULT_TIMEOUT_MS)).toBe(21);
+    expect(seen.maxHeld).toBe(3 + queueAhead(3, HTTP_DEFAULT_TIMEOUT_MS));
     // Exactly its connections busy: all of them used, never one more.
     expect(r.maxInFlight).toBe(3);
   });
@@ -100,6 +100,27 @@ describe.each([false, true])('an http action queueing ahead (client thread: %s)'
   it('a rate-limited http action is handed no more than its concurrency (a queued delivery would start later than the limit let it)', async () => {
     const r = await receiver(15);
     const { records, seen } = await deliverAll(r, { concurrency: 2 }, { concurrency: 2, rateLimit: { count: 1_000, perMs: 1_000 } }, thread, 20);
+    expect(records.every((x) => x.ok)).toBe(true);
+    expect(seen.maxHeld).toBe(2);
+    expect(r.maxInFlight).toBe(2);
+  });
+});
+
+describe('an http action with a long timeout', () => {
+  // The runner's guard (DELIVERY_GUARD_MS, 10 min) counts from the hand-over: against a target that never answers, the
+  // last queued delivery waits for every one before it on its connection to time out, and must still end within it.
+  it('queues fewer per connection, so its last queued delivery ends within the runner\'s guard', () => {
+    expect(queueAhead(2, 120_000)).toBe(8); // a webhook's default: 4 per connection, (4 + 1) × 2 min = the guard
+    expect(queueAhead(2, 5 * 60_000)).toBe(2);
+    expect(queueAhead(2, DELIVERY_GUARD_MS)).toBe(0);
+    for (const t of [1_000, 30_000, 120_000, 200_000, 5 * 60_000, DELIVERY_GUARD_MS]) {
+      expect((queueAhead(1, t) + 1) * t).toBeLessThanOrEqual(DELIVERY_GUARD_MS);
+    }
+  });
+
+  it('with a timeout as long as the guard, is handed no more than its concurrency', async () => {
+    const r = await receiver(15);
+    const { records, seen } = await deliverAll(r, { concurrency: 2, timeout: '10m' }, { concurrency: 2 }, false, 20);
     expect(records.every((x) => x.ok)).toBe(true);
     expect(seen.maxHeld).toBe(2);
     expect(r.maxInFlight).toBe(2);
