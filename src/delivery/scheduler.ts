@@ -124,7 +124,12 @@ interface Lane {
   stored: number;
 }
 
-/** A turn's flush waits one turn more for fewer plans than this while the last commit had at least as many (flushSoon). */
+/**
+ * A turn's flush waits one turn more for fewer plans than this while the last
+ * flush took at least as many (flushSoon), however many commits its slices
+ * made (on a loaded machine the commit slice shrinks to 8: ingest is no
+ * slower for it).
+ */
 const COALESCE_PLANS = 16;
 /**
  * ... and only while plans arrive at least this fast (per second, over the
@@ -329,7 +334,7 @@ export class DeliveryScheduler implements DeliveryQueue {
 
   /**
    * The flush of a turn's plans, in the check phase after the poll that read
-   * them. While ingest runs fast (the last commit took COALESCE_PLANS or
+   * them. While ingest runs fast (the last flush took COALESCE_PLANS or
    * more, and plans arrive at COALESCE_RATE or faster: see arrivalRate) and
    * this turn brought fewer, it waits one turn more so the plans
    * of the next poll go in the same commit: a commit's cost per plan falls
@@ -339,7 +344,7 @@ export class DeliveryScheduler implements DeliveryQueue {
    * (a few plans per turn) nothing waits.
    */
   private readonly flushSoon = (): void => {
-    if (!this.coalesced && this.batch.length < COALESCE_PLANS && this.lastCommitPlans >= COALESCE_PLANS && this.arrivalRate() >= COALESCE_RATE) {
+    if (!this.coalesced && this.batch.length < COALESCE_PLANS && this.lastFlushPlans >= COALESCE_PLANS && this.arrivalRate() >= COALESCE_RATE) {
       this.coalesced = true;
       setImmediate(this.flushSoon);
       return;
@@ -373,7 +378,8 @@ export class DeliveryScheduler implements DeliveryQueue {
     }
     return this.lastRate;
   }
-  private lastCommitPlans = 0;
+  /** Plans waiting when the last flush started (see COALESCE_PLANS). */
+  private lastFlushPlans = 0;
 
   /**
    * Commits the plans accepted so far (one transaction per slice of them,
@@ -393,6 +399,7 @@ export class DeliveryScheduler implements DeliveryQueue {
     this.committing = true;
     this.flushing = (async () => {
       try {
+        this.lastFlushPlans = this.batch.length;
         for (let first = true; this.batch.length; first = false) {
           if (!first) await nextTurn();
           await this.commit(this.batch.splice(0, this.commitSlice.size()));
@@ -405,7 +412,6 @@ export class DeliveryScheduler implements DeliveryQueue {
   }
 
   private async commit(batch: typeof this.batch): Promise<void> {
-    this.lastCommitPlans = batch.length;
     let commits: PlanCommit[];
     const plans = batch.map((b) => b.plan);
     const now = this.now();
