@@ -104,15 +104,15 @@ export interface SchedulerOptions {
 }
 
 interface Lane {
-  /** Deliveries handed to their action and not answered yet (at most its slots: the policy's concurrency plus what the action queues itself). */
-  running: number;
   limiter?: RateLimiter;
   /** Claimed (leased) and not started yet, oldest first. */
   ready: ClaimedDelivery[];
   /**
-   * Handed to the action and not answered, in the order they were handed:
-   * an action that queues by itself sends them in that order, so past the
-   * first `concurrency` of them they wait in its queue (oldestWaitingAt).
+   * Handed to the action and not answered yet (at most its slots: the
+   * policy's concurrency plus what the action queues itself), in the order
+   * they were handed: an action that queues by itself sends them in that
+   * order, so past the first `concurrency` of them they wait in its queue
+   * (oldestWaitingAt).
    */
   handed: Set<ClaimedDelivery>;
   /**
@@ -154,7 +154,7 @@ export function claimAhead(slots: number): number {
 
 /** Deliveries a lane may still take on (run or hold claimed ahead): its slots plus claimAhead, less what it has. */
 function roomAhead(slots: number, lane: Lane | undefined): number {
-  return slots + claimAhead(slots) - (lane ? lane.running + lane.ready.length : 0);
+  return slots + claimAhead(slots) - (lane ? lane.handed.size + lane.ready.length : 0);
 }
 /**
  * Outcomes recorded together: those arriving within this window, or as soon
@@ -553,7 +553,7 @@ export class DeliveryScheduler implements DeliveryQueue {
 
   private lane(action: string): Lane {
     let lane = this.lanes.get(action);
-    if (!lane) { lane = { running: 0, ready: [], handed: new Set(), stored: 0 }; this.lanes.set(action, lane); }
+    if (!lane) { lane = { ready: [], handed: new Set(), stored: 0 }; this.lanes.set(action, lane); }
     return lane;
   }
 
@@ -605,7 +605,7 @@ export class DeliveryScheduler implements DeliveryQueue {
       const limiter = this.limiter(lane, policy, now);
       if (limiter) {
         // Only what the limit lets start now: a rate-limited lane holds no claims ahead.
-        want = this.withinLimit(limiter, policy.concurrency - lane.running - lane.ready.length, now);
+        want = this.withinLimit(limiter, policy.concurrency - lane.handed.size - lane.ready.length, now);
       } else {
         const slots = this.slots(action, policy);
         want = roomAhead(slots, lane);
@@ -642,7 +642,7 @@ export class DeliveryScheduler implements DeliveryQueue {
   private startReady(action: string, lane: Lane, now: number): void {
     if (lane.ready.length === 0 || this.closed) return;
     const policy = this.policy(action);
-    let free = Math.min(this.slots(action, policy) - lane.running, lane.ready.length);
+    let free = Math.min(this.slots(action, policy) - lane.handed.size, lane.ready.length);
     if (free <= 0) return;
     const limiter = this.limiter(lane, policy, now);
     if (limiter) {
@@ -654,14 +654,12 @@ export class DeliveryScheduler implements DeliveryQueue {
   }
 
   private launch(action: string, lane: Lane, d: ClaimedDelivery): void {
-    lane.running++;
     lane.handed.add(d);
     let freed = false;
     // The slot frees when the action answered, before its outcome is recorded: the next claimed delivery starts at once.
     const free = () => {
       if (freed) return;
       freed = true;
-      lane.running--;
       lane.handed.delete(d);
       if (lane.ready.length) this.startReady(action, lane, this.now());
       // Claims again (one transaction for many) once the lane has used up half of what it claimed ahead, or
