@@ -597,6 +597,16 @@ async function sustainedRun(receiver: Receiver, server: Running, stop = true): P
   }
 }
 
+/**
+ * What the sustained phase follows in the full run: an offered 1,000 events/s for the latency
+ * phase's warm-up and measured time, then its backlog drained: the process's hot code is compiled
+ * (a cold process delivers slowly in its first seconds) and the inbox is empty.
+ */
+async function warmUp(url: string): Promise<void> {
+  await openLoop(url, 1_000, MEASURE_MS, WARMUP_MS);
+  await drainInbox(url, 300_000);
+}
+
 /** One phase alone on a fresh server (`--phase`), printed only. */
 async function onePhase(phase: string): Promise<void> {
   // `--root DIR`: the checkout whose bin/ and dist/ run (another build, for old/new pairs).
@@ -621,11 +631,15 @@ async function onePhase(phase: string): Promise<void> {
       const d = await drainInbox(hooker.url, 300_000);
       log(`at ${offered.toLocaleString('en')}/s: p50 ${at1k.p50.toFixed(1)} ms, p99 ${at1k.p99.toFixed(1)} ms, max ${at1k.max.toFixed(1)} ms, ${at1k.events} accepted, ${at1k.refused} refused, ${at1k.errors} errors; 202s over 10 / 30 / 100 ms: ${slowCounts(at1k.latencies)}; ${loopSince(await loop0, loop1)}; inbox drained in ${drained(d)}`);
     } else if (phase === 'sustained') {
+      // `--warm`: first what precedes it in the full run (the latency phase's 1,000/s for 12 s, drained), so the process is warm.
+      if (process.argv.includes('--warm')) await warmUp(hooker.url);
       const r = await sustainedRun(receiver, hooker, false);
       const s = r.load;
       log(`sustained ${SUSTAINED_RATE}/s: ${rate(s).toFixed(0)} accepted/s (${s.refused} refused, ${s.errors} errors), ${r.deliveriesPerS.toFixed(0)} deliveries/s, server CPU ${r.cpuShare.toFixed(2)} core (receiver ${r.receiverCpuShare.toFixed(2)}, generator ${r.generatorCpuShare.toFixed(2)}), inbox ${r.inboxStart} -> ${r.inboxEnd} (max ${s.maxInbox}), 202 p50 ${s.p50.toFixed(1)} ms p99 ${s.p99.toFixed(1)} ms, e2e p50 ${pct(r.e2e, 0.5).toFixed(0)} ms p99 ${pct(r.e2e, 0.99).toFixed(0)} ms`);
     } else if (phase === 'relay') {
-      const r = await sustainedRun(receiver, await startBare(receiver.url));
+      const relay = await startBare(receiver.url);
+      if (process.argv.includes('--warm')) await warmUp(relay.url);
+      const r = await sustainedRun(receiver, relay);
       log(`bare relay ${SUSTAINED_RATE}/s: ${rate(r.load).toFixed(0)} accepted/s, ${r.deliveriesPerS.toFixed(0)} deliveries/s, relay CPU ${r.cpuShare.toFixed(2)} core (receiver ${r.receiverCpuShare.toFixed(2)}, generator ${r.generatorCpuShare.toFixed(2)}), e2e p50 ${pct(r.e2e, 0.5).toFixed(1)} ms p99 ${pct(r.e2e, 0.99).toFixed(1)} ms`);
     } else if (phase === 'held') {
       // Held ingest alone (the "deliveries held" row of `--only ingest`: rounds alternated with bare Fastify's), for
@@ -654,7 +668,10 @@ async function main(): Promise<void> {
   let relay: Awaited<ReturnType<typeof sustainedRun>> | undefined;
   if (!ONLY_INGEST) {
     log(`baseline (bare relay): offered ${SUSTAINED_RATE} events/s × 3 deliveries for ${SUSTAINED_MS / 1000} s`);
-    relay = await sustainedRun(receiver, await startBare(receiver.url));
+    // Warmed as Hooker is before its sustained phase (the latency phase runs on it first), so both are measured warm.
+    const bareRelay = await startBare(receiver.url);
+    await warmUp(bareRelay.url);
+    relay = await sustainedRun(receiver, bareRelay);
     log(`bare relay: ${rate(relay.load).toFixed(0)} accepted/s, ${relay.deliveriesPerS.toFixed(0)} deliveries/s, relay CPU ${relay.cpuShare.toFixed(2)} core, e2e p99 ${ms(pct(relay.e2e, 0.99))}`);
   }
 
