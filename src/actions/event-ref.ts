@@ -93,6 +93,14 @@ export function resolveEventRefText(event: unknown, ref: string): string {
 
 const EMBEDDED = /event\.input(?:\.[A-Za-z0-9_\-]+|\[\d+\]|\["[^"]*"\]|\['[^']*'\])+/g;
 
+/** Whether a text has an embedded `event.input.<path>` (a configured text without one never reads the event). */
+export function hasEventRefs(text: string): boolean {
+  EMBEDDED.lastIndex = 0;
+  const found = EMBEDDED.test(text);
+  EMBEDDED.lastIndex = 0;
+  return found;
+}
+
 /**
  * Replaces every `event.input.<path>` embedded in a text (http body-content,
  * url, headers). `encode` escapes each value for its destination (e.g.

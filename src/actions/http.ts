@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import type { Action, ActionFactory, DeliveryContext, DeliveryResult } from './types.js';
 import { defineAction } from './define.js';
 import { actionClient, configuredConcurrency, describeHttpError, queueAhead } from './http-send.js';
-import { encodeUrlValue, EventRefError, isJsonBodyTemplate, substituteEventRefs, substituteEventRefsInJson } from './event-ref.js';
+import { encodeUrlValue, EventRefError, hasEventRefs, isJsonBodyTemplate, substituteEventRefs, substituteEventRefsInJson } from './event-ref.js';
 import { stringifyJson } from '../json/lossless.js';
 
 export const HTTP_DEFAULT_TIMEOUT_MS = 5_000;
@@ -39,20 +39,43 @@ export interface HttpSpec {
 }
 
 /**
- * The event as JSON and its Hooker-Event header value, made once per event
- * object: a route with several http deliveries, and the body plus the header
- * of one delivery, share them instead of serialising the event each time.
- * The stored text of the event, when the delivery carries it, is that JSON
+ * The event as JSON and its Hooker-Event header value, made once per event:
+ * a route with several http deliveries, and the body plus the header of one
+ * delivery, share them instead of serialising the event each time. The
+ * stored text of the event, when the delivery carries it, is that JSON
  * already (issue 12: no serialisation per event on the delivery path).
+ * With the stored text the event object is never read: a claimed row's event
+ * is parsed only when something reads it (delivery-rows.ts claimedOf), and an
+ * http action without `event.input` references has no use for it. The texts
+ * are then kept by the stored text itself, for the few events whose
+ * deliveries are launched together (an event's deliveries to one action are
+ * claimed and handed over side by side): the same string object compares
+ * at once, and a differing one at its first differing character.
  */
-const eventTexts = new WeakMap<object, { json: Buffer; header?: string }>();
-function eventText(event: unknown, stored: string | undefined): { json: Buffer; header?: string } {
-  const cached = event !== null && typeof event === 'object' ? eventTexts.get(event) : undefined;
-  if (cached) return cached;
-  const json = Buffer.from(stored ?? stringifyJson(event) ?? 'null');
+interface EventTexts { json: Buffer; header?: string }
+const BREAKS_HEADER = /[\r\n\0]/;
+const eventTexts = new WeakMap<object, EventTexts>();
+const RECENT = 4;
+const recentStored: string[] = [];
+const recentTexts: EventTexts[] = [];
+let recentNext = 0;
+function textsOf(json: Buffer): EventTexts {
   // base64 is 4/3 of the bytes: skip encoding what cannot fit the header.
   const header = Math.ceil(json.length / 3) * 4 <= MAX_EVENT_HEADER_BYTES ? json.toString('base64') : undefined;
-  const text = { json, ...(header !== undefined ? { header } : {}) };
+  return header !== undefined ? { json, header } : { json };
+}
+function storedTexts(stored: string): EventTexts {
+  for (let i = 0; i < recentStored.length; i++) if (recentStored[i] === stored) return recentTexts[i]!;
+  const text = textsOf(Buffer.from(stored));
+  recentStored[recentNext] = stored;
+  recentTexts[recentNext] = text;
+  recentNext = (recentNext + 1) % RECENT;
+  return text;
+}
+function objectTexts(event: unknown): EventTexts {
+  const cached = event !== null && typeof event === 'object' ? eventTexts.get(event) : undefined;
+  if (cached) return cached;
+  const text = textsOf(Buffer.from(stringifyJson(event) ?? 'null'));
   if (event !== null && typeof event === 'object') eventTexts.set(event, text);
   return text;
 }
@@ -60,6 +83,25 @@ function eventText(event: unknown, stored: string | undefined): { json: Buffer; 
 export function createHttpAction(spec: HttpSpec): Action {
   const jsonBody = spec.body !== undefined && isJsonBodyTemplate(spec.body);
   const client = actionClient(spec.connections);
+  // What does not depend on the event is decided once (issue 12: the
+  // delivery path's work per delivery on the event loop): a URL, header or
+  // body without `event.input` references is used as configured.
+  const urlRefs = hasEventRefs(spec.url);
+  const headerRefs = spec.headers.map(([, value]) => hasEventRefs(value));
+  // Configured values are not checked at load (action-config.ts): a bad one fails each delivery, as before.
+  const headerBroken = spec.headers.map(([, value]) => BREAKS_HEADER.test(value));
+  const bodyRefs = spec.body !== undefined && hasEventRefs(spec.body);
+  const ownContentType = spec.headers.some(([name]) => name.toLowerCase() === 'content-type');
+  const contentType = spec.body === undefined || jsonBody ? 'application/json' : 'text/plain; charset=utf-8';
+  const sendsBody = spec.method !== 'GET' && spec.method !== 'HEAD';
+  // The log line and detail of an answer, by status, for a URL without references (the same strings each time).
+  const said = new Map<number, { line: string; detail: string }>();
+  const saying = (url: string, status: number): { line: string; detail: string } => {
+    if (urlRefs) return { line: `${spec.method} ${url} -> ${status}`, detail: `${spec.method} ${url} answered ${status}` };
+    let s = said.get(status);
+    if (!s) { s = { line: `${spec.method} ${url} -> ${status}`, detail: `${spec.method} ${url} answered ${status}` }; if (said.size < 64) said.set(status, s); }
+    return s;
+  };
   return {
     name: spec.name,
     type: 'http',
@@ -69,19 +111,24 @@ export function createHttpAction(spec: HttpSpec): Action {
       let url: string;
       const headers: Record<string, string | string[]> = {};
       let body: string | Buffer | undefined;
-      const text = eventText(ctx.event, ctx.eventText);
+      // The stored text when the delivery has it: the event object is then not read (see storedTexts).
+      const text = ctx.eventText !== undefined ? storedTexts(ctx.eventText) : objectTexts(ctx.event);
       try {
-        url = substituteEventRefs(spec.url, ctx.event, encodeUrlValue);
-        for (const [name, value] of spec.headers) {
-          const v = substituteEventRefs(value, ctx.event);
+        url = urlRefs ? substituteEventRefs(spec.url, ctx.event, encodeUrlValue) : spec.url;
+        for (let i = 0; i < spec.headers.length; i++) {
+          const [name, value] = spec.headers[i]!;
+          const v = headerRefs[i] ? substituteEventRefs(value, ctx.event) : value;
           // A line break would start a header of the event's choosing.
-          if (/[\r\n\0]/.test(v)) return { ok: false, retryable: false, detail: `header ${name}: the event's value contains a line break or NUL, refused` };
+          if (headerRefs[i] ? BREAKS_HEADER.test(v) : headerBroken[i]) {
+            return { ok: false, retryable: false, detail: `header ${name}: the event's value contains a line break or NUL, refused` };
+          }
           const prev = headers[name];
           headers[name] = prev === undefined ? v : [...(Array.isArray(prev) ? prev : [prev]), v];
         }
         // Without a configured body the event itself is sent, so an http
         // action pointed at another Hooker forwards the event (chaining).
         body = spec.body === undefined ? text.json
+          : !bodyRefs ? spec.body
           : jsonBody ? substituteEventRefsInJson(spec.body, ctx.event) : substituteEventRefs(spec.body, ctx.event);
       } catch (e) {
         if (e instanceof EventRefError) return { ok: false, retryable: false, detail: `${e.ref}: ${e.message}` };
@@ -91,21 +138,19 @@ export function createHttpAction(spec: HttpSpec): Action {
       else headers[HEADER_EVENT_OMITTED] = String(text.json.length);
       headers[HEADER_HOPS] = String(ctx.hops + 1);
       headers[HEADER_DELIVERY_ID] = ctx.deliveryId;
-      if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) {
-        // A JSON body stays JSON whatever the event holds; a text body is
-        // never upgraded to JSON because an event made it look like JSON.
-        headers['content-type'] = spec.body === undefined || jsonBody ? 'application/json' : 'text/plain; charset=utf-8';
-      }
-      const sendBody = spec.method === 'GET' || spec.method === 'HEAD' ? undefined : body;
+      // A JSON body stays JSON whatever the event holds; a text body is
+      // never upgraded to JSON because an event made it look like JSON.
+      if (!ownContentType) headers['content-type'] = contentType;
       try {
-        const res = await client.request({ url, method: spec.method, headers, body: sendBody, timeoutMs: spec.timeoutMs, signal: ctx.signal });
-        ctx.log(`${spec.method} ${url} -> ${res.status}`);
+        const res = await client.request({ url, method: spec.method, headers, body: sendsBody ? body : undefined, timeoutMs: spec.timeoutMs, signal: ctx.signal });
+        const s = saying(url, res.status);
+        ctx.log(s.line);
         if (res.status < 200 || res.status > 299) {
           return { ok: false, retryable: retryableStatus(res.status), detail: `${spec.method} ${url} answered ${res.status}: ${res.body.slice(0, 200)}` };
         }
         // A JSON answer is offered as an event update; only ReadAndWrite actions' updates are applied.
-        const update = parseJsonObject(res.body);
-        return { ok: true, detail: `${spec.method} ${url} answered ${res.status}`, ...(update !== undefined ? { eventUpdate: update } : {}) };
+        const update = res.body === '' ? undefined : parseJsonObject(res.body);
+        return update !== undefined ? { ok: true, detail: s.detail, eventUpdate: update } : { ok: true, detail: s.detail };
       } catch (e) {
         return { ok: false, detail: `${spec.method} ${url}: ${describeHttpError(e, spec.timeoutMs)}` };
       }

@@ -87,7 +87,7 @@ class WireThread {
       this.pending.set(id, p);
       // Bytes go as a latin1 string (a plain copy each way): a Buffer is often a view of a larger pooled one, which cloning would copy whole, and transferring a copy cost more.
       const body: ['s' | 'b', string] | undefined = req.body === undefined ? undefined
-        : typeof req.body === 'string' ? ['s', req.body] : ['b', req.body.toString('latin1')];
+        : typeof req.body === 'string' ? ['s', req.body] : ['b', latin1(req.body)];
       this.post(['req', id, clientId, typeof req.url === 'string' ? req.url : req.url.href, req.method, req.headers, body, req.timeoutMs]);
     });
   }
@@ -120,6 +120,18 @@ class WireThread {
       p.reject(new Error(`the HTTP client thread stopped: ${e.message}`));
     }
   }
+}
+
+/**
+ * A body's bytes as the latin1 text that crosses, once per Buffer: the http
+ * action sends one Buffer per event, shared by its deliveries (an event
+ * routed to 3 routes of one action crossed as 3 copies made one by one).
+ */
+const latin1Of = new WeakMap<Buffer, string>();
+function latin1(b: Buffer): string {
+  let text = latin1Of.get(b);
+  if (text === undefined) latin1Of.set(b, text = b.toString('latin1'));
+  return text;
 }
 
 let thread: WireThread | undefined;

@@ -1,7 +1,7 @@
 // Runs one claimed delivery against the action of that name in the current
 // runtime (a reload may have removed or changed it since the event arrived).
 
-import { DELIVERY_GUARD_MS, type Action, type DeliveryResult, type RenderedMessage } from '../actions/types.js';
+import { DELIVERY_GUARD_MS, type Action, type DeliveryContext, type DeliveryResult, type RenderedMessage } from '../actions/types.js';
 import { DeadlineGuard } from './deadline-guard.js';
 
 export interface DeliveryJob {
@@ -36,7 +36,8 @@ export function actionHandler(actions: () => Map<string, Action>, timeoutGuardMs
     const { signal, release } = guard.acquire();
     try {
       const result = await action.deliver({
-        deliveryId: job.deliveryId, eventId: job.eventId, routeName: job.routeName, event: job.event, ...(job.eventText !== undefined ? { eventText: job.eventText } : {}), message: job.message,
+        // Read when the action reads it (a claimed row's event is parsed only then: the http action sends the stored text).
+        deliveryId: job.deliveryId, eventId: job.eventId, routeName: job.routeName, get event() { return job.event as DeliveryContext['event']; }, ...(job.eventText !== undefined ? { eventText: job.eventText } : {}), message: job.message,
         hops: job.hops, signal, log: (line) => { log.push(line); },
       });
       return { result, log };

@@ -107,6 +107,27 @@ describe('http action', () => {
     expect(seen).toHaveLength(0);
   });
 
+  it('sends configured headers, body and URL without references as they are, and reads no event for them', async () => {
+    seen.length = 0; status = 200; delayMs = 0;
+    const a = make(httpAction, { url: `${base}/fixed?x=1`, headers: { 'X-Team': ['sec', 'ops'], 'Content-Type': 'text/x-alert' }, 'body-content': 'plain text' });
+    // An event that throws when read: with the stored text, nothing here may read it (a claimed row's event is parsed only when read).
+    const ctx = deliveryContext({ event, eventText: '{"n":1}' });
+    Object.defineProperty(ctx, 'event', { get() { throw new Error('the event was read'); } });
+    for (let i = 0; i < 2; i++) expect(await a.deliver(ctx)).toMatchObject({ ok: true, detail: `POST ${base}/fixed?x=1 answered 200` });
+    for (const got of seen) {
+      expect(got.url).toBe('/fixed?x=1');
+      expect(got.headers['x-team']).toBe('sec, ops');
+      expect(got.headers['content-type']).toBe('text/x-alert');
+      expect(got.body).toBe('plain text');
+      expect(Buffer.from(String(got.headers['hooker-event']), 'base64').toString('utf8')).toBe('{"n":1}');
+    }
+    // A configured value with a line break fails every delivery, not retryable, and sends nothing.
+    seen.length = 0;
+    const broken = make(httpAction, { url: `${base}/x`, headers: { 'X-Bad': 'a\r\nInjected: 1' } });
+    expect(await broken.deliver(deliveryContext({ event }))).toMatchObject({ ok: false, retryable: false });
+    expect(seen).toHaveLength(0);
+  });
+
   it('treats non-2xx answers as failures', async () => {
     status = 500;
     const r = await make(httpAction, { url: `${base}/x` }).deliver(deliveryContext({ event }));
