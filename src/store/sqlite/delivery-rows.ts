@@ -512,29 +512,53 @@ export interface ClaimRow {
   template: string | null; message: string; event: string; enriched: number; hops: number; body: string | null;
 }
 
-/** Claimed rows as deliveries: each event (or enriched run) parsed once, each message read once, shared by the batch's deliveries. */
+/**
+ * Claimed rows as deliveries: each event (or enriched run) parsed once, and
+ * only when first read, each message read once, shared by the batch's
+ * deliveries. The parse is deferred because the http action sends the
+ * stored text and reads the event only for `event.input` references, and
+ * the message of a native template is rendered only when read: parsing
+ * every claimed event at once was 2.4 % of the event loop in the sustained
+ * phase, and the parsed events were most of what claims left to the
+ * collector (issue 12, BENCHMARKS.md "session 12: deliver"). A stored event
+ * is the text its 202 was given for, so a parse that fails cannot be met
+ * here; if it were, reading `event` throws and the delivery's attempt fails.
+ */
 export function claimedOf(rows: ClaimRow[]): ClaimedDelivery[] {
   // The deliveries of one event (or enriched route run) in a batch share one parsed event and message:
   // actions only read them, and the http action serialises a shared event once.
-  const events = new Map<string, unknown>();
+  const events = new Map<string, () => unknown>();
   const messages = new Map<string, RenderedMessage>();
   return rows.map((r) => {
     const run = `${r.event_id}\u0000${r.route}`;
     const eventKey = r.enriched ? run : r.event_id;
     let event = events.get(eventKey);
-    if (event === undefined && !events.has(eventKey)) events.set(eventKey, event = parseJson(r.event));
+    if (event === undefined) events.set(eventKey, event = parsedWhenRead(r.event));
     // A native template's message (a marker) is rendered from the event as received, once per event.
     const native = isNativeMarker(r.message);
     const messageKey = native ? `${r.event_id}\u0000${r.message}` : run;
     let message = messages.get(messageKey);
     if (!message) {
-      message = native ? readStoredMessage(r.message, () => (r.body === null ? event : parseJson(r.body)), r.body ?? r.event) : JSON.parse(r.message) as RenderedMessage;
+      const parsed = event;
+      message = native ? readStoredMessage(r.message, r.body === null ? parsed : () => parseJson(r.body!), r.body ?? r.event) : JSON.parse(r.message) as RenderedMessage;
       messages.set(messageKey, message);
     }
+    const read = event;
     return {
       id: r.id, eventId: r.event_id, route: r.route, action: r.action, stage: r.stage, kind: r.kind, attempts: r.attempts,
       ...(r.template ? { template: r.template } : {}),
-      message, event, eventText: r.event, hops: r.hops, createdAt: r.created_at, dueAt: r.next_at,
+      // An own enumerable accessor, so a spread or a structured clone still carries the event.
+      message, get event() { return read(); }, eventText: r.event, hops: r.hops, createdAt: r.created_at, dueAt: r.next_at,
     };
   });
+}
+
+/** The event of a stored text, parsed the first time it is asked for (claimedOf). */
+function parsedWhenRead(text: string): () => unknown {
+  let parsed: unknown;
+  let done = false;
+  return () => {
+    if (!done) { parsed = parseJson(text); done = true; }
+    return parsed;
+  };
 }
