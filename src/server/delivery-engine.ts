@@ -84,7 +84,9 @@ async function startEngine(store: Store, opts: EngineOptions, log: (line: string
   const run = actionHandler(() => opts.table().actions, opts.actionGuardMs);
   // Actions see the route's name; one item's run of a split route is stored as `<route>[<index>]`.
   const routeOf = (name: string) => parseRun(name, (n) => opts.table().routes.has(n)).route;
-  const scheduler: DeliveryScheduler = new DeliveryScheduler(store.deliveries, (job, signal) => run({ ...job, routeName: routeOf(job.routeName) }, signal), {
+  // The scheduler makes each job for this call alone, so its route is set in place: a copy (`{ ...job }`)
+  // read every field, the event too, which a claimed delivery parses only when read (issue 12, claimedOf).
+  const scheduler: DeliveryScheduler = new DeliveryScheduler(store.deliveries, (job, signal) => { job.routeName = routeOf(job.routeName); return run(job, signal); }, {
     policyOf: (a) => policyOf(opts.table(), a),
     queueAheadOf: (a) => opts.table().actions.get(a)?.queueAhead,
     rerender: (d, event) => router.rerender(d, event),
