@@ -89,7 +89,8 @@ function scrubbed(action: Action, secrets: string[]): Action {
     async deliver(ctx: DeliveryContext) {
       const log = (line: string) => ctx.log(scrub(line));
       try {
-        return clean(await action.deliver({ ...ctx, log }));
+        // `event` may be a getter on ctx's class (action-runner.ts RunContext), which a spread leaves out.
+        return clean(await action.deliver({ ...ctx, event: ctx.event, log }));
       } catch (e) {
         // An exception's text may quote a request (with its credentials).
         throw new Error(scrub(e instanceof Error ? e.message : String(e)));

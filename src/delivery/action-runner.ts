@@ -35,14 +35,31 @@ export function actionHandler(actions: () => Map<string, Action>, timeoutGuardMs
     if (!guard) { guard = new DeadlineGuard(shutdown, timeoutGuardMs); guards.set(shutdown, guard); }
     const { signal, release } = guard.acquire();
     try {
-      const result = await action.deliver({
-        // Read when the action reads it (a claimed row's event is parsed only then: the http action sends the stored text).
-        deliveryId: job.deliveryId, eventId: job.eventId, routeName: job.routeName, get event() { return job.event as DeliveryContext['event']; }, ...(job.eventText !== undefined ? { eventText: job.eventText } : {}), message: job.message,
-        hops: job.hops, signal, log: (line) => { log.push(line); },
-      });
+      const result = await action.deliver(new RunContext(job, signal, log));
       return { result, log };
     } finally {
       release();
     }
   };
+}
+
+/**
+ * What an action is given. Its `event` is the job's, read when the action
+ * reads it (a claimed row's event is parsed only then; the http action sends
+ * the stored text), a getter on the class: an object literal's getter is
+ * made anew, through the runtime, for every object (issue 12). An action
+ * wrapper that spreads it must carry `event` itself (define.ts).
+ */
+class RunContext implements DeliveryContext {
+  readonly deliveryId: string; readonly eventId: string; readonly routeName: string; readonly eventText?: string;
+  readonly message: RenderedMessage; readonly hops: number;
+  /** An own function, not a method: actions pass it on unbound. */
+  readonly log: (line: string) => void;
+  constructor(private readonly job: DeliveryJob, readonly signal: AbortSignal, lines: string[]) {
+    this.deliveryId = job.deliveryId; this.eventId = job.eventId; this.routeName = job.routeName;
+    if (job.eventText !== undefined) this.eventText = job.eventText;
+    this.message = job.message; this.hops = job.hops;
+    this.log = (line) => { lines.push(line); };
+  }
+  get event(): DeliveryContext['event'] { return this.job.event as DeliveryContext['event']; }
 }

@@ -21,7 +21,7 @@ import type { AttemptOutcome, ClaimedDelivery, DeliveryRows, DeliveryState, Fini
 import type { EventPlan } from './plan.js';
 import { mergeEvent } from './plan.js';
 import { MAX_RETRY_AFTER_MS, retryDelayMs } from './backoff.js';
-import type { DeliveryHandler } from './action-runner.js';
+import type { DeliveryHandler, DeliveryJob } from './action-runner.js';
 import { RateLimiter } from './rate-limiter.js';
 import { nextTurn, SLICE_MS, SliceBudget, timed } from './slice-budget.js';
 import { redactSecrets } from '../logging/redact.js';
@@ -218,6 +218,23 @@ function redactLines(lines: string[]): string[] {
     if (r !== lines[i]) return lines.map(redacted);
   }
   return lines;
+}
+
+/**
+ * One attempt's job. Its `event` is read from the claimed delivery when the
+ * action reads it (a claimed row's event is parsed only then: claimedOf), a
+ * getter on the class: an object literal's getter is made anew, through the
+ * runtime, for every object (issue 12).
+ */
+class Job implements DeliveryJob {
+  readonly deliveryId: string; readonly eventId: string; routeName: string; readonly actionName: string;
+  readonly eventText?: string; readonly message: RenderedMessage; readonly hops: number; readonly enqueuedAt: number;
+  constructor(private readonly d: ClaimedDelivery, readonly attempt: number) {
+    this.deliveryId = d.id; this.eventId = d.eventId; this.routeName = d.route; this.actionName = d.action;
+    if (d.eventText !== undefined) this.eventText = d.eventText;
+    this.message = d.message; this.hops = d.hops; this.enqueuedAt = d.createdAt;
+  }
+  get event(): unknown { return this.d.event; }
 }
 
 /** A plan accepted and not committed yet, with the promises its caller holds (`done` only when its first attempts are tracked). */
@@ -800,12 +817,7 @@ export class DeliveryScheduler implements DeliveryQueue {
     let result: DeliveryResult;
     let log: string[] = [];
     try {
-      ({ result, log } = await this.handler({
-        // Read when the action reads it: a claimed row's event is parsed only then (claimedOf).
-        deliveryId: d.id, eventId: d.eventId, routeName: d.route, actionName: d.action, get event() { return d.event; },
-        ...(d.eventText !== undefined ? { eventText: d.eventText } : {}), message: d.message,
-        hops: d.hops, enqueuedAt: d.createdAt, attempt,
-      }, this.shutdown.signal));
+      ({ result, log } = await this.handler(new Job(d, attempt), this.shutdown.signal));
     } catch (e) {
       result = { ok: false, detail: `action failed: ${(e as Error).message ?? String(e)}` };
     }
