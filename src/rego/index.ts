@@ -128,7 +128,8 @@ const decoder = new TextDecoder();
 /**
  * One evaluation through the ABI's one-shot opa_eval, as the SDK's evaluate
  * does, minus its per-call costs: the input's JSON text is written straight
- * into the heap (an ArrayBuffer given by the caller already is JSON text;
+ * into the heap (an ArrayBuffer or a byte view such as a Buffer given by the
+ * caller already is JSON text, as UTF-8;
  * other values, falsy ones included, are serialised here), and the result
  * text is found and decoded without a byte loop or a new decoder.
  */
@@ -136,7 +137,7 @@ function evaluateOnce(sdk: SdkPolicy, opaEval: OpaEval, input: unknown, entrypoi
   const inputAddr = sdk.dataHeapPtr;
   let inputLen = 0;
   if (input !== undefined) {
-    const bytes = input instanceof ArrayBuffer ? new Uint8Array(input) : undefined;
+    const bytes = input instanceof ArrayBuffer ? new Uint8Array(input) : input instanceof Uint8Array ? input : undefined;
     const text = bytes ? undefined : stringifyJson(input);
     if (text === undefined && !bytes) throw new TypeError(`input of type ${typeof input} has no JSON text`);
     // UTF-8 takes at most 3 bytes per UTF-16 unit.

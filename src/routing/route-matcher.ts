@@ -20,6 +20,9 @@ export interface RouteFailure {
   limit?: string;
 }
 
+/** An event's JSON text as UTF-8 (a whole ArrayBuffer, or a view such as a request body's Buffer). */
+export type JsonBytes = ArrayBuffer | Uint8Array;
+
 export interface RouteMatcher {
   /**
    * Names of the routes whose filters accept the event. `json`, when given,
@@ -27,9 +30,9 @@ export interface RouteMatcher {
    * caller for the evaluation and the stored body. The array may be shared
    * between events (WasmRouteMatcher keeps one per distinct result): read only.
    */
-  match(event: unknown, json?: ArrayBuffer): readonly string[];
+  match(event: unknown, json?: JsonBytes): readonly string[];
   /** Like match, also naming the routes whose evaluation failed for this event. */
-  matchOrFail?(event: unknown, json?: ArrayBuffer): { matched: readonly string[]; failed: RouteFailure[] };
+  matchOrFail?(event: unknown, json?: JsonBytes): { matched: readonly string[]; failed: RouteFailure[] };
   /** Whether one route's filter accepts the event (a split route's item); throws RegoEvalError when it cannot be evaluated. */
   matchRoute?(event: unknown, route: string): boolean;
 }
@@ -57,7 +60,7 @@ export class WasmRouteMatcher implements RouteMatcher {
   constructor(private readonly policy: RegoPolicy, private readonly order: string[], private readonly routeEntrypoints: Map<string, string> = new Map()) {}
 
   /** Names of the matching routes, as a set; callers must not change it. `json` as for match. */
-  private result(event: unknown, json?: ArrayBuffer): { set: Set<string>; ordered: readonly string[] } {
+  private result(event: unknown, json?: JsonBytes): { set: Set<string>; ordered: readonly string[] } {
     // The runtime reads JSON text: given as bytes, the event is not serialised again.
     const text = this.policy.evaluateText(json ?? event, ROUTES_ENTRYPOINT);
     let names = this.parsed.get(text);
@@ -71,12 +74,12 @@ export class WasmRouteMatcher implements RouteMatcher {
     return names;
   }
 
-  matchedSet(event: unknown, json?: ArrayBuffer): ReadonlySet<string> {
+  matchedSet(event: unknown, json?: JsonBytes): ReadonlySet<string> {
     return this.result(event, json).set;
   }
 
   /** The matching routes in config order; the array is shared (frozen): callers must copy it to change it. */
-  match(event: unknown, json?: ArrayBuffer): readonly string[] {
+  match(event: unknown, json?: JsonBytes): readonly string[] {
     return this.result(event, json).ordered;
   }
 
@@ -86,7 +89,7 @@ export class WasmRouteMatcher implements RouteMatcher {
     return this.policy.evaluate(event, ep)[0]?.['result'] === true;
   }
 
-  matchOrFail(event: unknown, json?: ArrayBuffer): { matched: readonly string[]; failed: RouteFailure[] } {
+  matchOrFail(event: unknown, json?: JsonBytes): { matched: readonly string[]; failed: RouteFailure[] } {
     try {
       return { matched: this.match(event, json), failed: [] };
     } catch (e) {
