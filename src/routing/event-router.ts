@@ -137,15 +137,20 @@ export class EventRouter {
     return this.render(table, route, one.item.event, d.eventId, { index, count: one.count });
   }
 
-  /** `firstAttempts: false`: nobody waits for `done` (see AcceptOptions); it resolves at once with no records. */
-  route(event: unknown, opts: { hops: number; only?: string; eventId?: string; firstAttempts?: boolean }): RoutedEvent {
+  /**
+   * `firstAttempts: false`: nobody waits for `done` (see AcceptOptions); it
+   * resolves at once with no records. `text`: the event's JSON text exactly
+   * as stringifyJson writes it and its UTF-8 (a canonical request body,
+   * src/server/json-body.ts canonicalText), used instead of serialising it.
+   */
+  route(event: unknown, opts: { hops: number; only?: string; eventId?: string; firstAttempts?: boolean; text?: { text: string; bytes: Uint8Array } }): RoutedEvent {
     const table = this.table();
     const eventId = opts.eventId ?? timeOrderedId();
     const receivedAt = this.now();
     const started = performance.now();
     // One JSON text of the event, for the route entrypoint's input and the stored body.
-    const eventText = stringifyJson(event);
-    const json = eventText === undefined ? undefined : utf8.encode(eventText).buffer;
+    const eventText = opts.text ? opts.text.text : stringifyJson(event);
+    const json = opts.text ? opts.text.bytes : eventText === undefined ? undefined : utf8.encode(eventText);
     const outcome = table.matcher.matchOrFail?.(event, json) ?? { matched: table.matcher.match(event, json), failed: [] };
     const evaluationMs = performance.now() - started;
     const failedBy = outcome.failed.length ? new Map(outcome.failed.map((f) => [f.route, f])) : undefined;

@@ -8,13 +8,15 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { ACCEPTED_CONTENT_TYPES, bodyKindOf } from './content-type.js';
 import { HttpError } from './http-errors.js';
-import { bodyText, JsonBodyError, parseJsonText } from './json-body.js';
+import { type CanonicalBody, JsonBodyError, parseBodyKeepingText } from './json-body.js';
 import type { JsonLimits } from './json-shape.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** Set by a surface's onRequest hook to check the raw body before it is parsed (throws to refuse). */
     bodyGuard: ((raw: Buffer) => void) | null;
+    /** The body's text and bytes when they are exactly stringifyJson of `body` (json-body.ts canonicalText decides whether they still are). */
+    canonicalBody: CanonicalBody | null;
   }
 }
 
@@ -33,23 +35,22 @@ export function checkContentType(req: { headers: IncomingHttpHeaders }): void {
 export function registerBodyParser(app: FastifyInstance, limits: JsonLimits): void {
   app.removeAllContentTypeParsers();
   app.decorateRequest('bodyGuard', null);
+  app.decorateRequest('canonicalBody', null);
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (req, raw, done) => {
     const kind = bodyKindOf(req.headers['content-type']);
     if ('refused' in kind) { done(unsupportedContentType(kind.refused), undefined); return; }
     try {
       req.bodyGuard?.(raw as Buffer);
-      const text = bodyText(raw as Buffer);
-      if (kind.kind === 'text') {
-        try {
-          done(null, parseJsonText(text, limits));
-        } catch (e) {
-          // A text/plain body is taken only when it holds JSON.
-          if (e instanceof JsonBodyError && e.reason === 'malformed_json') throw unsupportedContentType(`text/plain body that is not JSON (${e.message})`);
-          throw e;
-        }
-        return;
+      let parsed: ReturnType<typeof parseBodyKeepingText>;
+      try {
+        parsed = parseBodyKeepingText(raw as Buffer, limits);
+      } catch (e) {
+        // A text/plain body is taken only when it holds JSON.
+        if (kind.kind === 'text' && e instanceof JsonBodyError && e.reason === 'malformed_json') throw unsupportedContentType(`text/plain body that is not JSON (${e.message})`);
+        throw e;
       }
-      done(null, parseJsonText(text, limits));
+      req.canonicalBody = parsed.canonical ?? null;
+      done(null, parsed.value);
     } catch (e) {
       done(e as Error, undefined);
     }

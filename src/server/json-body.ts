@@ -2,11 +2,15 @@
 // naming where: syntax errors by position, line and column; bodies over the
 // nesting or key limits by position and JSON path. Numbers a 64-bit float
 // cannot hold exactly are kept as their digits (src/json/lossless.ts). A
-// UTF-8 byte order mark is skipped.
+// UTF-8 byte order mark is skipped. A body written exactly as stringifyJson
+// writes its value is kept with it (CanonicalBody), so the router need not
+// serialise the event again.
 
+import { isUtf8 } from 'node:buffer';
 import { parseJson } from '../json/lossless.js';
+import { keyCount } from '../json/key-count.js';
 import { jsonErrorPosition } from './json-error-position.js';
-import { checkJsonShape, type JsonLimits, type ShapeReason } from './json-shape.js';
+import { checkJsonShape, type JsonFacts, type JsonLimits, type ShapeReason } from './json-shape.js';
 
 export type JsonBodyReason = 'malformed_json' | ShapeReason;
 
@@ -38,13 +42,19 @@ export function bodyText(raw: Buffer): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
-export function parseJsonText(text: string, limits: JsonLimits = NO_LIMITS): unknown {
+/**
+ * `facts`, when given, gets what the shape pass saw (json-shape.ts
+ * JsonFacts); it also decides the parse: a text without a number to keep
+ * goes straight to JSON.parse.
+ */
+export function parseJsonText(text: string, limits: JsonLimits = NO_LIMITS, facts: JsonFacts = { keys: 0, depth: 0, inexact: false, canonical: false }): unknown {
   // Not text.trim(): that copies every body to find out it is not blank.
   if (BLANK.test(text)) throw new JsonBodyError('malformed JSON: the body is empty');
-  const problem = checkJsonShape(text, limits);
+  const problem = checkJsonShape(text, limits, facts);
   if (problem) throw new JsonBodyError(problem.message, problem.reason);
   try {
-    return parseJson(text);
+    // The shape pass looked at every number token: without one to keep, parseJson would only repeat the search.
+    return facts.inexact ? parseJson(text) : JSON.parse(text);
   } catch (e) {
     if (!(e instanceof SyntaxError)) throw e;
     const msg = e.message;
@@ -59,4 +69,43 @@ export function parseJsonText(text: string, limits: JsonLimits = NO_LIMITS): unk
 
 export function parseJsonBody(raw: Buffer, limits: JsonLimits = NO_LIMITS): unknown {
   return parseJsonText(bodyText(raw), limits);
+}
+
+/**
+ * A body whose text is exactly stringifyJson of the value parsed from it,
+ * provided the value still has `keys` object keys (see canonicalText), and
+ * its UTF-8 bytes (the request's own, without a byte order mark).
+ */
+export interface CanonicalBody {
+  text: string;
+  bytes: Uint8Array;
+  /** Object keys the text wrote, and its deepest nesting (json-shape.ts JsonFacts). */
+  keys: number;
+  depth: number;
+}
+
+/**
+ * The body as text, parsed; with its CanonicalBody when the text is written
+ * as stringifyJson writes (JsonFacts.canonical) and the bytes are valid UTF-8
+ * (invalid bytes decode to U+FFFD, so they would not be the text's UTF-8).
+ */
+export function parseBodyKeepingText(raw: Buffer, limits: JsonLimits = NO_LIMITS): { text: string; value: unknown; canonical?: CanonicalBody } {
+  const text = bodyText(raw);
+  const facts: JsonFacts = { keys: 0, depth: 0, inexact: false, canonical: false };
+  const value = parseJsonText(text, limits, facts);
+  if (!facts.canonical || !isUtf8(raw)) return { text, value };
+  // Valid UTF-8, so the text is its decoding, less a byte order mark (EF BB BF) bodyText dropped.
+  const bytes = raw[0] === 0xef && raw[1] === 0xbb && raw[2] === 0xbf ? raw.subarray(3) : raw;
+  return { text, value, canonical: { text, bytes, keys: facts.keys, depth: facts.depth } };
+}
+
+/**
+ * The body's text and bytes when they are still exactly the event's
+ * stringifyJson and its UTF-8: the event holds every key the text wrote (no
+ * key was written twice, none was removed since; the values are not
+ * changed between parsing and routing). Else undefined: serialise the event.
+ */
+export function canonicalText(body: CanonicalBody | null | undefined, event: unknown): { text: string; bytes: Uint8Array } | undefined {
+  if (!body || keyCount(event, body.depth) !== body.keys) return undefined;
+  return body;
 }

@@ -4,8 +4,17 @@
 // hostile body cannot overflow the stack here, and a body over a limit is
 // refused before any object is built. Syntax errors are left to JSON.parse
 // (this pass only looks at structure).
+//
+// The same pass also notes what the ingest path would otherwise learn in
+// further passes over the text (JsonFacts): whether any number must be kept
+// as its digits (else a plain JSON.parse holds every number: lossless.ts's
+// regex pre-test and token scan are skipped), and whether the text is written
+// exactly as stringifyJson writes what JSON.parse makes of it, so the router
+// can take the body as the event's text instead of serialising the event
+// again (issue 12: the regex, the serialisation and its UTF-8 encoding were
+// about 9 µs of an event's ~10 µs of JSON work besides JSON.parse itself).
 
-import { stringEnd } from '../json/lossless.js';
+import { inexactNumber, stringEnd } from '../json/lossless.js';
 
 export interface JsonLimits {
   /** Deepest nesting of objects and arrays allowed (HOOKER_MAX_DEPTH). */
@@ -23,34 +32,74 @@ export interface ShapeProblem {
   path: string;
 }
 
+/**
+ * What checkJsonShape saw of a text it let through. Only meaningful when
+ * JSON.parse then accepts the text (for malformed text the pass may stop
+ * early).
+ */
+export interface JsonFacts {
+  /** Object keys written in the text, a duplicate key counted each time. */
+  keys: number;
+  /** Deepest nesting seen. */
+  depth: number;
+  /** Some number token is one JSON.parse would change (lossless.ts's inexactNumber): parse with parseJson. */
+  inexact: boolean;
+  /**
+   * No whitespace outside strings, no escape but \" \\ \b \f \n \r \t, every
+   * number as JavaScript writes it (or kept as its digits), and in every
+   * object its array-index keys ("0", "17", ...) first and ascending (the
+   * order a JavaScript object enumerates them in). Such a text is exactly
+   * stringifyJson(JSON.parse(text)) when, besides, no object has a key
+   * twice (the caller compares `keys` with the parsed value's: see
+   * src/json/key-count.ts) and the text came from valid UTF-8 (no lone
+   * surrogates, which JSON.stringify would escape).
+   */
+  canonical: boolean;
+}
+
 const OBJECT = 1;
 const ARRAY = 2;
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+/** Largest array index (2^32 - 2): a larger digit key is an ordinary key, enumerated in insertion order. */
+const MAX_INDEX = 4294967294;
+/** In Frames.lastIndex: an ordinary key came, so no index key may follow in a canonical text. */
+const ORDINARY = Infinity;
 
 /**
  * Per nesting level: container kind, the key being read (its text span) and
- * the array index, for the path in a refusal. Grown as the text nests deeper
+ * the array index, for the path in a refusal, and the last array-index key
+ * of an object (for JsonFacts.canonical). Grown as the text nests deeper
  * (never past maxDepth + 1): almost every event is a few levels deep, and
  * sizing these for HOOKER_MAX_DEPTH on every request was a measurable part of
- * an event's parse (issue 12).
+ * an event's parse (issue 12). One set is kept between calls (the pass is
+ * synchronous), so a request allocates none.
  */
 class Frames {
   kind = new Uint8Array(16);
   keyStart = new Int32Array(16);
   keyEnd = new Int32Array(16);
   index = new Int32Array(16);
+  lastIndex = new Float64Array(16);
 
   /** Makes room for level `depth`. */
   reach(depth: number): void {
     if (depth < this.kind.length) return;
     const size = Math.max(depth + 1, this.kind.length * 2);
-    const grow = <T extends Uint8Array | Int32Array>(a: T, make: (n: number) => T): T => { const b = make(size); b.set(a); return b; };
+    const grow = <T extends Uint8Array | Int32Array | Float64Array>(a: T, make: (n: number) => T): T => { const b = make(size); b.set(a); return b; };
     this.kind = grow(this.kind, (n) => new Uint8Array(n));
     this.keyStart = grow(this.keyStart, (n) => new Int32Array(n));
     this.keyEnd = grow(this.keyEnd, (n) => new Int32Array(n));
     this.index = grow(this.index, (n) => new Int32Array(n));
+    this.lastIndex = grow(this.lastIndex, (n) => new Float64Array(n));
+  }
+
+  /** Back to the small size after a deep text, so one hostile body does not keep megabytes. */
+  shrink(): void {
+    if (this.kind.length > 1024) Object.assign(this, new Frames());
   }
 }
+
+const frames = new Frames();
 
 function keyText(text: string, start: number, end: number): string {
   try { return JSON.parse(text.slice(start, end + 1)) as string; } catch { return text.slice(start + 1, end); }
@@ -70,13 +119,58 @@ function pathOf(text: string, f: Frames, depth: number): string {
   return `$${shown.join('')}`;
 }
 
-/** The first limit the text breaks, or undefined. */
-export function checkJsonShape(text: string, limits: JsonLimits): ShapeProblem | undefined {
-  const f = new Frames();
+/** The array index a key's text (between its quotes, start..end exclusive) names, or -1 when it is an ordinary key. */
+function arrayIndex(text: string, start: number, end: number): number {
+  const len = end - start;
+  if (len < 1 || len > 10) return -1;
+  const first = text.charCodeAt(start);
+  if (first < 48 || first > 57 || (first === 48 && len > 1)) return -1;
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n <= MAX_INDEX ? n : -1;
+}
+
+/**
+ * Looks at a number token JSON.parse does not hold plainly (a fraction, an
+ * exponent, or more than 15 characters): sets facts.inexact when JSON.parse
+ * would change it, clears facts.canonical when JavaScript would write its
+ * value differently.
+ */
+function noteNumber(token: string, facts: JsonFacts): void {
+  if (inexactNumber(token)) facts.inexact = true; // kept as its digits, written back verbatim
+  else if (String(Number(token)) !== token) facts.canonical = false;
+}
+
+/** Whether every escape in the text is one JSON.stringify writes (the two-character ones; any \u escape counts as not). */
+function canonicalEscapes(text: string): boolean {
+  for (let p = text.indexOf('\\'); p >= 0; p = text.indexOf('\\', p + 2)) {
+    const c = text.charCodeAt(p + 1);
+    // " \ b f n r t
+    if (!(c === 34 || c === 92 || c === 98 || c === 102 || c === 110 || c === 114 || c === 116)) return false;
+  }
+  return true;
+}
+
+/** The first limit the text breaks, or undefined; `facts`, when given, gets what the pass saw (see JsonFacts). */
+export function checkJsonShape(text: string, limits: JsonLimits, facts?: JsonFacts): ShapeProblem | undefined {
+  const problem = scan(text, limits, facts);
+  frames.shrink();
+  return problem;
+}
+
+function scan(text: string, limits: JsonLimits, facts: JsonFacts | undefined): ShapeProblem | undefined {
+  const f = frames;
   let depth = 0;
+  let maxDepth = 0;
   let keys = 0;
   let lastStringStart = -1;
   let lastStringEnd = -1;
+  // Written to the caller's object at the end only: a local is cheaper in the loop.
+  const seen: JsonFacts = { keys: 0, depth: 0, inexact: false, canonical: true };
   const n = text.length;
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
@@ -86,6 +180,20 @@ export function checkJsonShape(text: string, limits: JsonLimits): ShapeProblem |
       lastStringStart = i;
       lastStringEnd = j;
       i = j;
+    } else if (c === 45 /* - */ || (c >= 48 && c <= 57)) {
+      // The token's end (as lossless.ts numberEnd), noting whether it is only digits.
+      let j = i + 1;
+      let digits = true;
+      for (; j < n; j++) {
+        const d = text.charCodeAt(j);
+        if (d >= 48 && d <= 57) continue;
+        if (d === 46 || d === 101 || d === 69 || d === 43 || d === 45) { digits = false; continue; }
+        break;
+      }
+      // Up to 15 digits: exact, and written back as sent unless it is -0 (a leading zero is a syntax error).
+      if (!digits || j - i > 15) noteNumber(text.slice(i, j), seen);
+      else if (c === 45 && j - i === 2 && text.charCodeAt(i + 1) === 48) seen.canonical = false;
+      i = j - 1;
     } else if (c === 123 /* { */ || c === 91 /* [ */) {
       depth++;
       if (depth > limits.maxDepth) {
@@ -95,15 +203,26 @@ export function checkJsonShape(text: string, limits: JsonLimits): ShapeProblem |
           message: `the event nests deeper than ${limits.maxDepth} levels (HOOKER_MAX_DEPTH): level ${depth} opens at position ${i}, at ${path}`,
         };
       }
+      if (depth > maxDepth) maxDepth = depth;
       f.reach(depth);
       f.kind[depth] = c === 123 ? OBJECT : ARRAY;
       f.keyStart[depth] = -1;
       f.index[depth] = 0;
+      f.lastIndex[depth] = -1;
     } else if (c === 125 /* } */ || c === 93 /* ] */) {
       if (depth > 0) depth--;
     } else if (c === 58 /* : */) {
       keys++;
-      if (depth > 0 && f.kind[depth] === OBJECT) { f.keyStart[depth] = lastStringStart; f.keyEnd[depth] = lastStringEnd; }
+      if (depth > 0 && f.kind[depth] === OBJECT) {
+        f.keyStart[depth] = lastStringStart;
+        f.keyEnd[depth] = lastStringEnd;
+        // An object enumerates its array-index keys first, ascending; written otherwise (or twice), the text is not canonical.
+        const first = text.charCodeAt(lastStringStart + 1);
+        const index = first >= 48 && first <= 57 ? arrayIndex(text, lastStringStart + 1, lastStringEnd) : -1;
+        if (index < 0) f.lastIndex[depth] = ORDINARY;
+        else if (index > f.lastIndex[depth]!) f.lastIndex[depth] = index;
+        else seen.canonical = false;
+      }
       if (keys > limits.maxKeys) {
         const path = pathOf(text, f, depth);
         return {
@@ -113,7 +232,15 @@ export function checkJsonShape(text: string, limits: JsonLimits): ShapeProblem |
       }
     } else if (c === 44 /* , */) {
       if (depth > 0 && f.kind[depth] === ARRAY) f.index[depth]!++;
+    } else if (c === 32 || c === 10 || c === 13 || c === 9) {
+      seen.canonical = false; // whitespace JSON.stringify does not write
     }
+  }
+  if (facts) {
+    facts.keys = keys;
+    facts.depth = maxDepth;
+    facts.inexact = seen.inexact;
+    facts.canonical = seen.canonical && canonicalEscapes(text);
   }
   return undefined;
 }

@@ -11,6 +11,7 @@ import { bearerMatches, SignatureVerifier } from '../auth.js';
 import { checkContentType } from '../body-parser.js';
 import { HttpError, statusText } from '../http-errors.js';
 import { redactSecrets } from '../../logging/redact.js';
+import { canonicalText } from '../json-body.js';
 import type { SurfaceContext } from '../surface-context.js';
 import { TurnGate } from '../turn-gate.js';
 
@@ -243,7 +244,9 @@ export class IngestPipeline {
   route(req: FastifyRequest, event: unknown, only?: string) {
     const { router, metrics, queue, eventLog } = this.ctx;
     const track = only !== undefined || !eventLog.fedRecords;
-    const routed = router.route(event, { hops: req.hops, only, firstAttempts: track });
+    // The body's own text when it is exactly the event's JSON text: the router then does not serialise the event again.
+    const text = canonicalText(req.canonicalBody, event);
+    const routed = router.route(event, { hops: req.hops, only, firstAttempts: track, ...(text ? { text } : {}) });
     req.eventId = routed.eventId;
     // Not stored means not accepted: the sender retries (503 + Retry-After), never a 202 for a lost event.
     routed.committed = routed.committed.catch((e: Error) => {
