@@ -24,13 +24,24 @@ const CREDENTIAL = /\b(bearer|basic|token)(\s+)[A-Za-z0-9._~+/=-]{6,}/gi;
 /** The text with secrets in URLs and credentials masked; text without them comes back unchanged. */
 export function redactSecrets(text: string): string {
   if (!text) return text;
+  // Userinfo needs an @ and a query parameter an =; without either only the
+  // credential pattern can match. Every delivery's detail and log lines pass
+  // here (issue 12: the three scans were about 1.5 % of the event loop at
+  // 9,000 deliveries/s, for "HTTP 200"-like texts holding none of them).
+  if (text.indexOf('@') < 0 && text.indexOf('=') < 0) return CREDENTIAL_WORD.test(text) ? text.replace(CREDENTIAL, redactCredential) : text;
   return text
     .replace(USERINFO, (_m, scheme: string, info: string) => {
       const colon = info.indexOf(':');
       return `${scheme}${colon >= 0 ? `${info.slice(0, colon)}:${REDACTED}` : REDACTED}@`;
     })
     .replace(QUERY_PARAM, (m, sep: string, name: string, value: string) => (value !== '' && isSecretName(name) ? `${sep}${name}=${REDACTED}` : m))
-    .replace(CREDENTIAL, (_m, scheme: string, space: string) => `${scheme}${space}${REDACTED}`);
+    .replace(CREDENTIAL, redactCredential);
+}
+
+/** A cheap first look for CREDENTIAL: its scheme words (the full pattern's word boundary and character class cost more). */
+const CREDENTIAL_WORD = /bearer|basic|token/i;
+function redactCredential(_m: string, scheme: string, space: string): string {
+  return `${scheme}${space}${REDACTED}`;
 }
 
 /** Redacts the string values (and string arrays) of a shallow record: log fields, API answers. */
