@@ -16,4 +16,12 @@ describe('timeOrderedId', () => {
     expect(ms).toBeGreaterThanOrEqual(before);
     expect(ms).toBeLessThanOrEqual(Date.now() + 10);
   });
+
+  it('carries 62 random bits: every variant and every hex digit in each random place', () => {
+    const ids = Array.from({ length: 20_000 }, timeOrderedId);
+    expect(new Set(ids.map((id) => id[19])).size).toBe(4);
+    for (const at of [20, 21, 22, ...Array.from({ length: 12 }, (_, i) => 24 + i)]) expect(new Set(ids.map((id) => id[at])).size, `position ${at}`).toBe(16);
+    // No two ids share their random part (62 bits: a repeat in 20,000 would mean the bytes were reused).
+    expect(new Set(ids.map((id) => id.slice(19))).size).toBe(ids.length);
+  });
 });
