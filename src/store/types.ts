@@ -111,6 +111,13 @@ export interface DeliveryRows {
    * Deliveries named in `held` are stored leased (claimed by `held.lease.owner`).
    */
   insertPlans(plans: EventPlan[], held?: HeldAtInsert): Promise<PlanCommit[]>;
+  /**
+   * How many insertPlans calls the caller may have in flight at once (default 1). A store that runs
+   * its commits back to back in the order they were called and answers them in that order (the
+   * SQLite writer thread) says more, so plans arriving during a commit's round trip are posted at
+   * once instead of after its answer.
+   */
+  readonly commitsInFlight?: number;
   /** Up to `limit` due deliveries of one action, oldest first, leased to `lease.owner` until `lease.until`. */
   claimDue(action: string, now: number, limit: number, lease: Lease): Promise<ClaimedDelivery[]>;
   /** Extends the leases this owner still holds. */

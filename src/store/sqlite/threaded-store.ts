@@ -74,6 +74,9 @@ export class ThreadedSqliteStore implements Store {
     worker.unref();
     const call = <T>(op: string, ...args: unknown[]) => this.call<T>(op, args);
     this.deliveries = {
+      // The thread runs commits back to back in call order and answers each at once (writer-thread.ts), so the
+      // scheduler may post a second one while the first is on its round trip (DeliveryRows.commitsInFlight).
+      commitsInFlight: 2,
       // Events cross as their JSON text (writer-protocol.ts); the backend stores that text as the body.
       insertPlans: async (plans, held) => unpackCommits(plans, await call<PackedCommits>('insertPlans', packPlans(plans, eventTextOf, held))),
       claimDue: async (action, now, limit, lease) => claimedOf(unpackClaimRows(await call<PackedClaimRows>('claimDue', action, now, limit, lease))),
