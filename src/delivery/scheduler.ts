@@ -141,6 +141,19 @@ const RATE_WINDOW_MS = 100;
 /** Plans committed together at most (a burst larger than this is split). */
 const MAX_BATCH = 256;
 /**
+ * With commits in flight (the store's commitsInFlight > 1), a flush of at
+ * least twice this many plans while another chain may start is split in two
+ * commits posted together: the thread commits the second while the event
+ * loop answers the first one's senders, whose next events then form a batch
+ * of their own. Without it the senders of a closed loop stay in one group:
+ * the event loop idles through each commit's round trip and the thread
+ * through the group's parsing (issue 12, held ingest in thread mode:
+ * scratch closed loop of 32 senders, 120 µs of work each, 5,170-5,626
+ * events/s with one commit at a time, 6,213-7,376 split, 5,449-6,086 with
+ * SQLite on the event loop; BENCHMARKS.md session 12 "writer").
+ */
+const COMMIT_SPLIT_PLANS = 8;
+/**
  * A lane claims up to this many deliveries beyond its free slots, so one
  * claim transaction serves many deliveries; it claims again once fewer than
  * half of them are left. Rate-limited lanes claim only what they may start.
@@ -294,7 +307,6 @@ export class DeliveryScheduler implements DeliveryQueue {
   /** Events that entered the inbox through this scheduler since start (admission measures how fast they leave). */
   private entered = 0;
   private flushing: Promise<void> = Promise.resolve();
-  private committing = false;
   private readonly now: () => number;
   /** Items per commit, claim and finish transaction: what fits in SLICE_MS of blocked event loop. */
   private readonly commitSlice = new SliceBudget(SLICE_MS, 8, MAX_BATCH);
@@ -437,37 +449,70 @@ export class DeliveryScheduler implements DeliveryQueue {
    * carried 1-2 plans and waited a round trip of each before it, fewer
    * events than arrived were committed per second, and 202s waited 200-500
    * ms before their commit even started (issue 12). Now the plans that
-   * arrive during a commit go together in the next one.
+   * arrive during a commit go together in the next one. A store whose
+   * commits run back to back in call order and answer in that order (the
+   * SQLite writer thread: commitsInFlight 2) takes a second commit while
+   * the first is on its round trip, so the thread does not wait for the
+   * event loop's next turn between them (see COMMIT_SPLIT_PLANS).
    */
   flush(): Promise<void> {
-    if (this.batch.length === 0 || this.committing) return this.flushing;
-    this.committing = true;
-    this.flushing = (async () => {
+    const limit = this.store.commitsInFlight ?? 1;
+    if (this.batch.length === 0 || this.chainCount >= limit) return this.flushing;
+    this.chainCount++;
+    const chain: { done?: Promise<void> } = {};
+    chain.done = (async () => {
       try {
         this.lastFlushPlans = this.batch.length;
         for (let first = true; this.batch.length; first = false) {
           if (!first) await nextTurn();
-          await this.commit(this.batch.splice(0, this.commitSlice.size()));
+          // Another chain (commitsInFlight > 1) may have taken them meanwhile.
+          if (this.batch.length === 0) break;
+          let take = Math.min(this.commitSlice.size(), this.batch.length);
+          if (limit > 1 && this.chainCount < limit && take >= 2 * COMMIT_SPLIT_PLANS) take = Math.ceil(take / 2);
+          const committed = this.commit(this.batch.splice(0, take));
+          // What is left goes at once as another commit in flight (COMMIT_SPLIT_PLANS).
+          if (this.batch.length && this.chainCount < limit) {
+            const last = this.lastFlushPlans;
+            void this.flush();
+            this.lastFlushPlans = last; // the flush's size is what coalescing judges, not its second half's
+          }
+          await committed;
         }
       } finally {
-        this.committing = false;
+        this.chainCount--;
+        this.chains.delete(chain.done!);
       }
     })();
+    this.chains.add(chain.done);
+    this.flushing = Promise.all(this.chains).then(ignore);
     return this.flushing;
   }
+  private chainCount = 0;
+  private readonly chains = new Set<Promise<void>>();
+  /**
+   * First-stage deliveries of commits in flight, per action: held in memory
+   * (holdFresh counted them against the lane's room, they reach its ready
+   * list when their commit answers) or stored unleased (a later commit must
+   * not hand fresh ones over ahead of them). Empty with one commit at a time.
+   */
+  private readonly heldInFlight = new Map<string, number>();
+  private readonly storedInFlight = new Map<string, number>();
 
   private async commit(batch: typeof this.batch): Promise<void> {
     let commits: PlanCommit[];
     const plans = batch.map((b) => b.plan);
     const now = this.now();
     const held = this.holdFresh(plans);
+    const inFlight = (this.store.commitsInFlight ?? 1) > 1 ? this.countInFlight(plans, held, 1) : undefined;
     try {
       commits = await timed(this.commitSlice, batch.length, () => this.store.insertPlans(plans,
         held.size ? { lease: { owner: this.owner, until: now + this.leaseMs }, ids: held } : undefined));
     } catch (e) {
+      if (inFlight) this.countInFlight(plans, held, -1);
       for (const b of batch) { b.committed.reject(e as Error); b.done?.reject(e as Error); }
       return;
     }
+    if (inFlight) this.countInFlight(plans, held, -1);
     const started = new Set<string>();
     batch.forEach((b, n) => {
       const c = commits[n]!;
@@ -515,6 +560,23 @@ export class DeliveryScheduler implements DeliveryQueue {
    * many as the lane would claim ahead, and only for an action with no stored
    * backlog known (those are claimed oldest first) and no rate limit.
    */
+  /** Adds (`sign` 1) or removes (-1) a commit's first-stage deliveries to the in-flight counts (see heldInFlight). */
+  private countInFlight(plans: EventPlan[], held: Set<string>, sign: 1 | -1): true {
+    for (const plan of plans) {
+      for (const r of plan.routes) {
+        let first = Infinity;
+        for (const d of r.deliveries) first = Math.min(first, d.stage);
+        for (const d of r.deliveries) {
+          if (d.stage !== first) continue;
+          const counts = held.has(d.id) ? this.heldInFlight : this.storedInFlight;
+          const n = (counts.get(d.action) ?? 0) + sign;
+          if (n === 0) counts.delete(d.action); else counts.set(d.action, n);
+        }
+      }
+    }
+    return true;
+  }
+
   private holdFresh(plans: EventPlan[]): Set<string> {
     const held = new Set<string>();
     if (this.closed) return held;
@@ -528,7 +590,8 @@ export class DeliveryScheduler implements DeliveryQueue {
           let left = room.get(d.action);
           if (left === undefined) {
             const policy = this.policy(d.action);
-            left = this.pendingActions.has(d.action) || policy.rateLimit ? 0 : roomAhead(this.slots(d.action, policy), this.lanes.get(d.action));
+            left = this.pendingActions.has(d.action) || policy.rateLimit || this.storedInFlight.has(d.action)
+              ? 0 : roomAhead(this.slots(d.action, policy), this.lanes.get(d.action)) - (this.heldInFlight.get(d.action) ?? 0);
           }
           if (left > 0) { held.add(d.id); left--; }
           room.set(d.action, left);
