@@ -253,6 +253,17 @@ class Job implements DeliveryJob {
 /** A plan accepted and not committed yet, with the promises its caller holds (`done` only when its first attempts are tracked). */
 interface Pending { plan: EventPlan; committed: Settleable<PlanCommit>; done?: Settleable<DeliveryRecord[]> }
 
+/** Each route's deliveries of its first stage (the ones a commit starts), in plan order. */
+function* firstStageDeliveries(plans: EventPlan[]): Generator<EventPlan['routes'][number]['deliveries'][number]> {
+  for (const plan of plans) {
+    for (const r of plan.routes) {
+      let first = Infinity;
+      for (const d of r.deliveries) first = Math.min(first, d.stage);
+      for (const d of r.deliveries) if (d.stage === first) yield d;
+    }
+  }
+}
+
 export class DeliveryScheduler implements DeliveryQueue {
   private readonly lanes = new Map<string, Lane>();
   /**
@@ -551,6 +562,16 @@ export class DeliveryScheduler implements DeliveryQueue {
     this.pump();
   }
 
+  /** Adds (`sign` 1) or removes (-1) a commit's first-stage deliveries to the in-flight counts (see heldInFlight). */
+  private countInFlight(plans: EventPlan[], held: Set<string>, sign: 1 | -1): true {
+    for (const d of firstStageDeliveries(plans)) {
+      const counts = held.has(d.id) ? this.heldInFlight : this.storedInFlight;
+      const n = (counts.get(d.action) ?? 0) + sign;
+      if (n === 0) counts.delete(d.action); else counts.set(d.action, n);
+    }
+    return true;
+  }
+
   /**
    * The first-stage deliveries of freshly accepted plans that this process
    * runs itself, handed to their lanes in memory after the commit instead of
@@ -560,43 +581,19 @@ export class DeliveryScheduler implements DeliveryQueue {
    * many as the lane would claim ahead, and only for an action with no stored
    * backlog known (those are claimed oldest first) and no rate limit.
    */
-  /** Adds (`sign` 1) or removes (-1) a commit's first-stage deliveries to the in-flight counts (see heldInFlight). */
-  private countInFlight(plans: EventPlan[], held: Set<string>, sign: 1 | -1): true {
-    for (const plan of plans) {
-      for (const r of plan.routes) {
-        let first = Infinity;
-        for (const d of r.deliveries) first = Math.min(first, d.stage);
-        for (const d of r.deliveries) {
-          if (d.stage !== first) continue;
-          const counts = held.has(d.id) ? this.heldInFlight : this.storedInFlight;
-          const n = (counts.get(d.action) ?? 0) + sign;
-          if (n === 0) counts.delete(d.action); else counts.set(d.action, n);
-        }
-      }
-    }
-    return true;
-  }
-
   private holdFresh(plans: EventPlan[]): Set<string> {
     const held = new Set<string>();
     if (this.closed) return held;
     const room = new Map<string, number>();
-    for (const plan of plans) {
-      for (const r of plan.routes) {
-        let first = Infinity;
-        for (const d of r.deliveries) first = Math.min(first, d.stage);
-        for (const d of r.deliveries) {
-          if (d.stage !== first) continue;
-          let left = room.get(d.action);
-          if (left === undefined) {
-            const policy = this.policy(d.action);
-            left = this.pendingActions.has(d.action) || policy.rateLimit || this.storedInFlight.has(d.action)
-              ? 0 : roomAhead(this.slots(d.action, policy), this.lanes.get(d.action)) - (this.heldInFlight.get(d.action) ?? 0);
-          }
-          if (left > 0) { held.add(d.id); left--; }
-          room.set(d.action, left);
-        }
+    for (const d of firstStageDeliveries(plans)) {
+      let left = room.get(d.action);
+      if (left === undefined) {
+        const policy = this.policy(d.action);
+        left = this.pendingActions.has(d.action) || policy.rateLimit || this.storedInFlight.has(d.action)
+          ? 0 : roomAhead(this.slots(d.action, policy), this.lanes.get(d.action)) - (this.heldInFlight.get(d.action) ?? 0);
       }
+      if (left > 0) { held.add(d.id); left--; }
+      room.set(d.action, left);
     }
     return held;
   }
