@@ -11,6 +11,7 @@ import { defineAction } from './define.js';
 import { actionClient, configuredConcurrency, describeHttpError, queueAhead } from './http-send.js';
 import { encodeUrlValue, EventRefError, hasEventRefs, isJsonBodyTemplate, substituteEventRefs, substituteEventRefsInJson } from './event-ref.js';
 import { stringifyJson } from '../json/lossless.js';
+import { RecentMemo } from '../recent-memo.js';
 
 export const HTTP_DEFAULT_TIMEOUT_MS = 5_000;
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
@@ -55,23 +56,13 @@ export interface HttpSpec {
 interface EventTexts { json: Buffer; header?: string }
 const BREAKS_HEADER = /[\r\n\0]/;
 const eventTexts = new WeakMap<object, EventTexts>();
-const RECENT = 4;
-const recentStored: string[] = [];
-const recentTexts: EventTexts[] = [];
-let recentNext = 0;
 function textsOf(json: Buffer): EventTexts {
   // base64 is 4/3 of the bytes: skip encoding what cannot fit the header.
   const header = Math.ceil(json.length / 3) * 4 <= MAX_EVENT_HEADER_BYTES ? json.toString('base64') : undefined;
   return header !== undefined ? { json, header } : { json };
 }
-function storedTexts(stored: string): EventTexts {
-  for (let i = 0; i < recentStored.length; i++) if (recentStored[i] === stored) return recentTexts[i]!;
-  const text = textsOf(Buffer.from(stored));
-  recentStored[recentNext] = stored;
-  recentTexts[recentNext] = text;
-  recentNext = (recentNext + 1) % RECENT;
-  return text;
-}
+/** The texts of the last few stored event texts (an event's deliveries are handed over side by side). */
+const storedTexts = new RecentMemo(4, (stored: string) => textsOf(Buffer.from(stored)));
 function objectTexts(event: unknown): EventTexts {
   const cached = event !== null && typeof event === 'object' ? eventTexts.get(event) : undefined;
   if (cached) return cached;
@@ -112,7 +103,7 @@ export function createHttpAction(spec: HttpSpec): Action {
       const headers: Record<string, string | string[]> = {};
       let body: string | Buffer | undefined;
       // The stored text when the delivery has it: the event object is then not read (see storedTexts).
-      const text = ctx.eventText !== undefined ? storedTexts(ctx.eventText) : objectTexts(ctx.event);
+      const text = ctx.eventText !== undefined ? storedTexts.get(ctx.eventText) : objectTexts(ctx.event);
       try {
         url = urlRefs ? substituteEventRefs(spec.url, ctx.event, encodeUrlValue) : spec.url;
         for (let i = 0; i < spec.headers.length; i++) {

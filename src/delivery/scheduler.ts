@@ -24,6 +24,7 @@ import { MAX_RETRY_AFTER_MS, retryDelayMs } from './backoff.js';
 import type { DeliveryHandler, DeliveryJob } from './action-runner.js';
 import { RateLimiter } from './rate-limiter.js';
 import { nextTurn, SLICE_MS, SliceBudget, timed } from './slice-budget.js';
+import { RecentMemo } from '../recent-memo.js';
 import { redactSecrets } from '../logging/redact.js';
 
 export type { DeliveryJob, DeliveryHandler } from './action-runner.js';
@@ -212,18 +213,9 @@ const ignore = (): void => {};
  * expressions over each of them per delivery were ~1 % of the sustained
  * phase's event loop (issue 12). Equal texts redact alike, whoever made them.
  */
-const REDACTED_KEPT = 8;
-const redactedIn: string[] = [];
-const redactedOut: string[] = [];
-let redactedNext = 0;
-function redacted(text: string): string {
-  for (let i = 0; i < redactedIn.length; i++) if (redactedIn[i] === text) return redactedOut[i]!;
-  const out = redactSecrets(text);
-  redactedIn[redactedNext] = text;
-  redactedOut[redactedNext] = out;
-  redactedNext = (redactedNext + 1) % REDACTED_KEPT;
-  return out;
-}
+const redactions = new RecentMemo(8, redactSecrets);
+const redacted = (text: string): string => redactions.get(text);
+
 /** The lines redacted, the same array when none changed. */
 function redactLines(lines: string[]): string[] {
   for (let i = 0; i < lines.length; i++) {
