@@ -145,8 +145,18 @@ export class MessageReader {
 
 // ---- receiver ------------------------------------------------------------------
 
-/** Where a body carries the generator's send time (wall-clock ms): `"bench_sent_at":<number>`. */
-export const SENT_AT_KEY = '"bench_sent_at":';
+/**
+ * Where a body carries the generator's scheduled send time, in wall-clock
+ * microseconds as an integer: `"bench_sent_us":<integer>`. An integer (16
+ * digits, exact in a double) is written by JSON.stringify as it was sent, so
+ * the body stays the compact JSON text a tool's encoder writes; a decimal
+ * millisecond stamp (toFixed(3): 16 significant digits, past a double's
+ * precision) came back from parsing as another text in about one body in
+ * ten (a trailing zero, or a last digit a double cannot hold), and the
+ * server serialised those again instead of keeping the body as the event's
+ * text (issue 12, session 13).
+ */
+export const SENT_AT_KEY = '"bench_sent_us":';
 const SENT_AT = Buffer.from(SENT_AT_KEY);
 const OK = Buffer.from('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok');
 const BAD = Buffer.from('HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
@@ -155,7 +165,7 @@ const wallNow = () => performance.timeOrigin + performance.now();
 export interface ReceiverCounts {
   /** Deliveries answered (POSTs other than the control requests). */
   received: number;
-  /** POST → receiver latency (ms) of the answered deliveries whose body carried bench_sent_at, in order. */
+  /** POST → receiver latency (ms) of the answered deliveries whose body carried bench_sent_us, in order. */
   latencies: number[];
   /** Connections refused for bytes that were not HTTP/1.1. */
   malformed: number;
@@ -253,10 +263,10 @@ export async function startReceiver(host = '127.0.0.1'): Promise<{ port: number;
   };
 }
 
-/** The number after `"bench_sent_at":` in a body, NaN without one. */
+/** The send time (wall-clock ms) in a body's `"bench_sent_us":`, NaN without one. */
 export function sentAtOf(body: Buffer): number {
   const at = body.indexOf(SENT_AT);
-  return at < 0 ? NaN : parseFloat(body.toString('latin1', at + SENT_AT.length, Math.min(body.length, at + SENT_AT.length + 32)));
+  return at < 0 ? NaN : parseInt(body.toString('latin1', at + SENT_AT.length, Math.min(body.length, at + SENT_AT.length + 32)), 10) / 1000;
 }
 
 // ---- generator -----------------------------------------------------------------
@@ -280,7 +290,7 @@ export interface OpenLoopResult {
  * that scheduled time (a generator that falls behind, or a request waiting
  * for a free connection, adds to the latency instead of hiding it: no
  * coordinated omission). Each body is `bodyWithout` (a JSON object's text)
- * with `"bench_sent_at":<scheduled wall-clock ms>` as its first member, for
+ * with `"bench_sent_us":<scheduled wall-clock µs>` as its first member, for
  * the receiver's POST → receiver latency. Requests go over up to
  * `connections` keep-alive sockets, one request at a time on each (more
  * wait in order for the next free socket), from bytes built once: only the
@@ -298,8 +308,8 @@ export interface OpenLoopResult {
 export async function openLoop(url: string, bodyWithout: string, rate: number, ms: number, connections = 256, warmupMs = 0): Promise<OpenLoopResult> {
   const u = new URL(url);
   if (!bodyWithout.startsWith('{')) throw new Error('the body must be a JSON object');
-  // Fixed width (13 integer digits until the year 2286, 3 decimals), so Content-Length is fixed too.
-  const stamp = (at: number) => (performance.timeOrigin + at).toFixed(3);
+  // Fixed width (16 digits of microseconds until the year 2286), so Content-Length is fixed too.
+  const stamp = (at: number) => String(Math.round((performance.timeOrigin + at) * 1000));
   const width = stamp(0).length;
   const body = (filler: string) => `{${SENT_AT_KEY}${filler}${bodyWithout.length > 2 ? ',' : ''}${bodyWithout.slice(1)}`;
   const head = `POST ${u.pathname}${u.search} HTTP/1.1\r\nhost: ${u.host}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body('0'.repeat(width)))}\r\n\r\n`;

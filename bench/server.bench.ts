@@ -436,7 +436,7 @@ async function closedLoop(url: string, ms: number, opts: { warmupMs?: number; at
  * (bench/http1-load.ts: raw keep-alive sockets, up to 256, pre-built request
  * bytes; a slow server sees more concurrent requests, as with real senders).
  * Latency counts from each request's scheduled send time, which its body
- * carries as bench_sent_at for the receiver's POST -> receiver latency.
+ * carries as bench_sent_us for the receiver's POST -> receiver latency.
  */
 /** `warmupMs`: offered first on the same connections and not counted (bench/http1-load.ts); its accepted events are `warmupEvents`. */
 async function openLoop(url: string, rate: number, ms: number, warmupMs = 0): Promise<Result & { offered: number; maxInbox: number; generatorCpuMs: number; latencies: number[]; warmupEvents: number }> {
@@ -457,8 +457,8 @@ async function openLoop(url: string, rate: number, ms: number, warmupMs = 0): Pr
 /**
  * The receiver of the http action, in its own process so that the load
  * generator saturating this one does not delay it: counts deliveries and the
- * POST -> receiver latency of bodies carrying bench_sent_at (wall-clock ms
- * with sub-millisecond precision, the same clock in both processes).
+ * POST -> receiver latency of bodies carrying bench_sent_us (wall-clock
+ * microseconds, the same clock in both processes).
  */
 class Receiver {
   private proc?: ChildProcess;

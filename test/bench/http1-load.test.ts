@@ -25,7 +25,7 @@ async function receiver() {
 
 const wall = () => performance.timeOrigin + performance.now();
 /** A delivery body as Hooker sends it: the event with the generator's send time, here a second in the past. */
-const body = (i: number) => JSON.stringify({ bench_sent_at: wall() - 1_000, n: i, text: 'x'.repeat(i % 50) });
+const body = (i: number) => JSON.stringify({ bench_sent_us: Math.round((wall() - 1_000) * 1000), n: i, text: 'x'.repeat(i % 50) });
 
 /** Waits (bounded) until `f` holds; the counts are read from another socket's answers. */
 async function until(f: () => boolean): Promise<void> {
@@ -205,16 +205,19 @@ describe('the open-loop generator', () => {
     expect(res).toMatchObject({ offered: 200, ok: 200, refused: 0, errors: 0 });
     expect(res.latencies).toHaveLength(200);
     expect(bodies).toHaveLength(200);
-    const sent = bodies.map((b) => JSON.parse(b) as { bench_sent_at: number });
-    for (const b of sent) expect(b).toEqual({ bench_sent_at: expect.any(Number), ...event });
+    // Each body is compact JSON as JSON.stringify writes it (the server may keep it as the event's text), the stamp an integer.
+    for (const b of bodies) expect(JSON.stringify(JSON.parse(b))).toBe(b);
+    const sent = bodies.map((b) => JSON.parse(b) as { bench_sent_us: number });
+    for (const b of sent) expect(b).toEqual({ bench_sent_us: expect.any(Number), ...event });
+    for (const b of sent) expect(Number.isSafeInteger(b.bench_sent_us)).toBe(true);
     // Scheduled send times: 2.5 ms apart from the start, whenever the request left.
-    const at = sent.map((b) => b.bench_sent_at).sort((a, b) => a - b);
+    const at = sent.map((b) => b.bench_sent_us / 1000).sort((a, b) => a - b);
     expect(at[0]).toBeGreaterThanOrEqual(t0 - 1);
     for (let i = 1; i < at.length; i++) expect(at[i]! - at[i - 1]!).toBeCloseTo(2.5, 1);
 
     status = 503;
     expect(await openLoop(url, '{}', 100, 200, 2)).toMatchObject({ offered: 20, ok: 0, refused: 20, errors: 0 });
-    expect(JSON.parse(bodies.at(-1)!)).toEqual({ bench_sent_at: expect.any(Number) });
+    expect(JSON.parse(bodies.at(-1)!)).toEqual({ bench_sent_us: expect.any(Number) });
   });
 
   it('delivers to the receiver exactly what it offered', async () => {
@@ -231,7 +234,7 @@ describe('the open-loop generator', () => {
     const server = createServer((req, res) => {
       let text = '';
       req.on('data', (c: Buffer) => { text += c; });
-      req.on('end', () => { sentAt.push((JSON.parse(text) as { bench_sent_at: number }).bench_sent_at); res.statusCode = 202; res.end('{}'); });
+      req.on('end', () => { sentAt.push((JSON.parse(text) as { bench_sent_us: number }).bench_sent_us / 1000); res.statusCode = 202; res.end('{}'); });
     });
     server.keepAliveTimeout = 60_000;
     server.on('connection', () => connections.push(wall()));
