@@ -102,6 +102,21 @@ export interface SchedulerOptions {
    * later than it was handed over).
    */
   queueAheadOf?: (action: string) => number | undefined;
+  /**
+   * Fresh deliveries a lane may hold in memory beyond its room (its slots
+   * plus claimAhead) while it has no stored backlog (holdFresh); 0 by
+   * default. Past its room a lane stored every fresh delivery unleased and
+   * claimed it back, and under sustained load it never left that mode: the
+   * backlog, bounded by admission, stayed larger than the room, and with the
+   * SQLite writer thread each claim waited its turn behind the commits and
+   * finishes, so the lane ran dry between claims (issue 12: 6,000-7,000
+   * deliveries/s, inbox at its high water, against 9,000/s flat when held;
+   * BENCHMARKS.md "session 13: loop"). Held deliveries are stored leased to
+   * this process, like those in the room: a crash leaves them to the next
+   * start. Not for a store shared by replicas (PostgreSQL): another replica
+   * could not take work leased here.
+   */
+  holdAhead?: number;
 }
 
 interface Lane {
@@ -275,10 +290,16 @@ export class DeliveryScheduler implements DeliveryQueue {
    */
   private readonly uncounted = new Set<string>();
   /**
-   * Actions a poke marked while their lanes took fresh deliveries in memory:
+   * Actions a poke named while their lanes took fresh deliveries in memory:
    * the store names every action with pending rows, this process's own
-   * leased ones included, so the next claim pass claims for them at once
-   * (not only once half the lane's claimed-ahead are used) to find out.
+   * leased ones included, so the next claim pass claims for them at once to
+   * find out, and only a claim that comes back full puts the lane in claim
+   * mode. Marking them pending at the poke stored every fresh delivery from
+   * then on, and under load the probe's claim never came back short while
+   * they arrived: the safety net's poke, once a second, put a lane that
+   * kept up back in claim mode for good (issue 12, BENCHMARKS.md "session
+   * 13: loop"). What a probe finds is work nobody announced (a retry whose
+   * time came, another replica's): no fresh delivery was ordered after it.
    */
   private readonly probing = new Set<string>();
   private readonly running = new Map<string, Promise<unknown>>();
@@ -322,7 +343,9 @@ export class DeliveryScheduler implements DeliveryQueue {
     this.now = opts.now ?? Date.now;
     this.owner = opts.owner ?? `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
     this.leaseMs = opts.leaseMs ?? 60_000;
+    this.holdAhead = opts.holdAhead ?? 0;
   }
+  private readonly holdAhead: number;
 
   /** Resumes what a previous process left unfinished. */
   async start(): Promise<{ resumed: number }> {
@@ -570,8 +593,9 @@ export class DeliveryScheduler implements DeliveryQueue {
    * being read back by a claim (issue 12): they are stored leased to this
    * replica, so a crash leaves them to the next start (SQLite) or to another
    * replica once the lease expires (PostgreSQL), with the same ids. Only as
-   * many as the lane would claim ahead, and only for an action with no stored
-   * backlog known (those are claimed oldest first) and no rate limit.
+   * many as the lane would claim ahead plus SchedulerOptions.holdAhead, and
+   * only for an action with no stored backlog known (those are claimed
+   * oldest first) and no rate limit.
    */
   private holdFresh(plans: EventPlan[]): Set<string> {
     const held = new Set<string>();
@@ -582,7 +606,7 @@ export class DeliveryScheduler implements DeliveryQueue {
       if (left === undefined) {
         const policy = this.policy(d.action);
         left = this.pendingActions.has(d.action) || policy.rateLimit || this.storedInFlight.has(d.action)
-          ? 0 : roomAhead(this.slots(d.action, policy), this.lanes.get(d.action)) - (this.heldInFlight.get(d.action) ?? 0);
+          ? 0 : roomAhead(this.slots(d.action, policy), this.lanes.get(d.action)) - (this.heldInFlight.get(d.action) ?? 0) + this.holdAhead;
       }
       if (left > 0) { held.add(d.id); left--; }
       room.set(d.action, left);
@@ -594,8 +618,8 @@ export class DeliveryScheduler implements DeliveryQueue {
   poke(): void {
     void this.store.pendingActions().then((actions) => {
       for (const a of actions) {
-        if (!this.pendingActions.has(a)) this.probing.add(a);
-        this.markPending(a);
+        if (this.pendingActions.has(a)) this.markPending(a);
+        else this.probing.add(a);
       }
       this.pump();
     }, (e: Error) => this.storeFailed(e));
@@ -690,15 +714,16 @@ export class DeliveryScheduler implements DeliveryQueue {
     this.claimedAt = now;
     const actions = new Set(this.pendingActions.keys());
     for (const [action, lane] of this.lanes) if (lane.ready.length) actions.add(action);
+    for (const action of this.probing) actions.add(action);
     for (const action of actions) {
       if (this.closed) return;
       const lane = this.lane(action);
       const policy = this.policy(action);
       this.startReady(action, lane, now);
       const mark = this.pendingActions.get(action);
-      if (mark === undefined) continue;
-      let want: number;
       const probe = this.probing.delete(action);
+      if (mark === undefined && !probe) continue;
+      let want: number;
       const limiter = this.limiter(lane, policy, now);
       if (limiter) {
         // Only what the limit lets start now: a rate-limited lane holds no claims ahead.
@@ -706,7 +731,8 @@ export class DeliveryScheduler implements DeliveryQueue {
       } else {
         const slots = this.slots(action, policy);
         want = roomAhead(slots, lane);
-        if (probe) want = Math.max(1, want);
+        // A probe asks for a claim's worth even when the lane's room is full (held ahead): fewer found means nothing more is due.
+        if (probe) want = Math.max(claimAhead(slots), want);
         else if (lane.ready.length > claimAhead(slots) / 2 && !this.catchUp(action, lane, want)) continue;
       }
       want = Math.min(want, this.claimSlice.size());
@@ -714,7 +740,11 @@ export class DeliveryScheduler implements DeliveryQueue {
       // Claimed with a lease: the row stays pending, so a dead replica's work comes back by itself.
       const claimed = await timed(this.claimSlice, want, () => this.store.claimDue(action, now, want, { owner: this.owner, until: now + this.leaseMs }));
       lane.stored = Math.max(0, lane.stored - claimed.length);
-      if (claimed.length < want) {
+      if (mark === undefined) {
+        // A probe of a lane in hand-over mode: a full claim found work nobody announced, of unknown size (claim mode).
+        if (claimed.length >= want) this.markPending(action);
+        else this.askNextDue = true;
+      } else if (claimed.length < want) {
         // Nothing more due now: later work comes back through a commit, a retry, a released stage or the timer's poke.
         this.askNextDue = true;
         if (this.pendingActions.get(action) === mark) this.leaveClaimMode(action, lane);

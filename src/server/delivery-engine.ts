@@ -48,7 +48,21 @@ export interface EngineOptions {
   actionGuardMs?: number;
   /** Sees every attempt's record (the server's event log, EventLog.record). */
   onRecord?: (record: DeliveryRecord) => void;
+  /** SchedulerOptions.holdAhead: HOLD_AHEAD with SQLite, 0 with PostgreSQL unless given. */
+  holdAhead?: number;
 }
+
+/**
+ * Fresh deliveries a lane holds in memory beyond its room with SQLite
+ * (SchedulerOptions.holdAhead): about the inbox's default high water
+ * (HOOKER_INBOX_HIGH_WATER, 2,000 events, which admission holds the backlog
+ * near) twice over at 3 deliveries per event to one action. In the bench's
+ * sustained phase a lane held up to ~10,000 and never claimed; with 6,000 it
+ * overflowed within 9 s and claimed for the rest of the phase (issue 12,
+ * BENCHMARKS.md "session 13: loop"). The memory it may take: each held
+ * delivery keeps its event's text and parsed object until it runs.
+ */
+export const HOLD_AHEAD = 12_288;
 
 /** Opens the engine's store (the server starts this before compiling the routes, see server.ts). */
 export function openEngineStore(opts: Pick<EngineOptions, 'dbPath' | 'synchronous' | 'poolSize' | 'statementTimeoutMs' | 'log'>): Promise<Store> {
@@ -104,6 +118,8 @@ async function startEngine(store: Store, opts: EngineOptions, log: (line: string
     },
     // With a shared store other replicas make work due: LISTEN/NOTIFY wakes us, a poll is the fallback.
     ...(store.engine === 'postgres' ? { pollMs: 2_000 } : {}),
+    // One process owns a SQLite file: what it holds leased no other replica waits for.
+    holdAhead: opts.holdAhead ?? (store.engine === 'sqlite' ? HOLD_AHEAD : 0),
     ...(opts.leaseMs ? { leaseMs: opts.leaseMs } : {}),
     ...(opts.random ? { random: opts.random } : {}),
   });

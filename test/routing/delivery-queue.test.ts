@@ -174,7 +174,8 @@ describe('planStages', () => {
       delivered.push((ctx.event as { n: number }).n.toString());
       return { ok: true };
     })], { held: { concurrency: 1 } });
-    const e = await engine(t, tempDbFile('queue'));
+    // No hold past the room (SchedulerOptions.holdAhead): what overflows it waits in the store.
+    const e = await engine(t, tempDbFile('queue'), { holdAhead: 0 });
     // One running and 128 handed to the lane in memory; the rest wait in the store until claimed.
     const events = Array.from({ length: 200 }, (_, n) => ({ n, pad: 'x'.repeat(1_000) }));
     const routed = events.map((event) => e.router.route(event, { hops: 0 }));

@@ -41,7 +41,7 @@ export function tempDbFile(prefix: string): string {
   dbDirs.push(d);
   return join(d, 'hooker.db');
 }
-export async function engine(t: RoutingTable | (() => RoutingTable), dbPath = ':memory:', extra: { leaseMs?: number; actionGuardMs?: number; onRecord?: EngineOptions['onRecord'] } = {}): Promise<DeliveryEngine> {
+export async function engine(t: RoutingTable | (() => RoutingTable), dbPath = ':memory:', extra: { leaseMs?: number; actionGuardMs?: number; onRecord?: EngineOptions['onRecord']; holdAhead?: number } = {}): Promise<DeliveryEngine> {
   const e = await createDeliveryEngine({ dbPath, table: typeof t === 'function' ? t : () => t, ...extra });
   engines.push(e);
   return e;

@@ -63,7 +63,7 @@ describe('lane hand-over', () => {
     const sent = new Map<number, object>();
     const ship = gatedAction(sent);
     const t = table([route('r', ['ship'])], () => ['r'], [ship.act], { ship: { concurrency: 1 } });
-    const e = await engine(t, tempDbFile('lanes'));
+    const e = await engine(t, tempDbFile('lanes'), { holdAhead: 0 });
     const post = (n: number) => { const event = { n }; sent.set(n, event); return e.router.route(event, { hops: 0, firstAttempts: false }); };
 
     // Held: one running and claimAhead waiting in the lane; the next ones overflow into the store.
@@ -106,7 +106,7 @@ describe('lane hand-over', () => {
     // Event 3's first attempt fails; it is retried after the backoff, whatever the lane's mode.
     const ship = gatedAction(sent, (n, attempt) => n === 3 && attempt === 1);
     const t = table([route('r', ['ship'])], () => ['r'], [ship.act], { ship: { concurrency: 1, retries: 2, retryBackoffMs: 20, retryMaxBackoffMs: 40 } });
-    const e = await engine(t, tempDbFile('lanes'));
+    const e = await engine(t, tempDbFile('lanes'), { holdAhead: 0 });
     const post = (n: number) => { const event = { n }; sent.set(n, event); return e.router.route(event, { hops: 0, firstAttempts: false }); };
 
     const total = 1 + claimAhead(1) + 60;
