@@ -23,6 +23,7 @@ import { mergeEvent } from './plan.js';
 import { MAX_RETRY_AFTER_MS, retryDelayMs } from './backoff.js';
 import type { DeliveryHandler, DeliveryJob } from './action-runner.js';
 import { RateLimiter } from './rate-limiter.js';
+import { Fifo } from './fifo.js';
 import { nextTurn, SLICE_MS, SliceBudget, timed } from './slice-budget.js';
 import { RecentMemo } from '../recent-memo.js';
 import { redactSecrets } from '../logging/redact.js';
@@ -121,8 +122,8 @@ export interface SchedulerOptions {
 
 interface Lane {
   limiter?: RateLimiter;
-  /** Claimed (leased) and not started yet, oldest first. */
-  ready: ClaimedDelivery[];
+  /** Claimed (leased) or held, not started yet, oldest first (thousands with holdAhead: fifo.ts). */
+  ready: Fifo<ClaimedDelivery>;
   /**
    * Handed to the action and not answered yet (at most its slots: the
    * policy's concurrency plus what the action queues itself), in the order
@@ -379,7 +380,7 @@ export class DeliveryScheduler implements DeliveryQueue {
   async oldestWaitingAt(action: string): Promise<number | undefined> {
     const stored = await this.store.oldestPendingAt(action, this.now());
     const lane = this.lanes.get(action);
-    const next = lane?.ready[0];
+    const next = lane?.ready.first();
     let held = next ? (next.dueAt ?? next.createdAt) : undefined;
     const concurrency = this.policy(action).concurrency;
     if (lane && lane.handed.size > concurrency) {
@@ -674,7 +675,7 @@ export class DeliveryScheduler implements DeliveryQueue {
 
   private lane(action: string): Lane {
     let lane = this.lanes.get(action);
-    if (!lane) { lane = { ready: [], handed: new Set(), stored: 0 }; this.lanes.set(action, lane); }
+    if (!lane) { lane = { ready: new Fifo(), handed: new Set(), stored: 0 }; this.lanes.set(action, lane); }
     return lane;
   }
 
@@ -758,7 +759,7 @@ export class DeliveryScheduler implements DeliveryQueue {
         this.askNextDue = true;
         this.leaveClaimMode(action, lane);
       }
-      lane.ready.push(...claimed);
+      lane.ready.pushAll(claimed);
       // Claimed while closing: given back at once (close() also gives back what is left).
       if (this.closed) return;
       this.startReady(action, lane, this.now());
@@ -777,7 +778,7 @@ export class DeliveryScheduler implements DeliveryQueue {
       if (free <= 0) return;
       limiter.take(free, now);
     }
-    for (const d of lane.ready.splice(0, free)) this.launch(action, lane, d);
+    for (let i = 0; i < free; i++) this.launch(action, lane, lane.ready.shift()!);
   }
 
   private launch(action: string, lane: Lane, d: ClaimedDelivery): void {
@@ -1006,7 +1007,7 @@ export class DeliveryScheduler implements DeliveryQueue {
     clearInterval(this.renewTimer);
     // A claim in flight lands in its lane first; what was claimed ahead and never started is due again at once, same ids.
     await this.pumpDone.catch(() => {});
-    const unstarted = [...this.lanes.values()].flatMap((lane) => lane.ready.splice(0).map((d) => d.id));
+    const unstarted = [...this.lanes.values()].flatMap((lane) => lane.ready.takeAll().map((d) => d.id));
     if (unstarted.length) await this.store.release(unstarted, this.owner).catch(() => { /* the leases expire instead */ });
     const all = Promise.allSettled([...this.running.values()]);
     const timer = setTimeout(() => this.shutdown.abort(new Error('server is shutting down')), graceMs);
