@@ -376,9 +376,9 @@ export class ConsoleQueries implements ConsoleReads {
    * Events with a delivery of a route (kind 'r') or an action ('a'), newest first: the name's
    * delivery_spans (schema.ts step 7) say which stretches of time hold such events, and each
    * stretch's events with a delivery matching all the filters are read newest first. Each span
-   * holds at least one event of its name (at its ends) unless the other filters or a purge
-   * leave it out, so a page reads about a page's worth of spans; at most SPAN_BUDGET spans per
-   * request, then a cursor.
+   * holds at least one event of its name (at its start: a span reaches SPAN_MAX_MS ahead, see
+   * delivery-rows.ts spanRows) unless the other filters or a purge leave it out, so a page reads
+   * about a page's worth of spans; at most SPAN_BUDGET spans per request, then a cursor.
    */
   private eventsBySpans(f: EventListFilter, limit: number, c: TimeCursor | undefined, kind: 'r' | 'a', name: string): { rows: EventRow[]; next?: string } {
     const args: unknown[] = [];

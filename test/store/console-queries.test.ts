@@ -342,6 +342,38 @@ describe('the SQLite route and action filters (spans of time per route and actio
       expect((await q.listEvents({ route: 'r' })).items.map((e) => e.id)).toEqual(['p19', 'p18', 'p17', 'p16', 'p15']);
     });
   });
+
+  it('commits within a span write no new one, and each event stays found; a purge or a rolled-back commit leaves no span assumed', async () => {
+    await withStore(async (rows, q) => {
+      const spans = () => (rows.db.prepare('SELECT COUNT(*) AS n FROM delivery_spans').get() as { n: number }).n;
+      const ids: string[] = [];
+      const commit = async (id: string, t: number) => { await rows.insertPlans([one(id, t, 'r')]); ids.unshift(id); };
+      // Ten commits in one second: one span for the route and one for the action, reaching a second ahead.
+      for (let i = 0; i < 10; i++) await commit(`w${i}`, T0 + i * 100);
+      expect(spans()).toBe(2);
+      await commit('later', T0 + 1_500);
+      expect(spans()).toBe(4);
+      for (const f of [{ route: 'r' }, { action: 'a' }]) {
+        expect(await allEventIds(q, f, 1, 50), JSON.stringify(f)).toEqual(ids);
+        expect(await allEventIds(q, f, 3, 50), JSON.stringify(f)).toEqual(ids);
+      }
+      // Everything purged, spans with it: the next commit inside the remembered span writes its own.
+      for (const id of ids) await rows.finishAttempt(`${id}-d`, { ok: true, log: [], startedAt: T0, finishedAt: T0 });
+      expect(await rows.purgeFinished({})).toBe(11);
+      expect(spans()).toBe(0);
+      await rows.insertPlans([one('after-purge', T0 + 1_600, 'r')]);
+      expect(spans()).toBe(2);
+      expect((await q.listEvents({ route: 'r' })).items.map((e) => e.id)).toEqual(['after-purge']);
+      // A commit inside a transaction that is rolled back (as an aggregate flush's may be) leaves no span to rely on.
+      expect(() => rows.db.transaction(() => {
+        rows.store.deliveries.insertPlansNow([one('rolled-back', T0 + 10_000, 'r')]);
+        throw new Error('rolled back');
+      }).immediate()).toThrow('rolled back');
+      await rows.insertPlans([one('after-rollback', T0 + 10_100, 'r')]);
+      expect(spans()).toBe(4);
+      expect((await q.listEvents({ route: 'r' })).items.map((e) => e.id)).toEqual(['after-rollback', 'after-purge']);
+    });
+  });
 });
 
 describe('the PostgreSQL text scan', () => {

@@ -75,26 +75,46 @@ function spanTime(spans: Map<string, number[]>, key: string, t: number): void {
   else if (times[times.length - 1] !== t) times.push(t);
 }
 
-/** delivery_spans rows (kind, name, last_at, first_at) covering each key's times, none longer than SPAN_MAX_MS. */
-function spanRows(spans: Map<string, number[]>): unknown[] {
+/** A stored span: its receive times, first_at to last_at. */
+interface Span { first: number; last: number }
+
+/**
+ * delivery_spans rows (kind, name, last_at, first_at) for each key's times
+ * that the key's span in `written` (the newest this store wrote, committed)
+ * does not cover; `made` gets each key's newest new span. A new span runs
+ * SPAN_MAX_MS ahead of its first time, so the commits of the next second find
+ * their times covered and write none: one row per route and action per second
+ * instead of per commit, whose four-odd tiny rows in as many leaves of the
+ * table were a tenth of a commit's WAL frames (issue 12). A span reaching past
+ * the newest event is still right: the console reads the events in it that
+ * have a matching delivery, and a span may hold fewer of them than its length.
+ */
+function spanRows(spans: Map<string, number[]>, written: ReadonlyMap<string, Span>, made: Map<string, Span>): unknown[] {
   const out: unknown[] = [];
   for (const [key, times] of spans) {
     const kind = key[0];
     const name = key.slice(2);
+    const known = written.get(key);
     if (times.length > 1) times.sort((x, y) => x - y);
-    let first = times[0]!;
-    let last = first;
+    let span: Span | undefined;
     for (const t of times) {
-      if (t - first > SPAN_MAX_MS) { out.push(kind, name, last, first); first = t; }
-      last = t;
+      if ((known && t >= known.first && t <= known.last) || (span && t <= span.last)) continue;
+      span = { first: t, last: t + SPAN_MAX_MS };
+      out.push(kind, name, span.last, span.first);
+      if (!known || span.first > known.first) made.set(key, span);
     }
-    out.push(kind, name, last, first);
   }
   return out;
 }
 
 export class SqliteDeliveryRows implements DeliveryRows {
   private open: number;
+  /**
+   * The newest span written per key (spanRows), once its commit is done: a
+   * commit whose times it covers writes no span. Only this store writes the
+   * file (one process owns it); a purge, which may delete spans, forgets them.
+   */
+  private readonly spansWritten = new Map<string, Span>();
 
   constructor(readonly db: SqliteDatabase) {
     migrateCore(db);
@@ -162,6 +182,9 @@ export class SqliteDeliveryRows implements DeliveryRows {
   /** Synchronous form, for the aggregate flush that runs inside its own transaction. */
   insertPlansNow(plans: EventPlan[], held?: HeldAtInsert): PlanCommit[] {
     let opened = 0;
+    const spans = new Map<string, Span>();
+    // Inside another transaction (the aggregate flush's) this one may still be rolled back with it: its spans are not remembered.
+    const outermost = !this.db.inTransaction;
     const out = this.db.transaction(() => {
       const counts = new Map<string, number>();
       const rows: BatchRows = { events: [], runs: [], deliveries: [], spans: new Map() };
@@ -183,10 +206,11 @@ export class SqliteDeliveryRows implements DeliveryRows {
         countRows.push(key.slice(0, cut), key.slice(cut + 1), n);
       }
       this.bulkInsert('INSERT INTO delivery_counts (route, state, n)', '(?, ?, ?)', 3, countRows, ' ON CONFLICT (route, state) DO UPDATE SET n = n + excluded.n');
-      // The console's route and action filters (schema.ts step 7): a few rows per commit, not an index entry per delivery.
-      this.bulkInsert('INSERT OR IGNORE INTO delivery_spans (kind, name, last_at, first_at)', '(?, ?, ?, ?)', 4, spanRows(rows.spans));
+      // The console's route and action filters (schema.ts step 7): a row per route and action a second at most (spanRows), not an index entry per delivery.
+      this.bulkInsert('INSERT OR IGNORE INTO delivery_spans (kind, name, last_at, first_at)', '(?, ?, ?, ?)', 4, spanRows(rows.spans, this.spansWritten, spans));
       return commits;
     }).immediate();
+    if (outermost) for (const [key, span] of spans) this.spansWritten.set(key, span);
     this.open += opened;
     return out;
   }
@@ -490,7 +514,8 @@ export class SqliteDeliveryRows implements DeliveryRows {
       const del = this.db.prepare('DELETE FROM events WHERE id = ?');
       const delDeliveries = this.db.prepare('DELETE FROM deliveries WHERE event_id = ?');
       for (const id of ids) { delDeliveries.run(id); n += del.run(id).changes; }
-      // Spans older than every stored event lead nowhere (schema.ts step 7).
+      // Spans older than every stored event lead nowhere (schema.ts step 7); those remembered may be among them.
+      this.spansWritten.clear();
       if (n) this.db.prepare('DELETE FROM delivery_spans WHERE last_at < (SELECT IFNULL(MIN(received_at), 9007199254740991) FROM events)').run();
     }).immediate();
     return n;

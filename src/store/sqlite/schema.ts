@@ -188,7 +188,10 @@ export const CORE_MIGRATIONS: readonly string[] = [
   DROP INDEX deliveries_action_newest;`,
 ];
 
-/** The longest span of delivery_spans (step 7): a commit whose events' times spread wider writes several. */
+/**
+ * The longest span of delivery_spans (step 7): a commit whose events' times spread wider writes several.
+ * Spans written since issue 12, session 13 reach this far ahead of their first time (delivery-rows.ts spanRows).
+ */
 export const SPAN_MAX_MS = 1_000;
 
 /** route_runs.message of a run whose message is its event's shared one (events.message, step 5). */
