@@ -372,6 +372,9 @@ export class SqliteDeliveryRows implements DeliveryRows {
     return this.bulk('UPDATE events SET open_deliveries = open_deliveries - f.column2 FROM (VALUES ', '(?, ?)', 2, values,
       ') AS f WHERE events.id = f.column1 RETURNING open_deliveries', true);
   }
+  // Whether a route (or split run) has any waiting delivery: its counter (schema.ts step 6), kept up to date in this
+  // transaction by the triggers. Most routes have one stage: their finishes then need not read their events' deliveries.
+  private readonly waitingCount = this.stmt("SELECT n FROM delivery_counts WHERE route = ? AND state = 'waiting'");
   // The finished events' route runs that have a waiting stage: only those can release one.
   private readonly waitingRuns = this.stmt(`SELECT DISTINCT event_id, route FROM deliveries
     WHERE state = 'waiting' AND event_id IN (SELECT value FROM json_each(?))`);
@@ -441,8 +444,16 @@ export class SqliteDeliveryRows implements DeliveryRows {
       const s = stages.get(key);
       if (s) { s.last = n; s.at = o.finishedAt; } else stages.set(key, { row, at: o.finishedAt, last: n });
     });
-    if (stages.size) {
-      const waiting = new Set((this.waitingRuns.get().all(JSON.stringify([...finals.keys()])) as Array<{ event_id: string; route: string }>)
+    // Runs of routes with no waiting delivery at all are left out at once (a counter read per route, not each event's deliveries read).
+    const staged: string[] = [];
+    const routeWaits = new Map<string, boolean>();
+    for (const { row } of stages.values()) {
+      let waits = routeWaits.get(row.route);
+      if (waits === undefined) routeWaits.set(row.route, waits = ((this.waitingCount.get().get(row.route) as { n: number } | undefined)?.n ?? 0) > 0);
+      if (waits) staged.push(row.event_id);
+    }
+    if (staged.length) {
+      const waiting = new Set((this.waitingRuns.get().all(JSON.stringify([...new Set(staged)])) as Array<{ event_id: string; route: string }>)
         .map((r) => `${r.event_id}\u0000${r.route}`));
       for (const { row: d, at, last } of stages.values()) {
         if (!waiting.has(`${d.event_id}\u0000${d.route}`)) continue;
