@@ -38,6 +38,8 @@ export interface RoutedEvent {
   matched: string[];
   skipped: Array<{ route: string; reason: string }>;
   evaluationMs: number;
+  /** When the router took the event (ms since the epoch; the plan's receivedAt). */
+  receivedAt?: number;
   /**
    * Resolves when the event is durably stored: acknowledge it only then.
    * Routes refused as duplicates (unique-message-props, decided by the store
@@ -187,7 +189,7 @@ export class EventRouter {
     }
     const accepted = this.queue.accept(plan, opts.firstAttempts === false ? UNTRACKED : undefined);
     // Without dedup keys nothing is refused as a duplicate, without aggregation nothing is flushed: no step after the commit.
-    if (plan.dedupKeys!.length === 0 && plan.aggregate!.length === 0) return { eventId, matched, skipped, evaluationMs, committed: accepted.committed, done: accepted.done };
+    if (plan.dedupKeys!.length === 0 && plan.aggregate!.length === 0) return { eventId, matched, skipped, evaluationMs, receivedAt, committed: accepted.committed, done: accepted.done };
     const isRoute = (n: string) => table.routes.has(n);
     const committed = accepted.committed.then((c) => {
       for (const run of c.duplicates) {
@@ -199,7 +201,7 @@ export class EventRouter {
       for (const route of flush) void this.checkAggregate(route);
       return c;
     });
-    return { eventId, matched, skipped, evaluationMs, committed, done: accepted.done };
+    return { eventId, matched, skipped, evaluationMs, receivedAt, committed, done: accepted.done };
   }
 
   /**

@@ -11,10 +11,21 @@ export interface EventEntry {
   deliveries: DeliveryRecord[];
 }
 
+/**
+ * An entry as logged: its time as milliseconds since the epoch, written as
+ * ISO text only when the log is read (every accepted event is logged, the
+ * log is read rarely: the text and its Date were per-event garbage).
+ */
+export interface LoggedEvent extends Omit<EventEntry, 'receivedAt'> {
+  receivedMs: number;
+}
+
 export class EventLog {
-  private readonly entries: EventEntry[] = [];
+  /** The last `capacity` entries, a ring: `next` is where the next one goes (the oldest once the ring is full). */
+  private readonly ring: LoggedEvent[] = [];
+  private next = 0;
   /** The logged entries by event id, for `record`. */
-  private readonly byId = new Map<string, EventEntry>();
+  private readonly byId = new Map<string, LoggedEvent>();
 
   /**
    * @param fedRecords true when the server passes every delivery record to
@@ -26,10 +37,15 @@ export class EventLog {
    */
   constructor(private readonly capacity = 200, readonly fedRecords = false) {}
 
-  add(entry: EventEntry): EventEntry {
-    this.entries.push(entry);
+  add(entry: LoggedEvent): LoggedEvent {
+    if (this.capacity <= 0) return entry;
+    if (this.ring.length < this.capacity) this.ring.push(entry);
+    else {
+      this.byId.delete(this.ring[this.next]!.eventId);
+      this.ring[this.next] = entry;
+    }
+    this.next = (this.next + 1) % this.capacity;
     this.byId.set(entry.eventId, entry);
-    if (this.entries.length > this.capacity) this.byId.delete(this.entries.shift()!.eventId);
     return entry;
   }
 
@@ -39,7 +55,14 @@ export class EventLog {
     this.byId.get(r.eventId)?.deliveries.push(r);
   }
 
+  /** The last `limit` entries, newest first. */
   recent(limit = 50): EventEntry[] {
-    return this.entries.slice(-limit).reverse();
+    const n = Math.min(Math.max(limit, 0), this.ring.length);
+    const out: EventEntry[] = [];
+    for (let i = 1; i <= n; i++) {
+      const e = this.ring[(this.next - i + this.ring.length) % this.ring.length]!;
+      out.push({ eventId: e.eventId, receivedAt: new Date(e.receivedMs).toISOString(), hops: e.hops, matched: e.matched, skipped: e.skipped, deliveries: e.deliveries });
+    }
+    return out;
   }
 }

@@ -256,7 +256,7 @@ export class IngestPipeline {
     metrics.evaluationSeconds.observe(routed.evaluationMs / 1000);
     metrics.eventsReceived.inc();
     if (routed.matched.length) metrics.eventsMatched.inc(); else metrics.eventsUnmatched.inc();
-    const entry = eventLog.add({ eventId: routed.eventId, receivedAt: new Date().toISOString(), hops: req.hops, matched: routed.matched, skipped: routed.skipped, deliveries: [] });
+    const entry = eventLog.add({ eventId: routed.eventId, receivedMs: routed.receivedAt ?? Date.now(), hops: req.hops, matched: routed.matched, skipped: routed.skipped, deliveries: [] });
     metrics.pending.set(queue.pending());
     if (!track) return { routed, done: routed.done };
     const done = routed.done.then((records) => {
