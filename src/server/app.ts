@@ -98,6 +98,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     observe: deps.observe, closing: () => closing, backpressure: deps.backpressure,
   };
   const ingest = new IngestPipeline(base, deps.signatures);
+  // The inbox gauge is read when /metrics is collected, not set by every accepted event.
+  metrics.pendingFrom(() => deps.queue.pending());
   const logger = deps.logger ?? silentLogger();
   const app: FastifyInstance = Fastify({
     // Fastify's own server, with the overload refusals answered in its request listener before Fastify sees the request.

@@ -16,7 +16,13 @@ export class ServerMetrics {
   readonly evaluationFailures = new Counter({ name: 'hooker_evaluation_failures_total', help: 'Route filter evaluations that failed for one event, by route and limit (memory, elements, result_size, time, or none)', labelNames: ['route', 'limit'] as const, registers: [this.registry] });
   readonly renderFailures = new Counter({ name: 'hooker_template_failures_total', help: 'Template renders that failed', labelNames: ['route'] as const, registers: [this.registry] });
   readonly reloads = new Counter({ name: 'hooker_config_reloads_total', help: 'Configuration reloads by outcome', labelNames: ['outcome'] as const, registers: [this.registry] });
-  readonly pending = new Gauge({ name: 'hooker_deliveries_pending', help: 'Events with unfinished deliveries (the inbox)', registers: [this.registry] });
+  /** Where the inbox's size is read when the metrics are collected (pendingFrom). */
+  private pendingSource?: () => number;
+  readonly pending = new Gauge({
+    name: 'hooker_deliveries_pending', help: 'Events with unfinished deliveries (the inbox)', registers: [this.registry],
+    // Read at collection: setting it for every accepted event was a label lookup per event (issue 12).
+    collect: () => { if (this.pendingSource) this.pending.set(this.pendingSource()); },
+  });
 
   readonly duplicates = new Counter({ name: 'hooker_duplicates_dropped_total', help: 'Events dropped for a route by unique-message-props', labelNames: ['route'] as const, registers: [this.registry] });
   readonly aggregateFlushes = new Counter({ name: 'hooker_aggregate_flushes_total', help: 'Aggregated messages sent', labelNames: ['route'] as const, registers: [this.registry] });
@@ -27,6 +33,11 @@ export class ServerMetrics {
   readonly deliveryLag = new Gauge({ name: 'hooker_delivery_lag_seconds', help: 'Age of the oldest due delivery not yet started (actions without a rate limit)', registers: [this.registry] });
   readonly evicted = new Counter({ name: 'hooker_db_evicted_total', help: 'Records removed to respect max-db-size', labelNames: ['kind'] as const, registers: [this.registry] });
   readonly dbBytes = new Gauge({ name: 'hooker_db_bytes', help: 'Size of the SQLite database', registers: [this.registry] });
+
+  /** Reads the inbox's size from `source` whenever the metrics are collected (the server's delivery queue). */
+  pendingFrom(source: () => number): void {
+    this.pendingSource = source;
+  }
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry });

@@ -141,6 +141,15 @@ describe('health, metrics and admin endpoints', () => {
     expect(m.body).toContain('hooker_route_evaluation_seconds_count 1');
   });
 
+  it('the inbox gauge is the size of the delivery queue when /metrics is read, whatever was set last', async () => {
+    await make();
+    await app.inject({ method: 'POST', url: '/', headers: json, payload: { severity: 'high' } });
+    await new Promise((r) => setTimeout(r, 50));
+    metrics.pending.set(99);
+    expect(engine!.scheduler.pending()).toBe(0);
+    expect((await app.inject({ method: 'GET', url: '/metrics' })).body).toMatch(/^hooker_deliveries_pending 0$/m);
+  });
+
   it('/events and /reload are off without HOOKER_ADMIN_TOKEN and need it when set', async () => {
     await make();
     expect((await app.inject({ method: 'GET', url: '/events' })).statusCode).toBe(404);

@@ -242,7 +242,7 @@ export class IngestPipeline {
    * /scan answer before any delivery and track nothing then.
    */
   route(req: FastifyRequest, event: unknown, only?: string) {
-    const { router, metrics, queue, eventLog } = this.ctx;
+    const { router, metrics, eventLog } = this.ctx;
     const track = only !== undefined || !eventLog.fedRecords;
     // The body's own text when it is exactly the event's JSON text: the router then does not serialise the event again.
     const text = canonicalText(req.canonicalBody, event);
@@ -257,7 +257,6 @@ export class IngestPipeline {
     metrics.eventsReceived.inc();
     if (routed.matched.length) metrics.eventsMatched.inc(); else metrics.eventsUnmatched.inc();
     const entry = eventLog.add({ eventId: routed.eventId, receivedMs: routed.receivedAt ?? Date.now(), hops: req.hops, matched: routed.matched, skipped: routed.skipped, deliveries: [] });
-    metrics.pending.set(queue.pending());
     if (!track) return { routed, done: routed.done };
     const done = routed.done.then((records) => {
       entry.deliveries = records;
