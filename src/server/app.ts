@@ -5,9 +5,10 @@
 // line in SURFACES.
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_KEYS } from '../config/env.js';
 import { silentLogger, type Logger } from '../logging/logger.js';
+import { lazyChildLogger } from '../logging/lazy-child.js';
 import type { EventRouter } from '../routing/event-router.js';
 import type { DeliveryQueue } from '../delivery/scheduler.js';
 import type { DeliveryRows, StoreHealth } from '../store/types.js';
@@ -115,6 +116,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     loggerInstance: logger as FastifyBaseLogger,
     // Fastify's per-request info lines are off; onResponse logs each request at trace level.
     logController: new LogController({ disableRequestLogging: true }),
+    // A request's child logger is made only if the request writes a line (logging/lazy-child.ts).
+    childLoggerFactory: lazyChildLogger as unknown as NonNullable<FastifyServerOptions['childLoggerFactory']>,
     return503OnClosing: true,
     // Schemas are compiled on their route's first request, not at start.
     schemaController: { compilersFactory: lazySchemaCompilers },
