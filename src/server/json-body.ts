@@ -7,8 +7,7 @@
 // serialise the event again.
 
 import { isUtf8 } from 'node:buffer';
-import { parseJson } from '../json/lossless.js';
-import { keyCount } from '../json/key-count.js';
+import { JsonNumber, parseJson } from '../json/lossless.js';
 import { jsonErrorPosition } from './json-error-position.js';
 import { checkJsonShape, type JsonFacts, type JsonLimits, type ShapeReason } from './json-shape.js';
 
@@ -47,7 +46,7 @@ export function bodyText(raw: Buffer): string {
  * JsonFacts); it also decides the parse: a text without a number to keep
  * goes straight to JSON.parse.
  */
-export function parseJsonText(text: string, limits: JsonLimits = NO_LIMITS, facts: JsonFacts = { keys: 0, depth: 0, inexact: false, canonical: false }): unknown {
+export function parseJsonText(text: string, limits: JsonLimits = NO_LIMITS, facts: JsonFacts = { keys: 0, depth: 0, inexact: false, canonical: false, topKeys: 0 }): unknown {
   // Not text.trim(): that copies every body to find out it is not blank.
   if (BLANK.test(text)) throw new JsonBodyError('malformed JSON: the body is empty');
   const problem = checkJsonShape(text, limits, facts);
@@ -73,15 +72,15 @@ export function parseJsonBody(raw: Buffer, limits: JsonLimits = NO_LIMITS): unkn
 
 /**
  * A body whose text is exactly stringifyJson of the value parsed from it,
- * provided the value still has `keys` object keys (see canonicalText), and
- * its UTF-8 bytes (the request's own, without a byte order mark).
+ * provided the value still has its `topKeys` top-level keys (see
+ * canonicalText), and its UTF-8 bytes (the request's own, without a byte
+ * order mark).
  */
 export interface CanonicalBody {
   text: string;
   bytes: Uint8Array;
-  /** Object keys the text wrote, and its deepest nesting (json-shape.ts JsonFacts). */
-  keys: number;
-  depth: number;
+  /** Keys of the top-level object the text wrote (json-shape.ts JsonFacts). */
+  topKeys: number;
 }
 
 /**
@@ -91,21 +90,29 @@ export interface CanonicalBody {
  */
 export function parseBodyKeepingText(raw: Buffer, limits: JsonLimits = NO_LIMITS): { text: string; value: unknown; canonical?: CanonicalBody } {
   const text = bodyText(raw);
-  const facts: JsonFacts = { keys: 0, depth: 0, inexact: false, canonical: false };
+  const facts: JsonFacts = { keys: 0, depth: 0, inexact: false, canonical: false, topKeys: 0 };
   const value = parseJsonText(text, limits, facts);
   if (!facts.canonical || !isUtf8(raw)) return { text, value };
   // Valid UTF-8, so the text is its decoding, less a byte order mark (EF BB BF) bodyText dropped.
   const bytes = raw[0] === 0xef && raw[1] === 0xbb && raw[2] === 0xbf ? raw.subarray(3) : raw;
-  return { text, value, canonical: { text, bytes, keys: facts.keys, depth: facts.depth } };
+  return { text, value, canonical: { text, bytes, topKeys: facts.topKeys } };
 }
 
 /**
  * The body's text and bytes when they are still exactly the event's
- * stringifyJson and its UTF-8: the event holds every key the text wrote (no
- * key was written twice, none was removed since; the values are not
- * changed between parsing and routing). Else undefined: serialise the event.
+ * stringifyJson and its UTF-8: the event still holds every top-level key the
+ * text wrote (ingest removes Hooker's reserved top-level keys from events;
+ * nothing else is changed between parsing and routing, and a key written
+ * twice made the text not canonical already). Else undefined: serialise the
+ * event.
  */
 export function canonicalText(body: CanonicalBody | null | undefined, event: unknown): { text: string; bytes: Uint8Array } | undefined {
-  if (!body || keyCount(event, body.depth) !== body.keys) return undefined;
+  if (!body || topLevelKeys(event) !== body.topKeys) return undefined;
   return body;
+}
+
+/** Own keys of a top-level object (JSON.parse makes every key an own one, __proto__ too); 0 for any other value. */
+function topLevelKeys(event: unknown): number {
+  if (typeof event !== 'object' || event === null || Array.isArray(event) || event instanceof JsonNumber) return 0;
+  return Object.keys(event).length;
 }

@@ -46,15 +46,16 @@ export interface JsonFacts {
   inexact: boolean;
   /**
    * No whitespace outside strings, no escape but \" \\ \b \f \n \r \t, every
-   * number as JavaScript writes it (or kept as its digits), and in every
-   * object its array-index keys ("0", "17", ...) first and ascending (the
-   * order a JavaScript object enumerates them in). Such a text is exactly
-   * stringifyJson(JSON.parse(text)) when, besides, no object has a key
-   * twice (the caller compares `keys` with the parsed value's: see
-   * src/json/key-count.ts) and the text came from valid UTF-8 (no lone
+   * number as JavaScript writes it (or kept as its digits), in every object
+   * its array-index keys ("0", "17", ...) first and ascending (the order a
+   * JavaScript object enumerates them in), and no object with a key twice
+   * (JSON.parse keeps the last). Such a text is exactly
+   * stringifyJson(JSON.parse(text)) when it came from valid UTF-8 (no lone
    * surrogates, which JSON.stringify would escape).
    */
   canonical: boolean;
+  /** Keys of the top-level object as written (0 for any other value). */
+  topKeys: number;
 }
 
 const OBJECT = 1;
@@ -64,6 +65,12 @@ const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 const MAX_INDEX = 4294967294;
 /** In Frames.lastIndex: an ordinary key came, so no index key may follow in a canonical text. */
 const ORDINARY = Infinity;
+/**
+ * An object with more keys than this is not checked for a key written twice:
+ * the text is then taken as not canonical (the event is serialised, as any
+ * other), so the check stays linear in the keys of a hostile body.
+ */
+const MAX_KEYS_CHECKED = 64;
 
 /**
  * Per nesting level: container kind, the key being read (its text span) and
@@ -80,6 +87,11 @@ class Frames {
   keyEnd = new Int32Array(16);
   index = new Int32Array(16);
   lastIndex = new Float64Array(16);
+  /** Where the keys of the object open at each level start in keyAt/keyTo. */
+  keysFrom = new Int32Array(16);
+  /** The keys (positions of their quotes) of the objects being read, outermost first, for the duplicate check. */
+  keyAt = new Int32Array(64);
+  keyTo = new Int32Array(64);
 
   /** Makes room for level `depth`. */
   reach(depth: number): void {
@@ -91,11 +103,23 @@ class Frames {
     this.keyEnd = grow(this.keyEnd, (n) => new Int32Array(n));
     this.index = grow(this.index, (n) => new Int32Array(n));
     this.lastIndex = grow(this.lastIndex, (n) => new Float64Array(n));
+    this.keysFrom = grow(this.keysFrom, (n) => new Int32Array(n));
+  }
+
+  /** Makes room for key number `top` of the key stack. */
+  reachKey(top: number): void {
+    if (top < this.keyAt.length) return;
+    const a = new Int32Array(this.keyAt.length * 2);
+    a.set(this.keyAt);
+    this.keyAt = a;
+    const b = new Int32Array(this.keyTo.length * 2);
+    b.set(this.keyTo);
+    this.keyTo = b;
   }
 
   /** Back to the small size after a deep text, so one hostile body does not keep megabytes. */
   shrink(): void {
-    if (this.kind.length > 1024) Object.assign(this, new Frames());
+    if (this.kind.length > 1024 || this.keyAt.length > 4096) Object.assign(this, new Frames());
   }
 }
 
@@ -145,6 +169,26 @@ function noteNumber(token: string, facts: JsonFacts): void {
   else if (String(Number(token)) !== token) facts.canonical = false;
 }
 
+/**
+ * Whether the key whose quotes are at `at`..`to` was written before in the
+ * object open at `depth` (the same text between the quotes: in a canonical
+ * text each key has one spelling). Compares at most `budget.left` characters
+ * in all, so a hostile body cannot make the pass quadratic: past the budget
+ * the answer is "maybe", taken as a duplicate (the text is then not canonical).
+ */
+function writtenBefore(text: string, f: Frames, depth: number, top: number, at: number, to: number, budget: { left: number }): boolean {
+  const len = to - at;
+  for (let k = f.keysFrom[depth]!; k < top; k++) {
+    const a = f.keyAt[k]!;
+    if (f.keyTo[k]! - a !== len) continue;
+    let i = 1;
+    while (i < len && text.charCodeAt(a + i) === text.charCodeAt(at + i)) i++;
+    budget.left -= i;
+    if (i === len || budget.left < 0) return true;
+  }
+  return false;
+}
+
 /** Whether every escape in the text is one JSON.stringify writes (the two-character ones; any \u escape counts as not). */
 function canonicalEscapes(text: string): boolean {
   for (let p = text.indexOf('\\'); p >= 0; p = text.indexOf('\\', p + 2)) {
@@ -170,8 +214,12 @@ function scan(text: string, limits: JsonLimits, facts: JsonFacts | undefined): S
   let lastStringStart = -1;
   let lastStringEnd = -1;
   // Written to the caller's object at the end only: a local is cheaper in the loop.
-  const seen: JsonFacts = { keys: 0, depth: 0, inexact: false, canonical: true };
+  const seen: JsonFacts = { keys: 0, depth: 0, inexact: false, canonical: true, topKeys: 0 };
   const n = text.length;
+  // The keys of the open objects (f.keyAt/keyTo up to keyTop), looked through for a key written twice while the text may be canonical.
+  let keyTop = 0;
+  // Characters compared in all by the duplicate check: objects of many keys alike in their first characters are common, hostile ones made to take long are not.
+  const budget = { left: 4 * n + 4096 };
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
     if (c === 34 /* " */) {
@@ -209,8 +257,9 @@ function scan(text: string, limits: JsonLimits, facts: JsonFacts | undefined): S
       f.keyStart[depth] = -1;
       f.index[depth] = 0;
       f.lastIndex[depth] = -1;
+      f.keysFrom[depth] = keyTop;
     } else if (c === 125 /* } */ || c === 93 /* ] */) {
-      if (depth > 0) depth--;
+      if (depth > 0) { keyTop = f.keysFrom[depth]!; depth--; }
     } else if (c === 58 /* : */) {
       keys++;
       if (depth > 0 && f.kind[depth] === OBJECT) {
@@ -222,6 +271,16 @@ function scan(text: string, limits: JsonLimits, facts: JsonFacts | undefined): S
         if (index < 0) f.lastIndex[depth] = ORDINARY;
         else if (index > f.lastIndex[depth]!) f.lastIndex[depth] = index;
         else seen.canonical = false;
+        if (depth === 1) seen.topKeys++;
+        if (seen.canonical && facts) {
+          if (keyTop - f.keysFrom[depth]! >= MAX_KEYS_CHECKED || writtenBefore(text, f, depth, keyTop, lastStringStart, lastStringEnd, budget)) seen.canonical = false;
+          else {
+            f.reachKey(keyTop);
+            f.keyAt[keyTop] = lastStringStart;
+            f.keyTo[keyTop] = lastStringEnd;
+            keyTop++;
+          }
+        }
       }
       if (keys > limits.maxKeys) {
         const path = pathOf(text, f, depth);
@@ -241,6 +300,7 @@ function scan(text: string, limits: JsonLimits, facts: JsonFacts | undefined): S
     facts.depth = maxDepth;
     facts.inexact = seen.inexact;
     facts.canonical = seen.canonical && canonicalEscapes(text);
+    facts.topKeys = seen.topKeys;
   }
   return undefined;
 }

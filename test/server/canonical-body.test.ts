@@ -121,6 +121,43 @@ describe('a canonical body as the event text', () => {
     }), { seed: 20261127, numRuns: 1000 });
   });
 
+  it('a key written twice in any object of a canonical text is never taken as it is; objects past the checked size are serialised', () => {
+    const leaf = fc.oneof(fc.string({ maxLength: 4 }), fc.integer(), fc.boolean(), fc.constant(null));
+    const tree = fc.letrec((tie) => ({
+      v: fc.oneof({ depthSize: 'small' }, leaf, fc.array(tie('v'), { maxLength: 4 }), fc.dictionary(fc.string({ maxLength: 3 }), tie('v'), { minKeys: 1, maxKeys: 6 })),
+    })).v;
+    let duplicated = 0;
+    fc.assert(fc.property(tree, fc.nat(), fc.nat(), fc.nat(), leaf, (v, target, pick, at, extra) => {
+      // stringifyJson's text of v, with one object (the target-th written, modulo) given one of its keys once more, anywhere among its entries.
+      let objects = 0;
+      let inserted = false;
+      const w = (x: unknown): string => {
+        if (Array.isArray(x)) return `[${x.map(w).join(',')}]`;
+        if (x === null || typeof x !== 'object') return JSON.stringify(x);
+        const keys = Object.keys(x);
+        const me = objects++;
+        const parts = keys.map((k) => `${JSON.stringify(k)}:${w((x as Record<string, unknown>)[k])}`);
+        if (me === target % 8 && keys.length) {
+          parts.splice(at % (parts.length + 1), 0, `${JSON.stringify(keys[pick % keys.length])}:${JSON.stringify(extra)}`);
+          inserted = true;
+        }
+        return `{${parts.join(',')}}`;
+      };
+      const text = w(v);
+      fc.pre(!/\\u/.test(text) && !/[\ud800-\udfff]/.test(text));
+      const reused = sameAsBefore(Buffer.from(text));
+      if (inserted) { duplicated++; expect(reused, text).toBe(false); }
+    }), { seed: 20261127, numRuns: 2000 });
+    expect(duplicated).toBeGreaterThan(300);
+    // 64 keys are checked in one object; more are serialised (correct, only slower); a hostile run of long keys alike up to their end stays linear.
+    const wide = (n: number) => JSON.stringify(Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i])));
+    expect(sameAsBefore(Buffer.from(wide(64)))).toBe(true);
+    expect(sameAsBefore(Buffer.from(wide(65)))).toBe(false);
+    const alike = JSON.stringify(Object.fromEntries(Array.from({ length: 64 }, (_, i) => [`${'x'.repeat(20_000)}${String(i).padStart(2, '0')}`, i])));
+    expect(sameAsBefore(Buffer.from(alike))).toBe(false);
+    expect(sameAsBefore(Buffer.from(`{"a":{"b":1},"c":{"b":2},"b":{"a":{"a":1}}}`))).toBe(true);
+  });
+
   it('the bench event, a Falco event with a 19-digit evt.time, a byte order mark: reused; whitespace, duplicates, escapes, key order, -0: not', () => {
     const tracee = Buffer.from(JSON.stringify(JSON.parse(fixture('tracee-trc1-finding.json').toString())));
     expect(sameAsBefore(tracee)).toBe(true);
