@@ -118,6 +118,17 @@ export interface SchedulerOptions {
    * could not take work leased here.
    */
   holdAhead?: number;
+  /**
+   * The text of the events held past their lanes' rooms (holdAhead), in
+   * characters, at most: each such delivery counts its event's JSON text
+   * (an event's parsed object takes a few times its text, shared by its
+   * deliveries: the count is a bound of the right size, not an exact
+   * figure). A count of deliveries alone held up to holdAhead events of any
+   * size: 12,288 deliveries of 10 MiB events (HOOKER_MAX_BODY) would be
+   * 120 GiB. Past it fresh deliveries are stored and claimed, as past
+   * holdAhead. Unbounded when not given.
+   */
+  holdAheadChars?: number;
 }
 
 interface Lane {
@@ -148,6 +159,8 @@ interface Lane {
  * slower for it).
  */
 const COALESCE_PLANS = 16;
+/** What a plan without its event's text counts against holdAheadChars (routing always gives the text). */
+const UNKNOWN_TEXT_CHARS = 64 * 1024;
 /**
  * ... and only while plans arrive at least this fast (per second, over the
  * last RATE_WINDOW_MS or more): twice the rate at which the 202's latency is
@@ -263,12 +276,14 @@ interface Pending { plan: EventPlan; committed: Settleable<PlanCommit>; done?: S
 
 /** Each route's deliveries of its first stage (the ones a commit starts), in plan order. */
 function* firstStageDeliveries(plans: EventPlan[]): Generator<EventPlan['routes'][number]['deliveries'][number]> {
-  for (const plan of plans) {
-    for (const r of plan.routes) {
-      let first = Infinity;
-      for (const d of r.deliveries) first = Math.min(first, d.stage);
-      for (const d of r.deliveries) if (d.stage === first) yield d;
-    }
+  for (const plan of plans) yield* firstStageOf(plan);
+}
+
+function* firstStageOf(plan: EventPlan): Generator<EventPlan['routes'][number]['deliveries'][number]> {
+  for (const r of plan.routes) {
+    let first = Infinity;
+    for (const d of r.deliveries) first = Math.min(first, d.stage);
+    for (const d of r.deliveries) if (d.stage === first) yield d;
   }
 }
 
@@ -345,8 +360,21 @@ export class DeliveryScheduler implements DeliveryQueue {
     this.owner = opts.owner ?? `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
     this.leaseMs = opts.leaseMs ?? 60_000;
     this.holdAhead = opts.holdAhead ?? 0;
+    this.holdAheadChars = opts.holdAheadChars ?? Infinity;
   }
   private readonly holdAhead: number;
+  private readonly holdAheadChars: number;
+  /** What the deliveries held past their rooms count against holdAheadChars (their sum is aheadChars), until each starts. */
+  private readonly aheadCharges = new Map<string, number>();
+  private aheadChars = 0;
+
+  /** A delivery held past its lane's room started, was not committed, or was given back: its event's text no longer counts. */
+  private uncharge(id: string): void {
+    const c = this.aheadCharges.get(id);
+    if (c === undefined) return;
+    this.aheadCharges.delete(id);
+    this.aheadChars -= c;
+  }
 
   /** Resumes what a previous process left unfinished. */
   async start(): Promise<{ resumed: number }> {
@@ -536,6 +564,7 @@ export class DeliveryScheduler implements DeliveryQueue {
         held.size ? { lease: { owner: this.owner, until: now + this.leaseMs }, ids: held } : undefined));
     } catch (e) {
       if (inFlight) this.countInFlight(plans, held, -1);
+      if (this.aheadCharges.size) for (const id of held) this.uncharge(id);
       for (const b of batch) { b.committed.reject(e as Error); b.done?.reject(e as Error); }
       return;
     }
@@ -551,7 +580,10 @@ export class DeliveryScheduler implements DeliveryQueue {
       if (c.deliveries.length) { this.inbox++; this.entered++; }
       const { plan } = b;
       for (const r of plan.routes) {
-        if (c.duplicates.includes(r.route)) continue;
+        if (c.duplicates.includes(r.route)) {
+          if (this.aheadCharges.size) for (const d of r.deliveries) this.uncharge(d.id);
+          continue;
+        }
         let first = Infinity;
         for (const d of r.deliveries) first = Math.min(first, d.stage);
         for (const d of r.deliveries) {
@@ -602,15 +634,24 @@ export class DeliveryScheduler implements DeliveryQueue {
     const held = new Set<string>();
     if (this.closed) return held;
     const room = new Map<string, number>();
-    for (const d of firstStageDeliveries(plans)) {
-      let left = room.get(d.action);
-      if (left === undefined) {
-        const policy = this.policy(d.action);
-        left = this.pendingActions.has(d.action) || policy.rateLimit || this.storedInFlight.has(d.action)
-          ? 0 : roomAhead(this.slots(d.action, policy), this.lanes.get(d.action)) - (this.heldInFlight.get(d.action) ?? 0) + this.holdAhead;
+    for (const plan of plans) {
+      for (const d of firstStageOf(plan)) {
+        let left = room.get(d.action);
+        if (left === undefined) {
+          const policy = this.policy(d.action);
+          left = this.pendingActions.has(d.action) || policy.rateLimit || this.storedInFlight.has(d.action)
+            ? 0 : roomAhead(this.slots(d.action, policy), this.lanes.get(d.action)) - (this.heldInFlight.get(d.action) ?? 0) + this.holdAhead;
+        }
+        if (left > 0 && left <= this.holdAhead) {
+          // Past the lane's room: held only while the held events' text stays within holdAheadChars. Once one is
+          // not, the action's later deliveries are stored too (none may be handed over ahead of a stored one).
+          const chars = plan.eventText?.length ?? UNKNOWN_TEXT_CHARS;
+          if (this.aheadChars + chars > this.holdAheadChars) left = 0;
+          else { this.aheadChars += chars; this.aheadCharges.set(d.id, chars); }
+        }
+        if (left > 0) { held.add(d.id); left--; }
+        room.set(d.action, left);
       }
-      if (left > 0) { held.add(d.id); left--; }
-      room.set(d.action, left);
     }
     return held;
   }
@@ -782,6 +823,7 @@ export class DeliveryScheduler implements DeliveryQueue {
   }
 
   private launch(action: string, lane: Lane, d: ClaimedDelivery): void {
+    if (this.aheadCharges.size) this.uncharge(d.id);
     lane.handed.add(d);
     this.running.set(d.id, this.runHanded(action, lane, d));
   }
@@ -1008,6 +1050,8 @@ export class DeliveryScheduler implements DeliveryQueue {
     // A claim in flight lands in its lane first; what was claimed ahead and never started is due again at once, same ids.
     await this.pumpDone.catch(() => {});
     const unstarted = [...this.lanes.values()].flatMap((lane) => lane.ready.takeAll().map((d) => d.id));
+    this.aheadCharges.clear();
+    this.aheadChars = 0;
     if (unstarted.length) await this.store.release(unstarted, this.owner).catch(() => { /* the leases expire instead */ });
     const all = Promise.allSettled([...this.running.values()]);
     const timer = setTimeout(() => this.shutdown.abort(new Error('server is shutting down')), graceMs);

@@ -50,6 +50,8 @@ export interface EngineOptions {
   onRecord?: (record: DeliveryRecord) => void;
   /** SchedulerOptions.holdAhead: HOLD_AHEAD with SQLite, 0 with PostgreSQL unless given. */
   holdAhead?: number;
+  /** SchedulerOptions.holdAheadChars: HOLD_AHEAD_CHARS unless given. */
+  holdAheadChars?: number;
 }
 
 /**
@@ -63,6 +65,13 @@ export interface EngineOptions {
  * delivery keeps its event's text and parsed object until it runs.
  */
 export const HOLD_AHEAD = 12_288;
+/**
+ * ... and the event text those hold at most (SchedulerOptions.holdAheadChars):
+ * 32 Mi characters, about 12,288 deliveries of the bench's 965-byte event
+ * three times over; an event of 10 MiB (HOOKER_MAX_BODY) is held past the
+ * room three times at most.
+ */
+export const HOLD_AHEAD_CHARS = 32 * 1024 * 1024;
 
 /** Opens the engine's store (the server starts this before compiling the routes, see server.ts). */
 export function openEngineStore(opts: Pick<EngineOptions, 'dbPath' | 'synchronous' | 'poolSize' | 'statementTimeoutMs' | 'log'>): Promise<Store> {
@@ -120,6 +129,7 @@ async function startEngine(store: Store, opts: EngineOptions, log: (line: string
     ...(store.engine === 'postgres' ? { pollMs: 2_000 } : {}),
     // One process owns a SQLite file: what it holds leased no other replica waits for.
     holdAhead: opts.holdAhead ?? (store.engine === 'sqlite' ? HOLD_AHEAD : 0),
+    holdAheadChars: opts.holdAheadChars ?? HOLD_AHEAD_CHARS,
     ...(opts.leaseMs ? { leaseMs: opts.leaseMs } : {}),
     ...(opts.random ? { random: opts.random } : {}),
   });

@@ -25,8 +25,10 @@ afterEach(async () => {
 });
 
 const id = (n: number) => String(n).padStart(5, '0');
-const plan = (n: number): EventPlan => ({
-  eventId: `e${id(n)}`, receivedAt: Date.now(), hops: 0, event: { n },
+/** `pad`: characters of filler in the event (its text, which holdAheadChars counts, is the event's JSON). */
+const plan = (n: number, pad = 0): EventPlan => ({
+  eventId: `e${id(n)}`, receivedAt: Date.now(), hops: 0, event: pad ? { n, pad: 'x'.repeat(pad) } : { n },
+  ...(pad ? { eventText: JSON.stringify({ n, pad: 'x'.repeat(pad) }) } : {}),
   routes: [{ route: 'r', message: { title: 't', body: 'b' }, deliveries: [{ id: `d${id(n)}`, action: 'ship', stage: 0, kind: 'ReadOnly' }] }],
 });
 
@@ -38,7 +40,7 @@ async function until(cond: () => boolean, ms = 5_000): Promise<void> {
 }
 
 /** A scheduler of one lane of concurrency 1 over a SQLite file; each delivery waits for a credit (`allow`). */
-async function setUp(holdAhead: number) {
+async function setUp(holdAhead: number, opts: { holdAheadChars?: number; pad?: number } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'hooker-hold-'));
   dirs.push(dir);
   const store = await openStore(join(dir, 'hooker.db'));
@@ -65,7 +67,7 @@ async function setUp(holdAhead: number) {
     if (credits > 0) credits--;
     else await new Promise<void>((r) => waiting.push(r));
     return { result: { ok: true }, log: [] };
-  }, { policyOf: () => ({ ...DEFAULT_DELIVERY_POLICY, concurrency: 1 }), holdAhead });
+  }, { policyOf: () => ({ ...DEFAULT_DELIVERY_POLICY, concurrency: 1 }), holdAhead, ...(opts.holdAheadChars !== undefined ? { holdAheadChars: opts.holdAheadChars } : {}) });
   schedulers.push(scheduler);
   await scheduler.start();
   let next = 0;
@@ -74,10 +76,12 @@ async function setUp(holdAhead: number) {
     /** Accepts `k` more events (one per plan, in order) and waits for their commits. */
     async accept(k: number) {
       const committed: Array<Promise<unknown>> = [];
-      for (let i = 0; i < k; i++, next++) { const p = plan(next); plans.set(next, p); committed.push(scheduler.accept(p, { firstAttempts: false }).committed); }
+      for (let i = 0; i < k; i++, next++) { const p = plan(next, opts.pad); plans.set(next, p); committed.push(scheduler.accept(p, { firstAttempts: false }).committed); }
       await Promise.all(committed);
     },
     get accepted() { return next; },
+    /** Later deliveries wait for allow() again. */
+    block() { credits = 0; },
     allow(k: number) {
       credits += k;
       while (credits > 0 && waiting.length) { credits--; waiting.shift()!(); }
@@ -130,5 +134,31 @@ describe('holding fresh deliveries past the room', () => {
     expect(lane.ran.filter((r) => r.n >= room + hold).every((r) => !r.inMemory)).toBe(true);
     expect(lane.counts.claimed).toBe(overflow);
     expect(await lane.rows.openEvents()).toBe(0);
+  });
+
+  it('past room + what holdAheadChars lets the lane hold of large events, the rest waits in the store and is claimed after; each once, in order', async () => {
+    // Events of ~10,000 characters: 60 held past the room by count, but only 5 by their text (50,000 characters).
+    const lane = await setUp(60, { holdAheadChars: 50_000, pad: 10_000 });
+    await lane.accept(room + 40);
+    lane.allow(Number.MAX_SAFE_INTEGER);
+    await until(() => lane.ran.length === lane.accepted);
+    await until(() => lane.scheduler.pending() === 0);
+
+    expect(lane.ran.map((r) => r.n)).toEqual(Array.from({ length: lane.accepted }, (_, n) => n));
+    const heldPast = 4; // 4 × 10,017 characters fit in 50,000, a fifth does not
+    expect(lane.ran.filter((r) => r.n < room + heldPast).every((r) => r.inMemory)).toBe(true);
+    expect(lane.ran.filter((r) => r.n >= room + heldPast).every((r) => !r.inMemory)).toBe(true);
+    expect(lane.counts.claimed).toBe(40 - heldPast);
+    expect(await lane.rows.openEvents()).toBe(0);
+
+    // Started deliveries no longer count: once the lane ran everything, it holds as many past its room again.
+    const before = lane.counts.claimed;
+    lane.block();
+    await lane.accept(room + heldPast);
+    lane.allow(Number.MAX_SAFE_INTEGER);
+    await until(() => lane.ran.length === lane.accepted);
+    await until(() => lane.scheduler.pending() === 0);
+    expect(lane.counts.claimed).toBe(before);
+    expect(lane.ran.slice(-(room + heldPast)).every((r) => r.inMemory)).toBe(true);
   });
 });
