@@ -12,6 +12,7 @@ import { actionClient, configuredConcurrency, describeHttpError, queueAhead } fr
 import { encodeUrlValue, EventRefError, hasEventRefs, isJsonBodyTemplate, substituteEventRefs, substituteEventRefsInJson } from './event-ref.js';
 import { stringifyJson } from '../json/lossless.js';
 import { RecentMemo } from '../recent-memo.js';
+import { breaksLine } from './http1-client.js';
 
 export const HTTP_DEFAULT_TIMEOUT_MS = 5_000;
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
@@ -54,7 +55,6 @@ export interface HttpSpec {
  * at once, and a differing one at its first differing character.
  */
 interface EventTexts { json: Buffer; header?: string }
-const BREAKS_HEADER = /[\r\n\0]/;
 const eventTexts = new WeakMap<object, EventTexts>();
 function textsOf(json: Buffer): EventTexts {
   // base64 is 4/3 of the bytes: skip encoding what cannot fit the header.
@@ -80,7 +80,7 @@ export function createHttpAction(spec: HttpSpec): Action {
   const urlRefs = hasEventRefs(spec.url);
   const headerRefs = spec.headers.map(([, value]) => hasEventRefs(value));
   // Configured values are not checked at load (action-config.ts): a bad one fails each delivery, as before.
-  const headerBroken = spec.headers.map(([, value]) => BREAKS_HEADER.test(value));
+  const headerBroken = spec.headers.map(([, value]) => breaksLine(value));
   const bodyRefs = spec.body !== undefined && hasEventRefs(spec.body);
   const ownContentType = spec.headers.some(([name]) => name.toLowerCase() === 'content-type');
   const contentType = spec.body === undefined || jsonBody ? 'application/json' : 'text/plain; charset=utf-8';
@@ -110,7 +110,7 @@ export function createHttpAction(spec: HttpSpec): Action {
           const [name, value] = spec.headers[i]!;
           const v = headerRefs[i] ? substituteEventRefs(value, ctx.event) : value;
           // A line break would start a header of the event's choosing.
-          if (headerRefs[i] ? BREAKS_HEADER.test(v) : headerBroken[i]) {
+          if (headerRefs[i] ? breaksLine(v) : headerBroken[i]) {
             return { ok: false, retryable: false, detail: `header ${name}: the event's value contains a line break or NUL, refused` };
           }
           const prev = headers[name];

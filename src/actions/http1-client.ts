@@ -76,7 +76,7 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
  * against 0.1 µs a value, 2 % of the HTTP client thread's samples in the
  * sustained phase (issue 12, BENCHMARKS.md "session 13: loop").
  */
-function breaksLine(v: string): boolean {
+export function breaksLine(v: string): boolean {
   return v.indexOf('\r') >= 0 || v.indexOf('\n') >= 0 || v.indexOf('\0') >= 0;
 }
 const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: |$)/;
