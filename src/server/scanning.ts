@@ -37,6 +37,8 @@ export interface Scanning {
   register(app: FastifyInstance): Promise<void>;
   /** Feeds trivy-operator VulnerabilityReports posted as events to the exporter. */
   observe(event: unknown): void;
+  /** Whether observe reads events at all (the cluster exporter runs): else ingest need not parse an event for it. */
+  readonly observes: boolean;
   close(): Promise<void>;
 }
 
@@ -64,6 +66,7 @@ export async function startScanning(opts: ScanningOptions): Promise<Scanning> {
     async register(app) {
       await app.register(scanApiPlugin, { service, tokens, publicUrl: opts.publicUrl });
     },
+    observes: exporter !== undefined,
     observe(event) {
       if (exporter && isVulnerabilityReport(event)) {
         exporter.applyVulnerabilityReport(event).catch((e: Error) => opts.log(`pod_security_issue: ${e.message}`));

@@ -185,7 +185,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     queue: engine.scheduler, router: engine.router, store: engine.store.deliveries, poke: () => engine.scheduler.poke(),
     storeHealth: () => engine.store.health(),
     consoleQueries: engine.store.console,
-    observe: (event: unknown) => scanning.observe(event),
+    ...(scanning.observes ? { observe: (event: unknown) => scanning.observe(event) } : {}),
   };
 
   const apps: FastifyInstance[] = [];
