@@ -58,6 +58,32 @@ export interface EventPlan {
   aggregate?: Array<{ route: string; message: RenderedMessage; run?: string }>;
 }
 
+/**
+ * An EventPlan whose event is parsed from its text when first read: a
+ * request body taken as the event's text and left unparsed (the ingest path
+ * evaluates routes over the bytes and stores and forwards the text, so most
+ * events are never parsed; issue 12). The getter is on the class, not an
+ * object literal's (V8 makes a literal's accessor anew per object).
+ */
+export class DeferredEventPlan implements EventPlan {
+  routes: PlannedRoute[] = [];
+  dedupKeys: DedupKey[] = [];
+  aggregate: Array<{ route: string; message: RenderedMessage; run?: string }> = [];
+  private parsed = false;
+  private value: unknown;
+  constructor(readonly eventId: string, readonly receivedAt: number, readonly hops: number, readonly eventText: string, private parse: (() => unknown) | undefined) {}
+
+  get event(): unknown {
+    if (!this.parsed) {
+      // A throw leaves it unparsed (the text was found valid, so only an allocation failure could).
+      this.value = this.parse!();
+      this.parsed = true;
+      this.parse = undefined;
+    }
+    return this.value;
+  }
+}
+
 export function planStages(actions: string[], policyOf: (action: string) => DeliveryPolicy | undefined, serialize: boolean, newId: () => string = timeOrderedId): PlannedDelivery[] {
   const policy = (a: string) => policyOf(a) ?? DEFAULT_DELIVERY_POLICY;
   if (serialize) return actions.map((action, stage) => ({ id: newId(), action, stage, kind: policy(action).kind }));

@@ -18,7 +18,7 @@ import { randomUUID } from 'node:crypto';
 import type { RenderedMessage, DeliveryResult } from '../actions/types.js';
 import { DEFAULT_DELIVERY_POLICY, type DeliveryPolicy } from '../config/types.js';
 import type { AttemptOutcome, ClaimedDelivery, DeliveryRows, DeliveryState, FinishResult, PlanCommit } from '../store/types.js';
-import type { EventPlan } from './plan.js';
+import type { ActionKind, EventPlan, PlannedDelivery, PlannedRoute } from './plan.js';
 import { mergeEvent } from './plan.js';
 import { MAX_RETRY_AFTER_MS, retryDelayMs } from './backoff.js';
 import type { DeliveryHandler, DeliveryJob } from './action-runner.js';
@@ -269,6 +269,27 @@ class Job implements DeliveryJob {
     this.message = d.message; this.hops = d.hops; this.enqueuedAt = d.createdAt;
   }
   get event(): unknown { return this.d.event; }
+}
+
+/**
+ * A delivery started from memory after its commit. Its `event` reads the
+ * plan's when an action reads it (a getter on the class: a deferred plan
+ * parses its event only then, and an http action sending the stored text
+ * never does; issue 12), and the object is made field by field instead of a
+ * literal with spreads.
+ */
+class HeldDelivery implements ClaimedDelivery {
+  readonly id: string; readonly eventId: string; readonly route: string; readonly action: string; readonly stage: number;
+  readonly kind: ActionKind; readonly attempts = 0; readonly template?: string; readonly message: RenderedMessage;
+  readonly eventText?: string; readonly hops: number; readonly createdAt: number; readonly dueAt: number;
+  constructor(private readonly plan: EventPlan, r: PlannedRoute, d: PlannedDelivery) {
+    this.id = d.id; this.eventId = plan.eventId; this.route = r.route; this.action = d.action; this.stage = d.stage; this.kind = d.kind;
+    if (r.template) this.template = r.template;
+    this.message = r.message;
+    if (plan.eventText !== undefined) this.eventText = plan.eventText;
+    this.hops = plan.hops; this.createdAt = plan.receivedAt; this.dueAt = plan.receivedAt;
+  }
+  get event(): unknown { return this.plan.event; }
 }
 
 /** A plan accepted and not committed yet, with the promises its caller holds (`done` only when its first attempts are tracked). */
@@ -593,11 +614,7 @@ export class DeliveryScheduler implements DeliveryQueue {
             if (d.stage === first) { this.lane(d.action).stored++; this.markPending(d.action, true); }
             continue;
           }
-          this.lane(d.action).ready.push({
-            id: d.id, eventId: plan.eventId, route: r.route, action: d.action, stage: d.stage, kind: d.kind, attempts: 0,
-            ...(r.template ? { template: r.template } : {}), message: r.message, event: plan.event, ...(plan.eventText !== undefined ? { eventText: plan.eventText } : {}), hops: plan.hops,
-            createdAt: plan.receivedAt, dueAt: plan.receivedAt,
-          });
+          this.lane(d.action).ready.push(new HeldDelivery(plan, r, d));
           started.add(d.action);
         }
       }

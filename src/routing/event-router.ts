@@ -12,7 +12,7 @@ import { NATIVE_TEMPLATES, nativeRenderCannotFail } from '../templates/native-te
 import { combineMessages } from '../templates/aggregate-messages.js';
 import type { AggregateRows, ClaimedDelivery, PlanCommit } from '../store/types.js';
 import type { DeliveryQueue, DeliveryRecord } from '../delivery/scheduler.js';
-import { planStages, type DedupKey, type EventPlan, type PlannedDelivery, type PlannedRoute } from '../delivery/plan.js';
+import { DeferredEventPlan, planStages, type DedupKey, type EventPlan, type PlannedDelivery, type PlannedRoute } from '../delivery/plan.js';
 import { DEFAULT_DEDUP_TTL_MS, dedupKey } from './dedup-key.js';
 import type { RouteMatcher } from './route-matcher.js';
 import { itemCount, itemLookup, MAX_SPLIT_ITEMS, parseRun, runName, splitItem, splitItems, type SplitItem } from './split-items.js';
@@ -144,8 +144,12 @@ export class EventRouter {
    * resolves at once with no records. `text`: the event's JSON text exactly
    * as stringifyJson writes it and its UTF-8 (a canonical request body,
    * src/server/json-body.ts canonicalText), used instead of serialising it.
+   * `text.parse`: the event was not parsed yet (`event` is ignored); it is
+   * made from the text when something reads it (the plan's `event`), which a
+   * wasm evaluation over the bytes, a native template's deferred message and
+   * an http action sending the stored text never do.
    */
-  route(event: unknown, opts: { hops: number; only?: string; eventId?: string; firstAttempts?: boolean; text?: { text: string; bytes: Uint8Array } }): RoutedEvent {
+  route(event: unknown, opts: { hops: number; only?: string; eventId?: string; firstAttempts?: boolean; text?: { text: string; bytes: Uint8Array; parse?: () => unknown } }): RoutedEvent {
     const table = this.table();
     const eventId = opts.eventId ?? timeOrderedId();
     const receivedAt = this.now();
@@ -153,23 +157,27 @@ export class EventRouter {
     // One JSON text of the event, for the route entrypoint's input and the stored body.
     const eventText = opts.text ? opts.text.text : stringifyJson(event);
     const json = opts.text ? opts.text.bytes : eventText === undefined ? undefined : utf8.encode(eventText);
-    const outcome = table.matcher.matchOrFail?.(event, json) ?? { matched: table.matcher.match(event, json), failed: [] };
+    const plan: EventPlan = opts.text?.parse
+      ? new DeferredEventPlan(eventId, receivedAt, opts.hops, opts.text.text, opts.text.parse)
+      : { eventId, receivedAt, hops: opts.hops, event, ...(eventText !== undefined ? { eventText } : {}), routes: [], dedupKeys: [], aggregate: [] };
+    // A matcher that evaluates the bytes alone is not handed the event (reading a deferred plan's event parses it).
+    const input = json !== undefined && table.matcher.readsBytesOnly ? undefined : plan.event;
+    const outcome = table.matcher.matchOrFail?.(input, json) ?? { matched: table.matcher.match(input, json), failed: [] };
     const evaluationMs = performance.now() - started;
     const failedBy = outcome.failed.length ? new Map(outcome.failed.map((f) => [f.route, f])) : undefined;
     const matched: string[] = [];
     const skipped: Array<{ route: string; reason: string }> = [];
-    const plan: EventPlan = { eventId, receivedAt, hops: opts.hops, event, ...(eventText !== undefined ? { eventText } : {}), routes: [], dedupKeys: [], aggregate: [] };
     const rendered = new Map<string, RenderedMessage | Error>();
     // Config order, so deliveries happen in the order routes are written.
     const names = this.routeNames(table, outcome.matched);
     for (const name of names) {
       if (opts.only !== undefined && name !== opts.only) continue;
       const route = table.routes.get(name);
-      const count = route?.splitBy !== undefined ? itemCount(event, route.splitBy) : undefined;
+      const count = route?.splitBy !== undefined ? itemCount(plan.event, route.splitBy) : undefined;
       if (count !== undefined && count > MAX_SPLIT_ITEMS) {
         skipped.push({ route: name, reason: `split-by: ${count} items at "${route!.splitBy}" are more than ${MAX_SPLIT_ITEMS}; the event is handled whole, as one message` });
       }
-      const items = route?.splitBy !== undefined && count !== undefined && count <= MAX_SPLIT_ITEMS ? splitItems(event, route.splitBy) : undefined;
+      const items = route?.splitBy !== undefined && count !== undefined && count <= MAX_SPLIT_ITEMS ? splitItems(plan.event, route.splitBy) : undefined;
       if (route && items) {
         // A split route's filter decides per item; the whole event's verdict does not count.
         if (this.planItems(table, route, items, { eventId, receivedAt, plan, skipped, rendered, eventMatched: outcome.matched.includes(name) })) matched.push(name);
@@ -185,7 +193,7 @@ export class EventRouter {
       }
       if (!outcome.matched.includes(name)) continue;
       matched.push(name);
-      if (route) this.planRun(table, route, { run: name, event, eventId, receivedAt, plan, rendered });
+      if (route) this.planRun(table, route, { run: name, eventId, receivedAt, plan, rendered });
     }
     const accepted = this.queue.accept(plan, opts.firstAttempts === false ? UNTRACKED : undefined);
     // Without dedup keys nothing is refused as a duplicate, without aggregation nothing is flushed: no step after the commit.
@@ -246,12 +254,18 @@ export class EventRouter {
     return any;
   }
 
-  /** Renders one run (a route, or one item of a split route) and adds it to the plan: to deliver, or to buffer when the route aggregates. */
+  /**
+   * Renders one run (a route, or one item of a split route) and adds it to
+   * the plan: to deliver, or to buffer when the route aggregates. `event` is
+   * an item's; without `item` the run is of the plan's event, read from the
+   * plan only where needed (a deferred plan parses it when read).
+   */
   private planRun(table: RoutingTable, route: RouteConfig, r: {
-    run: string; event: unknown; eventId: string; receivedAt: number; plan: EventPlan; rendered: Map<string, RenderedMessage | Error>;
+    run: string; event?: unknown; eventId: string; receivedAt: number; plan: EventPlan; rendered: Map<string, RenderedMessage | Error>;
     item?: { index: number; count: number; value: unknown };
   }): void {
-    const dedup = this.dedupKeyFor(route, r.event, r.receivedAt, r.item?.value);
+    const eventOf = () => (r.item ? r.event : r.plan.event);
+    const dedup = route.plugins.uniqueMessageProps?.length && this.opts.stores?.dedup ? this.dedupKeyFor(route, eventOf(), r.receivedAt, r.item?.value) : undefined;
     const { actions } = this.stagesOf(table, route);
     if (actions.length === 0) return;
     const run = () => (r.run === route.name ? {} : { run: r.run });
@@ -263,13 +277,12 @@ export class EventRouter {
     // it reads the run back, so most events never need the text at ingest.
     const renderer = route.template ? table.templates.get(route.template) : undefined;
     if (renderer?.renderEvent && !r.item && !aggregates) {
-      const text = r.event === r.plan.event ? r.plan.eventText : undefined;
-      r.plan.routes.push(this.plannedRoute(table, route, this.deferredNative(route, renderer, r.event, text, r.rendered), r.run, renderer.package));
+      r.plan.routes.push(this.plannedRoute(table, route, this.deferredNative(route, renderer, r.plan, r.rendered), r.run, renderer.package));
       return;
     }
     let message: RenderedMessage;
     try {
-      message = this.renderOnce(table, route, r.event, r.eventId, r.rendered, r.item);
+      message = this.renderOnce(table, route, eventOf(), r.eventId, r.rendered, r.item);
     } catch (e) {
       message = this.renderFailed(route, e as Error, r.item);
     }
@@ -289,14 +302,15 @@ export class EventRouter {
     return { title: '', body: '', templateError: `template "${route.template}" failed for this event${item ? ` (item ${item.index})` : ''}: ${e.message}` };
   }
 
-  /** One deferred message per event and native template, whichever matching routes use it. */
-  private deferredNative(route: RouteConfig, renderer: TemplateRenderer, event: unknown, eventText: string | undefined, once: Map<string, RenderedMessage | Error>): RenderedMessage {
+  /** One deferred message per event and native template, whichever matching routes use it; it reads the plan's event when rendered. */
+  private deferredNative(route: RouteConfig, renderer: TemplateRenderer, plan: EventPlan, once: Map<string, RenderedMessage | Error>): RenderedMessage {
     // Under the renderer's name, as renderOnce keeps a whole-event message: the same text either way.
     const known = once.get(renderer.name);
     if (known && !(known instanceof Error)) return known;
     // With the event's text within the bounds the native twins always render, the runner's templateError check renders nothing.
+    const eventText = plan.eventText;
     const cannotFail = eventText !== undefined && NATIVE_TEMPLATES.has(renderer.package) && nativeRenderCannotFail(eventText);
-    const message = deferredMessage(() => renderer.renderEvent!(event), (e) => this.renderFailed(route, e), cannotFail);
+    const message = deferredMessage(() => renderer.renderEvent!(plan.event), (e) => this.renderFailed(route, e), cannotFail);
     once.set(renderer.name, message);
     return message;
   }

@@ -35,6 +35,8 @@ export interface RouteMatcher {
   matchOrFail?(event: unknown, json?: JsonBytes): { matched: readonly string[]; failed: RouteFailure[] };
   /** Whether one route's filter accepts the event (a split route's item); throws RegoEvalError when it cannot be evaluated. */
   matchRoute?(event: unknown, route: string): boolean;
+  /** match and matchOrFail read `json` alone when it is given: the router then need not have the event parsed for them. */
+  readonly readsBytesOnly?: boolean;
 }
 
 /** Reads the entrypoint's result set: a set of names serialises as an array. */
@@ -49,6 +51,8 @@ export function matchedNames(resultSet: Array<Record<string, unknown>>): string[
 const KEPT_RESULTS = 256;
 
 export class WasmRouteMatcher implements RouteMatcher {
+  /** The runtime reads JSON text: given the bytes, the event object is not looked at. */
+  readonly readsBytesOnly = true;
   /**
    * Result text of the routes entrypoint -> the names it holds, as a set and
    * in config order (parsing it was a tenth of an evaluation, and filtering

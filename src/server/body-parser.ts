@@ -20,6 +20,14 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * The body of an ingest request (a route with `config.ingest`) whose text is
+ * canonical and valid JSON, left unparsed: its value is made from
+ * `canonicalBody` when something reads the event (json-body.ts
+ * parseBodyKeepingText's `defer`). Only the ingest surfaces see it.
+ */
+export const DEFERRED_BODY: unique symbol = Symbol('hooker.deferredBody');
+
 export function unsupportedContentType(what: string): HttpError {
   return new HttpError(415, `unsupported ${what}: send ${ACCEPTED_CONTENT_TYPES}`, 'content_type');
 }
@@ -43,14 +51,14 @@ export function registerBodyParser(app: FastifyInstance, limits: JsonLimits): vo
       req.bodyGuard?.(raw as Buffer);
       let parsed: ReturnType<typeof parseBodyKeepingText>;
       try {
-        parsed = parseBodyKeepingText(raw as Buffer, limits);
+        parsed = parseBodyKeepingText(raw as Buffer, limits, req.routeOptions.config?.ingest === true);
       } catch (e) {
         // A text/plain body is taken only when it holds JSON.
         if (kind.kind === 'text' && e instanceof JsonBodyError && e.reason === 'malformed_json') throw unsupportedContentType(`text/plain body that is not JSON (${e.message})`);
         throw e;
       }
       req.canonicalBody = parsed.canonical ?? null;
-      done(null, parsed.value);
+      done(null, parsed.deferred ? DEFERRED_BODY : parsed.value);
     } catch (e) {
       done(e as Error, undefined);
     }

@@ -46,11 +46,25 @@ export function bodyText(raw: Buffer): string {
  * JsonFacts); it also decides the parse: a text without a number to keep
  * goes straight to JSON.parse.
  */
-export function parseJsonText(text: string, limits: JsonLimits = NO_LIMITS, facts: JsonFacts = { keys: 0, depth: 0, inexact: false, canonical: false, topKeys: 0 }): unknown {
+export function parseJsonText(text: string, limits: JsonLimits = NO_LIMITS, facts: JsonFacts = newFacts()): unknown {
+  checkText(text, limits, facts);
+  return parseChecked(text, facts);
+}
+
+function newFacts(): JsonFacts {
+  return { keys: 0, depth: 0, inexact: false, canonical: false, topKeys: 0, valid: false, hookerKey: false };
+}
+
+/** The shape pass, refusing a blank text or one over a limit. */
+function checkText(text: string, limits: JsonLimits, facts: JsonFacts): void {
   // Not text.trim(): that copies every body to find out it is not blank.
   if (BLANK.test(text)) throw new JsonBodyError('malformed JSON: the body is empty');
   const problem = checkJsonShape(text, limits, facts);
   if (problem) throw new JsonBodyError(problem.message, problem.reason);
+}
+
+/** Parses a text checkJsonShape let through (with its facts). */
+function parseChecked(text: string, facts: JsonFacts): unknown {
   try {
     // The shape pass looked at every number token: without one to keep, parseJson would only repeat the search.
     return facts.inexact ? parseJson(text) : JSON.parse(text);
@@ -81,21 +95,44 @@ export interface CanonicalBody {
   bytes: Uint8Array;
   /** Keys of the top-level object the text wrote (json-shape.ts JsonFacts). */
   topKeys: number;
+  /** Some number is kept as its digits (JsonFacts.inexact): the parse of a deferred body must be parseJson's. */
+  inexact: boolean;
+  /** The top-level object has Hooker's reserved key `hooker` (JsonFacts.hookerKey; a canonical text never escapes a key). */
+  hookerKey: boolean;
+}
+
+/** The value of a canonical body, parsed as parseBodyKeepingText would have (for a body whose parse was deferred: the text is valid). */
+export function parseCanonical(body: CanonicalBody): unknown {
+  return body.inexact ? parseJson(body.text) : JSON.parse(body.text);
 }
 
 /**
  * The body as text, parsed; with its CanonicalBody when the text is written
  * as stringifyJson writes (JsonFacts.canonical) and the bytes are valid UTF-8
  * (invalid bytes decode to U+FFFD, so they would not be the text's UTF-8).
+ *
+ * `defer`: a canonical body that JSON.parse accepts (JsonFacts.valid) is not
+ * parsed: `value` is undefined and `deferred` true, and parseCanonical makes
+ * the value when something reads it. The ingest path stores and forwards the
+ * text and evaluates routes over the bytes, so most events are never parsed
+ * (issue 12). Any other body is parsed here, so a syntax error is still
+ * refused with its position before anything is accepted.
  */
-export function parseBodyKeepingText(raw: Buffer, limits: JsonLimits = NO_LIMITS): { text: string; value: unknown; canonical?: CanonicalBody } {
+export function parseBodyKeepingText(raw: Buffer, limits: JsonLimits = NO_LIMITS, defer = false): { text: string; value: unknown; canonical?: CanonicalBody; deferred?: true } {
   const text = bodyText(raw);
-  const facts: JsonFacts = { keys: 0, depth: 0, inexact: false, canonical: false, topKeys: 0 };
-  const value = parseJsonText(text, limits, facts);
-  if (!facts.canonical || !isUtf8(raw)) return { text, value };
+  const facts = newFacts();
+  checkText(text, limits, facts);
+  const canonical = facts.canonical && isUtf8(raw);
+  if (canonical && defer && facts.valid) return { text, value: undefined, canonical: canonicalOf(raw, text, facts), deferred: true };
+  const value = parseChecked(text, facts);
+  if (!canonical) return { text, value };
+  return { text, value, canonical: canonicalOf(raw, text, facts) };
+}
+
+function canonicalOf(raw: Buffer, text: string, facts: JsonFacts): CanonicalBody {
   // Valid UTF-8, so the text is its decoding, less a byte order mark (EF BB BF) bodyText dropped.
   const bytes = raw[0] === 0xef && raw[1] === 0xbb && raw[2] === 0xbf ? raw.subarray(3) : raw;
-  return { text, value, canonical: { text, bytes, topKeys: facts.topKeys } };
+  return { text, bytes, topKeys: facts.topKeys, inexact: facts.inexact, hookerKey: facts.hookerKey };
 }
 
 /**

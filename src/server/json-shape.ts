@@ -56,6 +56,16 @@ export interface JsonFacts {
   canonical: boolean;
   /** Keys of the top-level object as written (0 for any other value). */
   topKeys: number;
+  /**
+   * JSON.parse accepts the text. Decided only for a text the pass finds
+   * canonical (for any other it reads false, whatever the text): the ingest
+   * path then need not parse a canonical body it only stores and forwards
+   * (issue 12: JSON.parse was ~5 % of the event loop per event), and a body
+   * with a syntax error still goes through JSON.parse, which names where.
+   */
+  valid: boolean;
+  /** The top-level object has the key `hooker` (Hooker's reserved one, which ingest removes), written as is (not escaped). */
+  hookerKey: boolean;
 }
 
 const OBJECT = 1;
@@ -63,6 +73,21 @@ const ARRAY = 2;
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 /** Largest array index (2^32 - 2): a larger digit key is an ordinary key, enumerated in insertion order. */
 const MAX_INDEX = 4294967294;
+/**
+ * What the grammar lets come next (JsonFacts.valid): a value; a value or `]`
+ * (after `[`); a key or `}` (after `{`); a key (after `,` in an object); `:`;
+ * after a value, `,` or a close (or the end, at the top).
+ */
+const VALUE = 0;
+const VALUE_OR_CLOSE = 1;
+const KEY_OR_CLOSE = 2;
+const KEY = 3;
+const COLON = 4;
+const AFTER = 5;
+/** A number token as JSON writes one (checked for the rare kept numbers; shorter tokens are checked by hand). */
+const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?$/;
+/** A control character: JSON.parse refuses one unescaped in a string (and outside strings only whitespace may be one). */
+const CONTROL = /[\u0000-\u001f]/;
 /** In Frames.lastIndex: an ordinary key came, so no index key may follow in a canonical text. */
 const ORDINARY = Infinity;
 /**
@@ -165,8 +190,11 @@ function arrayIndex(text: string, start: number, end: number): number {
  * value differently.
  */
 function noteNumber(token: string, facts: JsonFacts): void {
-  if (inexactNumber(token)) facts.inexact = true; // kept as its digits, written back verbatim
-  else if (String(Number(token)) !== token) facts.canonical = false;
+  if (inexactNumber(token)) {
+    facts.inexact = true; // kept as its digits, written back verbatim
+    // Number() also takes what JSON does not (a leading zero, `1.`): such a token is a syntax error for JSON.parse.
+    if (!JSON_NUMBER.test(token)) facts.valid = false;
+  } else if (String(Number(token)) !== token) facts.canonical = false; // (JavaScript's own writing of a number is valid JSON)
 }
 
 /**
@@ -214,7 +242,9 @@ function scan(text: string, limits: JsonLimits, facts: JsonFacts | undefined): S
   let lastStringStart = -1;
   let lastStringEnd = -1;
   // Written to the caller's object at the end only: a local is cheaper in the loop.
-  const seen: JsonFacts = { keys: 0, depth: 0, inexact: false, canonical: true, topKeys: 0 };
+  const seen: JsonFacts = { keys: 0, depth: 0, inexact: false, canonical: true, topKeys: 0, valid: true, hookerKey: false };
+  // The grammar's state (JsonFacts.valid): what may come next.
+  let next = VALUE;
   const n = text.length;
   // The keys of the open objects (f.keyAt/keyTo up to keyTop), looked through for a key written twice while the text may be canonical.
   let keyTop = 0;
@@ -225,6 +255,9 @@ function scan(text: string, limits: JsonLimits, facts: JsonFacts | undefined): S
     if (c === 34 /* " */) {
       const j = stringEnd(text, i);
       if (j < 0) return undefined; // unterminated: a syntax error for JSON.parse
+      if (next <= VALUE_OR_CLOSE) next = AFTER;
+      else if (next === KEY_OR_CLOSE || next === KEY) next = COLON;
+      else seen.valid = false;
       lastStringStart = i;
       lastStringEnd = j;
       i = j;
@@ -238,11 +271,18 @@ function scan(text: string, limits: JsonLimits, facts: JsonFacts | undefined): S
         if (d === 46 || d === 101 || d === 69 || d === 43 || d === 45) { digits = false; continue; }
         break;
       }
-      // Up to 15 digits: exact, and written back as sent unless it is -0 (a leading zero is a syntax error).
+      if (next <= VALUE_OR_CLOSE) next = AFTER; else seen.valid = false;
+      // Up to 15 digits: exact, and written back as sent unless it is -0.
       if (!digits || j - i > 15) noteNumber(text.slice(i, j), seen);
-      else if (c === 45 && j - i === 2 && text.charCodeAt(i + 1) === 48) seen.canonical = false;
+      else {
+        const s = c === 45 ? i + 1 : i;
+        // `-` alone, or a leading zero: a syntax error.
+        if (s === j || (j - s > 1 && text.charCodeAt(s) === 48)) seen.valid = false;
+        else if (c === 45 && j - i === 2 && text.charCodeAt(i + 1) === 48) seen.canonical = false;
+      }
       i = j - 1;
     } else if (c === 123 /* { */ || c === 91 /* [ */) {
+      if (next <= VALUE_OR_CLOSE) next = c === 123 ? KEY_OR_CLOSE : VALUE_OR_CLOSE; else seen.valid = false;
       depth++;
       if (depth > limits.maxDepth) {
         const path = pathOf(text, f, depth - 1);
@@ -259,8 +299,15 @@ function scan(text: string, limits: JsonLimits, facts: JsonFacts | undefined): S
       f.lastIndex[depth] = -1;
       f.keysFrom[depth] = keyTop;
     } else if (c === 125 /* } */ || c === 93 /* ] */) {
-      if (depth > 0) { keyTop = f.keysFrom[depth]!; depth--; }
+      if (depth > 0) {
+        const closes = c === 125 ? next === KEY_OR_CLOSE : next === VALUE_OR_CLOSE;
+        if (!(closes || next === AFTER) || f.kind[depth] !== (c === 125 ? OBJECT : ARRAY)) seen.valid = false;
+        next = AFTER;
+        keyTop = f.keysFrom[depth]!;
+        depth--;
+      } else seen.valid = false;
     } else if (c === 58 /* : */) {
+      if (next === COLON) next = VALUE; else seen.valid = false;
       keys++;
       if (depth > 0 && f.kind[depth] === OBJECT) {
         f.keyStart[depth] = lastStringStart;
@@ -271,7 +318,10 @@ function scan(text: string, limits: JsonLimits, facts: JsonFacts | undefined): S
         if (index < 0) f.lastIndex[depth] = ORDINARY;
         else if (index > f.lastIndex[depth]!) f.lastIndex[depth] = index;
         else seen.canonical = false;
-        if (depth === 1) seen.topKeys++;
+        if (depth === 1) {
+          seen.topKeys++;
+          if (lastStringEnd - lastStringStart === 7 && text.startsWith('hooker', lastStringStart + 1)) seen.hookerKey = true;
+        }
         if (seen.canonical && facts) {
           if (keyTop - f.keysFrom[depth]! >= MAX_KEYS_CHECKED || writtenBefore(text, f, depth, keyTop, lastStringStart, lastStringEnd, budget)) seen.canonical = false;
           else {
@@ -290,9 +340,17 @@ function scan(text: string, limits: JsonLimits, facts: JsonFacts | undefined): S
         };
       }
     } else if (c === 44 /* , */) {
+      if (depth > 0 && next === AFTER) next = f.kind[depth] === OBJECT ? KEY : VALUE; else seen.valid = false;
       if (depth > 0 && f.kind[depth] === ARRAY) f.index[depth]!++;
     } else if (c === 32 || c === 10 || c === 13 || c === 9) {
       seen.canonical = false; // whitespace JSON.stringify does not write
+    } else {
+      // true, false, null; anything else is a syntax error.
+      const word = c === 116 /* t */ ? 'true' : c === 102 /* f */ ? 'false' : c === 110 /* n */ ? 'null' : undefined;
+      if (word !== undefined && next <= VALUE_OR_CLOSE && text.startsWith(word, i)) {
+        next = AFTER;
+        i += word.length - 1;
+      } else seen.valid = false;
     }
   }
   if (facts) {
@@ -301,6 +359,9 @@ function scan(text: string, limits: JsonLimits, facts: JsonFacts | undefined): S
     facts.inexact = seen.inexact;
     facts.canonical = seen.canonical && canonicalEscapes(text);
     facts.topKeys = seen.topKeys;
+    facts.hookerKey = seen.hookerKey;
+    // One value, closed; in a canonical text the only escapes are two-character ones, so what is left to find is a raw control character.
+    facts.valid = facts.canonical && seen.valid && depth === 0 && next === AFTER && !CONTROL.test(text);
   }
   return undefined;
 }

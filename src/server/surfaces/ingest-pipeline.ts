@@ -8,16 +8,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { bearerMatches, SignatureVerifier } from '../auth.js';
-import { checkContentType } from '../body-parser.js';
+import { checkContentType, DEFERRED_BODY } from '../body-parser.js';
 import { HttpError, statusText } from '../http-errors.js';
 import { redactSecrets } from '../../logging/redact.js';
-import { canonicalText } from '../json-body.js';
+import { canonicalText, parseCanonical } from '../json-body.js';
 import type { SurfaceContext } from '../surface-context.js';
 import { TurnGate } from '../turn-gate.js';
 
 export const HOPS_HEADER = 'hooker-hops';
 /** Top-level keys only Hooker itself may set on an event. */
-export const RESERVED_KEYS = ['hooker'] as const;
+export const RESERVED_KEYS = ['hooker'] as const; // (json-shape.ts JsonFacts.hookerKey finds it in a canonical body)
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -227,10 +227,21 @@ export class IngestPipeline {
     return /^\d+$/.test(text) && Number(text) < this.ctx.settings.maxHops;
   }
 
-  /** The parsed body as an event, with Hooker's reserved keys removed. */
+  /**
+   * The parsed body as an event, with Hooker's reserved keys removed. A body
+   * left unparsed (DEFERRED_BODY) stays so, and is passed on to `route` as
+   * is, when it is an object without a reserved key and nothing here reads
+   * it (no observer); else it is parsed now.
+   */
   eventOf(req: FastifyRequest): { event: unknown; removed: string[] } {
     if (req.body === undefined) throw new HttpError(415, 'send the event as a JSON body with content-type application/json', 'content_type');
-    const event = req.body;
+    let event: unknown = req.body;
+    if (event === DEFERRED_BODY) {
+      const body = req.canonicalBody!;
+      if (!this.ctx.observe && body.text.charCodeAt(0) === 123 /* { */ && !body.hookerKey) return { event, removed: [] };
+      event = parseCanonical(body);
+      (req as { body: unknown }).body = event;
+    }
     return { event, removed: removeReservedKeys(event) };
   }
 
@@ -244,14 +255,17 @@ export class IngestPipeline {
   route(req: FastifyRequest, event: unknown, only?: string) {
     const { router, metrics, eventLog } = this.ctx;
     const track = only !== undefined || !eventLog.fedRecords;
-    // The body's own text when it is exactly the event's JSON text: the router then does not serialise the event again.
-    const text = canonicalText(req.canonicalBody, event);
-    const routed = router.route(event, { hops: req.hops, only, firstAttempts: track, ...(text ? { text } : {}) });
+    // The body's own text when it is exactly the event's JSON text: the router then does not serialise the event again,
+    // and a body left unparsed (eventOf) is parsed only if the router or a delivery reads the event.
+    const deferred = event === DEFERRED_BODY ? req.canonicalBody! : undefined;
+    const text = deferred ? { text: deferred.text, bytes: deferred.bytes, parse: () => parseCanonical(deferred) } : canonicalText(req.canonicalBody, event);
+    const routed = router.route(deferred ? undefined : event, { hops: req.hops, only, firstAttempts: track, ...(text ? { text } : {}) });
     req.eventId = routed.eventId;
     // Not stored means not accepted: the sender retries (503 + Retry-After), never a 202 for a lost event.
     routed.committed = routed.committed.catch((e: Error) => {
       throw new HttpError(503, `the event was not stored, the database did not answer: ${redactSecrets(e.message)}; retry later`, 'store_unavailable', { 'retry-after': '2' });
     });
+    // Set only when something observes events (eventOf then parsed the body).
     this.ctx.observe?.(event);
     metrics.evaluationSeconds.observe(routed.evaluationMs / 1000);
     metrics.eventsReceived.inc();
