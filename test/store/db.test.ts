@@ -215,3 +215,55 @@ describe('hooker-core step 7: route and action spans instead of two console inde
     expect(await all({ route: 'common', action: 'z' })).toEqual([]);
   });
 });
+
+describe('hooker-core step 8: lease owners as short codes', () => {
+  it("frees the previous version's leases, keeps owners apart, and gives no rolled-back owner's code to another", async () => {
+    const { CORE_MIGRATIONS } = await import('../../src/store/sqlite/schema.js');
+    const { SqliteDeliveryRows } = await import('../../src/store/sqlite/delivery-rows.js');
+    const path = tempPath();
+    // A database as the previous version left it (steps 0-7): deliveries leased by owners' names, one of them '1'.
+    let db = openDatabase(path);
+    migrate(db, 'hooker-core', CORE_MIGRATIONS.slice(0, 8));
+    const far = Date.now() + 600_000;
+    for (const [i, owner] of ['host/1/abc', '1', null].entries()) {
+      db.prepare('INSERT INTO events (id, received_at, hops, body, open_deliveries) VALUES (?, 1000, 0, \'{}\', 1)').run(`e${i}`);
+      db.prepare("INSERT INTO route_runs (event_id, route, template, message) VALUES (?, 'r', 't', '{\"title\":\"\",\"body\":\"b\"}')").run(`e${i}`);
+      db.prepare("INSERT INTO deliveries (id, event_id, route, action, stage, kind, state, attempts, next_at, created_at, updated_at, claimed_by, lease_until) VALUES (?, ?, 'r', 'x', 0, 'ReadOnly', 'pending', 0, 1000, 1000, 1000, ?, ?)")
+        .run(`d${i}`, `e${i}`, owner, owner ? far : 0);
+    }
+    db.close();
+    db = openDatabase(path);
+    dbs.push(db);
+    const rows = new SqliteDeliveryRows(db);
+    const leased = () => db.prepare("SELECT id FROM deliveries WHERE claimed_by IS NOT NULL OR lease_until > 0 ORDER BY id").pluck().all();
+    expect(leased()).toEqual([]);
+    const ok = { ok: true, log: [], startedAt: 1, finishedAt: 2 };
+    // The old owners hold nothing now: their outcomes are not recorded.
+    expect((await rows.finishAttempts([{ id: 'd0', owner: 'host/1/abc', outcome: ok }, { id: 'd1', owner: '1', outcome: ok }])).map((r) => r.lost)).toEqual([true, true]);
+    // An owner held back by a rolled-back commit: its code is not cached, and not confused with the next owner's.
+    const plan = (id: string) => ({ eventId: id, receivedAt: 2000, hops: 0, event: {}, routes: [{ route: 'r', message: { title: '', body: 'b' }, deliveries: [{ id: `${id}-d`, action: 'y', stage: 0, kind: 'ReadOnly' as const }] }] });
+    expect(() => db.transaction(() => {
+      rows.insertPlansNow([plan('gone')], { lease: { owner: 'rolled back', until: far }, ids: new Set(['gone-d']) });
+      throw new Error('roll back');
+    })()).toThrow('roll back');
+    const claimed = await rows.claimDue('x', 5000, 10, { owner: 'new', until: far });
+    expect(claimed.map((d) => d.id).sort()).toEqual(['d0', 'd1', 'd2']);
+    await rows.insertPlans([plan('held')], { lease: { owner: '1', until: far }, ids: new Set(['held-d']) });
+    const codes = db.prepare('SELECT DISTINCT claimed_by AS c FROM deliveries WHERE claimed_by IS NOT NULL ORDER BY c').all() as Array<{ c: string }>;
+    expect(codes).toHaveLength(2);
+    for (const { c } of codes) expect(c.length).toBeLessThanOrEqual(2);
+    const results = await rows.finishAttempts([
+      { id: 'd0', owner: 'rolled back', outcome: ok }, { id: 'd1', owner: '1', outcome: ok }, { id: 'd2', owner: 'new', outcome: ok },
+      { id: 'held-d', owner: 'new', outcome: ok },
+    ]);
+    expect(results.map((r) => r.lost ?? false)).toEqual([true, true, false, true]);
+    expect((await rows.finishAttempts([{ id: 'held-d', owner: '1', outcome: ok }, { id: 'd0', owner: 'new', outcome: ok }])).map((r) => r.state)).toEqual(['succeeded', 'succeeded']);
+    // d1 is still leased by 'new'. Renewals and releases go by the code too: only its owner's count.
+    await rows.release(['d1'], 'someone else');
+    await rows.renewLeases(['d1'], { owner: '1', until: far + 1 });
+    expect(db.prepare("SELECT lease_until FROM deliveries WHERE id = 'd1'").get()).toEqual({ lease_until: far });
+    expect(leased()).toEqual(['d1']);
+    await rows.release(['d1'], 'new');
+    expect(leased()).toEqual([]);
+  });
+});

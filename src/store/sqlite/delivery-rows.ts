@@ -135,6 +135,29 @@ export class SqliteDeliveryRows implements DeliveryRows {
     return { get: () => (prepared ??= this.db.prepare(sql)) };
   }
 
+  /**
+   * Lease owners' codes (schema.ts step 8), as stored in claimed_by. Cached only once committed: a code
+   * made inside a transaction that rolls back may be given to another owner afterwards.
+   */
+  private readonly ownerCodes = new Map<string, string>();
+  private readonly addOwner = this.stmt('INSERT INTO lease_owners (owner) VALUES (?) ON CONFLICT (owner) DO NOTHING');
+  private readonly findOwner = this.stmt('SELECT code FROM lease_owners WHERE owner = ?');
+
+  /**
+   * claimed_by of a lease owner: its code, made for it when `add` (a lease is being taken). null for
+   * an owner that never held one here, which matches no row (SQL's NULL equals nothing).
+   */
+  private codeOf(owner: string, add: boolean): string | null {
+    const known = this.ownerCodes.get(owner);
+    if (known !== undefined) return known;
+    if (add) this.addOwner.get().run(owner);
+    const row = this.findOwner.get().get(owner) as { code: number } | undefined;
+    if (!row) return null;
+    const code = String(row.code);
+    if (!this.db.inTransaction) this.ownerCodes.set(owner, code);
+    return code;
+  }
+
   async openEvents(): Promise<number> {
     return this.open;
   }
@@ -193,11 +216,13 @@ export class SqliteDeliveryRows implements DeliveryRows {
     const spans = new Map<string, Span>();
     // Inside another transaction (the aggregate flush's) this one may still be rolled back with it: its spans are not remembered.
     const outermost = !this.db.inTransaction;
+    // Made before the transaction, so that it is kept (codeOf) when this commit is the outermost.
+    const heldBy = held ? this.codeOf(held.lease.owner, true) : null;
     const out = this.immediate(() => {
       const counts = new Map<string, number>();
       const rows: BatchRows = { events: [], runs: [], deliveries: [], spans: new Map() };
       const commits = plans.map((plan) => {
-        const c = this.insertOne(plan, held, counts, rows);
+        const c = this.insertOne(plan, held, heldBy, counts, rows);
         if (c.deliveries.length) opened++;
         return c;
       });
@@ -225,7 +250,7 @@ export class SqliteDeliveryRows implements DeliveryRows {
 
 
   /** Takes the plan's dedup keys and adds its rows to the batch's; its aggregation items are inserted at once. */
-  private insertOne(plan: EventPlan, held: HeldAtInsert | undefined, counts: Map<string, number>, rows: BatchRows): PlanCommit {
+  private insertOne(plan: EventPlan, held: HeldAtInsert | undefined, heldBy: string | null, counts: Map<string, number>, rows: BatchRows): PlanCommit {
     const duplicates: string[] = [];
     for (const k of plan.dedupKeys ?? []) {
       if (this.takeDedup.get().run(k.route, k.key, k.expiresAt, plan.receivedAt).changes === 0) duplicates.push(k.run ?? k.route);
@@ -246,7 +271,7 @@ export class SqliteDeliveryRows implements DeliveryRows {
         const lease = held?.ids.has(d.id) ? held.lease : undefined;
         const state = d.stage === first ? 'pending' : 'waiting';
         rows.deliveries.push(d.id, plan.eventId, r.route, d.action, d.stage, d.kind, state, plan.receivedAt, plan.receivedAt, plan.receivedAt,
-          lease?.owner ?? null, lease?.until ?? 0);
+          lease ? heldBy : null, lease?.until ?? 0);
         const key = `${r.route}\u0000${state}`;
         counts.set(key, (counts.get(key) ?? 0) + 1);
       }
@@ -264,7 +289,7 @@ export class SqliteDeliveryRows implements DeliveryRows {
     ORDER BY d.next_at LIMIT ?`);
   private readonly claimEvents = this.stmt('SELECT id, body, hops, message FROM events WHERE id IN (SELECT value FROM json_each(?))');
   // The claimed rows are leased by the rowids the claim read, not looked up again by id through the primary key's index.
-  private lease(owner: string, until: number, rowids: number[]): void {
+  private lease(owner: string | null, until: number, rowids: number[]): void {
     for (let at = 0; at < rowids.length; at += BULK_ROWS) {
       const part = rowids.length <= BULK_ROWS ? rowids : rowids.slice(at, at + BULK_ROWS);
       const stmt = this.bulkStatement(`lease\u0000${part.length}`, () => `UPDATE deliveries SET claimed_by = ?, lease_until = ? WHERE rowid IN (${part.map(() => '?').join(', ')})`);
@@ -274,7 +299,8 @@ export class SqliteDeliveryRows implements DeliveryRows {
 
   async claimDue(action: string, now: number, limit: number, lease: Lease): Promise<ClaimedDelivery[]> {
     if (limit <= 0) return [];
-    return claimedOf(this.immediate(() => this.claimRowsNow(action, now, limit, lease)));
+    const by = this.codeOf(lease.owner, true);
+    return claimedOf(this.immediate(() => this.claimRowsNow(action, now, limit, by, lease.until)));
   }
 
   /**
@@ -284,15 +310,16 @@ export class SqliteDeliveryRows implements DeliveryRows {
    */
   async claimDueRows(action: string, now: number, limit: number, lease: Lease): Promise<ClaimRow[]> {
     if (limit <= 0) return [];
-    return this.immediate(() => this.claimRowsNow(action, now, limit, lease));
+    const by = this.codeOf(lease.owner, true);
+    return this.immediate(() => this.claimRowsNow(action, now, limit, by, lease.until));
   }
 
-  /** The claim of claimDue, inside the caller's transaction. */
-  private claimRowsNow(action: string, now: number, limit: number, lease: Lease): ClaimRow[] {
+  /** The claim of claimDue, inside the caller's transaction; `by`: the owner's code (codeOf). */
+  private claimRowsNow(action: string, now: number, limit: number, by: string | null, until: number): ClaimRow[] {
     if (limit <= 0) return [];
     const found = this.claimSelect.get().raw(true).all(action, now, now, limit) as ClaimedColumns[];
     if (found.length === 0) return [];
-    this.lease(lease.owner, lease.until, found.map((f) => f[11]));
+    this.lease(by, until, found.map((f) => f[11]));
     const eventIds = [...new Set(found.map((f) => f[1]))];
     const events = new Map<string, { body: string; hops: number; message: string | null }>();
     for (const e of this.claimEvents.get().all(JSON.stringify(eventIds)) as Array<{ id: string; body: string; hops: number; message: string | null }>) events.set(e.id, e);
@@ -309,12 +336,12 @@ export class SqliteDeliveryRows implements DeliveryRows {
 
   private readonly renewStmt = this.stmt("UPDATE deliveries SET lease_until = ? WHERE claimed_by = ? AND state = 'pending' AND id IN (SELECT value FROM json_each(?))");
   async renewLeases(ids: string[], lease: Lease): Promise<void> {
-    if (ids.length) this.renewStmt.get().run(lease.until, lease.owner, JSON.stringify(ids));
+    if (ids.length) this.renewStmt.get().run(lease.until, this.codeOf(lease.owner, false), JSON.stringify(ids));
   }
 
   private readonly releaseStmt = this.stmt("UPDATE deliveries SET claimed_by = NULL, lease_until = 0 WHERE claimed_by = ? AND state = 'pending' AND id IN (SELECT value FROM json_each(?))");
   async release(ids: string[], owner: string): Promise<void> {
-    if (ids.length) this.releaseStmt.get().run(owner, JSON.stringify(ids));
+    if (ids.length) this.releaseStmt.get().run(this.codeOf(owner, false), JSON.stringify(ids));
   }
 
   // MIN(MAX(next_at, lease_until)) over pending rows without scanning them all: a row due after the first
@@ -358,7 +385,7 @@ export class SqliteDeliveryRows implements DeliveryRows {
   // (guarded by the lease: only the owner's attempt on a still-pending delivery is recorded), one
   // multi-row INSERT their attempt rows, one UPDATE the events' open counts; a stage release is
   // looked for only in route runs that still have a waiting stage (one query for the batch).
-  // The outcomes as bound tuples (id, state, next_at, updated_at, last_error, owner), see bulk().
+  // The outcomes as bound tuples (id, state, next_at, updated_at, last_error, owner's code), see bulk().
   private finishUpdate(values: unknown[]): Array<{ id: string; event_id: string; route: string; stage: number }> {
     return this.bulk(`UPDATE deliveries SET state = f.column2, attempts = attempts + 1, next_at = f.column3, updated_at = f.column4,
       last_error = f.column5, claimed_by = NULL, lease_until = 0 FROM (VALUES `, '(?, ?, ?, ?, ?, ?)', 6, values,
@@ -416,7 +443,7 @@ export class SqliteDeliveryRows implements DeliveryRows {
   private finishPart(items: FinishItem[]): { results: FinishResult[]; closed: number } {
     const stateOf = (o: FinishItem['outcome']): DeliveryState => (o.ok ? 'succeeded' : o.retryAt !== undefined ? 'pending' : 'dead');
     const values: unknown[] = [];
-    for (const { id, owner, outcome: o } of items) values.push(id, stateOf(o), o.retryAt ?? o.finishedAt, o.finishedAt, o.ok ? null : wellFormed(o.detail ?? 'failed'), owner);
+    for (const { id, owner, outcome: o } of items) values.push(id, stateOf(o), o.retryAt ?? o.finishedAt, o.finishedAt, o.ok ? null : wellFormed(o.detail ?? 'failed'), this.codeOf(owner, false));
     const updated = this.finishUpdate(values);
     const rowOf = new Map(updated.map((r) => [r.id, r]));
     const attemptRows: unknown[] = [];
