@@ -12,7 +12,7 @@ import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { ThreadedSqliteStore } from '../../src/store/sqlite/threaded-store.js';
 import { Database } from '../../src/store/sqlite/driver.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
-import { SqliteStoreRows } from '../support/sqlite-rows.js';
+import { leaseToFiller, SqliteStoreRows } from '../support/sqlite-rows.js';
 import { allEventIds } from '../support/console-pages.js';
 import { startPostgres, type PostgresServer } from '../support/postgres.js';
 import type { EventPlan } from '../../src/delivery/plan.js';
@@ -76,7 +76,7 @@ const backends: Record<'sqlite' | 'sqlite-thread' | 'postgres', () => Promise<Ba
     const q = new ConsoleQueries(rows.db);
     return {
       q, insertPlans: (p) => rows.insertPlans(p), finishAttempt: (id, o) => rows.finishAttempt(id, o), purgeFinished: (o) => rows.purgeFinished(o),
-      async lease(id) { rows.db.prepare("UPDATE deliveries SET claimed_by = 'filler', lease_until = ? WHERE id = ?").run(Date.now() + 60_000, id); },
+      async lease(id) { leaseToFiller(rows.db, id); },
       async indexAll() { expect(await q.indexText(10_000)).toBe(N); },
       async close() { await store.close(); rmSync(dir, { recursive: true, force: true }); },
     };
@@ -88,7 +88,7 @@ const backends: Record<'sqlite' | 'sqlite-thread' | 'postgres', () => Promise<Ba
     const store = await ThreadedSqliteStore.open(file);
     const side = new Database(file);
     side.pragma('busy_timeout = 5000');
-    const lease = (id: string) => { side.prepare("UPDATE deliveries SET claimed_by = 'filler', lease_until = ? WHERE id = ?").run(Date.now() + 60_000, id); };
+    const lease = (id: string) => leaseToFiller(side, id);
     return {
       q: store.console, insertPlans: (p) => store.deliveries.insertPlans(p), purgeFinished: (o) => store.deliveries.purgeFinished(o),
       async finishAttempt(id, outcome) { lease(id); return store.deliveries.finishAttempts([{ id, owner: 'filler', outcome }]); },
