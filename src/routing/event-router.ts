@@ -73,6 +73,11 @@ export function policyOf(table: RoutingTable, action: string): DeliveryPolicy | 
 /** AcceptOptions of an event whose first attempts nobody waits for (one object for all of them). */
 const UNTRACKED = { firstAttempts: false } as const;
 
+/** The event of a run: an item's, or the plan's (which a deferred plan parses when read). */
+function runEvent(r: { event?: unknown; plan: EventPlan; item?: unknown }): unknown {
+  return r.item ? r.event : r.plan.event;
+}
+
 export class EventRouter {
   private readonly aggregateTimers = new Map<string, ReturnType<typeof setTimeout>>();
   /** Routes whose flushed plan is not committed yet (their buffer still shows the flushed items). */
@@ -264,12 +269,12 @@ export class EventRouter {
     run: string; event?: unknown; eventId: string; receivedAt: number; plan: EventPlan; rendered: Map<string, RenderedMessage | Error>;
     item?: { index: number; count: number; value: unknown };
   }): void {
-    const eventOf = () => (r.item ? r.event : r.plan.event);
-    const dedup = route.plugins.uniqueMessageProps?.length && this.opts.stores?.dedup ? this.dedupKeyFor(route, eventOf(), r.receivedAt, r.item?.value) : undefined;
+    // No closures here: two per run were garbage on every event (issue 12).
+    const dedup = route.plugins.uniqueMessageProps?.length && this.opts.stores?.dedup ? this.dedupKeyFor(route, runEvent(r), r.receivedAt, r.item?.value) : undefined;
     const { actions } = this.stagesOf(table, route);
     if (actions.length === 0) return;
-    const run = () => (r.run === route.name ? {} : { run: r.run });
-    if (dedup) r.plan.dedupKeys!.push({ ...dedup, ...run() });
+    const itemRun = r.run === route.name ? undefined : r.run;
+    if (dedup) r.plan.dedupKeys!.push(itemRun === undefined ? dedup : { ...dedup, run: itemRun });
     const aggregates = this.aggregates(route);
     // A native template's message of the whole event is rendered when first
     // read (deferred-message.ts): the store keeps it as the template's name
@@ -282,12 +287,12 @@ export class EventRouter {
     }
     let message: RenderedMessage;
     try {
-      message = this.renderOnce(table, route, eventOf(), r.eventId, r.rendered, r.item);
+      message = this.renderOnce(table, route, runEvent(r), r.eventId, r.rendered, r.item);
     } catch (e) {
       message = this.renderFailed(route, e as Error, r.item);
     }
     if (aggregates && !message.templateError) {
-      r.plan.aggregate!.push({ route: route.name, message, ...run() });
+      r.plan.aggregate!.push(itemRun === undefined ? { route: route.name, message } : { route: route.name, message, run: itemRun });
       return;
     }
     r.plan.routes.push(this.plannedRoute(table, route, message, r.run));

@@ -100,7 +100,6 @@ async function startEngine(store: Store, opts: EngineOptions, log: (line: string
     const outcome = r.ok ? 'success' : r.state === 'dead' ? 'dead' : 'retry';
     m.deliveries.inc({ action: r.actionName, outcome });
     m.deliverySeconds.observe({ action: r.actionName }, (r.finishedAt - r.startedAt) / 1000);
-    m.pending.set(scheduler.pending());
   };
   let router!: EventRouter;
   const where = redactLocation(store.location);
@@ -147,7 +146,8 @@ async function startEngine(store: Store, opts: EngineOptions, log: (line: string
   const { resumed } = await scheduler.start();
   if (resumed > 0) log(`resuming ${resumed} deliveries left running by the previous process`);
   await router.resumeAggregates();
-  m?.pending.set(scheduler.pending());
+  // Read when /metrics is collected, not set by every delivery's record (a gauge set per delivery: its label hash and value object, issue 12).
+  m?.pendingFrom(() => scheduler.pending());
 
   const guard = new DbSizeGuard(store, { log, metrics: m });
   let housekeepingRunning = false;
