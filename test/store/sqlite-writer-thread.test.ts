@@ -220,6 +220,63 @@ describe('SQLite store in its writer thread', () => {
     expect(thread).toEqual(loop);
   });
 
+  it('runs finishes queued back to back as one, and answers each with what it would get alone', async () => {
+    // Finishes fired in one turn reach the thread together; it records them in one transaction. Each
+    // call's results must be its own, as the event-loop store gives them one call after the other:
+    // a stage released by a later call, a delivery finished twice across calls, lost outcomes.
+    const files = [dbFile(), dbFile()];
+    const stores = [await ThreadedSqliteStore.open(files[0]!), SqliteStore.open(files[1]!)];
+    const at = 1_700_000_000_000;
+    const staged: EventPlan = {
+      eventId: 's', receivedAt: at, hops: 0, event: { s: 1 },
+      routes: [{ route: 'st', message: { title: 't', body: 's' }, deliveries: [
+        { id: 's-a', action: 'x', stage: 0, kind: 'ReadOnly' }, { id: 's-b', action: 'x', stage: 0, kind: 'ReadOnly' }, { id: 's-c', action: 'y', stage: 1, kind: 'ReadOnly' }] }],
+    };
+    const plans = [staged, ...Array.from({ length: 40 }, (_, i) => plan(`p${i}`, { receivedAt: at + 1 + i }))];
+    const ids = new Set(plans.flatMap((p) => p.routes.flatMap((r) => r.deliveries.map((d) => d.id))));
+    const held = { lease: { owner: 'me', until: at + 3_600_000 }, ids };
+    const fail = (n: number, retryAt?: number) => ({ ok: false, detail: `failed ${n}`, log: [`try ${n}`], startedAt: at + n, finishedAt: at + n + 1, ...(retryAt ? { retryAt } : {}) });
+    const done = (n: number) => ({ ok: true, log: [`sent ${n}`], startedAt: at + n, finishedAt: at + n + 1 });
+    const calls: FinishItem[][] = [
+      [{ id: 's-a', owner: 'me', outcome: done(1) }, { id: 'p0-d', owner: 'me', outcome: fail(2, at + 60_000) }],
+      [{ id: 'p1-d', owner: 'me', outcome: fail(3) }],
+      // The stage's last delivery: releases s-c, in this call's results.
+      [{ id: 's-b', owner: 'me', outcome: done(4) }, { id: 'p0-d', owner: 'me', outcome: done(5) }, { id: 'nothing', owner: 'me', outcome: done(6) }],
+      [{ id: 'p2-d', owner: 'someone else', outcome: done(7) }, { id: 'p1-d', owner: 'me', outcome: done(8) }],
+      // Many more than one call's worth, past the thread's limit for finishes run together.
+      ...Array.from({ length: 37 }, (_, i) => Array.from({ length: 15 }, (_, k) => ({ id: `p${3 + i}-d`, owner: 'me', outcome: k === 0 ? done(10 + i) : fail(10 + k) }))),
+    ];
+    const results: unknown[] = [];
+    try {
+      for (const s of stores) await s.deliveries.insertPlans(plans, held);
+      // The thread's: all in one turn. The event loop's: one after the other.
+      results.push(await Promise.all(calls.map((c) => stores[0]!.deliveries.finishAttempts(c))));
+      const one: unknown[] = [];
+      for (const c of calls) one.push(await stores[1]!.deliveries.finishAttempts(c));
+      results.push(one);
+      expect(results[0]).toEqual(results[1]);
+      const [first, , third, fourth] = results[0] as Array<Array<{ state: string; released: string[]; lost?: boolean }>>;
+      expect(first!.map((r) => r.state)).toEqual(['succeeded', 'pending']);
+      expect(third!.map((r) => [r.released, r.lost ?? false])).toEqual([[['y'], false], [[], true], [[], true]]);
+      expect(fourth!.map((r) => r.lost ?? false)).toEqual([true, true]);
+      expect(await stores[0]!.deliveries.openEvents()).toBe(await stores[1]!.deliveries.openEvents());
+    } finally {
+      for (const s of stores) await s.close();
+    }
+    const dump = (file: string) => {
+      const db = new Database(file, { readonly: true });
+      try {
+        return Object.fromEntries(['events', 'deliveries', 'attempts', 'delivery_counts']
+          .map((t) => [t, db.prepare(`SELECT * FROM ${t}`).all().map((r) => JSON.stringify(r)).sort()]));
+      } finally {
+        db.close();
+      }
+    };
+    const [thread, loop] = files.map(dump);
+    expect(thread!.attempts).toHaveLength(4 + 37);
+    expect(thread).toEqual(loop);
+  });
+
   it('close() lets every call made before it commit, then refuses new calls; the file holds them all', async () => {
     const file = dbFile();
     const store = await ThreadedSqliteStore.open(file);

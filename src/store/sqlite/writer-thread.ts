@@ -12,6 +12,7 @@ import {
 } from './writer-protocol.js';
 import { parseJson, stringifyJson } from '../../json/lossless.js';
 import type { StoredEvent } from '../console-queries.js';
+import type { FinishItem } from '../types.js';
 
 const port = parentPort!;
 const { path, options } = workerData as { path: string; options: SqliteStoreOptions };
@@ -153,11 +154,58 @@ function nextCall(): Call {
   return queue.shift()!;
 }
 
+// Finishes queued back to back run as one finishAttempts (up to FINISH_MERGE_ITEMS outcomes):
+// a finish's cost per outcome falls with its size (one transaction, and the pages its outcomes
+// share: the events', the counters', the attempts' last leaves; in a store loop 19.6 µs per
+// outcome in finishes of 48, 16.9 in finishes of 96), and while this thread is busy the event
+// loop's finishes queue up behind each other (issue 12: 40 % of the sustained phase's finishes
+// had another one queued). Each call still gets its own answer, the same as one by one:
+// finishAttempts records a delivery named twice in order. A failure fails the calls run together.
+const FINISH_MERGE_ITEMS = 512;
+
+/** The finishes queued right after `first` (already taken), taken too while the outcomes stay within FINISH_MERGE_ITEMS. */
+function takeFinishes(first: Call, items: FinishItem[][]): Call[] {
+  const calls = [first];
+  let n = items[0]!.length;
+  while (queue[0]?.[1] === 'finishAttempts') {
+    let next: FinishItem[];
+    try { next = unpackFinishes(queue[0][2][0] as PackedFinishes, parseJson); } catch { break; /* answered by the call alone */ }
+    if (n + next.length > FINISH_MERGE_ITEMS) break;
+    calls.push(queue.shift()!);
+    items.push(next);
+    n += next.length;
+  }
+  return calls;
+}
+
+/** Runs finishes as one and answers each call with its own outcomes' results. */
+async function finishTogether(calls: Call[], items: FinishItem[][]): Promise<Answer[]> {
+  try {
+    const results = await store.deliveries.finishAttempts(items.flat());
+    let at = 0;
+    return calls.map(([id], i): Answer => [id, true, packFinishResults(results.slice(at, at += items[i]!.length))]);
+  } catch (e) {
+    const error = errorToWire(e);
+    return calls.map(([id]): Answer => [id, false, error]);
+  }
+}
+
 async function drain(): Promise<void> {
   draining = true;
   for (takeArrived(); queue.length; takeArrived()) {
     if (answers.length && performance.now() - oldestAnswerAt >= ANSWER_HOLD_MS) flushAnswers();
-    const [id, op, args] = nextCall();
+    const call = nextCall();
+    const [id, op, args] = call;
+    if (op === 'finishAttempts' && queue[0]?.[1] === 'finishAttempts') {
+      let items: FinishItem[][] | undefined;
+      try { items = [unpackFinishes(args[0] as PackedFinishes, parseJson)]; } catch { /* answered by the call alone, below */ }
+      if (items) {
+        const done = await finishTogether(takeFinishes(call, items), items);
+        if (answers.length === 0) oldestAnswerAt = performance.now();
+        answers.push(...done);
+        continue;
+      }
+    }
     let answer: Answer;
     try {
       const fn = ops[op];
