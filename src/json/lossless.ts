@@ -16,6 +16,9 @@ export function inexactNumber(token: string): string | undefined {
   if (Number.isNaN(value)) return undefined; // not a number: JSON.parse reports the syntax
   if (!Number.isFinite(value)) return 'is beyond the range of a 64-bit float (it would become null)';
   if (/^-?\d+$/.test(token)) {
+    // Every integer up to 2^53 - 1 is a double, and rounding is monotonic: a safe value is the token's own (no BigInts for a
+    // 16-digit microsecond stamp, issue 12).
+    if (Number.isSafeInteger(value)) return undefined;
     return BigInt(token) === BigInt(value) ? undefined : 'has more digits than a 64-bit float holds exactly (send it as a string)';
   }
   const mantissa = token.split(/[eE]/)[0]!;

@@ -113,3 +113,17 @@ describe('lossless JSON', () => {
     expect(parseJson('{"a":1e400,"a":2}')).toEqual({ a: 2 });
   });
 });
+
+describe('inexactNumber on integer tokens', () => {
+  it('agrees with an exact BigInt comparison around 2^53 and for random 15-20 digit integers', () => {
+    const exact = (t: string) => BigInt(t) === BigInt(Number(t));
+    for (const t of ['9007199254740991', '-9007199254740991', '9007199254740992', '9007199254740993', '-9007199254740993', '9007199254740994',
+      '18014398509481985', '1507591916746609046', '0000000000000000012', '-0000000000000000000', '1732700000123456']) {
+      expect(inexactNumber(t) === undefined, t).toBe(exact(t));
+    }
+    fc.assert(fc.property(fc.bigInt({ min: -(10n ** 20n), max: 10n ** 20n }), (b) => {
+      const t = b.toString();
+      expect(inexactNumber(t) === undefined, t).toBe(exact(t));
+    }), { seed: 20261127, numRuns: 5_000 });
+  });
+});
