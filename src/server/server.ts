@@ -9,7 +9,6 @@ import type { ServerSettings } from '../config/env.js';
 import { DEFAULT_INBOX_HIGH_WATER, DEFAULT_MAX_DELIVERY_LAG_MS, parseListen } from '../config/env.js';
 import { Backpressure } from './backpressure.js';
 import { IdleGc } from './idle-gc.js';
-import { HeapGrowth } from './heap-growth.js';
 import { ConfigError, formatProblem, hasErrors, type Problem } from '../config/problems.js';
 import { createLogger, silentLogger, type Logger } from '../logging/logger.js';
 import { watchConfigFile } from './config-watcher.js';
@@ -180,8 +179,6 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   backpressure.start();
   const idleGc = new IdleGc();
   idleGc.start();
-  const heapGrowth = new HeapGrowth();
-  heapGrowth.start();
   const deps = {
     backpressure, eventLog,
     settings, holder, metrics, logger, signatures: signatureVerifierFor(settings),
@@ -227,7 +224,6 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   } catch (e) {
     backpressure.stop();
     idleGc.stop();
-    heapGrowth.stop();
     await Promise.allSettled(apps.map((a) => a.close()));
     await scanning.close();
     await engine.close(0);
@@ -251,7 +247,6 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       await Promise.allSettled(apps.map((a) => a.close()));
       backpressure.stop();
       idleGc.stop();
-      heapGrowth.stop();
       await scanning.close();
       scanService = undefined;
       await engine.close(settings.shutdownTimeoutMs);
