@@ -17,6 +17,15 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
+/** A new database file as a version that had only the first `steps` hooker-core steps left it (the migration tests' start). */
+async function coreAt(steps: number): Promise<{ path: string; db: SqliteDatabase }> {
+  const { CORE_MIGRATIONS } = await import('../../src/store/sqlite/schema.js');
+  const path = tempPath();
+  const db = openDatabase(path);
+  migrate(db, 'hooker-core', CORE_MIGRATIONS.slice(0, steps));
+  return { path, db };
+}
+
 describe('openDatabase', () => {
   it('creates the directory and opens in WAL mode', () => {
     const db = openDatabase(tempPath());
@@ -58,12 +67,9 @@ describe('migrate', () => {
 
 describe('hooker-core step 5: a message shared by routes is stored once', () => {
   it('stores the shared text once per event, and still reads runs written before the step', async () => {
-    const { CORE_MIGRATIONS } = await import('../../src/store/sqlite/schema.js');
     const { SqliteDeliveryRows } = await import('../../src/store/sqlite/delivery-rows.js');
-    const path = tempPath();
     // A database as the previous version left it: steps 0-4, one event with one route run.
-    let db = openDatabase(path);
-    migrate(db, 'hooker-core', CORE_MIGRATIONS.slice(0, 5));
+    let { path, db } = await coreAt(5);
     db.prepare("INSERT INTO events (id, received_at, hops, body, open_deliveries) VALUES ('old', 1, 0, '{\"v\":1}', 1)").run();
     db.prepare("INSERT INTO route_runs (event_id, route, template, message) VALUES ('old', 'r', 't', '{\"title\":\"old\",\"body\":\"b\"}')").run();
     db.prepare("INSERT INTO deliveries (id, event_id, route, action, stage, kind, state, attempts, next_at, created_at, updated_at) VALUES ('old-d', 'old', 'r', 'x', 0, 'ReadOnly', 'pending', 0, 1, 1, 1)").run();
@@ -110,13 +116,10 @@ describe("a native template's message is kept as the template's name", () => {
 
 describe('hooker-core step 6: delivery counters instead of two console indexes', () => {
   it('migrates a database of the previous version: counters from its rows, kept through inserts, finishes, retries and purges', async () => {
-    const { CORE_MIGRATIONS } = await import('../../src/store/sqlite/schema.js');
     const { SqliteDeliveryRows } = await import('../../src/store/sqlite/delivery-rows.js');
     const { ConsoleQueries } = await import('../../src/store/console-queries.js');
-    const path = tempPath();
     // A database as the previous version left it (steps 0-5): events in the inbox, delivered and dead.
-    let db = openDatabase(path);
-    migrate(db, 'hooker-core', CORE_MIGRATIONS.slice(0, 6));
+    let { path, db } = await coreAt(6);
     const ev = db.prepare('INSERT INTO events (id, received_at, hops, body, open_deliveries) VALUES (?, ?, 0, ?, ?)');
     const run = db.prepare("INSERT INTO route_runs (event_id, route, template, message) VALUES (?, ?, 't', '{\"title\":\"\",\"body\":\"b\"}')");
     const del = db.prepare('INSERT INTO deliveries (id, event_id, route, action, stage, kind, state, attempts, next_at, created_at, updated_at) VALUES (?, ?, ?, ?, 0, ?, ?, 0, ?, ?, ?)');
@@ -166,13 +169,10 @@ describe('hooker-core step 6: delivery counters instead of two console indexes',
 
 describe('hooker-core step 7: route and action spans instead of two console indexes', () => {
   it('migrates a database of the previous version: its events listed by route and action, before and after new ones', async () => {
-    const { CORE_MIGRATIONS } = await import('../../src/store/sqlite/schema.js');
     const { SqliteDeliveryRows } = await import('../../src/store/sqlite/delivery-rows.js');
     const { ConsoleQueries } = await import('../../src/store/console-queries.js');
-    const path = tempPath();
     // A database as the previous version left it (steps 0-6), several events per millisecond, with a two-stage route.
-    let db = openDatabase(path);
-    migrate(db, 'hooker-core', CORE_MIGRATIONS.slice(0, 7));
+    let { path, db } = await coreAt(7);
     const ev = db.prepare('INSERT INTO events (id, received_at, hops, body, open_deliveries) VALUES (?, ?, 0, ?, 1)');
     const run = db.prepare("INSERT INTO route_runs (event_id, route, template, message) VALUES (?, ?, 't', '{\"title\":\"\",\"body\":\"b\"}')");
     const del = db.prepare("INSERT INTO deliveries (id, event_id, route, action, stage, kind, state, attempts, next_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'ReadOnly', ?, 0, ?, ?, ?)");
@@ -218,12 +218,9 @@ describe('hooker-core step 7: route and action spans instead of two console inde
 
 describe('hooker-core step 8: lease owners as short codes', () => {
   it("frees the previous version's leases, keeps owners apart, and gives no rolled-back owner's code to another", async () => {
-    const { CORE_MIGRATIONS } = await import('../../src/store/sqlite/schema.js');
     const { SqliteDeliveryRows } = await import('../../src/store/sqlite/delivery-rows.js');
-    const path = tempPath();
     // A database as the previous version left it (steps 0-7): deliveries leased by owners' names, one of them '1'.
-    let db = openDatabase(path);
-    migrate(db, 'hooker-core', CORE_MIGRATIONS.slice(0, 8));
+    let { path, db } = await coreAt(8);
     const far = Date.now() + 600_000;
     for (const [i, owner] of ['host/1/abc', '1', null].entries()) {
       db.prepare('INSERT INTO events (id, received_at, hops, body, open_deliveries) VALUES (?, 1000, 0, \'{}\', 1)').run(`e${i}`);
