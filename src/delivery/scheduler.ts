@@ -397,6 +397,7 @@ export class DeliveryScheduler implements DeliveryQueue {
 
   /** A delivery held past its lane's room started, was not committed, or was given back: its event's text no longer counts. */
   private uncharge(id: string): void {
+    if (this.aheadCharges.size === 0) return;
     const c = this.aheadCharges.get(id);
     if (c === undefined) return;
     this.aheadCharges.delete(id);
@@ -591,7 +592,7 @@ export class DeliveryScheduler implements DeliveryQueue {
         held.size ? { lease: { owner: this.owner, until: now + this.leaseMs }, ids: held } : undefined));
     } catch (e) {
       if (inFlight) this.countInFlight(plans, held, -1);
-      if (this.aheadCharges.size) for (const id of held) this.uncharge(id);
+      for (const id of held) this.uncharge(id);
       for (const b of batch) { b.committed.reject(e as Error); b.done?.reject(e as Error); }
       return;
     }
@@ -607,17 +608,18 @@ export class DeliveryScheduler implements DeliveryQueue {
       if (c.deliveries.length) { this.inbox++; this.entered++; }
       const { plan } = b;
       for (const r of plan.routes) {
+        // Only the first stage starts now (holdFresh held none other): a later stage waits unclaimable until the first
+        // one finished (its release marks the action then).
+        const first = firstStage(r);
         if (c.duplicates.includes(r.route)) {
-          if (this.aheadCharges.size) for (const d of r.deliveries) this.uncharge(d.id);
+          for (const d of first) this.uncharge(d.id);
           continue;
         }
-        let first = Infinity;
-        for (const d of r.deliveries) first = Math.min(first, d.stage);
-        for (const d of r.deliveries) {
+        for (const d of first) {
           if (!held.has(d.id)) {
-            // Stored due now, to be claimed: counted, so the lane knows when its claims have caught up. A later
-            // stage waits unclaimable until the first one finished (its release marks the action then).
-            if (d.stage === first) { this.lane(d.action).stored++; this.markPending(d.action, true); }
+            // Stored due now, to be claimed: counted, so the lane knows when its claims have caught up.
+            this.lane(d.action).stored++;
+            this.markPending(d.action, true);
             continue;
           }
           this.lane(d.action).ready.push(new HeldDelivery(plan, r, d));
@@ -850,7 +852,7 @@ export class DeliveryScheduler implements DeliveryQueue {
   }
 
   private launch(action: string, lane: Lane, d: ClaimedDelivery): void {
-    if (this.aheadCharges.size) this.uncharge(d.id);
+    this.uncharge(d.id);
     lane.handed.add(d);
     this.running.set(d.id, this.runHanded(action, lane, d));
   }

@@ -146,8 +146,6 @@ async function startEngine(store: Store, opts: EngineOptions, log: (line: string
   const { resumed } = await scheduler.start();
   if (resumed > 0) log(`resuming ${resumed} deliveries left running by the previous process`);
   await router.resumeAggregates();
-  // Read when /metrics is collected, not set by every delivery's record (a gauge set per delivery: its label hash and value object, issue 12).
-  m?.pendingFrom(() => scheduler.pending());
 
   const guard = new DbSizeGuard(store, { log, metrics: m });
   let housekeepingRunning = false;
