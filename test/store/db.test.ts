@@ -264,3 +264,43 @@ describe('hooker-core step 8: lease owners as short codes', () => {
     expect(leased()).toEqual([]);
   });
 });
+
+describe('hooker-core step 9: a success kept in its delivery row', () => {
+  it("reads the previous version's attempts as before, and keeps a recurring success in the row from then on", async () => {
+    const { SqliteDeliveryRows } = await import('../../src/store/sqlite/delivery-rows.js');
+    // A database as the previous version left it (steps 0-8): a delivery that failed, then succeeded (two attempts rows),
+    // and three deliveries leased by the owner with code 1.
+    let { path, db } = await coreAt(9);
+    db.prepare("INSERT INTO lease_owners (code, owner) VALUES (1, 'me')").run();
+    for (let i = 0; i < 4; i++) {
+      db.prepare('INSERT INTO events (id, received_at, hops, body, open_deliveries) VALUES (?, 1000, 0, \'{}\', ?)').run(`e${i}`, i === 0 ? 0 : 1);
+      db.prepare("INSERT INTO route_runs (event_id, route, template, message) VALUES (?, 'r', 't', '{\"title\":\"\",\"body\":\"b\"}')").run(`e${i}`);
+      db.prepare("INSERT INTO deliveries (id, event_id, route, action, stage, kind, state, attempts, next_at, created_at, updated_at, claimed_by, lease_until) VALUES (?, ?, 'r', 'x', 0, 'ReadOnly', ?, ?, 1000, 1000, ?, ?, ?)")
+        .run(`d${i}`, `e${i}`, i === 0 ? 'succeeded' : 'pending', i === 0 ? 2 : 0, i === 0 ? 1_500 : 1_000, i === 0 ? null : '1', i === 0 ? 0 : Date.now() + 600_000);
+    }
+    db.prepare("INSERT INTO attempts (delivery_id, started_at, finished_at, ok, detail, log) VALUES ('d0', 1100, 1200, 0, 'answered 500 (attempt 1 of 2, will retry)', '[\"-> 500\"]')").run();
+    db.prepare("INSERT INTO attempts (delivery_id, started_at, finished_at, ok, detail, log) VALUES ('d0', 1400, 1500, 1, 'answered 200', '[\"-> 200\"]')").run();
+    db.close();
+    db = openDatabase(path);
+    dbs.push(db);
+    const rows = new SqliteDeliveryRows(db);
+    expect((await rows.get('d0'))!.attemptLog).toEqual([
+      { startedAt: 1100, finishedAt: 1200, ok: false, detail: 'answered 500 (attempt 1 of 2, will retry)', log: ['-> 500'] },
+      { startedAt: 1400, finishedAt: 1500, ok: true, detail: 'answered 200', log: ['-> 200'] },
+    ]);
+    expect(db.prepare('SELECT ok_text, ok_ms FROM deliveries WHERE id = ?').get('d1')).toEqual({ ok_text: null, ok_ms: null });
+    // The leases of step 8 still hold. The same answer three times: met once, it is an attempts row; then kept in the row.
+    const answer = (t: number) => ({ ok: true, detail: 'answered 200', log: ['-> 200'], startedAt: t, finishedAt: t + 30 });
+    for (const [i, t] of [[1, 2_000], [2, 3_000], [3, 4_000]] as const) {
+      expect((await rows.finishAttempts([{ id: `d${i}`, owner: 'me', outcome: answer(t) }]))[0]).toMatchObject({ state: 'succeeded' });
+      expect((await rows.get(`d${i}`))!.attemptLog).toEqual([{ startedAt: t, finishedAt: t + 30, ok: true, detail: 'answered 200', log: ['-> 200'] }]);
+    }
+    expect(db.prepare('SELECT id, ok_text IS NOT NULL AS inRow, ok_ms FROM deliveries ORDER BY id').all()).toEqual([
+      { id: 'd0', inRow: 0, ok_ms: null }, { id: 'd1', inRow: 0, ok_ms: null }, { id: 'd2', inRow: 1, ok_ms: 30 }, { id: 'd3', inRow: 1, ok_ms: 30 },
+    ]);
+    expect(db.prepare("SELECT delivery_id FROM attempts WHERE delivery_id <> 'd0'").pluck().all()).toEqual(['d1']);
+    // A purge deletes the deliveries; the text stays for the next ones.
+    expect(await rows.purgeFinished({})).toBe(4);
+    expect(db.prepare('SELECT COUNT(*) FROM attempt_texts').pluck().get()).toBe(1);
+  });
+});

@@ -61,6 +61,14 @@ const wellFormed = (s: string): string => (s as string & { toWellFormed(): strin
 /** Rows per multi-row INSERT (times 12 values for deliveries: far under SQLite's 32,766 variables). */
 const BULK_ROWS = 64;
 
+/**
+ * Most attempt texts (attempt_texts, schema.ts step 9) this store makes codes for: texts that vary per
+ * event (a log line with the event's data) are met once and get none (textCode), this bounds the rest.
+ */
+const MAX_ATTEMPT_TEXTS = 4_096;
+/** Texts met once and remembered until met again (textCode); forgotten all at once when full. */
+const TEXTS_SEEN = 1_024;
+
 /** A batch's rows, flat: one value after another, a table's columns per row. */
 interface BatchRows {
   events: unknown[]; runs: unknown[]; deliveries: unknown[];
@@ -156,6 +164,39 @@ export class SqliteDeliveryRows implements DeliveryRows {
     const code = String(row.code);
     if (!this.db.inTransaction) this.ownerCodes.set(owner, code);
     return code;
+  }
+
+  /**
+   * Codes of attempt texts (schema.ts step 9: JSON [detail, log]) known to be committed. A text gets
+   * one the second time this process meets it, while the table has room: a text that varies per event
+   * never repeats, so it stays an attempts row, and attempt_texts holds only what recurs.
+   */
+  private readonly textCodes = new Map<string, number>();
+  private readonly textsSeen = new Set<string>();
+  private textCount: number | undefined;
+  private readonly addText = this.stmt('INSERT INTO attempt_texts (text) VALUES (?) ON CONFLICT (text) DO NOTHING');
+  private readonly findText = this.stmt('SELECT code FROM attempt_texts WHERE text = ?');
+
+  /** The code of an attempt's text, made now if due (outside any transaction: see finishAttempts); undefined: an attempts row. */
+  private textCode(text: string): number | undefined {
+    const known = this.textCodes.get(text);
+    if (known !== undefined) return known;
+    if (!this.textsSeen.has(text)) {
+      if (this.textsSeen.size >= TEXTS_SEEN) this.textsSeen.clear();
+      this.textsSeen.add(text);
+      return undefined;
+    }
+    this.textsSeen.delete(text);
+    let row = this.findText.get().get(text) as { code: number } | undefined;
+    if (!row) {
+      this.textCount ??= (this.db.prepare('SELECT COUNT(*) AS n FROM attempt_texts').get() as { n: number }).n;
+      if (this.textCount >= MAX_ATTEMPT_TEXTS) return undefined;
+      this.addText.get().run(text);
+      this.textCount++;
+      row = this.findText.get().get(text) as { code: number };
+    }
+    if (this.textCodes.size < MAX_ATTEMPT_TEXTS) this.textCodes.set(text, row.code);
+    return row.code;
   }
 
   async openEvents(): Promise<number> {
@@ -385,10 +426,10 @@ export class SqliteDeliveryRows implements DeliveryRows {
   // (guarded by the lease: only the owner's attempt on a still-pending delivery is recorded), one
   // multi-row INSERT their attempt rows, one UPDATE the events' open counts; a stage release is
   // looked for only in route runs that still have a waiting stage (one query for the batch).
-  // The outcomes as bound tuples (id, state, next_at, updated_at, last_error, owner's code), see bulk().
+  // The outcomes as bound tuples (id, state, next_at, updated_at, last_error, owner's code, ok_text, ok_ms), see bulk().
   private finishUpdate(values: unknown[]): Array<{ id: string; event_id: string; route: string; stage: number }> {
     return this.bulk(`UPDATE deliveries SET state = f.column2, attempts = attempts + 1, next_at = f.column3, updated_at = f.column4,
-      last_error = f.column5, claimed_by = NULL, lease_until = 0 FROM (VALUES `, '(?, ?, ?, ?, ?, ?)', 6, values,
+      last_error = f.column5, claimed_by = NULL, lease_until = 0, ok_text = f.column7, ok_ms = f.column8 FROM (VALUES `, '(?, ?, ?, ?, ?, ?, ?, ?)', 8, values,
     `) AS f WHERE deliveries.id = f.column1 AND deliveries.state = 'pending' AND deliveries.claimed_by = f.column6
     RETURNING deliveries.id, event_id, route, stage`, true);
   }
@@ -415,6 +456,15 @@ export class SqliteDeliveryRows implements DeliveryRows {
 
   async finishAttempts(items: FinishItem[]): Promise<FinishResult[]> {
     let closed = 0;
+    // Successes' text codes (schema.ts step 9), made before the transaction so that a code is cached only once committed:
+    // inside another transaction (which may roll back) every attempt is a row.
+    const codes: Array<number | undefined> = new Array(items.length);
+    if (!this.db.inTransaction) {
+      for (let i = 0; i < items.length; i++) {
+        const o = items[i]!.outcome;
+        if (o.ok) codes[i] = this.textCode(JSON.stringify([o.detail ?? null, o.log]));
+      }
+    }
     const out = this.immediate(() => {
       const results: FinishResult[] = [];
       // The same delivery twice in a batch: its second attempt is recorded after the first, as if one by one.
@@ -422,7 +472,7 @@ export class SqliteDeliveryRows implements DeliveryRows {
         const ids = new Set<string>();
         let end = at;
         while (end < items.length && !ids.has(items[end]!.id)) ids.add(items[end++]!.id);
-        const part = this.finishPart(items.slice(at, end));
+        const part = this.finishPart(items.slice(at, end), codes.slice(at, end));
         closed += part.closed;
         results.push(...part.results);
         at = end;
@@ -438,22 +488,26 @@ export class SqliteDeliveryRows implements DeliveryRows {
    * them one by one would give: each final outcome releases the route's next
    * stage once its own stage has nothing unfinished (credited to the last of
    * the batch's deliveries of that stage), and each event's open count falls
-   * by its final outcomes.
+   * by its final outcomes. `codes`: the successes' text codes (finishAttempts), each kept in its delivery's row.
    */
-  private finishPart(items: FinishItem[]): { results: FinishResult[]; closed: number } {
+  private finishPart(items: FinishItem[], codes: Array<number | undefined>): { results: FinishResult[]; closed: number } {
     const stateOf = (o: FinishItem['outcome']): DeliveryState => (o.ok ? 'succeeded' : o.retryAt !== undefined ? 'pending' : 'dead');
     const values: unknown[] = [];
-    for (const { id, owner, outcome: o } of items) values.push(id, stateOf(o), o.retryAt ?? o.finishedAt, o.finishedAt, o.ok ? null : wellFormed(o.detail ?? 'failed'), this.codeOf(owner, false));
+    items.forEach(({ id, owner, outcome: o }, n) => {
+      const code = codes[n];
+      values.push(id, stateOf(o), o.retryAt ?? o.finishedAt, o.finishedAt, o.ok ? null : wellFormed(o.detail ?? 'failed'), this.codeOf(owner, false),
+        code ?? null, code === undefined ? null : o.finishedAt - o.startedAt);
+    });
     const updated = this.finishUpdate(values);
     const rowOf = new Map(updated.map((r) => [r.id, r]));
     const attemptRows: unknown[] = [];
-    const results: FinishResult[] = items.map(({ id, outcome: o }) => {
+    const results: FinishResult[] = items.map(({ id, outcome: o }, n) => {
       if (!rowOf.has(id)) {
         // Gone (purged), already final, or claimed by someone else since: this attempt is not the one on record.
         const now = this.stateOf.get().get(id) as { state: DeliveryState } | undefined;
         return { state: now?.state ?? 'dead', released: [], lost: true };
       }
-      attemptRows.push(id, o.startedAt, o.finishedAt, o.ok ? 1 : 0, o.detail ?? null, JSON.stringify(o.log));
+      if (codes[n] === undefined) attemptRows.push(id, o.startedAt, o.finishedAt, o.ok ? 1 : 0, o.detail ?? null, JSON.stringify(o.log));
       return { state: stateOf(o), released: [] };
     });
     this.bulkInsert('INSERT INTO attempts (delivery_id, started_at, finished_at, ok, detail, log)', '(?, ?, ?, ?, ?, ?)', 6, attemptRows);
@@ -517,15 +571,18 @@ export class SqliteDeliveryRows implements DeliveryRows {
   }
 
   async get(id: string): Promise<(DeliverySummary & { message: RenderedMessage; attemptLog: AttemptRecord[] }) | undefined> {
-    const row = this.db.prepare('SELECT * FROM deliveries WHERE id = ?').get(id) as DeliveryRow | undefined;
+    const row = this.db.prepare('SELECT * FROM deliveries WHERE id = ?').get(id) as (DeliveryRow & { ok_text: number | null; ok_ms: number | null }) | undefined;
     if (!row) return undefined;
     const run = this.db.prepare(`SELECT ${MESSAGE_OF_RUN} AS message, e.body FROM route_runs r JOIN events e ON e.id = r.event_id WHERE r.event_id = ? AND r.route = ?`).get(row.event_id, row.route) as { message: string; body: string };
     const attempts = this.db.prepare('SELECT * FROM attempts WHERE delivery_id = ? ORDER BY id').all(id) as Array<{ started_at: number; finished_at: number; ok: number; detail: string | null; log: string }>;
-    return {
-      ...summaryOf(row, Date.now()),
-      message: readStoredMessageOf(run.message, run.body),
-      attemptLog: attempts.map((a) => ({ startedAt: a.started_at, finishedAt: a.finished_at, ok: a.ok === 1, ...(a.detail ? { detail: a.detail } : {}), log: JSON.parse(a.log) as string[] })),
-    };
+    const attemptLog: AttemptRecord[] = attempts.map((a) => ({ startedAt: a.started_at, finishedAt: a.finished_at, ok: a.ok === 1, ...(a.detail ? { detail: a.detail } : {}), log: JSON.parse(a.log) as string[] }));
+    // A success kept in the row (schema.ts step 9) is the last attempt: it finished at updated_at.
+    if (row.ok_text !== null) {
+      const { text } = this.db.prepare('SELECT text FROM attempt_texts WHERE code = ?').get(row.ok_text) as { text: string };
+      const [detail, log] = JSON.parse(text) as [string | null, string[]];
+      attemptLog.push({ startedAt: row.updated_at - row.ok_ms!, finishedAt: row.updated_at, ok: true, ...(detail ? { detail } : {}), log });
+    }
+    return { ...summaryOf(row, Date.now()), message: readStoredMessageOf(run.message, run.body), attemptLog };
   }
 
   async retryDead(filter: DeliveryFilter & { id?: string }, now = Date.now()): Promise<number> {

@@ -198,6 +198,22 @@ export const CORE_MIGRATIONS: readonly string[] = [
     owner TEXT NOT NULL UNIQUE
   );
   UPDATE deliveries SET claimed_by = NULL, lease_until = 0 WHERE state = 'pending' AND claimed_by IS NOT NULL;`,
+  // Step 9 (issue 12, one B-tree append less per delivery): a delivery's
+  // successful attempt (always its last: success is final) may be kept in its
+  // own row instead of an attempts row: ok_text names its detail and log lines
+  // in attempt_texts (the same few texts per action and answer, stored once),
+  // ok_ms is its duration (it finished at updated_at). Both are a few bytes,
+  // written by the finish that frees the lease's (claimed_by, lease_until),
+  // so the row does not grow on its page. Earlier attempts, failures and texts
+  // without a code stay rows of attempts. Rows of the previous version have
+  // NULL here: their attempts are all rows.
+  `CREATE TABLE attempt_texts (
+    code INTEGER PRIMARY KEY,
+    -- JSON [detail or null, [log lines]]
+    text TEXT NOT NULL UNIQUE
+  );
+  ALTER TABLE deliveries ADD COLUMN ok_text INTEGER;
+  ALTER TABLE deliveries ADD COLUMN ok_ms INTEGER;`,
 ];
 
 /**
