@@ -1,7 +1,7 @@
 // What the http and webhook actions share about sending: a keep-alive client
 // per action sized by its concurrency, and how a failed request is described.
 
-import { Http1Client, type Http1Answer, type Http1Request } from './http1-client.js';
+import { Http1Client, type Base64Header, type Http1Answer, type Http1Request } from './http1-client.js';
 import { ThreadedHttp1Client } from './http1-thread.js';
 import { DELIVERY_GUARD_MS } from './types.js';
 
@@ -23,8 +23,8 @@ export interface ActionClient {
  * 2,651/s (BENCHMARKS.md, "Issue 12, session 6: wire"). It can pay where
  * the main thread is the only saturated core.
  */
-export function actionClient(connections: number | undefined): ActionClient {
-  const options = { connections: connections ?? 4, idleTimeoutMs: 30_000 };
+export function actionClient(connections: number | undefined, base64Header?: Base64Header): ActionClient {
+  const options = { connections: connections ?? 4, idleTimeoutMs: 30_000, ...(base64Header ? { base64Header } : {}) };
   return process.env['HOOKER_HTTP_THREAD'] === '1' ? new ThreadedHttp1Client(options) : new Http1Client(options);
 }
 

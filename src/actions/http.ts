@@ -11,7 +11,6 @@ import { defineAction } from './define.js';
 import { actionClient, configuredConcurrency, describeHttpError, queueAhead } from './http-send.js';
 import { encodeUrlValue, EventRefError, hasEventRefs, isJsonBodyTemplate, substituteEventRefs, substituteEventRefsInJson } from './event-ref.js';
 import { stringifyJson } from '../json/lossless.js';
-import { RecentMemo } from '../recent-memo.js';
 import { breaksLine } from './http1-client.js';
 
 export const HTTP_DEFAULT_TIMEOUT_MS = 5_000;
@@ -41,46 +40,39 @@ export interface HttpSpec {
 }
 
 /**
- * The event as JSON and its Hooker-Event header value, made once per event:
- * a route with several http deliveries, and the body plus the header of one
- * delivery, share them instead of serialising the event each time. The
- * stored text of the event, when the delivery carries it, is that JSON
- * already (issue 12: no serialisation per event on the delivery path).
- * With the stored text the event object is never read: a claimed row's event
- * is parsed only when something reads it (delivery-rows.ts claimedOf), and an
- * http action without `event.input` references has no use for it. The texts
- * are then kept by the stored text itself, for the few events whose
- * deliveries are launched together (an event's deliveries to one action are
- * claimed and handed over side by side): the same string object compares
- * at once, and a differing one at its first differing character.
+ * The event as JSON: the stored text of the event when the delivery carries
+ * it (issue 12: no serialisation per event on the delivery path; the event
+ * object is then never read: a claimed row's event is parsed only when
+ * something reads it, delivery-rows.ts claimedOf, and an http action without
+ * `event.input` references has no use for it), else made once per event
+ * object, shared by its deliveries. Its bytes and their base64 for
+ * Hooker-Event are made by the client (Http1Request.base64Of): with
+ * HOOKER_HTTP_THREAD, in the client thread, off the event loop and its heap.
  */
-interface EventTexts { json: Buffer; header?: string }
-const eventTexts = new WeakMap<object, EventTexts>();
-function textsOf(json: Buffer): EventTexts {
-  // base64 is 4/3 of the bytes: skip encoding what cannot fit the header.
-  const header = Math.ceil(json.length / 3) * 4 <= MAX_EVENT_HEADER_BYTES ? json.toString('base64') : undefined;
-  return header !== undefined ? { json, header } : { json };
-}
-/** The texts of the last few stored event texts (an event's deliveries are handed over side by side). */
-const storedTexts = new RecentMemo(4, (stored: string) => textsOf(Buffer.from(stored)));
-function objectTexts(event: unknown): EventTexts {
-  const cached = event !== null && typeof event === 'object' ? eventTexts.get(event) : undefined;
-  if (cached) return cached;
-  const text = textsOf(Buffer.from(stringifyJson(event) ?? 'null'));
-  if (event !== null && typeof event === 'object') eventTexts.set(event, text);
+const eventJson = new WeakMap<object, string>();
+function jsonOf(event: unknown): string {
+  const cached = event !== null && typeof event === 'object' ? eventJson.get(event) : undefined;
+  if (cached !== undefined) return cached;
+  const text = stringifyJson(event) ?? 'null';
+  if (event !== null && typeof event === 'object') eventJson.set(event, text);
   return text;
 }
 
+/** The client's Hooker-Event header: the event's JSON base64-encoded when it fits, else its size. */
+const EVENT_HEADER = { name: HEADER_EVENT, omittedName: HEADER_EVENT_OMITTED, maxChars: MAX_EVENT_HEADER_BYTES };
+
 export function createHttpAction(spec: HttpSpec): Action {
   const jsonBody = spec.body !== undefined && isJsonBodyTemplate(spec.body);
-  const client = actionClient(spec.connections);
+  const client = actionClient(spec.connections, EVENT_HEADER);
+  // The client adds Hooker-Event or Hooker-Event-Omitted itself: a configured header of either name is not sent (the event's replaced it).
+  const configured = spec.headers.filter(([name]) => name !== HEADER_EVENT && name !== HEADER_EVENT_OMITTED);
   // What does not depend on the event is decided once (issue 12: the
   // delivery path's work per delivery on the event loop): a URL, header or
   // body without `event.input` references is used as configured.
   const urlRefs = hasEventRefs(spec.url);
-  const headerRefs = spec.headers.map(([, value]) => hasEventRefs(value));
+  const headerRefs = configured.map(([, value]) => hasEventRefs(value));
   // Configured values are not checked at load (action-config.ts): a bad one fails each delivery, as before.
-  const headerBroken = spec.headers.map(([, value]) => breaksLine(value));
+  const headerBroken = configured.map(([, value]) => breaksLine(value));
   const bodyRefs = spec.body !== undefined && hasEventRefs(spec.body);
   const ownContentType = spec.headers.some(([name]) => name.toLowerCase() === 'content-type');
   const contentType = spec.body === undefined || jsonBody ? 'application/json' : 'text/plain; charset=utf-8';
@@ -101,13 +93,13 @@ export function createHttpAction(spec: HttpSpec): Action {
     async deliver(ctx: DeliveryContext): Promise<DeliveryResult> {
       let url: string;
       const headers: Record<string, string | string[]> = {};
-      let body: string | Buffer | undefined;
-      // The stored text when the delivery has it: the event object is then not read (see storedTexts).
-      const text = ctx.eventText !== undefined ? storedTexts.get(ctx.eventText) : objectTexts(ctx.event);
+      let body: string | undefined;
+      // The stored text when the delivery has it: the event object is then not read (see jsonOf).
+      const json = ctx.eventText ?? jsonOf(ctx.event);
       try {
         url = urlRefs ? substituteEventRefs(spec.url, ctx.event, encodeUrlValue) : spec.url;
-        for (let i = 0; i < spec.headers.length; i++) {
-          const [name, value] = spec.headers[i]!;
+        for (let i = 0; i < configured.length; i++) {
+          const [name, value] = configured[i]!;
           const v = headerRefs[i] ? substituteEventRefs(value, ctx.event) : value;
           // A line break would start a header of the event's choosing.
           if (headerRefs[i] ? breaksLine(v) : headerBroken[i]) {
@@ -118,22 +110,20 @@ export function createHttpAction(spec: HttpSpec): Action {
         }
         // Without a configured body the event itself is sent, so an http
         // action pointed at another Hooker forwards the event (chaining).
-        body = spec.body === undefined ? text.json
+        body = spec.body === undefined ? json
           : !bodyRefs ? spec.body
           : jsonBody ? substituteEventRefsInJson(spec.body, ctx.event) : substituteEventRefs(spec.body, ctx.event);
       } catch (e) {
         if (e instanceof EventRefError) return { ok: false, retryable: false, detail: `${e.ref}: ${e.message}` };
         throw e;
       }
-      if (text.header !== undefined) headers[HEADER_EVENT] = text.header;
-      else headers[HEADER_EVENT_OMITTED] = String(text.json.length);
       headers[HEADER_HOPS] = String(ctx.hops + 1);
       headers[HEADER_DELIVERY_ID] = ctx.deliveryId;
       // A JSON body stays JSON whatever the event holds; a text body is
       // never upgraded to JSON because an event made it look like JSON.
       if (!ownContentType) headers['content-type'] = contentType;
       try {
-        const res = await client.request({ url, method: spec.method, headers, body: sendsBody ? body : undefined, timeoutMs: spec.timeoutMs, signal: ctx.signal });
+        const res = await client.request({ url, method: spec.method, headers, body: sendsBody ? body : undefined, timeoutMs: spec.timeoutMs, signal: ctx.signal, base64Of: json });
         const s = saying(url, res.status);
         ctx.log(s.line);
         if (res.status < 200 || res.status > 299) {

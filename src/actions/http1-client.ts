@@ -16,6 +16,7 @@
 
 import net from 'node:net';
 import tls from 'node:tls';
+import { RecentMemo } from '../recent-memo.js';
 
 export interface Http1Answer {
   status: number;
@@ -39,6 +40,25 @@ export interface Http1Request {
   signal?: AbortSignal;
   /** Given a function that fails the request as an abort would: the client thread's cancel, without an AbortController per request. */
   onCancel?: (cancel: (reason: Error) => void) => void;
+  /**
+   * A text whose UTF-8 bytes the client sends base64-encoded in its
+   * `base64Header` (the http action's Hooker-Event: the event's JSON). The
+   * client encodes it, not the caller: with the client thread, the bytes,
+   * their base64 and the copy that crossed to the thread were made on the
+   * event loop for every event and lived until its answers came back, ~35 %
+   * of what the young generation promoted in the sustained phase (issue 12,
+   * BENCHMARKS.md "session 14: tail"); now the text crosses as it is. When
+   * the body is the same text, its bytes are encoded once for both.
+   */
+  base64Of?: string;
+}
+
+/** Where a request's `base64Of` goes (Http1ClientOptions.base64Header). */
+export interface Base64Header {
+  name: string;
+  /** Sent instead, with the text's size in bytes, when the encoding would be longer than `maxChars` (receivers refuse large header lines). */
+  omittedName: string;
+  maxChars: number;
 }
 
 export interface Http1ClientOptions {
@@ -56,6 +76,17 @@ export interface Http1ClientOptions {
   maxBodyBytes?: number;
   /** Certificates to trust for https: besides the default CAs (tests; a private CA). */
   ca?: string | Buffer | Array<string | Buffer>;
+  /** The header of a request's `base64Of`; without it `base64Of` is ignored. */
+  base64Header?: Base64Header;
+}
+
+/** A text's UTF-8 bytes and the header line that carries them (Http1Request.base64Of). */
+interface Encoded { bytes: Buffer; line: string }
+function encode(text: string, h: Base64Header): Encoded {
+  const bytes = Buffer.from(text);
+  // base64 is 4/3 of the bytes: what cannot fit is not encoded.
+  const line = Math.ceil(bytes.length / 3) * 4 <= h.maxChars ? `${h.name}: ${bytes.toString('base64')}\r\n` : `${h.omittedName}: ${bytes.length}\r\n`;
+  return { bytes, line };
 }
 
 /** The request did not end within its timeout; describeHttpError reports it as "timed out after N ms". */
@@ -109,8 +140,12 @@ function target(url: string | URL): Target {
   return t;
 }
 
-/** The request head, validated: a CR, LF or NUL in a header would let whoever chose the value (an event) add headers or requests. */
-function requestHead(method: string, t: Target, headers: Record<string, string | string[]> | undefined, bodyBytes: number): string {
+/**
+ * The request head, validated: a CR, LF or NUL in a header would let whoever
+ * chose the value (an event) add headers or requests. `line`: a header line
+ * the client made itself (base64, never checked).
+ */
+function requestHead(method: string, t: Target, headers: Record<string, string | string[]> | undefined, bodyBytes: number, line: string | undefined): string {
   if (!TOKEN.test(method)) throw new Error(`method ${JSON.stringify(method)} is not an HTTP token`);
   let head = `${method} ${t.path} HTTP/1.1\r\n`;
   let host = t.hostHeader;
@@ -127,6 +162,7 @@ function requestHead(method: string, t: Target, headers: Record<string, string |
       }
     }
   }
+  if (line !== undefined) head += line;
   head = `${head}Host: ${host}\r\n`;
   if (bodyBytes >= 0) head += `content-length: ${bodyBytes}\r\n`;
   return `${head}\r\n`;
@@ -140,11 +176,15 @@ export class Http1Client {
   readonly idleTimeoutMs: number;
   readonly maxHeaderBytes: number;
   readonly maxBodyBytes: number;
+  /** The encodings of the last few `base64Of` texts: an event's deliveries are handed over side by side. */
+  private readonly encoded: RecentMemo<Encoded> | undefined;
 
   constructor(readonly options: Http1ClientOptions) {
     this.idleTimeoutMs = options.idleTimeoutMs ?? 30_000;
     this.maxHeaderBytes = options.maxHeaderBytes ?? 16 * 1024;
     this.maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
+    const h = options.base64Header;
+    if (h) this.encoded = new RecentMemo(4, (text) => encode(text, h));
   }
 
   request(req: Http1Request): Promise<Http1Answer> {
@@ -155,10 +195,16 @@ export class Http1Client {
       let wire: string | Buffer;
       try {
         t = target(req.url);
-        const body = req.body;
+        let body = req.body;
+        let line: string | undefined;
+        if (req.base64Of !== undefined && this.encoded) {
+          const e = this.encoded.get(req.base64Of);
+          line = e.line;
+          if (body === req.base64Of) body = e.bytes;
+        }
         const bodyBytes = body === undefined ? (req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH' ? 0 : -1)
           : typeof body === 'string' ? Buffer.byteLength(body) : body.length;
-        const head = requestHead(req.method, t, req.headers, bodyBytes);
+        const head = requestHead(req.method, t, req.headers, bodyBytes, line);
         // Head and body leave in one write (one segment for a small event).
         if (body === undefined) wire = head;
         else if (typeof body === 'string') wire = head + body;

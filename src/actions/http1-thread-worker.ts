@@ -2,7 +2,7 @@
 // requests through Http1Client in this thread and answers in batches.
 
 import { parentPort } from 'node:worker_threads';
-import { Http1Client, type Http1ClientOptions } from './http1-client.js';
+import { Http1Client, type Http1ClientOptions, type Http1Request } from './http1-client.js';
 import type { ToThread, FromThread } from './http1-thread.js';
 
 const port = parentPort!;
@@ -26,14 +26,17 @@ port.on('message', (batch: ToThread[]) => {
       case 'close': void clients.get(m[1])?.close(); clients.delete(m[1]); break;
       case 'cancel': running.get(m[1])?.(new Error('cancelled')); break;
       case 'req': {
-        const [, id, clientId, url, method, headers, body, timeoutMs] = m;
+        const [, id, clientId, url, method, headers, body, timeoutMs, baseOf] = m;
         const client = clients.get(clientId);
         if (!client) { answer([id, -1, 'Error', 'the HTTP client is closed']); break; }
-        client.request({
-          url, method, headers, timeoutMs, onCancel: (cancel) => running.set(id, cancel),
-          // Bytes come as a latin1 string: one byte per character, cloned as a plain copy.
-          ...(body === undefined ? {} : { body: body[0] === 's' ? body[1] : Buffer.from(body[1], 'latin1') }),
-        }).then(
+        // Bytes come as a latin1 string: one byte per character, cloned as a plain copy.
+        const sent = body === undefined ? undefined : body[0] === 's' ? body[1] : Buffer.from(body[1], 'latin1');
+        // The same string object as the body when it was the body's text: the client encodes it once for both.
+        const base64Of = baseOf === 1 ? sent as string : baseOf;
+        const req: Http1Request = { url, method, headers, timeoutMs, onCancel: (cancel) => running.set(id, cancel) };
+        if (sent !== undefined) req.body = sent;
+        if (base64Of !== undefined) req.base64Of = base64Of;
+        client.request(req).then(
           (a) => { running.delete(id); answer([id, a.status, a.body]); },
           (e: Error) => { running.delete(id); answer([id, -1, e?.name ?? 'Error', e?.message ?? String(e)]); },
         );

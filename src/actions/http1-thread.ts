@@ -20,7 +20,13 @@ export type ToThread =
   | ['open', number, Http1ClientOptions]
   | ['close', number]
   | ['cancel', number]
-  | ['req', number, number, string, string, Record<string, string | string[]> | undefined, ['s' | 'b', string] | undefined, number];
+  | ['req', number, number, string, string, Record<string, string | string[]> | undefined, ['s' | 'b', string] | undefined, number, BaseOf];
+/**
+ * A request's base64Of: absent, 1 when it is the body's text (it crosses
+ * once), or the text. The text crosses as it is and the thread encodes it
+ * (http1-client.ts Http1Request.base64Of).
+ */
+export type BaseOf = string | 1 | undefined;
 /** [id, status, body] or [id, -1, error name, error message]. */
 export type FromThread = [number, number, string] | [number, -1, string, string];
 
@@ -88,7 +94,8 @@ class WireThread {
       // Bytes go as a latin1 string (a plain copy each way): a Buffer is often a view of a larger pooled one, which cloning would copy whole, and transferring a copy cost more.
       const body: ['s' | 'b', string] | undefined = req.body === undefined ? undefined
         : typeof req.body === 'string' ? ['s', req.body] : ['b', latin1(req.body)];
-      this.post(['req', id, clientId, typeof req.url === 'string' ? req.url : req.url.href, req.method, req.headers, body, req.timeoutMs]);
+      const baseOf: BaseOf = req.base64Of === undefined ? undefined : req.base64Of === req.body ? 1 : req.base64Of;
+      this.post(['req', id, clientId, typeof req.url === 'string' ? req.url : req.url.href, req.method, req.headers, body, req.timeoutMs, baseOf]);
     });
   }
 

@@ -76,6 +76,18 @@ describe('http action', () => {
     expect(Buffer.from(String(seen[0]!.headers['hooker-event']), 'base64').toString('utf8')).toBe(stored);
   });
 
+  it('sends the event\'s own Hooker-Event in place of a configured header of that name, its UTF-8 bytes base64-encoded', async () => {
+    seen.length = 0; status = 200; delayMs = 0;
+    const stored = '{"host":"nödé ☃","n":1}';
+    const a = make(httpAction, { url: `${base}/own`, headers: { 'Hooker-Event': ['forged'], 'Hooker-Event-Omitted': ['1'], 'X-Keep': ['yes'] } });
+    const r = await a.deliver(deliveryContext({ event: JSON.parse(stored) as Record<string, unknown>, eventText: stored }));
+    expect(r.ok).toBe(true);
+    expect(seen[0]!.headers['hooker-event']).toBe(Buffer.from(stored).toString('base64'));
+    expect(seen[0]!.headers['hooker-event-omitted']).toBeUndefined();
+    expect(seen[0]!.headers['x-keep']).toBe('yes');
+    expect(seen[0]!.body).toBe(stored);
+  });
+
   it('leaves Hooker-Event out for an event too large for a header (a scan report) and says so', async () => {
     seen.length = 0; status = 200; delayMs = 0;
     const big = { report: 'x'.repeat(40_000) };

@@ -432,6 +432,44 @@ describe('in the client thread (the built server\'s default)', () => {
       .rejects.toThrow('header X-A: the value contains a line break or NUL, refused');
   });
 
+  it('a request\'s base64Of is encoded by the client, on the loop and in the thread: the header carries its UTF-8 bytes, or its size when too long', async () => {
+    // Each request's head and body as the receiver got them, bytes read back as UTF-8.
+    const got: Array<{ head: string; body: string }> = [];
+    const srv = await rawServer((req, socket) => {
+      const bytes = Buffer.from(req, 'latin1');
+      const end = bytes.indexOf('\r\n\r\n');
+      got.push({ head: bytes.subarray(0, end).toString('utf8'), body: bytes.subarray(end + 4).toString('utf8') });
+      socket.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok');
+    });
+    const base64Header = { name: 'X-Event', omittedName: 'X-Event-Omitted', maxChars: 40 };
+    const text = '{"k":"välue ☃"}'; // 18 bytes in UTF-8: 24 base64 characters
+    const long = `{"k":"${'é'.repeat(20)}"}`; // 48 bytes: 64 characters, over maxChars
+    const header = (head: string, name: string) => new RegExp(`^${name}: (.*)$`, 'mi').exec(head)?.[1];
+    for (const c of [client({ base64Header }), new ThreadedHttp1Client({ connections: 2, base64Header })]) {
+      closers.push(() => c.close());
+      got.length = 0;
+      // The body is the same text (encoded once for both), another text, absent; and a text too long for the header.
+      await c.request({ url: `${srv.url}/same`, method: 'POST', body: text, base64Of: text, timeoutMs: 5_000 });
+      await c.request({ url: `${srv.url}/other`, method: 'POST', body: 'plain', base64Of: text, timeoutMs: 5_000 });
+      await c.request({ url: `${srv.url}/none`, method: 'GET', base64Of: text, timeoutMs: 5_000 });
+      await c.request({ url: `${srv.url}/long`, method: 'POST', body: long, base64Of: long, timeoutMs: 5_000 });
+      expect(got.map((g) => g.body)).toEqual([text, 'plain', '', long]);
+      for (const g of got.slice(0, 3)) {
+        expect(Buffer.from(header(g.head, 'X-Event')!, 'base64').toString('utf8')).toBe(text);
+        expect(header(g.head, 'X-Event-Omitted')).toBeUndefined();
+      }
+      expect(header(got[0]!.head, 'content-length')).toBe(String(Buffer.byteLength(text)));
+      expect(header(got[3]!.head, 'X-Event')).toBeUndefined();
+      expect(header(got[3]!.head, 'X-Event-Omitted')).toBe(String(Buffer.byteLength(long)));
+      expect(header(got[3]!.head, 'content-length')).toBe(String(Buffer.byteLength(long)));
+    }
+    // A client without base64Header sends no such header.
+    got.length = 0;
+    await client().request({ url: `${srv.url}/plain`, method: 'POST', body: text, base64Of: text, timeoutMs: 5_000 });
+    expect(got[0]!.body).toBe(text);
+    expect(got[0]!.head).not.toMatch(/X-Event/i);
+  });
+
   it('an abort fails the request at once and the thread closes its socket', async () => {
     const c = new ThreadedHttp1Client({ connections: 2 });
     closers.push(() => c.close());
