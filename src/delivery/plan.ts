@@ -59,6 +59,33 @@ export interface EventPlan {
 }
 
 /**
+ * An event's value made from its text when first read (see
+ * DeferredEventPlan), apart from the plan: what reads the event after the
+ * commit (a held delivery, a native template's deferred message) keeps this
+ * instead of the plan, so the plan's routes, deliveries and dedup and
+ * aggregation lists go with its commit. A held delivery kept the whole plan
+ * until it ran, and under a backlog each waiting event's plan was copied and
+ * promoted by the young-generation collector (issue 12: `planRun`'s objects
+ * were 16 % of what it promoted in the sustained phase, BENCHMARKS.md
+ * "session 14: tail").
+ */
+export class LazyEvent {
+  private parsed = false;
+  private value: unknown;
+  constructor(private parse: (() => unknown) | undefined) {}
+
+  get(): unknown {
+    if (!this.parsed) {
+      // A throw leaves it unparsed (the text was found valid, so only an allocation failure could).
+      this.value = this.parse!();
+      this.parsed = true;
+      this.parse = undefined;
+    }
+    return this.value;
+  }
+}
+
+/**
  * An EventPlan whose event is parsed from its text when first read: a
  * request body taken as the event's text and left unparsed (the ingest path
  * evaluates routes over the bytes and stores and forwards the text, so most
@@ -69,18 +96,14 @@ export class DeferredEventPlan implements EventPlan {
   routes: PlannedRoute[] = [];
   dedupKeys: DedupKey[] = [];
   aggregate: Array<{ route: string; message: RenderedMessage; run?: string }> = [];
-  private parsed = false;
-  private value: unknown;
-  constructor(readonly eventId: string, readonly receivedAt: number, readonly hops: number, readonly eventText: string, private parse: (() => unknown) | undefined) {}
+  /** What reads the event without keeping the plan (LazyEvent). */
+  readonly lazy: LazyEvent;
+  constructor(readonly eventId: string, readonly receivedAt: number, readonly hops: number, readonly eventText: string, parse: () => unknown) {
+    this.lazy = new LazyEvent(parse);
+  }
 
   get event(): unknown {
-    if (!this.parsed) {
-      // A throw leaves it unparsed (the text was found valid, so only an allocation failure could).
-      this.value = this.parse!();
-      this.parsed = true;
-      this.parse = undefined;
-    }
-    return this.value;
+    return this.lazy.get();
   }
 }
 

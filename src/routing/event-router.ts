@@ -315,7 +315,10 @@ export class EventRouter {
     // With the event's text within the bounds the native twins always render, the runner's templateError check renders nothing.
     const eventText = plan.eventText;
     const cannotFail = eventText !== undefined && NATIVE_TEMPLATES.has(renderer.package) && nativeRenderCannotFail(eventText);
-    const message = deferredMessage(() => renderer.renderEvent!(plan.event), (e) => this.renderFailed(route, e), cannotFail);
+    // The render reads the event, not the plan: the message outlives the commit in the held deliveries (LazyEvent).
+    const lazy = plan instanceof DeferredEventPlan ? plan.lazy : undefined;
+    const event = lazy ? undefined : plan.event;
+    const message = deferredMessage(() => renderer.renderEvent!(lazy ? lazy.get() : event), (e) => this.renderFailed(route, e), cannotFail);
     once.set(renderer.name, message);
     return message;
   }
