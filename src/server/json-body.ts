@@ -102,7 +102,7 @@ export interface CanonicalBody {
 }
 
 /** The value of a canonical body, parsed as parseBodyKeepingText would have (for a body whose parse was deferred: the text is valid). */
-export function parseCanonical(body: CanonicalBody): unknown {
+export function parseCanonical(body: Pick<CanonicalBody, 'text' | 'inexact'>): unknown {
   return body.inexact ? parseJson(body.text) : JSON.parse(body.text);
 }
 

@@ -6,6 +6,8 @@
 // a body it wrongly took as valid would be accepted (202) with no parse, a
 // syntax error and all. Checked here against JSON.parse over valid texts and
 // over texts mutated from them, and end to end through the app.
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
@@ -120,6 +122,10 @@ describe('the shape pass decides whether JSON.parse accepts a canonical text', (
 // an action that sends the stored text (as the http action does): nothing reads the event, so its body is never parsed.
 const sent: Array<{ route: string; text: string | undefined; body?: string }> = [];
 const sendsText: Action = { name: 'send', type: 'test', async deliver(ctx) { sent.push({ route: ctx.routeName, text: ctx.eventText }); return { ok: true }; } };
+let openGate = (): void => {};
+let gate: Promise<void> = Promise.resolve();
+/** Reads the message (a template of the event parses it) once the gate opens. */
+const gated: Action = { name: 'gated', type: 'test', async deliver(ctx) { await gate; sent.push({ route: ctx.routeName, text: ctx.eventText, body: ctx.message.body }); return { ok: true }; } };
 const readsMessage: Action = { name: 'read', type: 'test', async deliver(ctx) { sent.push({ route: ctx.routeName, text: ctx.eventText, body: ctx.message.body }); return { ok: true }; } };
 const rawJson: TemplateRenderer = { name: 'raw', package: 'hooker.rawmessage.json', render: () => ({ title: '', body: '' }), renderEvent: (e) => ({ title: 'raw', body: JSON.stringify(e) }) };
 const byField: TemplateRenderer = { name: 'field', package: 'p', render: (i) => ({ title: '', body: String((i as { kind?: string }).kind) }) };
@@ -132,7 +138,7 @@ function runtime(routes: RouteConfig[]): Runtime {
     // Matches on the bytes: every route, unless the text says "quiet".
     matcher: { readsBytesOnly: true, match: (_e, json) => (utf8.decode(json as Uint8Array).includes('quiet') ? [] : routes.map((r) => r.name)) },
     templates: new Map([['raw', rawJson], ['field', byField]]),
-    actions: new Map([['send', sendsText], ['read', readsMessage]]),
+    actions: new Map([['send', sendsText], ['read', readsMessage], ['gated', gated]]),
     loadedAt: Date.now(),
   };
 }
@@ -150,7 +156,7 @@ async function make(routes: RouteConfig[]): Promise<FastifyInstance> {
   });
   return app;
 }
-afterEach(async () => { sent.length = 0; vi.restoreAllMocks(); await app?.close(); await engine?.close(0); app = undefined; engine = undefined; });
+afterEach(async () => { openGate(); vi.restoreAllMocks(); await app?.close(); await engine?.close(0); app = undefined; engine = undefined; sent.length = 0; });
 
 const json = { 'content-type': 'application/json' };
 const EVENT = '{"kind":"exec","pid":4242,"args":["-c","id"],"ts":1732700000123456,"nested":{"ok":true,"none":null}}';
@@ -190,6 +196,27 @@ describe('an ingest body nothing reads is not parsed', () => {
     expect(n).toBe(1);
     const byRoute = Object.fromEntries(sent.map((s) => [s.route, s.body]));
     expect(byRoute).toEqual({ one: 'exec', two: JSON.stringify(JSON.parse(EVENT)), three: JSON.stringify(JSON.parse(EVENT)) });
+  });
+
+  it('a delivery waiting its turn keeps the body\'s text for a later parse, not the request\'s bytes', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    gate = new Promise((r) => { openGate = r; });
+    // One delivery at a time (the default policy's concurrency is more): the others wait in the lane, held in memory.
+    const a = await make([route('one', 'gated', 'raw'), route('two', 'gated', 'raw')]);
+    const bytes: Array<WeakRef<Uint8Array>> = [];
+    a.addHook('preHandler', (req, _reply, done) => { if (req.canonicalBody) bytes.push(new WeakRef(req.canonicalBody.bytes)); done(); });
+    const events = Array.from({ length: 20 }, (_, n) => EVENT.replace('4242', String(n)));
+    for (const e of events) expect((await a.inject({ method: 'POST', url: '/', headers: json, payload: e })).statusCode).toBe(202);
+    expect(bytes).toHaveLength(20);
+    for (let i = 0; i < 3; i++) { await new Promise((r) => setImmediate(r)); gc(); }
+    expect(sent).toHaveLength(0);
+    // Only those of deliveries already handed to the action may still be reachable (through their requests' inject objects, not the plan).
+    expect(bytes.filter((b) => b.deref() !== undefined).length).toBeLessThanOrEqual(2);
+    openGate();
+    await until(() => sent.length === 40);
+    const want = new Map(events.map((e) => [e, JSON.stringify(JSON.parse(e))]));
+    for (const s of sent) expect(s.body).toBe(want.get(s.text!));
   });
 
   it('a syntax error the shape pass alone would miss is still a 400 with its position, nothing sent', async () => {

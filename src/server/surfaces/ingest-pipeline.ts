@@ -11,7 +11,7 @@ import { bearerMatches, SignatureVerifier } from '../auth.js';
 import { checkContentType, DEFERRED_BODY } from '../body-parser.js';
 import { HttpError, statusText } from '../http-errors.js';
 import { redactSecrets } from '../../logging/redact.js';
-import { canonicalText, parseCanonical } from '../json-body.js';
+import { type CanonicalBody, canonicalText, parseCanonical } from '../json-body.js';
 import type { SurfaceContext } from '../surface-context.js';
 import { TurnGate } from '../turn-gate.js';
 
@@ -73,6 +73,18 @@ function isIngestPath(url: string | undefined): boolean {
  * with 32 (alternating, issue 12, BENCHMARKS.md "senders").
  */
 const INGEST_PER_TURN = 16;
+
+/**
+ * The parse of a deferred body, made outside route(): it outlives the request
+ * in the plan's event (a held delivery reads it, delivery/plan.ts LazyEvent),
+ * and a closure made in route() kept that scope's variables too: the body's
+ * bytes (a slice of an 8 KiB pool buffer, which it kept whole) and the event
+ * log's entry, for as long as a backlogged delivery waited (issue 12).
+ */
+function parserOf(body: CanonicalBody): () => unknown {
+  const kept = { text: body.text, inexact: body.inexact };
+  return () => parseCanonical(kept);
+}
 
 export class IngestPipeline {
   /** Ingest's share of each turn of the event loop (turn-gate.ts). */
@@ -258,7 +270,7 @@ export class IngestPipeline {
     // The body's own text when it is exactly the event's JSON text: the router then does not serialise the event again,
     // and a body left unparsed (eventOf) is parsed only if the router or a delivery reads the event.
     const deferred = event === DEFERRED_BODY ? req.canonicalBody! : undefined;
-    const text = deferred ? { text: deferred.text, bytes: deferred.bytes, parse: () => parseCanonical(deferred) } : canonicalText(req.canonicalBody, event);
+    const text = deferred ? { text: deferred.text, bytes: deferred.bytes, parse: parserOf(deferred) } : canonicalText(req.canonicalBody, event);
     const routed = router.route(deferred ? undefined : event, { hops: req.hops, only, firstAttempts: track, ...(text ? { text } : {}) });
     req.eventId = routed.eventId;
     // Not stored means not accepted: the sender retries (503 + Retry-After), never a 202 for a lost event.
