@@ -24,8 +24,13 @@ export class EventLog {
   /** The last `capacity` entries, a ring: `next` is where the next one goes (the oldest once the ring is full). */
   private readonly ring: LoggedEvent[] = [];
   private next = 0;
-  /** The logged entries by event id, for `record`. */
-  private readonly byId = new Map<string, LoggedEvent>();
+  // No map by event id beside the ring: at 1,000 events/s a Map of the last
+  // 200 ids rehashed into a fresh table every few hundred events, each table
+  // lived past two scavenges and, once replaced, kept the entries it had
+  // pointed to (and their delivery records) promoted until a mark-compact
+  // (issue 12, target 2b: BENCHMARKS.md "session 15: alloc"). `record` looks
+  // from the newest entry back instead: a first attempt comes for one of the
+  // last few events unless deliveries are behind.
 
   /**
    * @param fedRecords true when the server passes every delivery record to
@@ -40,19 +45,19 @@ export class EventLog {
   add(entry: LoggedEvent): LoggedEvent {
     if (this.capacity <= 0) return entry;
     if (this.ring.length < this.capacity) this.ring.push(entry);
-    else {
-      this.byId.delete(this.ring[this.next]!.eventId);
-      this.ring[this.next] = entry;
-    }
+    else this.ring[this.next] = entry;
     this.next = (this.next + 1) % this.capacity;
-    this.byId.set(entry.eventId, entry);
     return entry;
   }
 
   /** A delivery attempt's record: a first attempt of a logged event is added to its entry. */
   record(r: DeliveryRecord): void {
     if (r.attempt !== 1) return;
-    this.byId.get(r.eventId)?.deliveries.push(r);
+    const n = this.ring.length;
+    for (let i = 1; i <= n; i++) {
+      const e = this.ring[(this.next - i + n) % n]!;
+      if (e.eventId === r.eventId) { e.deliveries.push(r); return; }
+    }
   }
 
   /** The last `limit` entries, newest first. */

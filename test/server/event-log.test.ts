@@ -33,4 +33,27 @@ describe('event log', () => {
     expect(newest!.deliveries.map((d) => d.deliveryId)).toEqual(['d-ev-3']);
     expect(older!.deliveries).toEqual([]);
   });
+
+  it('finds an older logged entry for a first attempt, before and after the ring wrapped', () => {
+    const log = new EventLog(4, true);
+    for (let i = 1; i <= 3; i++) log.add(entry(i));
+    log.record(record('ev-1'));
+    for (let i = 4; i <= 6; i++) log.add(entry(i));
+    // The ring now holds ev-3 … ev-6 with its write position in the middle.
+    log.record(record('ev-3'));
+    log.record(record('ev-5'));
+    log.record(record('ev-2'));
+    const byId = new Map(log.recent(4).map((e) => [e.eventId, e.deliveries.map((d) => d.deliveryId)]));
+    expect(Object.fromEntries(byId)).toEqual({ 'ev-6': [], 'ev-5': ['d-ev-5'], 'ev-4': [], 'ev-3': ['d-ev-3'] });
+  });
+
+  it('adds a first attempt to the newest of two entries with the same event id', () => {
+    const log = new EventLog(3, true);
+    log.add(entry(1));
+    log.add(entry(1));
+    log.record(record('ev-1'));
+    const [newest, older] = log.recent();
+    expect(newest!.deliveries).toHaveLength(1);
+    expect(older!.deliveries).toHaveLength(0);
+  });
 });
