@@ -61,11 +61,16 @@ function jsonOf(event: unknown): string {
 /** The client's Hooker-Event header: the event's JSON base64-encoded when it fits, else its size. */
 const EVENT_HEADER = { name: HEADER_EVENT, omittedName: HEADER_EVENT_OMITTED, maxChars: MAX_EVENT_HEADER_BYTES };
 
+/** The headers Hooker sets on every request of an http action, lower-cased. */
+const OWN_HEADERS = new Set([HEADER_EVENT, HEADER_EVENT_OMITTED, HEADER_HOPS, HEADER_DELIVERY_ID].map((h) => h.toLowerCase()));
+
 export function createHttpAction(spec: HttpSpec): Action {
   const jsonBody = spec.body !== undefined && isJsonBodyTemplate(spec.body);
   const client = actionClient(spec.connections, EVENT_HEADER);
-  // The client adds Hooker-Event or Hooker-Event-Omitted itself: a configured header of either name is not sent (the event's replaced it).
-  const configured = spec.headers.filter(([name]) => name !== HEADER_EVENT && name !== HEADER_EVENT_OMITTED);
+  // Hooker's own headers (the client adds Hooker-Event or Hooker-Event-Omitted, the action the hops and the delivery id) replace a
+  // configured header of the same name in any letter case: header names are case-insensitive, and a second Hooker-Hops sent beside
+  // ours would reach a chained Hooker as "0, 2" instead of the hop count that stops a loop.
+  const configured = spec.headers.filter(([name]) => !OWN_HEADERS.has(name.toLowerCase()));
   // What does not depend on the event is decided once (issue 12: the
   // delivery path's work per delivery on the event loop): a URL, header or
   // body without `event.input` references is used as configured.

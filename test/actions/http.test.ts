@@ -88,6 +88,19 @@ describe('http action', () => {
     expect(seen[0]!.body).toBe(stored);
   });
 
+  it("sends only its own Hooker-Hops, Hooker-Delivery-Id and Hooker-Event when the config names them in another letter case", async () => {
+    seen.length = 0; status = 200; delayMs = 0;
+    const stored = '{"n":2}';
+    const a = make(httpAction, { url: `${base}/case`, headers: { 'hooker-hops': ['0'], 'HOOKER-DELIVERY-ID': ['forged'], 'hooker-event': ['forged'], 'X-Keep': ['yes'] } });
+    const r = await a.deliver(deliveryContext({ event: JSON.parse(stored) as Record<string, unknown>, eventText: stored, hops: 2, deliveryId: 'd-case' }));
+    expect(r.ok).toBe(true);
+    // Node joins repeated headers with ", ": one value each means ours was the only one sent.
+    expect(seen[0]!.headers['hooker-hops']).toBe('3');
+    expect(seen[0]!.headers['hooker-delivery-id']).toBe('d-case');
+    expect(seen[0]!.headers['hooker-event']).toBe(Buffer.from(stored).toString('base64'));
+    expect(seen[0]!.headers['x-keep']).toBe('yes');
+  });
+
   it('leaves Hooker-Event out for an event too large for a header (a scan report) and says so', async () => {
     seen.length = 0; status = 200; delayMs = 0;
     const big = { report: 'x'.repeat(40_000) };
