@@ -15,6 +15,7 @@
 
 import { Worker } from 'node:worker_threads';
 import { abortReason, whenAborted, type Http1Answer, type Http1ClientOptions, type Http1Request } from './http1-client.js';
+import { ChurnMap } from '../churn-map.js';
 
 export type ToThread =
   | ['open', number, Http1ClientOptions]
@@ -44,7 +45,8 @@ interface Pending { resolve(a: Http1Answer): void; reject(e: Error): void; offAb
 
 class WireThread {
   private readonly worker: Worker;
-  private readonly pending = new Map<number, Pending>();
+  /** Requests not answered yet, by id (a ChurnMap: see src/churn-map.ts for why not a Map). */
+  private readonly pending = new ChurnMap<number, Pending>();
   private outbox: ToThread[] = [];
   private flushing = false;
   private nextId = 1;

@@ -24,6 +24,7 @@ import {
 } from './writer-protocol.js';
 import { parseJson, stringifyJson } from '../../json/lossless.js';
 import { claimedOf } from './delivery-rows.js';
+import { ChurnMap } from '../../churn-map.js';
 
 // CommonJS run with eval: loads the thread's module next to this one (the .ts
 // source through tsx when the server itself runs from source, as in tests).
@@ -51,7 +52,8 @@ export class ThreadedSqliteStore implements Store {
   readonly scans: ScanRows;
   readonly cluster: ClusterRows;
   readonly console: ThreadedConsole;
-  private readonly pending = new Map<number, Pending>();
+  /** Calls not answered yet, by id (a ChurnMap: see src/churn-map.ts for why not a Map). */
+  private readonly pending = new ChurnMap<number, Pending>();
   private outbox: Call[] = [];
   private posting = false;
   private nextId = 1;
