@@ -74,6 +74,14 @@ export class LazyEvent {
   private value: unknown;
   constructor(private parse: (() => unknown) | undefined) {}
 
+  /** An event already parsed (an eager plan's). */
+  static of(value: unknown): LazyEvent {
+    const e = new LazyEvent(undefined);
+    e.parsed = true;
+    e.value = value;
+    return e;
+  }
+
   get(): unknown {
     if (!this.parsed) {
       // A throw leaves it unparsed (the text was found valid, so only an allocation failure could).
@@ -83,6 +91,11 @@ export class LazyEvent {
     }
     return this.value;
   }
+}
+
+/** What reads a plan's event after its commit, without keeping the plan: a deferred plan's LazyEvent, else the event as it is. */
+export function eventSource(plan: EventPlan): LazyEvent {
+  return plan instanceof DeferredEventPlan ? plan.lazy : LazyEvent.of(plan.event);
 }
 
 /**

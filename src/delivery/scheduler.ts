@@ -19,7 +19,7 @@ import type { RenderedMessage, DeliveryResult } from '../actions/types.js';
 import { DEFAULT_DELIVERY_POLICY, type DeliveryPolicy } from '../config/types.js';
 import type { AttemptOutcome, ClaimedDelivery, DeliveryRows, DeliveryState, FinishResult, PlanCommit } from '../store/types.js';
 import type { ActionKind, EventPlan, LazyEvent, PlannedDelivery, PlannedRoute } from './plan.js';
-import { DeferredEventPlan, mergeEvent } from './plan.js';
+import { eventSource, mergeEvent } from './plan.js';
 import { MAX_RETRY_AFTER_MS, retryDelayMs } from './backoff.js';
 import type { DeliveryHandler, DeliveryJob } from './action-runner.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -282,24 +282,23 @@ class Job implements DeliveryJob {
  * BENCHMARKS.md "session 14: tail"). Its `event` reads a deferred plan's
  * LazyEvent when an action reads it (a getter on the class: a deferred plan
  * parses its event only then, and an http action sending the stored text
- * never does), else the plan's event; the object is made field by field
+ * never does; eventSource), else the plan's event; the object is made field by field
  * instead of a literal with spreads.
  */
 class HeldDelivery implements ClaimedDelivery {
   readonly id: string; readonly eventId: string; readonly route: string; readonly action: string; readonly stage: number;
   readonly kind: ActionKind; readonly attempts = 0; readonly template?: string; readonly message: RenderedMessage;
   readonly eventText?: string; readonly hops: number; readonly createdAt: number; readonly dueAt: number;
-  private readonly lazy: LazyEvent | undefined;
-  private readonly value: unknown;
+  private readonly source: LazyEvent;
   constructor(plan: EventPlan, r: PlannedRoute, d: PlannedDelivery) {
     this.id = d.id; this.eventId = plan.eventId; this.route = r.route; this.action = d.action; this.stage = d.stage; this.kind = d.kind;
     if (r.template) this.template = r.template;
     this.message = r.message;
     if (plan.eventText !== undefined) this.eventText = plan.eventText;
     this.hops = plan.hops; this.createdAt = plan.receivedAt; this.dueAt = plan.receivedAt;
-    if (plan instanceof DeferredEventPlan) this.lazy = plan.lazy; else this.value = plan.event;
+    this.source = eventSource(plan);
   }
-  get event(): unknown { return this.lazy ? this.lazy.get() : this.value; }
+  get event(): unknown { return this.source.get(); }
 }
 
 /** A plan accepted and not committed yet, with the promises its caller holds (`done` only when its first attempts are tracked). */

@@ -12,7 +12,7 @@ import { NATIVE_TEMPLATES, nativeRenderCannotFail } from '../templates/native-te
 import { combineMessages } from '../templates/aggregate-messages.js';
 import type { AggregateRows, ClaimedDelivery, PlanCommit } from '../store/types.js';
 import type { DeliveryQueue, DeliveryRecord } from '../delivery/scheduler.js';
-import { DeferredEventPlan, planStages, type DedupKey, type EventPlan, type PlannedDelivery, type PlannedRoute } from '../delivery/plan.js';
+import { DeferredEventPlan, eventSource, planStages, type DedupKey, type EventPlan, type PlannedDelivery, type PlannedRoute } from '../delivery/plan.js';
 import { DEFAULT_DEDUP_TTL_MS, dedupKey } from './dedup-key.js';
 import type { RouteMatcher } from './route-matcher.js';
 import { itemCount, itemLookup, MAX_SPLIT_ITEMS, parseRun, runName, splitItem, splitItems, type SplitItem } from './split-items.js';
@@ -316,9 +316,8 @@ export class EventRouter {
     const eventText = plan.eventText;
     const cannotFail = eventText !== undefined && NATIVE_TEMPLATES.has(renderer.package) && nativeRenderCannotFail(eventText);
     // The render reads the event, not the plan: the message outlives the commit in the held deliveries (LazyEvent).
-    const lazy = plan instanceof DeferredEventPlan ? plan.lazy : undefined;
-    const event = lazy ? undefined : plan.event;
-    const message = deferredMessage(() => renderer.renderEvent!(lazy ? lazy.get() : event), (e) => this.renderFailed(route, e), cannotFail);
+    const source = eventSource(plan);
+    const message = deferredMessage(() => renderer.renderEvent!(source.get()), (e) => this.renderFailed(route, e), cannotFail);
     once.set(renderer.name, message);
     return message;
   }
