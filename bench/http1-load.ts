@@ -167,6 +167,8 @@ export interface ReceiverCounts {
   received: number;
   /** POST → receiver latency (ms) of the answered deliveries whose body carried bench_sent_us, in order. */
   latencies: number[];
+  /** Each latency's send time (wall-clock ms), same order: the sustained phase's per-second series. */
+  sent: number[];
   /** Connections refused for bytes that were not HTTP/1.1. */
   malformed: number;
   /** Deliveries read and not answered yet (while held). */
@@ -181,7 +183,7 @@ export interface ReceiverCounts {
  * kept until it goes off: the action sits at its concurrency limit).
  */
 export async function startReceiver(host = '127.0.0.1'): Promise<{ port: number; counts: ReceiverCounts; close(): Promise<void> }> {
-  const counts: ReceiverCounts = { received: 0, latencies: [], malformed: 0, holding: 0 };
+  const counts: ReceiverCounts = { received: 0, latencies: [], sent: [], malformed: 0, holding: 0 };
   let held: Array<() => void> | undefined;
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
@@ -201,7 +203,7 @@ export async function startReceiver(host = '127.0.0.1'): Promise<{ port: number;
         const sentAt = body ? sentAtOf(body) : NaN;
         const answer = () => {
           counts.received++;
-          if (!Number.isNaN(sentAt)) counts.latencies.push(wallNow() - sentAt);
+          if (!Number.isNaN(sentAt)) { counts.latencies.push(wallNow() - sentAt); counts.sent.push(sentAt); }
         };
         if (held) {
           const slot = { released: false };
@@ -247,7 +249,7 @@ export async function startReceiver(host = '127.0.0.1'): Promise<{ port: number;
       if (!on) for (const answer of release) answer();
     } else if (startLine.startsWith('GET ') && target.pathname === '/stats') {
       const from = Number(target.searchParams.get('from') ?? 0);
-      text = JSON.stringify({ received: counts.received, latencies: counts.latencies.slice(from), malformed: counts.malformed });
+      text = JSON.stringify({ received: counts.received, latencies: counts.latencies.slice(from), sent: counts.sent.slice(from), malformed: counts.malformed });
       type = 'application/json';
     } else {
       return Buffer.from('HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n');

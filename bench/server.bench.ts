@@ -466,6 +466,8 @@ class Receiver {
   get pid(): number { return this.proc!.pid!; }
   received = 0;
   endToEnd: number[] = [];
+  /** Each endToEnd latency's send time (wall-clock ms). */
+  sentAt: number[] = [];
   private offset = 0;
   private timer?: ReturnType<typeof setInterval>;
 
@@ -483,10 +485,11 @@ class Receiver {
   /** Pulls the count and the latencies recorded since the last pull. */
   async refresh(): Promise<void> {
     try {
-      const r = (await (await fetch(`${this.url}/stats?from=${this.offset}`)).json()) as { received: number; latencies: number[] };
+      const r = (await (await fetch(`${this.url}/stats?from=${this.offset}`)).json()) as { received: number; latencies: number[]; sent: number[] };
       this.received = r.received;
       this.offset += r.latencies.length;
       this.endToEnd.push(...r.latencies);
+      this.sentAt.push(...r.sent);
     } catch { /* the next pull gets it */ }
   }
 
@@ -569,20 +572,54 @@ async function drain(receiver: Receiver, target: number, timeoutMs: number): Pro
 const rate = (r: Result) => r.events / r.seconds;
 const ms = (v: number) => `${v.toFixed(2)} ms`;
 
+interface SecondOfE2e { second: number; n: number; p50: number; p99: number }
+
+/**
+ * POST → receiver latency per second of the phase, by each event's send
+ * time: whether a p99 comes from the whole phase or from a few seconds (the
+ * first ones after the rate step, or one stall and its drain) decides where
+ * to look (issue 12, target 1).
+ */
+function secondsOfE2e(latencies: number[], sentAt: number[], phaseStart: number): SecondOfE2e[] {
+  const bySecond: number[][] = [];
+  for (let i = 0; i < latencies.length && i < sentAt.length; i++) {
+    const second = Math.floor((sentAt[i]! - phaseStart) / 1000);
+    if (second < 0) continue;
+    (bySecond[second] ??= []).push(latencies[i]!);
+  }
+  const out: SecondOfE2e[] = [];
+  bySecond.forEach((a, second) => {
+    a.sort((x, y) => x - y);
+    out.push({ second, n: a.length, p50: pct(a, 0.5), p99: pct(a, 0.99) });
+  });
+  return out;
+}
+
+/** "p99 < 50 ms in 24 of 30 s; worst 1 s 212 ms (second 0)": the per-second series in one phrase. */
+function describeSeconds(perSecond: SecondOfE2e[]): string {
+  const full = perSecond.filter((s) => s.n >= 10);
+  if (full.length === 0) return 'no per-second figures';
+  const worst = full.reduce((a, b) => (b.p99 > a.p99 ? b : a));
+  const under = full.filter((s) => s.p99 < 50).length;
+  return `p99 < 50 ms in ${under} of ${full.length} s; worst second p99 ${worst.p99.toFixed(0)} ms (second ${worst.second})`;
+}
+
 /**
  * The sustained phase against one server: offered SUSTAINED_RATE events/s
  * for SUSTAINED_MS, deliveries counted at the receiver meanwhile, the
  * server's CPU share (cores) from /proc; the server is stopped afterwards
  * only when `stop` is set.
  */
-async function sustainedRun(receiver: Receiver, server: Running, stop = true): Promise<{ load: Result & { offered: number; maxInbox: number }; deliveriesPerS: number; e2e: number[]; cpuShare: number; receiverCpuShare: number; generatorCpuShare: number; inboxStart: number; inboxEnd: number }> {
+async function sustainedRun(receiver: Receiver, server: Running, stop = true): Promise<{ load: Result & { offered: number; maxInbox: number }; deliveriesPerS: number; e2e: number[]; perSecond: SecondOfE2e[]; cpuShare: number; receiverCpuShare: number; generatorCpuShare: number; inboxStart: number; inboxEnd: number }> {
   try {
     await receiver.refresh();
     const receivedStart = receiver.received;
     receiver.endToEnd = [];
+    receiver.sentAt = [];
     const inboxStart = await inbox(server.url);
     const cpu0 = cpuMs(server.proc.pid!);
     const receiverCpu0 = cpuMs(receiver.pid);
+    const phaseStart = performance.timeOrigin + performance.now();
     const load = await openLoop(server.url, SUSTAINED_RATE, SUSTAINED_MS);
     const cpuShare = (cpuMs(server.proc.pid!) - cpu0) / (load.seconds * 1000);
     // The load side's own share of the 2 cores: the receiver's process, and this one's (the generator, with the receiver's stats pulls).
@@ -591,7 +628,8 @@ async function sustainedRun(receiver: Receiver, server: Running, stop = true): P
     const inboxEnd = await inbox(server.url);
     await receiver.refresh();
     const deliveriesPerS = (receiver.received - receivedStart) / load.seconds;
-    return { load, deliveriesPerS, e2e: [...receiver.endToEnd].sort((a, b) => a - b), cpuShare, receiverCpuShare, generatorCpuShare, inboxStart, inboxEnd };
+    const perSecond = secondsOfE2e(receiver.endToEnd, receiver.sentAt, phaseStart);
+    return { load, deliveriesPerS, e2e: [...receiver.endToEnd].sort((a, b) => a - b), perSecond, cpuShare, receiverCpuShare, generatorCpuShare, inboxStart, inboxEnd };
   } finally {
     if (stop) await server.stop();
   }
@@ -635,12 +673,15 @@ async function onePhase(phase: string): Promise<void> {
       if (process.argv.includes('--warm')) await warmUp(hooker.url);
       const r = await sustainedRun(receiver, hooker, false);
       const s = r.load;
-      log(`sustained ${SUSTAINED_RATE}/s: ${rate(s).toFixed(0)} accepted/s (${s.refused} refused, ${s.errors} errors), ${r.deliveriesPerS.toFixed(0)} deliveries/s, server CPU ${r.cpuShare.toFixed(2)} core (receiver ${r.receiverCpuShare.toFixed(2)}, generator ${r.generatorCpuShare.toFixed(2)}), inbox ${r.inboxStart} -> ${r.inboxEnd} (max ${s.maxInbox}), 202 p50 ${s.p50.toFixed(1)} ms p99 ${s.p99.toFixed(1)} ms, e2e p50 ${pct(r.e2e, 0.5).toFixed(0)} ms p99 ${pct(r.e2e, 0.99).toFixed(0)} ms`);
+      log(`sustained ${SUSTAINED_RATE}/s: ${rate(s).toFixed(0)} accepted/s (${s.refused} refused, ${s.errors} errors), ${r.deliveriesPerS.toFixed(0)} deliveries/s, server CPU ${r.cpuShare.toFixed(2)} core (receiver ${r.receiverCpuShare.toFixed(2)}, generator ${r.generatorCpuShare.toFixed(2)}), inbox ${r.inboxStart} -> ${r.inboxEnd} (max ${s.maxInbox}), 202 p50 ${s.p50.toFixed(1)} ms p99 ${s.p99.toFixed(1)} ms, e2e p50 ${pct(r.e2e, 0.5).toFixed(0)} ms p99 ${pct(r.e2e, 0.99).toFixed(0)} ms; per second: ${describeSeconds(r.perSecond)}`);
+      // `--per-second`: each second's e2e p50 / p99 (where the tail comes from).
+      if (process.argv.includes('--per-second')) log(`e2e by second (p50/p99 ms): ${r.perSecond.map((x) => `${x.second}:${x.p50.toFixed(0)}/${x.p99.toFixed(0)}`).join(' ')}`);
     } else if (phase === 'relay') {
       const relay = await startBare(receiver.url);
       if (process.argv.includes('--warm')) await warmUp(relay.url);
       const r = await sustainedRun(receiver, relay);
-      log(`bare relay ${SUSTAINED_RATE}/s: ${rate(r.load).toFixed(0)} accepted/s, ${r.deliveriesPerS.toFixed(0)} deliveries/s, relay CPU ${r.cpuShare.toFixed(2)} core (receiver ${r.receiverCpuShare.toFixed(2)}, generator ${r.generatorCpuShare.toFixed(2)}), e2e p50 ${pct(r.e2e, 0.5).toFixed(1)} ms p99 ${pct(r.e2e, 0.99).toFixed(1)} ms`);
+      log(`bare relay ${SUSTAINED_RATE}/s: ${rate(r.load).toFixed(0)} accepted/s, ${r.deliveriesPerS.toFixed(0)} deliveries/s, relay CPU ${r.cpuShare.toFixed(2)} core (receiver ${r.receiverCpuShare.toFixed(2)}, generator ${r.generatorCpuShare.toFixed(2)}), e2e p50 ${pct(r.e2e, 0.5).toFixed(1)} ms p99 ${pct(r.e2e, 0.99).toFixed(1)} ms; per second: ${describeSeconds(r.perSecond)}`);
+      if (process.argv.includes('--per-second')) log(`e2e by second (p50/p99 ms): ${r.perSecond.map((x) => `${x.second}:${x.p50.toFixed(0)}/${x.p99.toFixed(0)}`).join(' ')}`);
     } else if (phase === 'held') {
       // Held ingest alone (the "deliveries held" row of `--only ingest`: rounds alternated with bare Fastify's), for
       // old/new pairs with `--root`: the process's and the main thread's CPU per event survive a noisy machine best.
@@ -763,7 +804,7 @@ async function main(): Promise<void> {
   const { load: sustained, inboxStart, inboxEnd, e2e } = sus;
   accepted += sustained.events;
   const sustainedDrain = await drainInbox(hooker.url, 300_000);
-  log(`sustained: ${rate(sustained).toFixed(0)} accepted/s, ${sus.deliveriesPerS.toFixed(0)} deliveries/s, server CPU ${sus.cpuShare.toFixed(2)} core, inbox ${inboxStart} -> ${inboxEnd} (drained in ${drained(sustainedDrain)}), e2e p99 ${pct(e2e, 0.99).toFixed(0)} ms`);
+  log(`sustained: ${rate(sustained).toFixed(0)} accepted/s, ${sus.deliveriesPerS.toFixed(0)} deliveries/s, server CPU ${sus.cpuShare.toFixed(2)} core, inbox ${inboxStart} -> ${inboxEnd} (drained in ${drained(sustainedDrain)}), e2e p99 ${pct(e2e, 0.99).toFixed(0)} ms; per second: ${describeSeconds(sus.perSecond)}`);
 
   log(`RSS after ${RSS_EVENTS} events`);
   // Bounded: while deliveries lag, backpressure refuses most of these (the row says how many were accepted).
@@ -799,6 +840,7 @@ ${ingestRows}
 | | inbox at start → end of the phase (highest seen) | | ${inboxStart} → ${inboxEnd} (${sustained.maxInbox}) | |
 | | inbox drained after the phase in | | ${drained(sustainedDrain)} | |
 | | POST → receiver p50 / p99 | ${ms(pct(relay.e2e, 0.5))} / ${ms(pct(relay.e2e, 0.99))} | ${ms(pct(e2e, 0.5))} / ${ms(pct(e2e, 0.99))} | |
+| | POST → receiver p99 by second of the phase | ${describeSeconds(relay.perSecond)} | ${describeSeconds(sus.perSecond)} | |
 | cold start, restart with the same configuration and data directory (median of 3) | spawn → first /ping | | ${cold.ms.toFixed(0)} ms | |
 | | RSS after start | | ${cold.rss.toFixed(0)} MiB | |
 | first start, empty data directory (median of 3) | spawn → first /ping | | ${firstStart.ms.toFixed(0)} ms | |
