@@ -7,7 +7,7 @@
 // pending and later call and shows in health() instead of leaving calls hanging.
 
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
@@ -275,6 +275,91 @@ describe('SQLite store in its writer thread', () => {
     const [thread, loop] = files.map(dump);
     expect(thread!.attempts).toHaveLength(4 + 37);
     expect(thread).toEqual(loop);
+  });
+
+  // Commits that queue while the thread is busy are committed as one transaction (writer-thread.ts
+  // takeCommits). To make them queue for sure, another connection holds the write lock, so the
+  // thread's first commit waits (busy timeout) while the test posts the others, one per turn (one
+  // message each). The same commits made one after the other on a second file are the reference.
+  async function queuedCommits(commits: Array<{ plans: EventPlan[]; held?: { lease: { owner: string; until: number }; ids: Set<string> } }>) {
+    const files = [dbFile(), dbFile()];
+    // No checkpoints (and under SQLite's 1,000 pages, none automatic): the WAL's frames are what the commits wrote.
+    const stores = await Promise.all(files.map((f) => ThreadedSqliteStore.open(f, { checkpointWorker: false })));
+    const holders = files.map((f) => new Database(f));
+    const walFrames = (i: number) => statSync(`${files[i]}-wal`).size / (24 + 4096);
+    const answer = (p: Promise<unknown>) => p.then((c) => ({ ok: c }), (e: Error) => ({ error: e.message }));
+    // Received before the others (the span it writes covers theirs in both files).
+    const first = { plans: [plan('first', { receivedAt: Math.min(...commits.flatMap((c) => c.plans.map((p) => p.receivedAt))) - 1 })] };
+    try {
+      // Queued: the first commit waits for the lock, the others arrive meanwhile.
+      const before = walFrames(0);
+      holders[0]!.exec('BEGIN IMMEDIATE');
+      const blocked = answer(stores[0]!.deliveries.insertPlans(first.plans));
+      const queued: Array<Promise<unknown>> = [];
+      for (const c of commits) {
+        await new Promise((r) => setImmediate(r));
+        queued.push(answer(stores[0]!.deliveries.insertPlans(c.plans, c.held)));
+      }
+      await new Promise((r) => setTimeout(r, 20));
+      holders[0]!.exec('COMMIT');
+      await blocked;
+      const together = await Promise.all(queued);
+      const framesTogether = walFrames(0) - before;
+      // One after the other.
+      const start = walFrames(1);
+      await answer(stores[1]!.deliveries.insertPlans(first.plans));
+      const alone: unknown[] = [];
+      for (const c of commits) alone.push(await answer(stores[1]!.deliveries.insertPlans(c.plans, c.held)));
+      const framesAlone = walFrames(1) - start;
+      const open = await Promise.all(stores.map((s) => s.deliveries.openEvents()));
+      return { together, alone, framesTogether, framesAlone, open, files };
+    } finally {
+      for (const h of holders) h.close();
+      for (const s of stores) await s.close();
+    }
+  }
+  const dump = (file: string) => {
+    const db = new Database(file, { readonly: true });
+    try {
+      return Object.fromEntries(['events', 'route_runs', 'deliveries', 'dedup_keys', 'delivery_counts', 'delivery_spans', 'lease_owners']
+        .map((t) => [t, db.prepare(`SELECT * FROM ${t}`).all().map((r) => JSON.stringify(r)).sort()]));
+    } finally {
+      db.close();
+    }
+  };
+
+  it('commits queued while it was busy as one transaction, each answered with what it would get alone', async () => {
+    const at = Date.now();
+    const key = [{ route: 'r', key: 'same', expiresAt: at + 60_000 }];
+    const commits = [
+      { plans: [plan('q1', { dedupKeys: key }), plan('q2')], held: { lease: { owner: 'me', until: at + 1_000 }, ids: new Set(['q1-d']) } },
+      // The key the commit before took: this route is a duplicate, as when committed after it.
+      { plans: [plan('q3', { dedupKeys: key })] },
+      { plans: [plan('q4'), plan('q5'), plan('q6')], held: { lease: { owner: 'other', until: at + 2_000 }, ids: new Set(['q5-d', 'q6-d']) } },
+      { plans: [plan('q7', { routes: [] })] },
+      { plans: Array.from({ length: 8 }, (_, i) => plan(`q8-${i}`)) },
+    ];
+    const r = await queuedCommits(commits);
+    expect(r.together).toEqual(r.alone);
+    expect(r.together[1]).toEqual({ ok: [{ duplicates: ['r'], deliveries: [] }] });
+    expect(r.open).toEqual([1 + 13, 1 + 13]);
+    // One transaction: the last pages of each table and index written once, not once per commit.
+    expect(r.framesTogether).toBeLessThan(r.framesAlone * 0.6);
+    expect(dump(r.files[0]!)).toEqual(dump(r.files[1]!));
+  });
+
+  it('when commits queued together fail as one, runs them one by one: only the failing one fails', async () => {
+    const commits = [
+      { plans: [plan('f1')] },
+      // An event id stored already: this commit's transaction fails alone, as it would unmerged.
+      { plans: [plan('f2'), plan('f1')] },
+      { plans: [plan('f3')] },
+    ];
+    const r = await queuedCommits(commits);
+    expect(r.together).toEqual(r.alone);
+    expect((r.together[1] as { error: string }).error).toMatch(/UNIQUE constraint failed: events\.id/);
+    expect(r.open).toEqual([3, 3]);
+    expect(dump(r.files[0]!)).toEqual(dump(r.files[1]!));
   });
 
   it('close() lets every call made before it commit, then refuses new calls; the file holds them all', async () => {

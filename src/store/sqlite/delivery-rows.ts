@@ -253,20 +253,31 @@ export class SqliteDeliveryRows implements DeliveryRows {
 
   /** Synchronous form, for the aggregate flush that runs inside its own transaction. */
   insertPlansNow(plans: EventPlan[], held?: HeldAtInsert): PlanCommit[] {
+    return this.insertBatchesNow([{ plans, held }])[0]!;
+  }
+
+  /**
+   * Several insertPlans calls in one transaction, in order (each batch's plans see the dedup keys the
+   * batches before it took), answered per batch; all of them or none are stored. The SQLite writer
+   * thread commits the calls queued together this way (writer-thread.ts): a commit's cost is mostly
+   * the pages it writes, and the last leaves of the same dozen B-trees (the three tables, their
+   * keys, the pending indexes) are written once for all of them instead of once per call.
+   */
+  insertBatchesNow(batches: ReadonlyArray<{ plans: EventPlan[]; held?: HeldAtInsert }>): PlanCommit[][] {
     let opened = 0;
     const spans = new Map<string, Span>();
     // Inside another transaction (the aggregate flush's) this one may still be rolled back with it: its spans are not remembered.
     const outermost = !this.db.inTransaction;
-    // Made before the transaction, so that it is kept (codeOf) when this commit is the outermost.
-    const heldBy = held ? this.codeOf(held.lease.owner, true) : null;
+    // Made before the transaction, so that they are kept (codeOf) when this commit is the outermost.
+    const heldBy = batches.map(({ held }) => (held ? this.codeOf(held.lease.owner, true) : null));
     const out = this.immediate(() => {
       const counts = new Map<string, number>();
       const rows: BatchRows = { events: [], runs: [], deliveries: [], spans: new Map() };
-      const commits = plans.map((plan) => {
-        const c = this.insertOne(plan, held, heldBy, counts, rows);
+      const commits = batches.map(({ plans, held }, b) => plans.map((plan) => {
+        const c = this.insertOne(plan, held, heldBy[b]!, counts, rows);
         if (c.deliveries.length) opened++;
         return c;
-      });
+      }));
       // In this order: a route run refers to its event, a delivery to its route run.
       this.bulkInsert('INSERT INTO events (id, received_at, hops, body, open_deliveries, message)', '(?, ?, ?, ?, ?, ?)', 6, rows.events);
       this.bulkInsert('INSERT INTO route_runs (event_id, route, template, message)', '(?, ?, ?, ?)', 4, rows.runs);

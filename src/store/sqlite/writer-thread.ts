@@ -12,7 +12,7 @@ import {
 } from './writer-protocol.js';
 import { parseJson, stringifyJson } from '../../json/lossless.js';
 import type { StoredEvent } from '../console-queries.js';
-import type { FinishItem } from '../types.js';
+import type { EventPlan, FinishItem, HeldAtInsert } from '../types.js';
 
 const port = parentPort!;
 const { path, options } = workerData as { path: string; options: SqliteStoreOptions };
@@ -130,7 +130,12 @@ const ANSWER_HOLD_MS = 1;
 const DELIVERY_BOOKKEEPING = new Set([
   'claimDue', 'finishAttempts', 'renewLeases', 'release', 'openEvents', 'oldestDueAgeMs', 'oldestPendingAt', 'nextDueAt', 'pendingActions', 'countByState',
 ]);
-const queue: Call[] = [];
+/** A call as queued: with the number of the message it came in (takeCommits). */
+type Queued = [id: number, op: string, args: unknown[], message: number];
+const queue: Queued[] = [];
+/** Messages taken so far. */
+let arrived = 0;
+const inMessage = (c: Call): Queued => { (c as unknown as Queued)[3] = arrived; return c as unknown as Queued; };
 let answers: Answer[] = [];
 let oldestAnswerAt = 0;
 let draining = false;
@@ -140,12 +145,13 @@ let closing = false;
 function takeArrived(): void {
   for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
     const batch = m.message as Call[];
-    for (let i = 0; i < batch.length; i++) queue.push(batch[i]!);
+    arrived++;
+    for (let i = 0; i < batch.length; i++) queue.push(inMessage(batch[i]!));
   }
 }
 
 /** The next call: the first commit if only delivery bookkeeping is queued ahead of it, else the oldest call. */
-function nextCall(): Call {
+function nextCall(): Queued {
   for (let i = 0; i < queue.length; i++) {
     const op = queue[i]![1];
     if (op === 'insertPlans') return i === 0 ? queue.shift()! : queue.splice(i, 1)[0]!;
@@ -164,7 +170,7 @@ function nextCall(): Call {
 const FINISH_MERGE_ITEMS = 512;
 
 /** The finishes queued right after `first` (already taken), taken too while the outcomes stay within FINISH_MERGE_ITEMS. */
-function takeFinishes(first: Call, items: FinishItem[][]): Call[] {
+function takeFinishes(first: Queued, items: FinishItem[][]): Queued[] {
   const calls = [first];
   let n = items[0]!.length;
   while (queue[0]?.[1] === 'finishAttempts') {
@@ -179,7 +185,7 @@ function takeFinishes(first: Call, items: FinishItem[][]): Call[] {
 }
 
 /** Runs finishes as one and answers each call with its own outcomes' results. */
-async function finishTogether(calls: Call[], items: FinishItem[][]): Promise<Answer[]> {
+async function finishTogether(calls: Queued[], items: FinishItem[][]): Promise<Answer[]> {
   try {
     const results = await store.deliveries.finishAttempts(items.flat());
     let at = 0;
@@ -190,12 +196,79 @@ async function finishTogether(calls: Call[], items: FinishItem[][]): Promise<Ans
   }
 }
 
+// Commits queued together run as one transaction (up to COMMIT_MERGE_PLANS plans), each call answered with
+// its own results: a commit's cost is mostly the pages it writes, the last leaves of the same dozen B-trees
+// whatever its size, and at 3,000 events/s the scheduler's commits carry 3-12 plans each, one in five
+// arriving while another waits (issue 12, BENCHMARKS.md session 16 "writer"); while this thread catches up
+// after losing its core, both commits in flight wait. A later commit is taken over the same delivery
+// bookkeeping calls nextCall lets a commit overtake, never over any other call. If the transaction fails,
+// the calls run one by one, so that a failing commit fails alone, as it would have unmerged.
+const COMMIT_MERGE_PLANS = 512;
+
+/**
+ * The commits queued after `first` (already taken) that nextCall would pick next, while the plans stay
+ * within COMMIT_MERGE_PLANS. Not those that came in the same message as `first`: the scheduler splits a
+ * large flush in two commits posted together so that the event loop answers the first half's senders
+ * while this thread commits the second (src/delivery/scheduler.ts, COMMIT_SPLIT_PLANS); merging them
+ * would undo that. Merged are commits that waited here while this thread was busy.
+ */
+function takeCommits(first: Queued, batches: Array<{ plans: EventPlan[]; held?: HeldAtInsert }>): Queued[] {
+  const calls = [first];
+  let n = batches[0]!.plans.length;
+  for (let i = 0; i < queue.length; i++) {
+    const op = queue[i]![1];
+    if (op !== 'insertPlans') {
+      if (DELIVERY_BOOKKEEPING.has(op)) continue;
+      break;
+    }
+    if (queue[i]![3] === calls[calls.length - 1]![3]) break;
+    let next: { plans: EventPlan[]; held?: HeldAtInsert };
+    try { next = unpackPlans(queue[i]![2][0] as PackedPlans); } catch { break; /* answered by the call alone */ }
+    if (n + next.plans.length > COMMIT_MERGE_PLANS) break;
+    calls.push(queue.splice(i--, 1)[0]!);
+    batches.push(next);
+    n += next.plans.length;
+  }
+  return calls;
+}
+
+/** Runs commits as one transaction and answers each call with its own commits; one by one if that fails. */
+async function commitTogether(calls: Queued[], batches: Array<{ plans: EventPlan[]; held?: HeldAtInsert }>): Promise<Answer[]> {
+  try {
+    const commits = store.deliveries.insertBatchesNow(batches);
+    return calls.map(([id], i): Answer => [id, true, packCommits(batches[i]!.plans, commits[i]!)]);
+  } catch (e) {
+    if (calls.length === 1) return [[calls[0]![0], false, errorToWire(e)]];
+    const out: Answer[] = [];
+    for (let i = 0; i < calls.length; i++) {
+      const { plans, held } = batches[i]!;
+      try {
+        out.push([calls[i]![0], true, packCommits(plans, await store.deliveries.insertPlans(plans, held))]);
+      } catch (e) {
+        out.push([calls[i]![0], false, errorToWire(e)]);
+      }
+    }
+    return out;
+  }
+}
+
 async function drain(): Promise<void> {
   draining = true;
   for (takeArrived(); queue.length; takeArrived()) {
     if (answers.length && performance.now() - oldestAnswerAt >= ANSWER_HOLD_MS) flushAnswers();
     const call = nextCall();
     const [id, op, args] = call;
+    if (op === 'insertPlans') {
+      let batches: Array<{ plans: EventPlan[]; held?: HeldAtInsert }> | undefined;
+      try { batches = [unpackPlans(args[0] as PackedPlans)]; } catch { /* answered by the call alone, below */ }
+      if (batches) {
+        if (answers.length === 0) oldestAnswerAt = performance.now();
+        answers.push(...await commitTogether(takeCommits(call, batches), batches));
+        // A 202 waits for its commit: answered at once.
+        flushAnswers();
+        continue;
+      }
+    }
     if (op === 'finishAttempts' && queue[0]?.[1] === 'finishAttempts') {
       let items: FinishItem[][] | undefined;
       try { items = [unpackFinishes(args[0] as PackedFinishes, parseJson)]; } catch { /* answered by the call alone, below */ }
@@ -241,7 +314,8 @@ function flushAnswers(): void {
 
 if (store) {
   port.on('message', (batch: Call[]) => {
-    queue.push(...batch);
+    arrived++;
+    for (let i = 0; i < batch.length; i++) queue.push(inMessage(batch[i]!));
     if (!draining) void drain();
   });
   port.postMessage({ ready: true });
