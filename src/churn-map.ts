@@ -1,24 +1,31 @@
-// A Map for a long-lived table whose entries come and go at a high rate: the
-// requests a worker thread has not answered yet, keyed by their sequence
-// number.
+// A Map (and a Set) for a long-lived table whose entries come and go at a
+// high rate: the requests a worker thread has not answered yet, keyed by
+// their sequence number; a lane's deliveries on the wire.
 //
-// Why not a plain Map: V8 keeps a Map's entries in a hash table that it
+// Why not a plain Map or Set: V8 keeps their entries in a hash table that it
 // rebuilds when the table is full of deleted slots, and once the table has
 // been promoted to the old generation the rebuilt one is allocated there too.
 // The table it replaced still points at every entry it held, and the
 // young-generation collector takes an old object's pointers as live until
-// the next mark-compact frees it. So each entry that was in the map at a
-// rebuild (a request in flight, and all its promise reaches: the delivery,
-// the event's text, the action's frame) outlived its scavenges and was
-// promoted, though it was answered milliseconds later. Measured with
-// HOOKER_HTTP_THREAD at an offered 1,000 events/s: the main thread promoted
-// 4.6-5.3 KB per event with a Map of pending requests, 2.8-3.6 KB with this
-// (issue 12, BENCHMARKS.md "session 15: where the targets stand").
+// the next mark-compact frees it. A small table under churn (a few entries
+// live, one added and one deleted per request) is rebuilt every few
+// insertions, so every entry that passes through it is in some replaced
+// table: all of them, and all they reach (a request's promise, the delivery,
+// the event's text, the action's frame), outlive their scavenges and are
+// promoted, though each is answered milliseconds later. Measured: 20,000
+// objects of ~270 bytes passed through an old Set holding 4 at a time are
+// promoted whole by two scavenges (5.4 MB), 70-80 KB through a ChurnSet
+// (test/store/churn-map.test.ts); with HOOKER_HTTP_THREAD at an offered
+// 1,000 events/s the main thread promoted 4.6-5.3 KB per event with a Map of
+// pending requests, 2.8-3.6 KB with this (issue 12, BENCHMARKS.md "session
+// 15: where the targets stand" and "session 16: promo").
 //
 // Here the Map is replaced by a copy of itself every `every` insertions, while
-// it holds no more entries than that: the copy is young and is replaced again
-// before it is old enough to be promoted. The copy costs at most one entry
-// moved per insertion; a map grown larger than `every` is left as it is.
+// it holds no more entries than that: the copy is young, its rebuilds are
+// young too, and it is replaced again before it is old enough to be promoted
+// (at the rates this is for, `every` insertions take well under the ~170 ms
+// between two scavenges). The copy costs at most one entry moved per
+// insertion; a map grown larger than `every` is left as it is.
 
 export class ChurnMap<K, V> implements Iterable<[K, V]> {
   private map = new Map<K, V>();
@@ -66,5 +73,47 @@ export class ChurnMap<K, V> implements Iterable<[K, V]> {
 
   [Symbol.iterator](): IterableIterator<[K, V]> {
     return this.map[Symbol.iterator]();
+  }
+}
+
+/** ChurnMap's Set: see the top of this file. */
+export class ChurnSet<T> implements Iterable<T> {
+  private set = new Set<T>();
+  private added = 0;
+
+  constructor(private readonly every = 256) {}
+
+  get size(): number {
+    return this.set.size;
+  }
+
+  has(value: T): boolean {
+    return this.set.has(value);
+  }
+
+  add(value: T): this {
+    if (++this.added >= this.every) {
+      this.added = 0;
+      if (this.set.size <= this.every) this.set = new Set(this.set);
+    }
+    this.set.add(value);
+    return this;
+  }
+
+  delete(value: T): boolean {
+    return this.set.delete(value);
+  }
+
+  clear(): void {
+    this.set = new Set();
+    this.added = 0;
+  }
+
+  values(): IterableIterator<T> {
+    return this.set.values();
+  }
+
+  [Symbol.iterator](): IterableIterator<T> {
+    return this.set[Symbol.iterator]();
   }
 }
