@@ -24,6 +24,7 @@ import { MAX_RETRY_AFTER_MS, retryDelayMs } from './backoff.js';
 import type { DeliveryHandler, DeliveryJob } from './action-runner.js';
 import { RateLimiter } from './rate-limiter.js';
 import { Fifo } from './fifo.js';
+import { ChurnMap, ChurnSet } from '../churn-map.js';
 import { nextTurn, SLICE_MS, SliceBudget, timed } from './slice-budget.js';
 import { RecentMemo } from '../recent-memo.js';
 import { redactSecrets } from '../logging/redact.js';
@@ -142,7 +143,8 @@ interface Lane {
    * order, so past the first `concurrency` of them they wait in its queue
    * (oldestWaitingAt).
    */
-  handed: Set<ClaimedDelivery>;
+  /** A ChurnSet: every delivery passes through it (src/churn-map.ts). */
+  handed: ChurnSet<ClaimedDelivery>;
   /**
    * First-stage deliveries of the action that this process committed
    * unleased (its lane had no room, or older ones waited in the store) and
@@ -354,8 +356,11 @@ export class DeliveryScheduler implements DeliveryQueue {
    * time came, another replica's): no fresh delivery was ordered after it.
    */
   private readonly probing = new Set<string>();
-  private readonly running = new Map<string, Promise<unknown>>();
-  private readonly waiters = new Map<string, Waiter>();
+  // ChurnMaps: every delivery passes through these long-lived tables, and a
+  // Map's rebuilt tables kept each one's graph (its promise and frame, the
+  // event's text) promoted until a mark-compact (src/churn-map.ts).
+  private readonly running = new ChurnMap<string, Promise<unknown>>();
+  private readonly waiters = new ChurnMap<string, Waiter>();
   private finishTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly finishing: Array<{ id: string; outcome: AttemptOutcome; resolve: (r: FinishResult | undefined) => void }> = [];
   private batch: Pending[] = [];
@@ -401,7 +406,7 @@ export class DeliveryScheduler implements DeliveryQueue {
   private readonly holdAhead: number;
   private readonly holdAheadChars: number;
   /** What the deliveries held past their rooms count against holdAheadChars (their sum is aheadChars), until each starts. */
-  private readonly aheadCharges = new Map<string, number>();
+  private readonly aheadCharges = new ChurnMap<string, number>();
   private aheadChars = 0;
 
   /** A delivery held past its lane's room started, was not committed, or was given back: its event's text no longer counts. */
@@ -572,15 +577,19 @@ export class DeliveryScheduler implements DeliveryQueue {
         }
       } finally {
         this.chainCount--;
-        this.chains.delete(chain.done!);
+        this.chains = this.chains.filter((c) => c !== chain.done);
       }
     })();
-    this.chains.add(chain.done);
+    this.chains = [...this.chains, chain.done];
     this.flushing = Promise.all(this.chains).then(ignore);
     return this.flushing;
   }
   private chainCount = 0;
-  private readonly chains = new Set<Promise<void>>();
+  /**
+   * Commits in flight (commitsInFlight of them at most): a fresh array at each
+   * change, not a Set, whose table would outlive its entries (see running).
+   */
+  private chains: Array<Promise<void>> = [];
   /**
    * First-stage deliveries of commits in flight, per action: held in memory
    * (holdFresh counted them against the lane's room, they reach its ready
@@ -754,7 +763,7 @@ export class DeliveryScheduler implements DeliveryQueue {
 
   private lane(action: string): Lane {
     let lane = this.lanes.get(action);
-    if (!lane) { lane = { ready: new Fifo(), handed: new Set(), stored: 0 }; this.lanes.set(action, lane); }
+    if (!lane) { lane = { ready: new Fifo(), handed: new ChurnSet(), stored: 0 }; this.lanes.set(action, lane); }
     return lane;
   }
 
