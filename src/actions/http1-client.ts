@@ -17,6 +17,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { RecentMemo } from '../recent-memo.js';
+import { ChurnSet } from '../churn-map.js';
 
 export interface Http1Answer {
   status: number;
@@ -652,8 +653,12 @@ class Conn {
   }
 }
 
-/** The requests waiting on each signal, behind one 'abort' listener. */
-const waiting = new WeakMap<AbortSignal, Set<(reason: Error) => void>>();
+/**
+ * The requests waiting on each signal, behind one 'abort' listener. A
+ * ChurnSet: a deadline guard's signal lives a second or more, and every
+ * request of it passes through its set (src/churn-map.ts).
+ */
+const waiting = new WeakMap<AbortSignal, ChurnSet<(reason: Error) => void>>();
 
 /**
  * Calls `cancel` with the abort reason if `signal` aborts before the returned
@@ -665,7 +670,7 @@ const waiting = new WeakMap<AbortSignal, Set<(reason: Error) => void>>();
 export function whenAborted(signal: AbortSignal, cancel: (reason: Error) => void): () => void {
   let set = waiting.get(signal);
   if (!set) {
-    const fresh = new Set<(reason: Error) => void>();
+    const fresh = new ChurnSet<(reason: Error) => void>();
     set = fresh;
     waiting.set(signal, fresh);
     signal.addEventListener('abort', () => {
