@@ -76,44 +76,43 @@ export class ChurnMap<K, V> implements Iterable<[K, V]> {
   }
 }
 
-/** ChurnMap's Set: see the top of this file. */
+/**
+ * ChurnMap's Set (see the top of this file): a ChurnMap whose values are all
+ * `true`, so that when and how the table is copied is written once.
+ */
 export class ChurnSet<T> implements Iterable<T> {
-  private set = new Set<T>();
-  private added = 0;
+  private readonly map: ChurnMap<T, true>;
 
-  constructor(private readonly every = 256) {}
+  constructor(every = 256) {
+    this.map = new ChurnMap<T, true>(every);
+  }
 
   get size(): number {
-    return this.set.size;
+    return this.map.size;
   }
 
   has(value: T): boolean {
-    return this.set.has(value);
+    return this.map.has(value);
   }
 
   add(value: T): this {
-    if (++this.added >= this.every) {
-      this.added = 0;
-      if (this.set.size <= this.every) this.set = new Set(this.set);
-    }
-    this.set.add(value);
+    this.map.set(value, true);
     return this;
   }
 
   delete(value: T): boolean {
-    return this.set.delete(value);
+    return this.map.delete(value);
   }
 
   clear(): void {
-    this.set = new Set();
-    this.added = 0;
+    this.map.clear();
   }
 
   values(): IterableIterator<T> {
-    return this.set.values();
+    return this.map.keys();
   }
 
   [Symbol.iterator](): IterableIterator<T> {
-    return this.set[Symbol.iterator]();
+    return this.map.keys();
   }
 }

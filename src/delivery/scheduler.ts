@@ -141,9 +141,9 @@ interface Lane {
    * policy's concurrency plus what the action queues itself), in the order
    * they were handed: an action that queues by itself sends them in that
    * order, so past the first `concurrency` of them they wait in its queue
-   * (oldestWaitingAt).
+   * (oldestWaitingAt). A ChurnSet: every delivery passes through it
+   * (src/churn-map.ts).
    */
-  /** A ChurnSet: every delivery passes through it (src/churn-map.ts). */
   handed: ChurnSet<ClaimedDelivery>;
   /**
    * First-stage deliveries of the action that this process committed
