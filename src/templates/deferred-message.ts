@@ -13,48 +13,61 @@
 
 import type { RenderedMessage } from '../actions/types.js';
 
-/** A message's render state, kept on the message under a symbol (JSON.stringify and structuredClone skip symbol keys). */
-const STATE = Symbol('deferred message');
+/**
+ * A message whose fields render on first read. Its state is in private
+ * fields: the message shows only its four fields, so a spread, a deep
+ * comparison (the threaded store's tests compare claimed messages of both
+ * stores) or JSON.stringify sees what an eager message would show.
+ */
+class DeferredMessage {
+  #made: RenderedMessage | undefined;
+  readonly #render: () => RenderedMessage;
+  readonly #failed: (error: Error) => RenderedMessage;
+  readonly #cannotFail: boolean;
 
-class Deferred {
-  made: RenderedMessage | undefined;
-  constructor(private readonly render: () => RenderedMessage, private readonly failed: (error: Error) => RenderedMessage, readonly cannotFail: boolean) {}
-  get(): RenderedMessage {
-    if (this.made === undefined) {
-      try { this.made = this.render(); } catch (e) { this.made = this.failed(e as Error); }
-    }
-    return this.made;
+  constructor(render: () => RenderedMessage, failed: (error: Error) => RenderedMessage, cannotFail: boolean) {
+    this.#render = render;
+    this.#failed = failed;
+    this.#cannotFail = cannotFail;
+    Object.defineProperties(this, ACCESSORS);
   }
+
+  #get(): RenderedMessage {
+    if (this.#made === undefined) {
+      try { this.#made = this.#render(); } catch (e) { this.#made = this.#failed(e as Error); }
+    }
+    return this.#made;
+  }
+
+  // Own enumerable accessors, not getters on the prototype: JSON.stringify, a
+  // spread and structuredClone (a worker's postMessage) read own properties
+  // only. An absent field reads as undefined, which JSON.stringify leaves out
+  // as it would the missing key.
+  //
+  // The same four getter functions for every message, not an object literal's
+  // getters: a literal makes new getter functions per object, so V8 cannot
+  // follow the first object's map transition (its accessor pairs differ) and
+  // turns every later one into a dictionary-mode object through the runtime.
+  // Measured (issue 12, BENCHMARKS.md "session 16: promo2"): each such message,
+  // and all its getters reach (the render closure, the event's text and its
+  // LazyEvent), was kept through scavenges until a mark-compact: 20,000
+  // messages of a ~270-byte event promoted ~17 MB by two scavenges, ~6-18 KB
+  // with shared getters (test/templates/deferred-message.test.ts); in the
+  // server at an offered 1,000 events/s, with routes planned and then dropped
+  // before their commit, 1,590-1,750 B promoted per event against 22-47 B
+  // without such a literal. With shared getters every message has one map.
+  static readonly accessors: PropertyDescriptorMap = {
+    title: { get(this: DeferredMessage) { return this.#get().title; }, enumerable: true, configurable: true },
+    body: { get(this: DeferredMessage) { return this.#get().body; }, enumerable: true, configurable: true },
+    url: { get(this: DeferredMessage) { return this.#get().url; }, enumerable: true, configurable: true },
+    templateError: {
+      get(this: DeferredMessage) { return this.#cannotFail && this.#made === undefined ? undefined : this.#get().templateError; },
+      enumerable: true, configurable: true,
+    },
+  };
 }
 
-type Holder = { [STATE]: Deferred };
-
-// Own enumerable accessors, not getters on a prototype: JSON.stringify, a
-// spread and structuredClone (a worker's postMessage) read own properties
-// only. An absent field reads as undefined, which JSON.stringify leaves out
-// as it would the missing key.
-//
-// The same four getter functions for every message, not an object literal's
-// getters: a literal makes new getter functions per object, so V8 cannot
-// follow the first object's map transition (its accessor pairs differ) and
-// turns every later one into a dictionary-mode object through the runtime.
-// Measured (issue 12, BENCHMARKS.md "session 16: promo2"): each such message,
-// and all its getters reach (the render closure, the event's text and its
-// LazyEvent), was kept through scavenges until a mark-compact: 20,000
-// messages of a ~270-byte event promoted ~17 MB by two scavenges, ~6-18 KB
-// with shared getters (test/templates/deferred-message.test.ts); in the
-// server at an offered 1,000 events/s, with routes planned and then dropped
-// before their commit, 1,590-1,750 B promoted per event against 22-47 B
-// without such a literal. With shared getters every message has one map.
-const ACCESSORS: PropertyDescriptorMap = {
-  title: { get(this: Holder) { return this[STATE].get().title; }, enumerable: true, configurable: true },
-  body: { get(this: Holder) { return this[STATE].get().body; }, enumerable: true, configurable: true },
-  url: { get(this: Holder) { return this[STATE].get().url; }, enumerable: true, configurable: true },
-  templateError: {
-    get(this: Holder) { const d = this[STATE]; return d.cannotFail && d.made === undefined ? undefined : d.get().templateError; },
-    enumerable: true, configurable: true,
-  },
-};
+const ACCESSORS = DeferredMessage.accessors;
 
 /**
  * `cannotFail`: the caller knows the render succeeds (nativeRenderCannotFail
@@ -64,5 +77,5 @@ const ACCESSORS: PropertyDescriptorMap = {
  * sustained phase's event loop, plus its garbage, for the runner's check).
  */
 export function deferredMessage(render: () => RenderedMessage, failed: (error: Error) => RenderedMessage, cannotFail = false): RenderedMessage {
-  return Object.defineProperties({ [STATE]: new Deferred(render, failed, cannotFail) }, ACCESSORS) as unknown as RenderedMessage;
+  return new DeferredMessage(render, failed, cannotFail) as unknown as RenderedMessage;
 }
