@@ -135,7 +135,15 @@ type Queued = [id: number, op: string, args: unknown[], message: number];
 const queue: Queued[] = [];
 /** Messages taken so far. */
 let arrived = 0;
-const inMessage = (c: Call): Queued => { (c as unknown as Queued)[3] = arrived; return c as unknown as Queued; };
+/** Queues one message's calls, each marked with the message's number. */
+function enqueue(batch: Call[]): void {
+  arrived++;
+  for (let i = 0; i < batch.length; i++) {
+    const c = batch[i] as unknown as Queued;
+    c[3] = arrived;
+    queue.push(c);
+  }
+}
 let answers: Answer[] = [];
 let oldestAnswerAt = 0;
 let draining = false;
@@ -144,9 +152,7 @@ let closing = false;
 /** The messages that arrived since the last look, in order. */
 function takeArrived(): void {
   for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
-    const batch = m.message as Call[];
-    arrived++;
-    for (let i = 0; i < batch.length; i++) queue.push(inMessage(batch[i]!));
+    enqueue(m.message as Call[]);
   }
 }
 
@@ -262,9 +268,8 @@ async function drain(): Promise<void> {
       let batches: Array<{ plans: EventPlan[]; held?: HeldAtInsert }> | undefined;
       try { batches = [unpackPlans(args[0] as PackedPlans)]; } catch { /* answered by the call alone, below */ }
       if (batches) {
-        if (answers.length === 0) oldestAnswerAt = performance.now();
         answers.push(...await commitTogether(takeCommits(call, batches), batches));
-        // A 202 waits for its commit: answered at once.
+        // A 202 waits for its commit: answered at once (with the answers held so far).
         flushAnswers();
         continue;
       }
@@ -314,8 +319,7 @@ function flushAnswers(): void {
 
 if (store) {
   port.on('message', (batch: Call[]) => {
-    arrived++;
-    for (let i = 0; i < batch.length; i++) queue.push(inMessage(batch[i]!));
+    enqueue(batch);
     if (!draining) void drain();
   });
   port.postMessage({ ready: true });
