@@ -640,9 +640,10 @@ async function sustainedRun(receiver: Receiver, server: Running, stop = true): P
  * phase's warm-up and measured time, then its backlog drained: the process's hot code is compiled
  * (a cold process delivers slowly in its first seconds) and the inbox is empty.
  */
-async function warmUp(url: string): Promise<void> {
-  await openLoop(url, 1_000, MEASURE_MS, WARMUP_MS);
+async function warmUp(url: string): Promise<Awaited<ReturnType<typeof openLoop>>> {
+  const at1k = await openLoop(url, 1_000, MEASURE_MS, WARMUP_MS);
   await drainInbox(url, 300_000);
+  return at1k;
 }
 
 /** One phase alone on a fresh server (`--phase`), printed only. */
@@ -678,7 +679,8 @@ async function onePhase(phase: string): Promise<void> {
       if (process.argv.includes('--per-second')) log(`e2e by second (p50/p99 ms): ${r.perSecond.map((x) => `${x.second}:${x.p50.toFixed(0)}/${x.p99.toFixed(0)}`).join(' ')}`);
     } else if (phase === 'relay') {
       const relay = await startBare(receiver.url);
-      if (process.argv.includes('--warm')) await warmUp(relay.url);
+      // Its warm-up is the latency phase's load: the bare relay's 202s at 1,000/s, the baseline of target 2b's figure.
+      if (process.argv.includes('--warm')) { const w = await warmUp(relay.url); log(`bare relay at 1,000/s: p50 ${w.p50.toFixed(1)} ms, p99 ${w.p99.toFixed(1)} ms, max ${w.max.toFixed(1)} ms; 202s over 10 / 30 / 100 ms: ${slowCounts(w.latencies)}`); }
       const r = await sustainedRun(receiver, relay);
       log(`bare relay ${SUSTAINED_RATE}/s: ${rate(r.load).toFixed(0)} accepted/s, ${r.deliveriesPerS.toFixed(0)} deliveries/s, relay CPU ${r.cpuShare.toFixed(2)} core (receiver ${r.receiverCpuShare.toFixed(2)}, generator ${r.generatorCpuShare.toFixed(2)}), e2e p50 ${pct(r.e2e, 0.5).toFixed(1)} ms p99 ${pct(r.e2e, 0.99).toFixed(1)} ms; per second: ${describeSeconds(r.perSecond)}`);
       if (process.argv.includes('--per-second')) log(`e2e by second (p50/p99 ms): ${r.perSecond.map((x) => `${x.second}:${x.p50.toFixed(0)}/${x.p99.toFixed(0)}`).join(' ')}`);
@@ -707,11 +709,13 @@ async function main(): Promise<void> {
   const log = (line: string) => process.stderr.write(`bench:server: ${line}\n`);
 
   let relay: Awaited<ReturnType<typeof sustainedRun>> | undefined;
+  // The bare relay's warm-up is the latency phase's load (1,000/s, 3 sends each): its 202s are that row's baseline.
+  let relayAt1k: Awaited<ReturnType<typeof openLoop>> | undefined;
   if (!ONLY_INGEST) {
     log(`baseline (bare relay): offered ${SUSTAINED_RATE} events/s × 3 deliveries for ${SUSTAINED_MS / 1000} s`);
     // Warmed as Hooker is before its sustained phase (the latency phase runs on it first), so both are measured warm.
     const bareRelay = await startBare(receiver.url);
-    await warmUp(bareRelay.url);
+    relayAt1k = await warmUp(bareRelay.url);
     relay = await sustainedRun(receiver, bareRelay);
     log(`bare relay: ${rate(relay.load).toFixed(0)} accepted/s, ${relay.deliveriesPerS.toFixed(0)} deliveries/s, relay CPU ${relay.cpuShare.toFixed(2)} core, e2e p99 ${ms(pct(relay.e2e, 0.99))}`);
   }
@@ -831,7 +835,8 @@ Hooker runs as \`hooker serve\` (dist/) with the 20 routes below compiled into o
 | phase | figure | bare Fastify | Hooker | ratio (bare / Hooker) |
 |---|---|---|---|---|
 ${ingestRows}
-| offered 1,000 events/s for ${MEASURE_MS / 1000} s, deliveries running | p50 / p99 of the 202 | | ${ms(at1k.p50)} / ${ms(at1k.p99)} | ${at1k.refused} refused (503), ${at1k.errors} errors |
+| offered 1,000 events/s for ${MEASURE_MS / 1000} s, deliveries running; baseline: the bare relay (its warm-up before the sustained phase) | p50 / p99 of the 202 | ${relayAt1k ? `${ms(relayAt1k.p50)} / ${ms(relayAt1k.p99)}` : ''} | ${ms(at1k.p50)} / ${ms(at1k.p99)} | ${at1k.refused} refused (503), ${at1k.errors} errors |
+| | 202s over 10 / 30 / 100 ms (of ${MEASURE_MS} events) | ${relayAt1k ? slowCounts(relayAt1k.latencies) : ''} | ${slowCounts(at1k.latencies)} | |
 | | inbox drained after the phase in | | ${drained(at1kDrain)} | |
 | sustained: offered ${SUSTAINED_RATE} events/s × 3 deliveries for ${SUSTAINED_MS / 1000} s; baseline: the bare relay (below) | events accepted/s | ${rate(relay.load).toFixed(0)} | ${rate(sustained).toFixed(0)} (${sustained.refused} refused with 503, ${sustained.errors} errors) | ${(rate(relay.load) / Math.max(1, rate(sustained))).toFixed(1)}× |
 | | deliveries/s at the receiver | ${relay.deliveriesPerS.toFixed(0)} | ${deliveriesPerS.toFixed(0)} | ${(relay.deliveriesPerS / Math.max(1, deliveriesPerS)).toFixed(1)}× |
