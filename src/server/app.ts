@@ -5,7 +5,7 @@
 // line in SURFACES.
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_KEYS } from '../config/env.js';
 import { silentLogger, type Logger } from '../logging/logger.js';
 import { lazyChildLogger } from '../logging/lazy-child.js';
@@ -89,6 +89,29 @@ declare module 'fastify' {
   }
 }
 
+/** Bodies declared over HOOKER_MAX_BODY are read and dropped after their 413 up to this size (drainDeclaredBody). */
+export function drainLimit(maxBody: number): number {
+  return Math.max(4 * maxBody, 64 * 1024 * 1024);
+}
+
+/**
+ * A body whose Content-Length is over the limit is refused before a byte of it
+ * is read, and Fastify closes the connection. The client is still sending it:
+ * the kernel answers the unread bytes with a reset, and a reset throws away
+ * the 413 before many clients read it (Node's http client got ECONNRESET for
+ * a 20 MiB post). Up to drainLimit, the connection stays open instead, and
+ * Node reads and drops the unread body (what it does for any request a
+ * handler left unread), so the sender finishes and reads its 413. Larger
+ * declared bodies, and chunked ones that only turn out too large while read
+ * (their end is unknown), still close at once: the server never reads more
+ * than a bounded amount for a refused request, and requestTimeout bounds a
+ * slow sender as for any body.
+ */
+function drainDeclaredBody(req: FastifyRequest, reply: FastifyReply, maxBody: number): void {
+  const declared = Number(req.headers['content-length']);
+  if (declared > maxBody && declared <= drainLimit(maxBody)) reply.removeHeader('connection');
+}
+
 export function buildApp(deps: AppDeps): FastifyInstance {
   const { settings, metrics } = deps;
   const t = serverTimeouts(settings);
@@ -145,6 +168,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     } else {
       req.log.debug({ reqId: req.id, method: req.method, url: req.url, status: a.status, reason: a.reason }, a.message);
     }
+    if (a.status === 413) drainDeclaredBody(req, reply, settings.maxBody);
     return sendError(reply, a);
   });
   app.setNotFoundHandler((req, reply) => sendError(reply, { status: 404, reason: 'not_found', message: `no endpoint ${req.method} ${req.url}` }));

@@ -1,9 +1,11 @@
 import { emptyScanConfig } from '../../src/scan/config.js';
+import { request as httpRequest, Agent } from 'node:http';
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import type { Action } from '../../src/actions/types.js';
 import type { RouteConfig } from '../../src/config/types.js';
-import { buildApp, PING_TEXT } from '../../src/server/app.js';
+import { buildApp, drainLimit, PING_TEXT } from '../../src/server/app.js';
 import { signBody } from '../../src/server/auth.js';
 import { ServerMetrics } from '../../src/server/metrics.js';
 import type { Runtime } from '../../src/server/runtime.js';
@@ -106,6 +108,60 @@ describe('ingest endpoints', () => {
     await app.inject({ method: 'POST', url: '/', headers: { ...json, 'hooker-hops': '2' }, payload: { a: 1 } });
     await new Promise((r) => setTimeout(r, 20));
     expect(delivered[0]!.hops).toBe(2);
+  });
+});
+
+describe('a body declared over HOOKER_MAX_BODY on a real socket', () => {
+  const MAX = 64 * 1024;
+  /** POSTs `bytes` with their Content-Length over a real connection: the answer, or the socket error that replaced it. */
+  function postBytes(url: string, bytes: Buffer, agent?: Agent): Promise<{ status: number; text: string; connection?: string } | { error: string }> {
+    return new Promise((resolve) => {
+      const req = httpRequest(`${url}/`, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': bytes.length } }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c) => { text += c; });
+        res.on('end', () => resolve({ status: res.statusCode!, text, connection: res.headers.connection }));
+      });
+      req.on('error', (e: NodeJS.ErrnoException) => resolve({ error: e.code ?? e.message }));
+      req.end(bytes);
+    });
+  }
+
+  it('the sender of a 20 MiB body reads its 413 (no reset), and the kept connection serves the next event', async () => {
+    await make({ maxBody: MAX });
+    const url = await app.listen({ port: 0, host: '127.0.0.1' });
+    const body = Buffer.alloc(20 * 1024 * 1024, 0x20);
+    // Before: Fastify closed at once and the unread body made the kernel reset the connection (ECONNRESET, EPIPE).
+    for (let i = 0; i < 5; i++) {
+      const r = await postBytes(url, body);
+      expect(r).toMatchObject({ status: 413 });
+      expect(JSON.parse((r as { text: string }).text).message).toContain('HOOKER_MAX_BODY');
+    }
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const refused = await postBytes(url, body, agent);
+    expect(refused).toMatchObject({ status: 413 });
+    expect((refused as { connection?: string }).connection).not.toBe('close');
+    const next = await postBytes(url, Buffer.from('{"severity":"high"}'), agent);
+    expect(next).toMatchObject({ status: 202 });
+    agent.destroy();
+  });
+
+  it('a declared length over the drain limit is not read: the connection closes after the 413', async () => {
+    await make({ maxBody: MAX });
+    const url = new URL(await app.listen({ port: 0, host: '127.0.0.1' }));
+    const declared = drainLimit(MAX) + 1;
+    const sock = connect(Number(url.port), '127.0.0.1');
+    let answer = '';
+    sock.setEncoding('utf8');
+    sock.on('data', (c) => { answer += c; });
+    sock.on('error', () => { /* a reset is the answer too: the socket closes */ });
+    const closed = new Promise<void>((resolve) => sock.once('close', () => resolve()));
+    sock.write(`POST / HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${declared}\r\n\r\n`);
+    sock.write(Buffer.alloc(1024, 0x20));
+    // The server closes without waiting for the rest of the declared body (the test's timeout would end a drain).
+    await closed;
+    expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+    expect(answer.toLowerCase()).toContain('connection: close');
   });
 });
 
