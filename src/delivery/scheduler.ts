@@ -649,9 +649,20 @@ export class DeliveryScheduler implements DeliveryQueue {
       b.committed.resolve(commits[n]!);
       if (commits[n]!.deliveries.length === 0) b.done?.resolve([]);
     }
+    // The senders' 202s first: `committed`'s reactions (the ingest handler's
+    // continuation, which writes the 202) run in this microtask drain, and a
+    // tick queued from it runs once the drain is done. Started here, the
+    // commit's deliveries (each request written to its socket) and the pump
+    // (a claim or the store's next due time) ran before every 202 of the
+    // commit (issue 12, target 2b).
+    process.nextTick(this.startCommitted, started);
+  }
+
+  /** Starts what a commit handed its lanes, and pumps (see commit). */
+  private readonly startCommitted = (started: Set<string>): void => {
     for (const action of started) this.startReady(action, this.lane(action), this.now());
     this.pump();
-  }
+  };
 
   /** Adds (`sign` 1) or removes (-1) a commit's first-stage deliveries to the in-flight counts (see heldInFlight). */
   private countInFlight(plans: EventPlan[], held: Set<string>, sign: 1 | -1): true {
