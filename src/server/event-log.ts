@@ -28,9 +28,8 @@ export class EventLog {
   // 200 ids rehashed into a fresh table every few hundred events, each table
   // lived past two scavenges and, once replaced, kept the entries it had
   // pointed to (and their delivery records) promoted until a mark-compact
-  // (issue 12, target 2b: BENCHMARKS.md "session 15: alloc"). `record` looks
-  // from the newest entry back instead: a first attempt comes for one of the
-  // last few events unless deliveries are behind.
+  // (issue 12, target 2b: BENCHMARKS.md "session 15: alloc"). `record` finds an
+  // entry by its id in the ring instead (see `ascending`).
 
   /**
    * @param fedRecords true when the server passes every delivery record to
@@ -42,8 +41,20 @@ export class EventLog {
    */
   constructor(private readonly capacity = 200, readonly fedRecords = false) {}
 
+  /**
+   * How many of the latest entries were each added with an id greater than
+   * the one before: while that covers the whole ring its ids ascend from its
+   * oldest entry, and `record` finds an entry by binary search. The server's
+   * event ids are time-ordered (store/time-ordered-id.ts) and logged in the
+   * order they were made, so in a server this always holds.
+   */
+  private ascending = 0;
+  private lastId: string | undefined;
+
   add(entry: LoggedEvent): LoggedEvent {
     if (this.capacity <= 0) return entry;
+    this.ascending = this.lastId !== undefined && entry.eventId > this.lastId ? this.ascending + 1 : 1;
+    this.lastId = entry.eventId;
     if (this.ring.length < this.capacity) this.ring.push(entry);
     else this.ring[this.next] = entry;
     this.next = (this.next + 1) % this.capacity;
@@ -54,6 +65,23 @@ export class EventLog {
   record(r: DeliveryRecord): void {
     if (r.attempt !== 1) return;
     const n = this.ring.length;
+    if (n > 0 && this.ascending >= n) {
+      // Ids ascend from the oldest entry (at `next` once the ring is full): a binary search. Looking from the newest
+      // entry back compared up to `capacity` ids for every delivery of an event the ring no longer holds, which is
+      // every delivery once they run a few hundred events behind ingest (issue 12: ~4.5 % of the event loop,
+      // BENCHMARKS.md "session 17: loop").
+      const start = this.next % n;
+      const id = r.eventId;
+      let lo = 0;
+      let hi = n - 1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1;
+        const e = this.ring[(start + mid) % n]!;
+        if (e.eventId === id) { e.deliveries.push(r); return; }
+        if (e.eventId < id) lo = mid + 1; else hi = mid - 1;
+      }
+      return;
+    }
     for (let i = 1; i <= n; i++) {
       const e = this.ring[(this.next - i + n) % n]!;
       if (e.eventId === r.eventId) { e.deliveries.push(r); return; }

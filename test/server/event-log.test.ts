@@ -57,3 +57,51 @@ describe('event log', () => {
     expect(older!.deliveries).toHaveLength(0);
   });
 });
+
+describe('event log lookups', () => {
+  /** The lookup before the binary search: newest entry first, every entry. */
+  function reference(capacity: number) {
+    const ring: Array<{ eventId: string; deliveries: DeliveryRecord[] }> = [];
+    return {
+      add(id: string) { ring.push({ eventId: id, deliveries: [] }); if (ring.length > capacity) ring.shift(); },
+      record(r: DeliveryRecord) {
+        if (r.attempt !== 1) return;
+        for (let i = ring.length - 1; i >= 0; i--) if (ring[i]!.eventId === r.eventId) { ring[i]!.deliveries.push(r); return; }
+      },
+      recent: () => [...ring].reverse().map((e) => ({ eventId: e.eventId, deliveries: e.deliveries.map((d) => d.deliveryId) })),
+    };
+  }
+
+  it('adds each first attempt where a look through every entry would, with ascending ids and without', () => {
+    // A seeded generator: the same sequences every run.
+    let seed = 12345;
+    const rand = (n: number) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+    let binarySearched = 0;
+    for (let round = 0; round < 300; round++) {
+      const capacity = 1 + rand(40);
+      const log = new EventLog(capacity, true);
+      const ref = reference(capacity);
+      const ids: string[] = [];
+      let next = 1000;
+      // Most rounds add ascending ids (the server's); some add a repeat or a smaller id now and then.
+      const disorder = round % 3 === 0 ? 5 : 0;
+      for (let step = 0; step < 200; step++) {
+        if (rand(3) > 0 || ids.length === 0) {
+          const id = disorder && rand(disorder * 4) === 0 ? String(next - rand(50)) : String(next += 1 + rand(3));
+          ids.push(id);
+          log.add({ eventId: id, receivedMs: 0, hops: 0, matched: [], skipped: [], deliveries: [] });
+          ref.add(id);
+        } else {
+          // An id logged some time ago (maybe dropped from the ring), or one never logged.
+          const id = rand(10) === 0 ? String(next + 1 + rand(5)) : ids[ids.length - 1 - rand(Math.min(ids.length, capacity + 10))]!;
+          const r = { eventId: id, attempt: rand(5) === 0 ? 2 : 1, deliveryId: `d${step}` } as unknown as DeliveryRecord;
+          if ((log as unknown as { ascending: number }).ascending >= Math.min(ids.length, capacity)) binarySearched++;
+          log.record(r);
+          ref.record(r);
+        }
+        expect(log.recent(capacity).map((e) => ({ eventId: e.eventId, deliveries: e.deliveries.map((d) => d.deliveryId) }))).toEqual(ref.recent());
+      }
+    }
+    expect(binarySearched).toBeGreaterThan(10_000);
+  });
+});
