@@ -14,22 +14,44 @@
 // retried) and the next request starts a new one.
 
 import { Worker } from 'node:worker_threads';
-import { abortReason, whenAborted, type Http1Answer, type Http1ClientOptions, type Http1Request } from './http1-client.js';
+import { abortReason, type Http1Answer, type Http1ClientOptions, type Http1Request } from './http1-client.js';
 import { ChurnMap } from '../churn-map.js';
 
-export type ToThread =
-  | ['open', number, Http1ClientOptions]
-  | ['close', number]
-  | ['cancel', number]
-  | ['req', number, number, string, string, Record<string, string | string[]> | undefined, ['s' | 'b', string] | undefined, number, BaseOf];
 /**
- * A request's base64Of: absent, 1 when it is the body's text (it crosses
- * once), or the text. The text crosses as it is and the thread encodes it
+ * One turn's messages to the thread, as one flat array of primitives (an op
+ * code, then its fields) instead of an array, a headers object and a body
+ * pair per request: a structured clone writes each object's keys with it and
+ * the thread built every object again, ~8 µs of the thread's CPU per event
+ * of 3 deliveries and more on the event loop (issue 12, BENCHMARKS.md
+ * "session 17: loop"). The event's text, which its deliveries share, and the
+ * URL cross once per message, in `texts` (REQ's fields index it).
+ */
+export interface ToThread { texts: string[]; flat: unknown[] }
+/** OPEN client id, options; CLOSE client id; CANCEL request id. */
+export const OPEN = 1;
+export const CLOSE = 2;
+export const CANCEL = 3;
+/**
+ * REQ: request id, client id, url (texts), method, header count, then each
+ * header's name and value (a string, or its array of values), the body
+ * (NO_BODY, or BODY_TEXT / BODY_BYTES and its text: `texts`), timeoutMs,
+ * base64Of (NO_BASE64, BASE64_BODY when it is the body's text, else `texts`).
+ * The text crosses as it is and the thread encodes it
  * (http1-client.ts Http1Request.base64Of).
  */
-export type BaseOf = string | 1 | undefined;
-/** [id, status, body] or [id, -1, error name, error message]. */
-export type FromThread = [number, number, string] | [number, -1, string, string];
+export const REQ = 0;
+export const NO_BODY = 0;
+export const BODY_TEXT = 1;
+/** Bytes go as a latin1 string (a plain copy each way): a Buffer is often a view of a larger pooled one, which cloning would copy whole, and transferring a copy cost more. */
+export const BODY_BYTES = 2;
+export const NO_BASE64 = -1;
+export const BASE64_BODY = -2;
+/**
+ * Answers to the event loop, flat too: per request its id, then its status
+ * and body, or FAILED and the error's name and message.
+ */
+export type FromThread = unknown[];
+export const FAILED = -1;
 
 // CommonJS run with eval: loads the worker module next to this one (the .ts
 // source through tsx when the server itself runs from source, as in tests).
@@ -41,15 +63,26 @@ const { workerData } = require('node:worker_threads');
 })().catch((e) => { process.stderr.write('hooker: HTTP client thread failed to start: ' + (e && e.stack || e) + '\\n'); process.exit(1); });
 `;
 
-interface Pending { resolve(a: Http1Answer): void; reject(e: Error): void; offAbort?: () => void }
+interface Pending { resolve(a: Http1Answer): void; reject(e: Error): void; signal: AbortSignal | undefined }
 
 class WireThread {
   private readonly worker: Worker;
   /** Requests not answered yet, by id (a ChurnMap: see src/churn-map.ts for why not a Map). */
   private readonly pending = new ChurnMap<number, Pending>();
-  private outbox: ToThread[] = [];
+  private flat: unknown[] = [];
+  private texts: string[] = [];
+  /** The last text put in `texts` and its index: an event's deliveries are launched one after another and share its text. */
+  private lastText: string | undefined;
+  private lastIndex = -1;
   private flushing = false;
   private nextId = 1;
+  /**
+   * The signals the pending requests were given, each with one 'abort'
+   * listener that fails its requests: the deadline guard's signal is shared
+   * by every delivery of a period and aborts rarely (a whenAborted
+   * registration and its closure per request cost the event loop more).
+   */
+  private readonly watched = new WeakSet<AbortSignal>();
 
   constructor(private readonly onGone: (t: WireThread) => void, opens: Iterable<[number, Http1ClientOptions]>) {
     const fromSource = import.meta.url.endsWith('.ts');
@@ -58,23 +91,41 @@ class WireThread {
       workerData: { entry: new URL(`./http1-thread-worker.${fromSource ? 'ts' : 'js'}`, import.meta.url).href, tsx: fromSource },
     });
     this.worker.unref();
-    this.worker.on('message', (batch: FromThread[]) => this.answers(batch));
+    this.worker.on('message', (flat: FromThread) => this.answers(flat));
     this.worker.on('error', (e) => this.gone(e));
     this.worker.on('exit', (code) => this.gone(new Error(`exited with code ${code}`)));
-    for (const [id, options] of opens) this.post(['open', id, options]);
+    for (const [id, options] of opens) this.post(OPEN, id, options);
   }
 
-  post(m: ToThread): void {
-    this.outbox.push(m);
+  /** A control message (OPEN, CLOSE, CANCEL) in this turn's batch. */
+  post(op: number, id: number, options?: Http1ClientOptions): void {
+    if (op === OPEN) this.flat.push(op, id, options); else this.flat.push(op, id);
+    this.soon();
+  }
+
+  private soon(): void {
     if (this.flushing) return;
     this.flushing = true;
     // Every request of this turn of the loop (a lane launches several) in one message.
-    setImmediate(() => {
-      this.flushing = false;
-      const batch = this.outbox;
-      this.outbox = [];
-      this.worker.postMessage(batch);
-    });
+    setImmediate(this.flush);
+  }
+
+  private readonly flush = (): void => {
+    this.flushing = false;
+    const batch: ToThread = { texts: this.texts, flat: this.flat };
+    this.flat = [];
+    this.texts = [];
+    this.lastText = undefined;
+    this.worker.postMessage(batch);
+  };
+
+  /** The index of `text` in this batch's texts (added unless it was the last one added). */
+  private textAt(text: string): number {
+    if (text === this.lastText) return this.lastIndex;
+    this.lastText = text;
+    this.lastIndex = this.texts.length;
+    this.texts.push(text);
+    return this.lastIndex;
   }
 
   request(clientId: number, req: Http1Request): Promise<Http1Answer> {
@@ -82,36 +133,62 @@ class WireThread {
       const { signal } = req;
       if (signal?.aborted) { reject(abortReason(signal)); return; }
       const id = this.nextId++;
-      const p: Pending = { resolve, reject };
-      if (signal) {
-        p.offAbort = whenAborted(signal, (reason) => {
-          if (!this.pending.delete(id)) return;
-          this.settled();
-          this.post(['cancel', id]);
-          reject(reason);
-        });
-      }
+      if (signal && !this.watched.has(signal)) this.watch(signal);
       if (this.pending.size === 0) this.worker.ref(); // a request in flight keeps the process up, as a socket would
-      this.pending.set(id, p);
-      // Bytes go as a latin1 string (a plain copy each way): a Buffer is often a view of a larger pooled one, which cloning would copy whole, and transferring a copy cost more.
-      const body: ['s' | 'b', string] | undefined = req.body === undefined ? undefined
-        : typeof req.body === 'string' ? ['s', req.body] : ['b', latin1(req.body)];
-      const baseOf: BaseOf = req.base64Of === undefined ? undefined : req.base64Of === req.body ? 1 : req.base64Of;
-      this.post(['req', id, clientId, typeof req.url === 'string' ? req.url : req.url.href, req.method, req.headers, body, req.timeoutMs, baseOf]);
+      this.pending.set(id, { resolve, reject, signal });
+      const f = this.flat;
+      f.push(REQ, id, clientId, this.textAt(typeof req.url === 'string' ? req.url : req.url.href), req.method);
+      const headers = req.headers;
+      if (headers === undefined) f.push(0);
+      else {
+        const at = f.length;
+        f.push(0);
+        let n = 0;
+        for (const name in headers) { f.push(name, headers[name]); n++; }
+        f[at] = n;
+      }
+      const body = req.body;
+      if (body === undefined) f.push(NO_BODY);
+      else if (typeof body === 'string') f.push(BODY_TEXT, this.textAt(body));
+      else f.push(BODY_BYTES, this.textAt(latin1(body)));
+      f.push(req.timeoutMs, req.base64Of === undefined ? NO_BASE64 : req.base64Of === body ? BASE64_BODY : this.textAt(req.base64Of));
+      this.soon();
     });
   }
 
-  private answers(batch: FromThread[]): void {
-    for (const m of batch) {
-      const p = this.pending.get(m[0]);
-      if (!p) continue; // aborted meanwhile
-      this.pending.delete(m[0]);
-      p.offAbort?.();
-      if (m[1] === -1) {
-        const e = new Error((m as [number, -1, string, string])[3]);
-        e.name = (m as [number, -1, string, string])[2];
-        p.reject(e);
-      } else p.resolve({ status: m[1], body: m[2] });
+  /** Fails the pending requests given `signal` when it aborts, and tells the thread to drop them. */
+  private watch(signal: AbortSignal): void {
+    this.watched.add(signal);
+    signal.addEventListener('abort', () => {
+      const reason = abortReason(signal);
+      const aborted: Array<[number, Pending]> = [];
+      for (const [id, p] of this.pending) if (p.signal === signal) aborted.push([id, p]);
+      for (const [id, p] of aborted) {
+        this.pending.delete(id);
+        this.post(CANCEL, id);
+        p.reject(reason);
+      }
+      this.settled();
+    }, { once: true });
+  }
+
+  private answers(flat: FromThread): void {
+    for (let i = 0; i < flat.length;) {
+      const id = flat[i] as number;
+      const status = flat[i + 1] as number;
+      const p = this.pending.get(id);
+      if (p) this.pending.delete(id); // else aborted meanwhile
+      if (status === FAILED) {
+        if (p) {
+          const e = new Error(flat[i + 3] as string);
+          e.name = flat[i + 2] as string;
+          p.reject(e);
+        }
+        i += 4;
+      } else {
+        p?.resolve({ status, body: flat[i + 2] as string });
+        i += 3;
+      }
     }
     this.settled();
   }
@@ -124,10 +201,7 @@ class WireThread {
     this.onGone(this);
     const pending = [...this.pending.values()];
     this.pending.clear();
-    for (const p of pending) {
-      p.offAbort?.();
-      p.reject(new Error(`the HTTP client thread stopped: ${e.message}`));
-    }
+    for (const p of pending) p.reject(new Error(`the HTTP client thread stopped: ${e.message}`));
   }
 }
 
@@ -157,7 +231,7 @@ export class ThreadedHttp1Client {
 
   constructor(opts: Http1ClientOptions) {
     options.set(this.id, opts);
-    if (thread) thread.post(['open', this.id, opts]);
+    if (thread) thread.post(OPEN, this.id, opts);
   }
 
   request(req: Http1Request): Promise<Http1Answer> {
@@ -170,6 +244,6 @@ export class ThreadedHttp1Client {
     if (this.closed) return;
     this.closed = true;
     options.delete(this.id);
-    thread?.post(['close', this.id]);
+    thread?.post(CLOSE, this.id);
   }
 }
