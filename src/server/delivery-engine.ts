@@ -98,8 +98,8 @@ async function startEngine(store: Store, opts: EngineOptions, log: (line: string
     opts.onRecord?.(r);
     if (!m) return;
     const outcome = r.ok ? 'success' : r.state === 'dead' ? 'dead' : 'retry';
-    m.deliveries.inc({ action: r.actionName, outcome });
-    m.deliverySeconds.observe({ action: r.actionName }, (r.finishedAt - r.startedAt) / 1000);
+    m.countDelivery(r.actionName, outcome);
+    m.deliverySeconds.observe(r.actionName, (r.finishedAt - r.startedAt) / 1000);
   };
   let router!: EventRouter;
   const where = redactLocation(store.location);
