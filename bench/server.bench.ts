@@ -836,7 +836,7 @@ Hooker runs as \`hooker serve\` (dist/) with the 20 routes below compiled into o
 |---|---|---|---|---|
 ${ingestRows}
 | offered 1,000 events/s for ${MEASURE_MS / 1000} s, deliveries running; baseline: the bare relay (its warm-up before the sustained phase) | p50 / p99 of the 202 | ${relayAt1k ? `${ms(relayAt1k.p50)} / ${ms(relayAt1k.p99)}` : ''} | ${ms(at1k.p50)} / ${ms(at1k.p99)} | ${at1k.refused} refused (503), ${at1k.errors} errors |
-| | 202s over 10 / 30 / 100 ms (of ${MEASURE_MS} events) | ${relayAt1k ? slowCounts(relayAt1k.latencies) : ''} | ${slowCounts(at1k.latencies)} | |
+| | 202s over 10 / 30 / 100 ms (of ${relayAt1k ? `${relayAt1k.latencies.length} / ` : ''}${at1k.latencies.length} answered) | ${relayAt1k ? slowCounts(relayAt1k.latencies) : ''} | ${slowCounts(at1k.latencies)} | |
 | | inbox drained after the phase in | | ${drained(at1kDrain)} | |
 | sustained: offered ${SUSTAINED_RATE} events/s × 3 deliveries for ${SUSTAINED_MS / 1000} s; baseline: the bare relay (below) | events accepted/s | ${rate(relay.load).toFixed(0)} | ${rate(sustained).toFixed(0)} (${sustained.refused} refused with 503, ${sustained.errors} errors) | ${(rate(relay.load) / Math.max(1, rate(sustained))).toFixed(1)}× |
 | | deliveries/s at the receiver | ${relay.deliveriesPerS.toFixed(0)} | ${deliveriesPerS.toFixed(0)} | ${(relay.deliveriesPerS / Math.max(1, deliveriesPerS)).toFixed(1)}× |

@@ -2,24 +2,11 @@
 // sender does: all of it at once with its Content-Length, over a real
 // connection. The sender must read the 413, not lose it to a reset.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { request } from 'node:http';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startHooker, type HookerProcess } from './hooker-process.js';
-
-function postBytes(url: string, bytes: Buffer): Promise<{ status: number; text: string } | { error: string }> {
-  return new Promise((resolve) => {
-    const req = request(`${url}/`, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => { text += c; });
-      res.on('end', () => resolve({ status: res.statusCode!, text }));
-    });
-    req.on('error', (e: NodeJS.ErrnoException) => resolve({ error: e.code ?? e.message }));
-    req.end(bytes);
-  });
-}
+import { postBytes } from '../support/post-bytes.js';
 
 describe('a 12 MiB event against the default 10 MiB limit', () => {
   let h: HookerProcess;

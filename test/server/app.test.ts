@@ -1,5 +1,5 @@
 import { emptyScanConfig } from '../../src/scan/config.js';
-import { request as httpRequest, Agent } from 'node:http';
+import { Agent } from 'node:http';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
@@ -11,6 +11,7 @@ import { ServerMetrics } from '../../src/server/metrics.js';
 import type { Runtime } from '../../src/server/runtime.js';
 import type { ReloadOutcome, RuntimeHolder } from '../../src/server/runtime-holder.js';
 import { createDeliveryEngine, type DeliveryEngine } from '../../src/server/delivery-engine.js';
+import { postBytes } from '../support/post-bytes.js';
 
 // The app over a runtime whose matcher and template are plain functions, so
 // the HTTP behaviour is tested without compiling Rego.
@@ -113,20 +114,6 @@ describe('ingest endpoints', () => {
 
 describe('a body declared over HOOKER_MAX_BODY on a real socket', () => {
   const MAX = 64 * 1024;
-  /** POSTs `bytes` with their Content-Length over a real connection: the answer, or the socket error that replaced it. */
-  function postBytes(url: string, bytes: Buffer, agent?: Agent): Promise<{ status: number; text: string; connection?: string } | { error: string }> {
-    return new Promise((resolve) => {
-      const req = httpRequest(`${url}/`, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': bytes.length } }, (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c) => { text += c; });
-        res.on('end', () => resolve({ status: res.statusCode!, text, connection: res.headers.connection }));
-      });
-      req.on('error', (e: NodeJS.ErrnoException) => resolve({ error: e.code ?? e.message }));
-      req.end(bytes);
-    });
-  }
-
   it('the sender of a 20 MiB body reads its 413 (no reset), and the kept connection serves the next event', async () => {
     await make({ maxBody: MAX });
     const url = await app.listen({ port: 0, host: '127.0.0.1' });
