@@ -98,8 +98,8 @@ export function drainLimit(maxBody: number): number {
  * A body whose Content-Length is over the limit is refused before a byte of it
  * is read, and Fastify closes the connection. The client is still sending it:
  * the kernel answers the unread bytes with a reset, and a reset throws away
- * the 413 before many clients read it (Node's http client got ECONNRESET for
- * a 20 MiB post). Up to drainLimit, the connection stays open instead, and
+ * the 413 before many clients read it (Node's http client got EPIPE for
+ * half or more of 12-20 MiB posts). Up to drainLimit, the connection stays open instead, and
  * Node reads and drops the unread body (what it does for any request a
  * handler left unread), so the sender finishes and reads its 413. Larger
  * declared bodies, and chunked ones that only turn out too large while read

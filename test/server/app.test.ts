@@ -125,10 +125,10 @@ describe('a body declared over HOOKER_MAX_BODY on a real socket', () => {
       expect(JSON.parse((r as { text: string }).text).message).toContain('HOOKER_MAX_BODY');
     }
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-    const refused = await postBytes(url, body, agent);
+    const refused = await postBytes(url, body, { agent });
     expect(refused).toMatchObject({ status: 413 });
     expect((refused as { connection?: string }).connection).not.toBe('close');
-    const next = await postBytes(url, Buffer.from('{"severity":"high"}'), agent);
+    const next = await postBytes(url, Buffer.from('{"severity":"high"}'), { agent });
     expect(next).toMatchObject({ status: 202 });
     agent.destroy();
   });

@@ -1,14 +1,15 @@
 // POSTs raw bytes with node:http, as a sender that writes its whole body at
 // once does (Node sets the Content-Length), over a real connection: the
 // answer, or the socket error that replaced it (a reset shows as EPIPE or
-// ECONNRESET instead of a status).
+// ECONNRESET instead of a status). Used by tests and by scripts/try-out.ts.
 import { request, type Agent } from 'node:http';
 
 export type PostAnswer = { status: number; text: string; connection?: string } | { error: string };
 
-export function postBytes(url: string, bytes: Buffer, agent?: Agent): Promise<PostAnswer> {
+/** `type`: the Content-Type (JSON by default); `agent`: a kept connection to reuse. */
+export function postBytes(url: string, bytes: Buffer | string, opts: { agent?: Agent; type?: string } = {}): Promise<PostAnswer> {
   return new Promise((resolve) => {
-    const req = request(`${url}/`, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
+    const req = request(`${url}/`, { method: 'POST', agent: opts.agent, headers: { 'content-type': opts.type ?? 'application/json' } }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (c) => { text += c; });
