@@ -66,7 +66,7 @@ const OPEN_LOOP_CONNECTIONS = Number(argValue('--open-connections') ?? 256);
 const SUSTAINED_MS = QUICK ? 10_000 : 30_000;
 const RSS_EVENTS = QUICK ? 20_000 : 100_000;
 /**
- * `--phase latency|sustained|relay|held`: only that phase (relay: the bare relay's sustained run; held: ingest with
+ * `--phase latency|sustained|relay|held|start`: only that phase (relay: the bare relay's sustained run; start: the cold-start rows, see startPhase; held: ingest with
  * deliveries held, as in `--only ingest`, its rounds alternating with bare Fastify's, with the main thread's CPU per event) (a fresh server, nothing
  * written to BENCHMARKS.md), for profiling one phase: `--node-args "..."`
  * are given to the Hooker child (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"), `--root DIR` runs another
@@ -654,6 +654,14 @@ async function onePhase(phase: string): Promise<void> {
   const receiver = new Receiver();
   await receiver.start();
   const log = (line: string) => process.stderr.write(`bench:server: ${line}\n`);
+  if (phase === 'start') {
+    try {
+      await startPhase(target, receiver.url, log);
+    } finally {
+      await receiver.close();
+    }
+    return;
+  }
   // Held: as in `--only ingest` (startHeldHooker).
   const hooker = phase === 'held' ? await startHeldHooker(target, receiver.url) : await startHooker(target, receiver.url);
   try {
@@ -695,11 +703,48 @@ async function onePhase(phase: string): Promise<void> {
       } finally {
         await bare.stop();
       }
-    } else throw new Error(`--phase ${phase}: give latency, sustained, relay or held`);
+    } else throw new Error(`--phase ${phase}: give latency, sustained, relay, held or start`);
   } finally {
     await hooker.stop();
     await receiver.close();
   }
+}
+
+/**
+ * `--phase start [--starts N] [--against DIR]`: the cold-start rows alone: N first starts (an empty data directory)
+ * and N restarts (the same configuration and data directory, primed by one start: the compiled routes come from the
+ * wasm cache), each timed from spawn to the first /ping, with the child's CPU (all threads) and RSS at that moment;
+ * medians printed. `--against DIR` also runs DIR's build, start by start alternated with this one (old/new pairs in
+ * the same seconds), and prints both.
+ */
+async function startPhase(target: Target, receiverUrl: string, log: (line: string) => void): Promise<void> {
+  const n = Number(argValue('--starts') ?? 5);
+  const against = argValue('--against');
+  const targets: Target[] = [target, ...(against ? [{ ...target, name: 'against', root: against }] : [])];
+  type Start = { ms: number; cpu: number; rss: number };
+  const runs = targets.map(() => ({ first: [] as Start[], restart: [] as Start[], dir: mkdtempSync(join(tmpdir(), 'hooker-bench-')) }));
+  const once = async (t: Target, dir?: string): Promise<Start> => {
+    const s = await startHooker(t, receiverUrl, {}, dir);
+    const start = { ms: s.startMs, cpu: cpuMs(s.proc.pid!), rss: rssMiB(s.proc.pid!) };
+    await s.stop();
+    return start;
+  };
+  try {
+    for (let i = 0; i < targets.length; i++) await once(targets[i]!, runs[i]!.dir);
+    for (let k = 0; k < n; k++) {
+      for (let i = 0; i < targets.length; i++) runs[i]!.first.push(await once(targets[i]!));
+      for (let i = 0; i < targets.length; i++) runs[i]!.restart.push(await once(targets[i]!, runs[i]!.dir));
+    }
+  } finally {
+    for (const r of runs) rmSync(r.dir, { recursive: true, force: true });
+  }
+  const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const line = (xs: Start[]) => `median ${med(xs.map((x) => x.ms)).toFixed(0)} ms (CPU ${med(xs.map((x) => x.cpu)).toFixed(0)} ms, RSS ${med(xs.map((x) => x.rss)).toFixed(0)} MiB); each ${xs.map((x) => x.ms.toFixed(0)).join(' / ')} ms, CPU ${xs.map((x) => x.cpu.toFixed(0)).join(' / ')}`;
+  targets.forEach((t, i) => {
+    const name = t.root ?? ROOT;
+    log(`${name}: restart ${line(runs[i]!.restart)}`);
+    log(`${name}: first start ${line(runs[i]!.first)}`);
+  });
 }
 
 async function main(): Promise<void> {
