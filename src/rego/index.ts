@@ -173,6 +173,28 @@ function isOutOfMemory(e: unknown): boolean {
   return e instanceof Error && /out of memory/i.test(e.message);
 }
 
+/**
+ * Runs `start` (the SDK's loadPolicy) with the global `Response` standing for
+ * a class nothing is an instance of. The SDK first asks `wasm instanceof
+ * Response` (for a streamed fetch, never the case here), and Node defines
+ * that global lazily: reading it loads Node's whole fetch implementation
+ * (its bundled undici, 15–30 ms of the server's start to /ping, issue 12),
+ * which nothing else of the server needs. The check runs synchronously,
+ * before the SDK's first await, so the global is put back as soon as `start`
+ * returns; where it is no longer lazy (already loaded, or replaced), nothing
+ * is changed.
+ */
+function withoutLazyResponse<T>(start: () => T): T {
+  const lazy = Object.getOwnPropertyDescriptor(globalThis, 'Response');
+  if (!lazy?.configurable || typeof lazy.get !== 'function') return start();
+  Object.defineProperty(globalThis, 'Response', { value: class NotAResponse {}, configurable: true, writable: true });
+  try {
+    return start();
+  } finally {
+    Object.defineProperty(globalThis, 'Response', lazy);
+  }
+}
+
 /** Loads a compiled policy in the OPA SDK together with Hooker's TypeScript builtins. */
 export async function loadPolicy(wasm: Uint8Array, opts: LoadOptions = {}): Promise<RegoPolicy> {
   const strict = opts.strictBuiltinErrors ?? false;
@@ -181,7 +203,7 @@ export async function loadPolicy(wasm: Uint8Array, opts: LoadOptions = {}): Prom
   const pages = Math.max(opts.memoryPages ?? 0, importedMemoryMinimum(wasm), 5);
   // The memory's maximum is what bounds everything the runtime allocates.
   const maximum = opts.limits ? Math.max(memoryPages(opts.limits), pages) : undefined;
-  const sdk = (await loadSdkPolicy(wasm, { initial: pages, ...(maximum ? { maximum } : {}) }, host.builtins)) as unknown as SdkPolicy;
+  const sdk = (await withoutLazyResponse(() => loadSdkPolicy(wasm, { initial: pages, ...(maximum ? { maximum } : {}) }, host.builtins))) as unknown as SdkPolicy;
   const opaEval = sdk.wasmInstance.exports['opa_eval'] as OpaEval;
   const setStrict = sdk.wasmInstance.exports['hooker_set_strict'] as ((v: number) => void) | undefined;
   setStrict?.(strict ? 1 : 0);
