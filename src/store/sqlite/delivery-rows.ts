@@ -69,6 +69,12 @@ const MAX_ATTEMPT_TEXTS = 4_096;
 /** Texts met once and remembered until met again (textCode); forgotten all at once when full. */
 const TEXTS_SEEN = 1_024;
 
+/** One multi-row statement (SqliteDeliveryRows.bulk): `<head><tuple>, <tuple>, ...<tail>`, its prepared forms by row count. */
+interface BulkSql {
+  head: string; tuple: string; width: number; tail: string;
+  byRows: Array<ReturnType<SqliteDatabase['prepare']> | undefined>;
+}
+
 /** A batch's rows, flat: one value after another, a table's columns per row. */
 interface BatchRows {
   events: unknown[]; runs: unknown[]; deliveries: unknown[];
@@ -210,15 +216,11 @@ export class SqliteDeliveryRows implements DeliveryRows {
 
   // A batch's rows are inserted table by table, up to BULK_ROWS rows per statement (one prepared
   // statement per row count, kept): a few statements per batch instead of about seven per event.
-  private readonly bulkStatements = new Map<string, ReturnType<SqliteDatabase['prepare']>>();
-  /** The statement cached under `key` (one per row count), prepared from `sql()` the first time. */
-  private bulkStatement(key: string, sql: () => string): ReturnType<SqliteDatabase['prepare']> {
-    let stmt = this.bulkStatements.get(key);
-    if (!stmt) this.bulkStatements.set(key, stmt = this.db.prepare(sql()));
-    return stmt;
-  }
-  private bulkInsert(head: string, tuple: string, width: number, values: unknown[], tail = ''): void {
-    this.bulk(`${head} VALUES `, tuple, width, values, tail, false);
+  // Each statement's SQL is a BulkSql made once, holding its prepared statements by row count: a
+  // key made of the SQL text and looked up in a Map on every call cost the event loop ~0.7 % at an
+  // offered 1,000 events/s (a ~200-character string built and hashed ~4,000 times a second, issue 12).
+  private bulkSql(head: string, tuple: string, width: number, tail = ''): BulkSql {
+    return { head, tuple, width, tail, byRows: [] };
   }
 
   /**
@@ -227,21 +229,29 @@ export class SqliteDeliveryRows implements DeliveryRows {
    * JSON text read with json_each: `j.value ->> n` parsed each item's text again for every field it read
    * (issue 12: the finish's UPDATE was the costliest statement of a delivery).
    */
-  private bulk(head: string, tuple: string, width: number, values: unknown[], tail: string, rows: false): void;
-  private bulk<T>(head: string, tuple: string, width: number, values: unknown[], tail: string, rows: true): T[];
-  private bulk<T>(head: string, tuple: string, width: number, values: unknown[], tail: string, rows: boolean): T[] | void {
-    const count = values.length / width;
+  private bulk(sql: BulkSql, values: unknown[], rows: false): void;
+  private bulk<T>(sql: BulkSql, values: unknown[], rows: true): T[];
+  private bulk<T>(sql: BulkSql, values: unknown[], rows: boolean): T[] | void {
+    const count = values.length / sql.width;
     let out: T[] | undefined;
     for (let at = 0; at < count; at += BULK_ROWS) {
       const n = Math.min(BULK_ROWS, count - at);
-      const stmt = this.bulkStatement(`${head}\u0000${tail}\u0000${n}`, () => `${head}${Array.from({ length: n }, () => tuple).join(', ')}${tail}`);
-      const args = n === count ? values : values.slice(at * width, (at + n) * width);
+      // Prepared the first time a row count is met (field initialisers run before the constructor migrates).
+      const stmt = sql.byRows[n] ??= this.db.prepare(`${sql.head}${Array.from({ length: n }, () => sql.tuple).join(', ')}${sql.tail}`);
+      const args = n === count ? values : values.slice(at * sql.width, (at + n) * sql.width);
       if (!rows) { stmt.run(args); continue; }
       const got = stmt.all(args) as T[];
       out = out ? out.concat(got) : got;
     }
     if (rows) return out ?? [];
   }
+  private readonly insertEvents = this.bulkSql('INSERT INTO events (id, received_at, hops, body, open_deliveries, message) VALUES ', '(?, ?, ?, ?, ?, ?)', 6);
+  private readonly insertRuns = this.bulkSql('INSERT INTO route_runs (event_id, route, template, message) VALUES ', '(?, ?, ?, ?)', 4);
+  private readonly insertDeliveries = this.bulkSql(
+    'INSERT INTO deliveries (id, event_id, route, action, stage, kind, state, attempts, next_at, created_at, updated_at, claimed_by, lease_until) VALUES ',
+    '(?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)', 12);
+  private readonly addCounts = this.bulkSql('INSERT INTO delivery_counts (route, state, n) VALUES ', '(?, ?, ?)', 3, ' ON CONFLICT (route, state) DO UPDATE SET n = n + excluded.n');
+  private readonly insertSpans = this.bulkSql('INSERT OR IGNORE INTO delivery_spans (kind, name, last_at, first_at) VALUES ', '(?, ?, ?, ?)', 4);
   // Taken only when absent or expired: a live key means the route is a duplicate.
   private readonly takeDedup = this.stmt(`INSERT INTO dedup_keys (route, key, expires_at) VALUES (?, ?, ?)
     ON CONFLICT (route, key) DO UPDATE SET expires_at = excluded.expires_at WHERE dedup_keys.expires_at <= ?`);
@@ -279,10 +289,9 @@ export class SqliteDeliveryRows implements DeliveryRows {
         return c;
       }));
       // In this order: a route run refers to its event, a delivery to its route run.
-      this.bulkInsert('INSERT INTO events (id, received_at, hops, body, open_deliveries, message)', '(?, ?, ?, ?, ?, ?)', 6, rows.events);
-      this.bulkInsert('INSERT INTO route_runs (event_id, route, template, message)', '(?, ?, ?, ?)', 4, rows.runs);
-      this.bulkInsert('INSERT INTO deliveries (id, event_id, route, action, stage, kind, state, attempts, next_at, created_at, updated_at, claimed_by, lease_until)',
-        '(?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)', 12, rows.deliveries);
+      this.bulk(this.insertEvents, rows.events, false);
+      this.bulk(this.insertRuns, rows.runs, false);
+      this.bulk(this.insertDeliveries, rows.deliveries, false);
       // The per-route counters (schema.ts step 6) of the batch's deliveries, one upsert for all its (route, state)
       // pairs (not one statement per pair); triggers count every later change.
       const countRows: unknown[] = [];
@@ -290,9 +299,9 @@ export class SqliteDeliveryRows implements DeliveryRows {
         const cut = key.lastIndexOf('\u0000');
         countRows.push(key.slice(0, cut), key.slice(cut + 1), n);
       }
-      this.bulkInsert('INSERT INTO delivery_counts (route, state, n)', '(?, ?, ?)', 3, countRows, ' ON CONFLICT (route, state) DO UPDATE SET n = n + excluded.n');
+      this.bulk(this.addCounts, countRows, false);
       // The console's route and action filters (schema.ts step 7): a row per route and action a second at most (spanRows), not an index entry per delivery.
-      this.bulkInsert('INSERT OR IGNORE INTO delivery_spans (kind, name, last_at, first_at)', '(?, ?, ?, ?)', 4, spanRows(rows.spans, this.spansWritten, spans));
+      this.bulk(this.insertSpans, spanRows(rows.spans, this.spansWritten, spans), false);
       return commits;
     });
     if (outermost) for (const [key, span] of spans) this.spansWritten.set(key, span);
@@ -341,10 +350,11 @@ export class SqliteDeliveryRows implements DeliveryRows {
     ORDER BY d.next_at LIMIT ?`);
   private readonly claimEvents = this.stmt('SELECT id, body, hops, message FROM events WHERE id IN (SELECT value FROM json_each(?))');
   // The claimed rows are leased by the rowids the claim read, not looked up again by id through the primary key's index.
+  private readonly leaseStatements: Array<ReturnType<SqliteDatabase['prepare']>> = [];
   private lease(owner: string | null, until: number, rowids: number[]): void {
     for (let at = 0; at < rowids.length; at += BULK_ROWS) {
       const part = rowids.length <= BULK_ROWS ? rowids : rowids.slice(at, at + BULK_ROWS);
-      const stmt = this.bulkStatement(`lease\u0000${part.length}`, () => `UPDATE deliveries SET claimed_by = ?, lease_until = ? WHERE rowid IN (${part.map(() => '?').join(', ')})`);
+      const stmt = this.leaseStatements[part.length] ??= this.db.prepare(`UPDATE deliveries SET claimed_by = ?, lease_until = ? WHERE rowid IN (${part.map(() => '?').join(', ')})`);
       stmt.run([owner, until, ...part]);
     }
   }
@@ -438,18 +448,21 @@ export class SqliteDeliveryRows implements DeliveryRows {
   // multi-row INSERT their attempt rows, one UPDATE the events' open counts; a stage release is
   // looked for only in route runs that still have a waiting stage (one query for the batch).
   // The outcomes as bound tuples (id, state, next_at, updated_at, last_error, owner's code, ok_text, ok_ms), see bulk().
+  private readonly finishSql = this.bulkSql(`UPDATE deliveries SET state = f.column2, attempts = attempts + 1, next_at = f.column3, updated_at = f.column4,
+      last_error = f.column5, claimed_by = NULL, lease_until = 0, ok_text = f.column7, ok_ms = f.column8 FROM (VALUES `, '(?, ?, ?, ?, ?, ?, ?, ?)', 8,
+  `) AS f WHERE deliveries.id = f.column1 AND deliveries.state = 'pending' AND deliveries.claimed_by = f.column6
+    RETURNING deliveries.id, event_id, route, stage`);
   private finishUpdate(values: unknown[]): Array<{ id: string; event_id: string; route: string; stage: number }> {
-    return this.bulk(`UPDATE deliveries SET state = f.column2, attempts = attempts + 1, next_at = f.column3, updated_at = f.column4,
-      last_error = f.column5, claimed_by = NULL, lease_until = 0, ok_text = f.column7, ok_ms = f.column8 FROM (VALUES `, '(?, ?, ?, ?, ?, ?, ?, ?)', 8, values,
-    `) AS f WHERE deliveries.id = f.column1 AND deliveries.state = 'pending' AND deliveries.claimed_by = f.column6
-    RETURNING deliveries.id, event_id, route, stage`, true);
+    return this.bulk(this.finishSql, values, true);
   }
+  private readonly insertAttempts = this.bulkSql('INSERT INTO attempts (delivery_id, started_at, finished_at, ok, detail, log) VALUES ', '(?, ?, ?, ?, ?, ?)', 6);
   private readonly stateOf = this.stmt('SELECT state FROM deliveries WHERE id = ?');
   private readonly enrich = this.stmt('UPDATE route_runs SET enriched = ?, message = COALESCE(?, message) WHERE event_id = ? AND route = ?');
   // The events' final outcomes as bound tuples (id, count).
+  private readonly closeSql = this.bulkSql('UPDATE events SET open_deliveries = open_deliveries - f.column2 FROM (VALUES ', '(?, ?)', 2,
+    ') AS f WHERE events.id = f.column1 RETURNING open_deliveries');
   private closeDeliveries(values: unknown[]): Array<{ open_deliveries: number }> {
-    return this.bulk('UPDATE events SET open_deliveries = open_deliveries - f.column2 FROM (VALUES ', '(?, ?)', 2, values,
-      ') AS f WHERE events.id = f.column1 RETURNING open_deliveries', true);
+    return this.bulk(this.closeSql, values, true);
   }
   // Whether a route (or split run) has any waiting delivery: its counter (schema.ts step 6), kept up to date in this
   // transaction by the triggers. Most routes have one stage: their finishes then need not read their events' deliveries.
@@ -521,7 +534,7 @@ export class SqliteDeliveryRows implements DeliveryRows {
       if (codes[n] === undefined) attemptRows.push(id, o.startedAt, o.finishedAt, o.ok ? 1 : 0, o.detail ?? null, JSON.stringify(o.log));
       return { state: stateOf(o), released: [] };
     });
-    this.bulkInsert('INSERT INTO attempts (delivery_id, started_at, finished_at, ok, detail, log)', '(?, ?, ?, ?, ?, ?)', 6, attemptRows);
+    this.bulk(this.insertAttempts, attemptRows, false);
     // Final outcomes per event, applied to its open count once per batch; the stages they may release.
     const finals = new Map<string, number>();
     const stages = new Map<string, { row: { event_id: string; route: string; stage: number }; at: number; last: number }>();
