@@ -76,6 +76,14 @@ const RSS_EVENTS = QUICK ? 20_000 : 100_000;
  * HOOKER_STDOUT=FILE keeps the Hooker child's stdout there (e.g. with --node-args "--trace-gc").
  */
 const PHASE = argValue('--phase');
+/**
+ * `--compete N` (with `--phase` latency, sustained, relay or held): N processes spinning on the CPU from before the server starts until the phase
+ * ends, as other work on a shared host. Both worker threads' first seconds are fragile against one: on 2 cores
+ * at an offered 1,000 events/s the latency phase fell into a start backlog (202 p99 264-1,670 ms) in 4 of 11
+ * runs, default mode in 1 of 8 (with other load on the machine too), while quiet runs of the two were level
+ * (BENCHMARKS.md, session 18 "tlat").
+ */
+const COMPETE = Number(argValue('--compete') ?? 0);
 const NODE_ARGS = (argValue('--node-args') ?? '').split(' ').filter(Boolean);
 
 function argValue(name: string): string | undefined {
@@ -662,6 +670,8 @@ async function onePhase(phase: string): Promise<void> {
     }
     return;
   }
+  const competitors = Array.from({ length: COMPETE }, () => tracked(spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' })));
+  if (COMPETE) log(`${COMPETE} busy process${COMPETE > 1 ? 'es' : ''} competing for the CPU`);
   // Held: as in `--only ingest` (startHeldHooker).
   const hooker = phase === 'held' ? await startHeldHooker(target, receiver.url) : await startHooker(target, receiver.url);
   try {
@@ -705,6 +715,7 @@ async function onePhase(phase: string): Promise<void> {
       }
     } else throw new Error(`--phase ${phase}: give latency, sustained, relay, held or start`);
   } finally {
+    for (const c of competitors) c.kill('SIGKILL');
     await hooker.stop();
     await receiver.close();
   }
