@@ -668,8 +668,10 @@ export class DeliveryScheduler implements DeliveryQueue {
    * Whether a pump could do anything now: claim for an action in claim mode
    * (pendingActions) or being probed, ask the store when work is due
    * (askNextDue, also set when the store failed), wake a rate-limited lane
-   * for its next slot (rateWakeAt), or arm the safety net's timer when none
-   * is set. Otherwise it would only start lanes' ready deliveries, which
+   * for its next slot (rateWakeAt), or set the safety net's (or the poll's)
+   * timer sooner than the one set (arm: a retry's far timer gives way to the
+   * safety net's second while deliveries run, as it did with a pump per
+   * delivery). Otherwise it would only start lanes' ready deliveries, which
    * whoever readied them started already, and walk an empty loop: while
    * every delivery is handed over in memory (no stored backlog) that was a
    * pump per commit and per answered delivery, ~3 per event at an offered
@@ -677,7 +679,8 @@ export class DeliveryScheduler implements DeliveryQueue {
    * loop's allocations, issue 12 target 2b).
    */
   private pumpWanted(): boolean {
-    return this.pendingActions.size > 0 || this.probing.size > 0 || this.askNextDue || this.rateWakeAt !== Infinity || this.timer === undefined;
+    return this.pendingActions.size > 0 || this.probing.size > 0 || this.askNextDue || this.rateWakeAt !== Infinity
+      || this.timerAt > this.now() + Math.min(SAFETY_NET_MS, this.opts.pollMs ?? Infinity);
   }
 
   /** Adds (`sign` 1) or removes (-1) a commit's first-stage deliveries to the in-flight counts (see heldInFlight). */

@@ -3,7 +3,8 @@
 // store has nothing due and the safety net's timer is armed, so a pump could
 // only walk an empty loop. At an offered 1,000 events/s that was ~3 pumps per
 // event, each three async calls and a Set (issue 12, target 2b). Work that is
-// stored (a lane full, a retry) still pumps, and is delivered.
+// stored (a lane full, a retry) still pumps, and is delivered; a retry's far
+// timer still gives way to the safety net's second while deliveries run.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Action } from '../../src/actions/types.js';
 import { DeliveryScheduler } from '../../src/delivery/scheduler.js';
@@ -43,5 +44,16 @@ describe('idle pumps', () => {
     release();
     await Promise.all(done);
     expect(delivered).toBe(30);
+  });
+
+  it("a retry's far timer gives way to the safety net's second when an event is handed over", async () => {
+    const action: Action = { name: 'a', type: 'test', deliver: async (ctx) => (ctx.eventId === 'e-retry' ? { ok: false, detail: 'try later' } : { ok: true }) };
+    const e = await engine(table([route('r', ['a'])], () => ['r'], [action], { a: { retryBackoffMs: 60_000, retryMaxBackoffMs: 60_000 } }));
+    const timerAt = () => (e.scheduler as unknown as { timerAt: number }).timerAt;
+    await e.router.route({}, { hops: 0, eventId: 'e-retry' }).done;
+    // The failed attempt's retry is due in 30-60 s: the scheduler's timer waits for it.
+    await until(() => timerAt() > Date.now() + 20_000 && timerAt() < Infinity);
+    await e.router.route({}, { hops: 0, eventId: 'e-ok' }).done;
+    expect(timerAt()).toBeLessThanOrEqual(Date.now() + 1_000);
   });
 });
