@@ -2,7 +2,8 @@
 // the built CLI (bin/hooker.js -> dist/), as users run it. Compiling the
 // sources with tsx in every child took 2–150 s per start on a loaded machine,
 // so the build is brought up to date here instead, once: dist/ when a source
-// file is newer than it, build/runtime.wasm when the runtime's sources are.
+// file is newer than it (and dist/bundle, the bundled CLI, when dist/ is newer
+// than it), build/runtime.wasm when the runtime's sources are.
 // dist/ui-app when the console's sources are.
 // `npm ci` builds them all, so on a fresh clone (CI) this does nothing.
 import { execFileSync } from 'node:child_process';
@@ -42,6 +43,8 @@ export default function setup(): void {
   if (mtime(cliMain) < newestMtime(join(repo, 'src'), runtimeSources)) {
     run('node_modules/typescript/bin/tsc', ['-p', 'tsconfig.build.json']);
   }
+  // The bundled CLI that bin/hooker.js runs when it is newer than dist/cli/main.js (scripts/bundle-cli.mjs), as deployed.
+  if (mtime(join(repo, 'dist/bundle/main.js')) < Math.max(mtime(cliMain), mtime(join(repo, 'scripts/bundle-cli.mjs')))) run('scripts/bundle-cli.mjs', []);
   // The web console's single-page app (served from dist/ui-app by the server).
   const uiSources = join(repo, 'src/ui/app');
   const uiNewest = Math.max(newestMtime(uiSources, undefined, /\.(tsx?|css|html)$/), mtime(join(repo, 'scripts/build-ui.mjs')));

@@ -26,10 +26,13 @@ export interface HookerProcess {
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 
-/** Runs the built CLI (test/global-setup.ts keeps dist/ current); startup can still take long on a loaded machine. */
-export async function startHooker(env: Record<string, string>, opts: { startTimeoutMs?: number } = {}): Promise<HookerProcess> {
+/**
+ * Runs the built CLI (test/global-setup.ts keeps dist/ current); startup can still take long on a loaded machine.
+ * `entry`: another script to run instead of bin/hooker.js (relative to the repository), given the same arguments.
+ */
+export async function startHooker(env: Record<string, string>, opts: { startTimeoutMs?: number; entry?: string } = {}): Promise<HookerProcess> {
   const db = env['HOOKER_DB'] ?? join(mkdtempSync(join(tmpdir(), 'hooker-db-')), 'hooker.db');
-  const child: ChildProcess = spawn(process.execPath, ['bin/hooker.js', 'serve'], {
+  const child: ChildProcess = spawn(process.execPath, [opts.entry ?? 'bin/hooker.js', 'serve'], {
     cwd: repo,
     env: { ...process.env, HOOKER_HTTP: '127.0.0.1:0', HOOKER_HTTPS: '', ...env, HOOKER_DB: db },
     stdio: ['ignore', 'pipe', 'pipe'],
