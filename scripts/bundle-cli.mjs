@@ -71,8 +71,8 @@ await bundle.write({
   format: 'esm',
   entryFileNames: '[name].js',
   chunkFileNames: 'chunk-[hash].js',
-  // Bundled CommonJS packages call require() for Node's modules; an ES module has none of its own.
-  banner: "import { createRequire as __hookerCreateRequire } from 'node:module'; const require = __hookerCreateRequire(import.meta.url);",
+  // No banner defining `require`: for bundled CommonJS packages rolldown adds its own (createRequire of the chunk's
+  // URL), and a chunk whose one module declares a top-level `require` (src/lazy-libraries.ts, driver.ts) would not load.
   // Read only with --enable-source-maps.
   sourcemap: true,
 });
