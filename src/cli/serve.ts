@@ -5,7 +5,7 @@ import { parseArgs } from './args.js';
 import { readServerSettings } from '../config/env.js';
 import { ConfigError, formatProblem } from '../config/problems.js';
 import { createLogger } from '../logging/logger.js';
-import { startServer } from '../server/server.js';
+import { openStore } from '../store/open-store.js';
 
 export async function runServe(argv: string[]): Promise<number> {
   const args = parseArgs(argv, { values: { '--config': 'config', '-c': 'config', '--http': 'http', '--https': 'https' } });
@@ -17,9 +17,20 @@ export async function runServe(argv: string[]): Promise<number> {
   const settings = readServerSettings(env, { cfgPath: args.positionals[0] ?? 'config/cfg.yaml' });
   // Every line goes to stderr (JSON or pretty); stdout belongs to the stdout action.
   const logger = createLogger({ level: settings.logLevel, format: settings.logFormat });
+  // The database starts opening before the server's modules load: with the SQLite writer thread
+  // (HOOKER_SQLITE_THREAD=1) the new thread's start then runs on another core while this one loads them,
+  // instead of after (startServer waited ~100 ms for it). startServer reports a failure to open, and closes it.
+  const storeOpening = openStore(settings.dbPath, {
+    synchronous: settings.dbSynchronous,
+    ...(settings.dbPoolSize ? { poolSize: settings.dbPoolSize } : {}),
+    ...(settings.dbStatementTimeoutMs ? { statementTimeoutMs: settings.dbStatementTimeoutMs } : {}),
+    log: (line: string) => logger.info(line),
+  });
+  storeOpening.catch(() => {});
+  const { startServer } = await import('../server/server.js');
   let server;
   try {
-    server = await startServer({ settings, env, handleSignals: true, logger });
+    server = await startServer({ settings, env, handleSignals: true, logger, storeOpening });
   } catch (e) {
     if (e instanceof ConfigError) {
       const problems = e.problems.map(formatProblem);

@@ -25,6 +25,7 @@ import { RuntimeHolder } from './runtime-holder.js';
 import { loadOrCreateTls } from './tls-files.js';
 import { startScanning, type Scanning } from './scanning.js';
 import type { ScanService } from '../scan/service.js';
+import type { Store } from '../store/types.js';
 
 export interface RunningServer {
   httpUrl?: string;
@@ -48,6 +49,11 @@ export interface StartOptions {
   bundledTemplatesDir?: string;
   /** How often dedup keys are purged and max-db-size is checked. */
   housekeepingMs?: number;
+  /**
+   * The store of settings.dbPath, already being opened by the caller (`hooker serve` starts it before it loads
+   * the server's modules, see cli/serve.ts); opened here when absent. Closed here if the start fails.
+   */
+  storeOpening?: Promise<Store>;
 }
 
 function urlOf(scheme: string, addr: AddressInfo | string | null): string | undefined {
@@ -81,7 +87,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   // thread (HOOKER_SQLITE_THREAD=1) its start, a new isolate loading the
   // backend, runs on another core meanwhile instead of adding to the time to
   // /ping. A failure to open is reported below, after the configuration's.
-  const storeOpening = openEngineStore(storeOptions);
+  const storeOpening = opts.storeOpening ?? openEngineStore(storeOptions);
   storeOpening.catch(() => {});
   const closeOpened = () => storeOpening.then((s) => s.close(), () => {});
   let built: Awaited<ReturnType<typeof buildRuntime>>;
