@@ -5,7 +5,7 @@ import { parseArgs } from './args.js';
 import { readServerSettings } from '../config/env.js';
 import { ConfigError, formatProblem } from '../config/problems.js';
 import { createLogger } from '../logging/logger.js';
-import { openStore } from '../store/open-store.js';
+import { openStore, storeOptionsOf } from '../store/open-store.js';
 
 export async function runServe(argv: string[]): Promise<number> {
   const args = parseArgs(argv, { values: { '--config': 'config', '-c': 'config', '--http': 'http', '--https': 'https' } });
@@ -20,12 +20,7 @@ export async function runServe(argv: string[]): Promise<number> {
   // The database starts opening before the server's modules load: with the SQLite writer thread
   // (HOOKER_SQLITE_THREAD=1) the new thread's start then runs on another core while this one loads them,
   // instead of after (startServer waited ~100 ms for it). startServer reports a failure to open, and closes it.
-  const storeOpening = openStore(settings.dbPath, {
-    synchronous: settings.dbSynchronous,
-    ...(settings.dbPoolSize ? { poolSize: settings.dbPoolSize } : {}),
-    ...(settings.dbStatementTimeoutMs ? { statementTimeoutMs: settings.dbStatementTimeoutMs } : {}),
-    log: (line: string) => logger.info(line),
-  });
+  const storeOpening = openStore(settings.dbPath, { ...storeOptionsOf(settings), log: (line: string) => logger.info(line) });
   storeOpening.catch(() => {});
   const { startServer } = await import('../server/server.js');
   let server;

@@ -16,7 +16,7 @@ import { buildApp, serverTimeouts } from './app.js';
 import { EventLog } from './event-log.js';
 import { signatureVerifierFor } from './surfaces/ingest-pipeline.js';
 import { createDeliveryEngine, openEngineStore, type DeliveryEngine } from './delivery-engine.js';
-import { redactLocation } from '../store/open-store.js';
+import { redactLocation, storeOptionsOf } from '../store/open-store.js';
 import { redactSecrets } from '../logging/redact.js';
 import { ServerMetrics } from './metrics.js';
 import { buildRuntime } from './runtime.js';
@@ -76,13 +76,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     services: { scan: () => scanService },
     ...(settings.wasmCacheDir ? { wasmCache: wasmCache(settings.wasmCacheDir, (m) => warn(m)) } : {}),
   };
-  const storeOptions = {
-    dbPath: settings.dbPath,
-    synchronous: settings.dbSynchronous,
-    ...(settings.dbPoolSize ? { poolSize: settings.dbPoolSize } : {}),
-    ...(settings.dbStatementTimeoutMs ? { statementTimeoutMs: settings.dbStatementTimeoutMs } : {}),
-    log,
-  };
+  const storeOptions = { dbPath: settings.dbPath, ...storeOptionsOf(settings), log };
   // The database opens while the routes compile: with the SQLite writer
   // thread (HOOKER_SQLITE_THREAD=1) its start, a new isolate loading the
   // backend, runs on another core meanwhile instead of adding to the time to

@@ -21,6 +21,16 @@ export interface StoreOptions {
   log?: (line: string) => void;
 }
 
+/** The store options of the server's settings (HOOKER_DB_SYNCHRONOUS, the PostgreSQL pool size and statement timeout). */
+export function storeOptionsOf(settings: { dbSynchronous: 'normal' | 'full'; dbPoolSize?: number; dbStatementTimeoutMs?: number }):
+  Pick<StoreOptions, 'synchronous' | 'poolSize' | 'statementTimeoutMs'> {
+  return {
+    synchronous: settings.dbSynchronous,
+    ...(settings.dbPoolSize ? { poolSize: settings.dbPoolSize } : {}),
+    ...(settings.dbStatementTimeoutMs ? { statementTimeoutMs: settings.dbStatementTimeoutMs } : {}),
+  };
+}
+
 export function isPostgresUrl(location: string): boolean {
   return /^postgres(ql)?:\/\//i.test(location);
 }
