@@ -834,20 +834,26 @@ async function main(): Promise<void> {
   log('cold start');
   // First starts (an empty data directory: the routes are compiled) and
   // restarts (the same configuration and data directory: the compiled routes
-  // come from the cache, HOOKER_WASM_CACHE), median of 3 each.
-  const median = async (start: () => Promise<Running>) => {
-    const starts: Array<{ ms: number; rss: number }> = [];
-    for (let i = 0; i < 3; i++) {
-      const s = await start();
-      starts.push({ ms: s.startMs, rss: rssMiB(s.proc.pid!) });
-      await s.stop();
-    }
-    return starts.sort((a, b) => a.ms - b.ms)[1]!;
-  };
-  const firstStart = await median(() => startHooker(target, receiver.url));
+  // come from the cache, HOOKER_WASM_CACHE), median of 3 each, alternated
+  // start by start: three of one kind and then three of the other compared
+  // two different minutes of the machine (session 18: the restart's median
+  // was 110 ms over the first start's here, never in alternated runs).
   const dataDir = mkdtempSync(join(tmpdir(), 'hooker-bench-'));
   await (await startHooker(target, receiver.url, {}, dataDir)).stop();
-  const cold = await median(() => startHooker(target, receiver.url, {}, dataDir));
+  const firsts: Array<{ ms: number; rss: number }> = [];
+  const restarts: Array<{ ms: number; rss: number }> = [];
+  const timed = async (s: Running) => {
+    const start = { ms: s.startMs, rss: rssMiB(s.proc.pid!) };
+    await s.stop();
+    return start;
+  };
+  for (let i = 0; i < 3; i++) {
+    firsts.push(await timed(await startHooker(target, receiver.url)));
+    restarts.push(await timed(await startHooker(target, receiver.url, {}, dataDir)));
+  }
+  const median = (starts: Array<{ ms: number; rss: number }>) => [...starts].sort((a, b) => a.ms - b.ms)[1]!;
+  const firstStart = median(firsts);
+  const cold = median(restarts);
   rmSync(dataDir, { recursive: true, force: true });
 
   log('latency at an offered 1,000 events/s while deliveries run');
