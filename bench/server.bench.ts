@@ -732,7 +732,26 @@ async function startPhase(target: Target, receiverUrl: string, log: (line: strin
   const n = Number(argValue('--starts') ?? 5);
   const against = argValue('--against');
   const targets: Target[] = [target, ...(against ? [{ ...target, name: 'against', root: against }] : [])];
-  type Start = { ms: number; cpu: number; rss: number };
+  const runs = await coldStarts(targets, receiverUrl, n);
+  const line = (xs: Start[]) => `median ${medianOf(xs.map((x) => x.ms)).toFixed(0)} ms (CPU ${medianOf(xs.map((x) => x.cpu)).toFixed(0)} ms, RSS ${medianOf(xs.map((x) => x.rss)).toFixed(0)} MiB); each ${xs.map((x) => x.ms.toFixed(0)).join(' / ')} ms, CPU ${xs.map((x) => x.cpu.toFixed(0)).join(' / ')}`;
+  targets.forEach((t, i) => {
+    const name = t.root ?? ROOT;
+    log(`${name}: restart ${line(runs[i]!.restart)}`);
+    log(`${name}: first start ${line(runs[i]!.first)}`);
+  });
+}
+
+/** One start: spawn → first /ping, and the child's CPU (all threads) and RSS at that moment. */
+interface Start { ms: number; cpu: number; rss: number }
+
+/**
+ * `n` first starts (an empty data directory: the routes are compiled) and `n` restarts (the same configuration and
+ * data directory, primed by one start: the compiled routes come from the wasm cache) of each target, alternated start
+ * by start: a first start and a restart (and one target and the next) compared in the same seconds, not in two
+ * different minutes of the machine (at 23:40 UTC on 27 Nov three restarts after three first starts gave the restart's
+ * median 110 ms over the first start's, which alternated runs never showed).
+ */
+async function coldStarts(targets: Target[], receiverUrl: string, n: number): Promise<Array<{ first: Start[]; restart: Start[] }>> {
   const runs = targets.map(() => ({ first: [] as Start[], restart: [] as Start[], dir: mkdtempSync(join(tmpdir(), 'hooker-bench-')) }));
   const once = async (t: Target, dir?: string): Promise<Start> => {
     const s = await startHooker(t, receiverUrl, {}, dir);
@@ -749,13 +768,7 @@ async function startPhase(target: Target, receiverUrl: string, log: (line: strin
   } finally {
     for (const r of runs) rmSync(r.dir, { recursive: true, force: true });
   }
-  const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  const line = (xs: Start[]) => `median ${med(xs.map((x) => x.ms)).toFixed(0)} ms (CPU ${med(xs.map((x) => x.cpu)).toFixed(0)} ms, RSS ${med(xs.map((x) => x.rss)).toFixed(0)} MiB); each ${xs.map((x) => x.ms.toFixed(0)).join(' / ')} ms, CPU ${xs.map((x) => x.cpu.toFixed(0)).join(' / ')}`;
-  targets.forEach((t, i) => {
-    const name = t.root ?? ROOT;
-    log(`${name}: restart ${line(runs[i]!.restart)}`);
-    log(`${name}: first start ${line(runs[i]!.first)}`);
-  });
+  return runs;
 }
 
 async function main(): Promise<void> {
@@ -832,29 +845,11 @@ async function main(): Promise<void> {
   }
 
   log('cold start');
-  // First starts (an empty data directory: the routes are compiled) and
-  // restarts (the same configuration and data directory: the compiled routes
-  // come from the cache, HOOKER_WASM_CACHE), median of 3 each, alternated
-  // start by start: three of one kind and then three of the other compared
-  // two different minutes of the machine (session 18: the restart's median
-  // was 110 ms over the first start's here, never in alternated runs).
-  const dataDir = mkdtempSync(join(tmpdir(), 'hooker-bench-'));
-  await (await startHooker(target, receiver.url, {}, dataDir)).stop();
-  const firsts: Array<{ ms: number; rss: number }> = [];
-  const restarts: Array<{ ms: number; rss: number }> = [];
-  const timed = async (s: Running) => {
-    const start = { ms: s.startMs, rss: rssMiB(s.proc.pid!) };
-    await s.stop();
-    return start;
-  };
-  for (let i = 0; i < 3; i++) {
-    firsts.push(await timed(await startHooker(target, receiver.url)));
-    restarts.push(await timed(await startHooker(target, receiver.url, {}, dataDir)));
-  }
-  const median = (starts: Array<{ ms: number; rss: number }>) => [...starts].sort((a, b) => a.ms - b.ms)[1]!;
-  const firstStart = median(firsts);
-  const cold = median(restarts);
-  rmSync(dataDir, { recursive: true, force: true });
+  // Median of 3 each, first starts and restarts alternated (coldStarts).
+  const [starts] = await coldStarts([target], receiver.url, 3);
+  const middle = (xs: Start[]) => [...xs].sort((x, y) => x.ms - y.ms)[1]!;
+  const firstStart = middle(starts!.first);
+  const cold = middle(starts!.restart);
 
   log('latency at an offered 1,000 events/s while deliveries run');
   hooker = await startHooker(target, receiver.url);
