@@ -10,6 +10,8 @@ import { randomBytes } from 'node:crypto';
 
 /** Why JSON.parse would change a number token, or undefined when it holds it exactly. */
 export function inexactNumber(token: string): string | undefined {
+  // A negative zero is a double, but JSON.stringify writes its value as 0 (Go's encoding/json, Postee's, writes -0): kept as sent.
+  if (token.charCodeAt(0) === 45 && token.charCodeAt(1) === 48 && Object.is(Number(token), -0)) return 'is a negative zero (JavaScript writes it as 0)';
   // Up to 15 digits without an exponent is always exact (2^53 has 16).
   if (token.length <= 15 && !/[eE]/.test(token)) return undefined;
   const value = Number(token);
@@ -39,10 +41,11 @@ export class JsonNumber {
 /**
  * Every inexact token has 16+ digits in a row or a 3-digit exponent
  * (inexactNumber: up to 15 digits without exponent is exact; overflow and
- * underflow need |exponent| >= 308 or a mantissa of 16+ digits), so text
- * without either can go straight to JSON.parse.
+ * underflow need |exponent| >= 308 or a mantissa of 16+ digits), or is a
+ * negative zero (`-0` not followed by a nonzero digit), so text without
+ * any of them can go straight to JSON.parse.
  */
-const MAYBE_INEXACT = /\d{16}|[eE][-+]?\d{3}/;
+const MAYBE_INEXACT = /\d{16}|[eE][-+]?\d{3}|-0(?![1-9])/;
 
 type RawJson = (text: string) => unknown;
 const rawJSON = (JSON as unknown as { rawJSON?: RawJson }).rawJSON;

@@ -272,13 +272,13 @@ function scan(text: string, limits: JsonLimits, facts: JsonFacts | undefined): S
         break;
       }
       if (next <= VALUE_OR_CLOSE) next = AFTER; else seen.valid = false;
-      // Up to 15 digits: exact, and written back as sent unless it is -0.
+      // Up to 15 digits: exact, and written back as sent; -0 too, kept as its text (lossless.ts inexactNumber).
       if (!digits || j - i > 15) noteNumber(text.slice(i, j), seen);
       else {
         const s = c === 45 ? i + 1 : i;
         // `-` alone, or a leading zero: a syntax error.
         if (s === j || (j - s > 1 && text.charCodeAt(s) === 48)) seen.valid = false;
-        else if (c === 45 && j - i === 2 && text.charCodeAt(i + 1) === 48) seen.canonical = false;
+        else if (c === 45 && j - i === 2 && text.charCodeAt(i + 1) === 48) seen.inexact = true;
       }
       i = j - 1;
     } else if (c === 123 /* { */ || c === 91 /* [ */) {

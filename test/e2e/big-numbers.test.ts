@@ -3,7 +3,9 @@
 // `hooker serve` process, it must be accepted, compared exactly by a route's
 // Rego, and reach the receiver with its digits unchanged: in the raw event
 // body, in a raw-json template's rendered message (rendered by the Rego
-// runtime), and in a body-content reference.
+// runtime), and in a body-content reference. A negative zero, a double
+// JSON.stringify writes as 0 (Go's encoding/json, Postee's, writes -0), is
+// kept as sent the same way.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,6 +36,10 @@ routes:
   - name: later
     input: input.output_fields["evt.time"] > 1507591916746609046
     actions: [raw]
+    template: raw-json
+  - name: zero
+    input: input.zero == 0
+    actions: [raw, message]
     template: raw-json
 templates:
   - name: raw-json
@@ -73,6 +79,22 @@ actions:
     expect(by('/message').body).toContain(`"evt.time":${DIGITS}`);
     // A reference standing as a JSON value inserts the number; inside a string, its digits.
     expect(by('/ref').body).toBe(`{"t": ${DIGITS}, "s": "at ${DIGITS}"}`);
+  });
+
+  it('a negative zero is routed as the number 0 and delivered as sent', async () => {
+    const event = '{"zero":-0,"list":[-0,0,-0.0,-0e3,-0.5],"nested":{"z":-0},"text":"2026-00-01 -0"}';
+    const before = receiver.got.length;
+    const res = await request(`${h.url}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: event });
+    const answer = (await res.body.json()) as { matched: string[] };
+    expect(res.statusCode).toBe(202);
+    expect(answer.matched).toEqual(['zero']);
+    const got = (await receiver.waitFor(before + 2)).slice(before);
+    const by = (path: string) => got.find((g) => g.url === path)!;
+    expect(got.map((g) => g.url).sort()).toEqual(['/message', '/raw']);
+    expect(by('/raw').body).toBe(event);
+    // Rendered by the Rego runtime: each zero keeps its sign.
+    expect(by('/message').body).toContain('"zero":-0');
+    expect(by('/message').body).toContain('"z":-0');
   });
 });
 

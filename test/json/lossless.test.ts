@@ -116,7 +116,8 @@ describe('lossless JSON', () => {
 
 describe('inexactNumber on integer tokens', () => {
   it('agrees with an exact BigInt comparison around 2^53 and for random 15-20 digit integers', () => {
-    const exact = (t: string) => BigInt(t) === BigInt(Number(t));
+    // Exact, and not a negative zero (a double, but JavaScript writes it as 0: kept as its text).
+    const exact = (t: string) => BigInt(t) === BigInt(Number(t)) && !Object.is(Number(t), -0);
     for (const t of ['9007199254740991', '-9007199254740991', '9007199254740992', '9007199254740993', '-9007199254740993', '9007199254740994',
       '18014398509481985', '1507591916746609046', '0000000000000000012', '-0000000000000000000', '1732700000123456']) {
       expect(inexactNumber(t) === undefined, t).toBe(exact(t));
@@ -125,5 +126,17 @@ describe('inexactNumber on integer tokens', () => {
       const t = b.toString();
       expect(inexactNumber(t) === undefined, t).toBe(exact(t));
     }), { seed: 20261127, numRuns: 5_000 });
+  });
+});
+
+describe('a negative zero', () => {
+  it('is kept as sent, wherever it stands; other zeros and minus signs are plain numbers', () => {
+    for (const t of ['-0', '-0.0', '-0e3', '-0.000E-5']) {
+      expect(parseJson(t)).toEqual(new JsonNumber(t));
+      expect(stringifyJson(parseJson(`{"a":[${t}]}`))).toBe(`{"a":[${t}]}`);
+    }
+    for (const t of ['0', '0.0', '-0.5', '-1', '-05e1']) expect(inexactNumber(t), t).toBeUndefined();
+    // Strings that hold "-0" (dates, offsets) are not numbers.
+    expect(parseJson('{"d":"2026-00-01T00:00:00-00:00","n":-0.25}')).toEqual({ d: '2026-00-01T00:00:00-00:00', n: -0.25 });
   });
 });

@@ -158,7 +158,7 @@ describe('a canonical body as the event text', () => {
     expect(sameAsBefore(Buffer.from(`{"a":{"b":1},"c":{"b":2},"b":{"a":{"a":1}}}`))).toBe(true);
   });
 
-  it('the bench event, a Falco event with a 19-digit evt.time, a byte order mark: reused; whitespace, duplicates, escapes, key order, -0: not', () => {
+  it('the bench event, a Falco event with a 19-digit evt.time, a byte order mark: reused; whitespace, duplicates, escapes, key order: not; -0 kept as sent', () => {
     const tracee = Buffer.from(JSON.stringify(JSON.parse(fixture('tracee-trc1-finding.json').toString())));
     expect(sameAsBefore(tracee)).toBe(true);
     const falco = JSON.stringify(JSON.parse(fixture('falco-event.json').toString())).replace(/"evt\.time":\d+/, '"evt.time":1507591916746609046');
@@ -167,12 +167,12 @@ describe('a canonical body as the event text', () => {
     expect(eventText(Buffer.from(falco)).text).toContain('"evt.time":1507591916746609046');
     expect(sameAsBefore(Buffer.from(`\ufeff${falco}`))).toBe(true);
     for (const text of ['{"a": 1}', '{"a":1,"a":2}', '{"a":{"x":1},"a":{"y":2}}', '{"b":1,"1":2}', '{"2":1,"1":2}', '{"1":1,"1":2}', '{"a":"\\/"}',
-      '{"a":"\\u0041"}', '{"a":-0}', '{"a":1.50}', '{"a":1E5}', '{"__proto__":1,"__proto__":2}', '[1, 2]', '{"a":[{"b":1,"b":1}]}',
+      '{"a":"\\u0041"}', '{"a":1.50}', '{"a":1E5}', '{"__proto__":1,"__proto__":2}', '[1, 2]', '{"a":[{"b":1,"b":1}]}',
       // 2^32 - 1 is no array index: an ordinary key, which the index 1 comes before.
       '{"4294967295":1,"1":2}']) {
       expect(sameAsBefore(Buffer.from(text)), text).toBe(false);
     }
-    for (const text of ['{"1":1,"2":2,"b":3}', '{"__proto__":{"x":1}}', '{"a":"\\"\\\\\\n\\t"}', '[]', '{}', '"x"', '12', 'null', '{"1":2,"4294967295":1}', '{"a":1e400}']) {
+    for (const text of ['{"1":1,"2":2,"b":3}', '{"__proto__":{"x":1}}', '{"a":"\\"\\\\\\n\\t"}', '[]', '{}', '"x"', '12', 'null', '{"1":2,"4294967295":1}', '{"a":1e400}', '{"a":-0}', '[-0.0,-0e1]']) {
       expect(sameAsBefore(Buffer.from(text)), text).toBe(true);
     }
   });
