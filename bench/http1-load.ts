@@ -284,6 +284,8 @@ export interface OpenLoopResult {
   seconds: number;
   /** 2xx answers to the warm-up's requests (not in the figures above). */
   warmupOk: number;
+  /** The measured part by second of due time: each second's 2xx latencies and 503s (where in the phase a tail or the refusals sit). */
+  bySecond: Array<{ latencies: number[]; refused: number }>;
 }
 
 /**
@@ -318,7 +320,7 @@ export async function openLoop(url: string, bodyWithout: string, rate: number, m
   const template = Buffer.from(head + body('0'.repeat(width)));
   const stampAt = Buffer.byteLength(head) + 1 + SENT_AT_KEY.length;
 
-  const result: OpenLoopResult = { offered: 0, latencies: [], ok: 0, refused: 0, errors: 0, seconds: 0, warmupOk: 0 };
+  const result: OpenLoopResult = { offered: 0, latencies: [], ok: 0, refused: 0, errors: 0, seconds: 0, warmupOk: 0, bySecond: [] };
   const idle: Conn[] = [];
   const sockets = new Set<net.Socket>();
   const queue: number[] = [];
@@ -336,9 +338,12 @@ export async function openLoop(url: string, bodyWithout: string, rate: number, m
     if (finished) return;
     inflight--;
     if (due < started) { if (status >= 200 && status < 300) result.warmupOk++; }
-    else if (status >= 200 && status < 300) { result.ok++; result.latencies.push(performance.now() - due); }
-    else if (status === 503) result.refused++;
-    else result.errors++;
+    else {
+      const second = (result.bySecond[Math.floor((due - started) / 1000)] ??= { latencies: [], refused: 0 });
+      if (status >= 200 && status < 300) { const latency = performance.now() - due; result.ok++; result.latencies.push(latency); second.latencies.push(latency); }
+      else if (status === 503) { result.refused++; second.refused++; }
+      else result.errors++;
+    }
     if (inflight === 0) allAnswered?.();
   };
   const send = (conn: Conn, due: number) => {
