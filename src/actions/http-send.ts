@@ -13,19 +13,16 @@ export interface ActionClient {
 /**
  * Keep-alive sockets of an action's concurrency (4, the default policy's,
  * when absent): every running delivery has one and none is opened per
- * request. On the event loop by default; HOOKER_HTTP_THREAD=1 moves them to
- * the client thread shared by all actions (http1-thread.ts). The thread is
- * not the default: on the idle 2-core bench machine it took a third of the
- * main thread's CPU per delivery but added more in the thread's hand-over
- * than it saved, and the load generator and receiver need the second core,
- * so bench:delivery drained 4.8–5.5k deliveries/s with it against 6.4–7.7k
- * without, and bench:server's sustained phase delivered 1,859 against
- * 2,651/s (BENCHMARKS.md, "Issue 12, session 6: wire"). It can pay where
- * the main thread is the only saturated core.
+ * request. `thread` (ActionServices.httpThread: the server's
+ * HOOKER_HTTP_THREAD, src/config/worker-threads.ts) sends from the client
+ * thread shared by all actions (http1-thread.ts): the event loop then only
+ * hands requests over and takes answers back, about a third of its CPU per
+ * delivery, the process as a whole more (BENCHMARKS.md, "Issue 12, session
+ * 6: wire"); otherwise the requests run on the event loop.
  */
-export function actionClient(connections: number | undefined, base64Header?: Base64Header): ActionClient {
+export function actionClient(connections: number | undefined, base64Header: Base64Header | undefined, thread: boolean): ActionClient {
   const options = { connections: connections ?? 4, idleTimeoutMs: 30_000, ...(base64Header ? { base64Header } : {}) };
-  return process.env['HOOKER_HTTP_THREAD'] === '1' ? new ThreadedHttp1Client(options) : new Http1Client(options);
+  return thread ? new ThreadedHttp1Client(options) : new Http1Client(options);
 }
 
 /**

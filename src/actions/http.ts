@@ -37,6 +37,8 @@ export interface HttpSpec {
   timeoutMs: number;
   /** The action's `concurrency:` (keep-alive connections per target); 4, the default policy's, when absent. */
   connections?: number;
+  /** Send from the HTTP client thread (ActionServices.httpThread); the event loop when absent. */
+  httpThread?: boolean;
 }
 
 /**
@@ -66,7 +68,7 @@ const OWN_HEADERS = new Set([HEADER_EVENT, HEADER_EVENT_OMITTED, HEADER_HOPS, HE
 
 export function createHttpAction(spec: HttpSpec): Action {
   const jsonBody = spec.body !== undefined && isJsonBodyTemplate(spec.body);
-  const client = actionClient(spec.connections, EVENT_HEADER);
+  const client = actionClient(spec.connections, EVENT_HEADER, spec.httpThread === true);
   // Hooker's own headers (the client adds Hooker-Event or Hooker-Event-Omitted, the action the hops and the delivery id) replace a
   // configured header of the same name in any letter case: header names are case-insensitive, and a second Hooker-Hops sent beside
   // ours would reach a chained Hooker as "0, 2" instead of the hop count that stops a loop.
@@ -181,5 +183,5 @@ export const httpAction: ActionFactory = defineAction({
     const connections = configuredConcurrency(r.config);
     return url ? { url, method, headers, body, timeoutMs, ...(connections ? { connections } : {}) } : undefined;
   },
-  build: (s, { name }) => createHttpAction({ name, ...s }),
+  build: (s, { name, services }) => createHttpAction({ name, ...s, ...(services.httpThread ? { httpThread: true } : {}) }),
 });

@@ -98,6 +98,12 @@ export interface ConfigProblem {
 export interface ActionServices {
   /** The scan queue (undefined until the server has started it, e.g. under `hooker validate`). */
   scan?: () => ScanService | undefined;
+  /**
+   * The http and webhook actions send from the HTTP client thread
+   * (http1-thread.ts) instead of the event loop: the server's choice
+   * (HOOKER_HTTP_THREAD, src/config/worker-threads.ts). Absent: the event loop.
+   */
+  httpThread?: boolean;
 }
 
 /** The part of an action type the config validator uses: its keys and its parse-and-validate. */

@@ -19,8 +19,8 @@ export const webhookAction: ActionFactory = defineAction({
     const connections = configuredConcurrency(r.config);
     return url ? { url, timeoutMs, ...(connections ? { connections } : {}) } : undefined;
   },
-  build({ url, timeoutMs, connections }, { name }) {
-    const client = actionClient(connections);
+  build({ url, timeoutMs, connections }, { name, services }) {
+    const client = actionClient(connections, undefined, services.httpThread === true);
     const action: Action = {
       name,
       type: 'webhook',

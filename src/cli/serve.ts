@@ -18,7 +18,7 @@ export async function runServe(argv: string[]): Promise<number> {
   // Every line goes to stderr (JSON or pretty); stdout belongs to the stdout action.
   const logger = createLogger({ level: settings.logLevel, format: settings.logFormat });
   // The database starts opening before the server's modules load: with the SQLite writer thread
-  // (HOOKER_SQLITE_THREAD=1) the new thread's start then runs on another core while this one loads them,
+  // (settings.workerThreads.sqlite) the new thread's start then runs on another core while this one loads them,
   // instead of after (startServer waited ~100 ms for it). startServer reports a failure to open, and closes it.
   const storeOpening = openStore(settings.dbPath, { ...storeOptionsOf(settings), log: (line: string) => logger.info(line) });
   storeOpening.catch(() => {});

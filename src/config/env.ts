@@ -8,6 +8,7 @@
 import { openSync, readSync, closeSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseDuration } from './duration.js';
+import { workerThreads, type WorkerThreads } from './worker-threads.js';
 
 export interface ServerSettings {
   cfgPath: string;
@@ -63,6 +64,8 @@ export interface ServerSettings {
   hmacRequireTimestamp: boolean;
   logLevel: LogLevel;
   logFormat: 'json' | 'pretty';
+  /** The SQLite writer thread and the HTTP client thread: on or off, and why (HOOKER_SQLITE_THREAD, HOOKER_HTTP_THREAD; worker-threads.ts). */
+  workerThreads: WorkerThreads;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -187,6 +190,8 @@ export interface SettingsDefaults {
   cfgPath: string;
   /** Postee's image directory looked at for rego-templates, rego-filters and database (default /server). */
   serverDir?: string;
+  /** The cores the worker threads' `auto` sees (default: usableCores(), worker-threads.ts). */
+  cores?: number;
 }
 
 export function readServerSettings(env: NodeJS.ProcessEnv, defaults: SettingsDefaults): ServerSettings {
@@ -231,6 +236,7 @@ export function readServerSettings(env: NodeJS.ProcessEnv, defaults: SettingsDef
     hmacRequireTimestamp: truthy(envValue(env, 'HMAC_REQUIRE_TIMESTAMP')),
     logLevel: logLevel(env),
     logFormat: logFormat(env),
+    workerThreads: workerThreads({ sqlite: envValue(env, 'SQLITE_THREAD'), http: envValue(env, 'HTTP_THREAD') }, defaults.cores),
   };
 }
 

@@ -29,6 +29,8 @@ export interface EngineOptions {
   metrics?: ServerMetrics;
   hookerUrl?: string;
   synchronous?: 'normal' | 'full';
+  /** SQLite in its writer thread (StoreOptions.sqliteThread; the server's HOOKER_SQLITE_THREAD); the event loop when absent. */
+  sqliteThread?: boolean;
   /** PostgreSQL pool size and statement timeout. */
   poolSize?: number;
   statementTimeoutMs?: number;
@@ -74,9 +76,9 @@ export const HOLD_AHEAD = 12_288;
 export const HOLD_AHEAD_CHARS = 32 * 1024 * 1024;
 
 /** Opens the engine's store (the server starts this before compiling the routes, see server.ts). */
-export function openEngineStore(opts: Pick<EngineOptions, 'dbPath' | 'synchronous' | 'poolSize' | 'statementTimeoutMs' | 'log'>): Promise<Store> {
+export function openEngineStore(opts: Pick<EngineOptions, 'dbPath' | 'synchronous' | 'sqliteThread' | 'poolSize' | 'statementTimeoutMs' | 'log'>): Promise<Store> {
   return openStore(opts.dbPath, {
-    synchronous: opts.synchronous, poolSize: opts.poolSize, statementTimeoutMs: opts.statementTimeoutMs, log: opts.log ?? (() => {}),
+    synchronous: opts.synchronous, sqliteThread: opts.sqliteThread, poolSize: opts.poolSize, statementTimeoutMs: opts.statementTimeoutMs, log: opts.log ?? (() => {}),
   });
 }
 

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { ServerSettings } from '../config/env.js';
 import { DEFAULT_INBOX_HIGH_WATER, DEFAULT_MAX_DELIVERY_LAG_MS, parseListen } from '../config/env.js';
+import { describeWorkerThreads } from '../config/worker-threads.js';
 import { Backpressure } from './backpressure.js';
 import { IdleGc } from './idle-gc.js';
 import { ConfigError, formatProblem, hasErrors, type Problem } from '../config/problems.js';
@@ -73,12 +74,16 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const buildOptions = {
     cfgPath: settings.cfgPath, env, filtersPath: settings.filtersPath, templatesPath: settings.templatesPath,
     bundledTemplatesDir: opts.bundledTemplatesDir,
-    services: { scan: () => scanService },
+    services: { scan: () => scanService, httpThread: settings.workerThreads.http },
     ...(settings.wasmCacheDir ? { wasmCache: wasmCache(settings.wasmCacheDir, (m) => warn(m)) } : {}),
   };
   const storeOptions = { dbPath: settings.dbPath, ...storeOptionsOf(settings), log };
+  // Which worker threads run (HOOKER_SQLITE_THREAD, HOOKER_HTTP_THREAD) and why, as one line with its fields.
+  const threads = settings.workerThreads;
+  if (opts.log) log(describeWorkerThreads(threads));
+  else logger.info({ sqliteThread: threads.sqlite, httpThread: threads.http, cores: threads.cores }, describeWorkerThreads(threads));
   // The database opens while the routes compile: with the SQLite writer
-  // thread (HOOKER_SQLITE_THREAD=1) its start, a new isolate loading the
+  // thread (settings.workerThreads.sqlite) its start, a new isolate loading the
   // backend, runs on another core meanwhile instead of adding to the time to
   // /ping. A failure to open is reported below, after the configuration's.
   const storeOpening = opts.storeOpening ?? openEngineStore(storeOptions);

@@ -3,6 +3,7 @@
 // SQLite file owned by this one process (the default).
 
 import type { Store } from './types.js';
+import type { ServerSettings } from '../config/env.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 
 export interface StoreOptions {
@@ -14,18 +15,20 @@ export interface StoreOptions {
   statementTimeoutMs?: number;
   /**
    * SQLite: run every statement in one worker thread (threaded-store.ts)
-   * instead of on the event loop. Default: HOOKER_SQLITE_THREAD=1.
+   * instead of on the event loop (the default here; the server passes its
+   * settings' choice, HOOKER_SQLITE_THREAD: src/config/worker-threads.ts).
    */
   sqliteThread?: boolean;
   /** Structured warnings (connection lost and back). */
   log?: (line: string) => void;
 }
 
-/** The store options of the server's settings (HOOKER_DB_SYNCHRONOUS, the PostgreSQL pool size and statement timeout). */
-export function storeOptionsOf(settings: { dbSynchronous: 'normal' | 'full'; dbPoolSize?: number; dbStatementTimeoutMs?: number }):
-  Pick<StoreOptions, 'synchronous' | 'poolSize' | 'statementTimeoutMs'> {
+/** The store options of the server's settings (HOOKER_DB_SYNCHRONOUS, HOOKER_SQLITE_THREAD, the PostgreSQL pool size and statement timeout). */
+export function storeOptionsOf(settings: Pick<ServerSettings, 'dbSynchronous' | 'dbPoolSize' | 'dbStatementTimeoutMs' | 'workerThreads'>):
+  Pick<StoreOptions, 'synchronous' | 'sqliteThread' | 'poolSize' | 'statementTimeoutMs'> {
   return {
     synchronous: settings.dbSynchronous,
+    sqliteThread: settings.workerThreads.sqlite,
     ...(settings.dbPoolSize ? { poolSize: settings.dbPoolSize } : {}),
     ...(settings.dbStatementTimeoutMs ? { statementTimeoutMs: settings.dbStatementTimeoutMs } : {}),
   };
@@ -53,15 +56,9 @@ export async function openStore(location: string, opts: StoreOptions = {}): Prom
     const { PostgresStore } = await import('./postgres/postgres-store.js');
     return PostgresStore.open(location, opts);
   }
-  if (opts.sqliteThread ?? sqliteThreadFromEnv()) {
+  if (opts.sqliteThread) {
     const { ThreadedSqliteStore } = await import('./sqlite/threaded-store.js');
     return ThreadedSqliteStore.open(location, { synchronous: opts.synchronous });
   }
   return SqliteStore.open(location, { synchronous: opts.synchronous });
-}
-
-/** HOOKER_SQLITE_THREAD: 1/true/on runs SQLite in the writer thread, 0/false/off (or unset) on the event loop. */
-export function sqliteThreadFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
-  const v = env.HOOKER_SQLITE_THREAD?.trim().toLowerCase();
-  return v === '1' || v === 'true' || v === 'on' || v === 'yes';
 }

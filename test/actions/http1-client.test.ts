@@ -476,17 +476,11 @@ describe('in the client thread (the built server\'s default)', () => {
     await abortedWhileWaiting(c);
   });
 
-  it('the http action delivers through the thread with HOOKER_HTTP_THREAD=1 and on the event loop with 0', async () => {
+  it('the http action delivers through the thread with the httpThread service (HOOKER_HTTP_THREAD) and on the event loop without', async () => {
     const seen: string[] = [];
     const srv = await rawServer((req, socket) => { seen.push(req.split('\r\n')[0]!); socket.write('HTTP/1.1 201 Created\r\ncontent-length: 11\r\n\r\n{"id":"x1"}'); });
-    for (const setting of ['1', '0']) {
-      process.env['HOOKER_HTTP_THREAD'] = setting;
-      let action;
-      try {
-        action = httpAction.create({ name: 'h', type: 'http', url: `${srv.url}/hook` }, {}).action!;
-      } finally {
-        delete process.env['HOOKER_HTTP_THREAD'];
-      }
+    for (const httpThread of [true, false]) {
+      const action = httpAction.create({ name: 'h', type: 'http', url: `${srv.url}/hook` }, {}, { httpThread }).action!;
       closers.push(() => action.close?.());
       const r = await action.deliver(deliveryContext({ event: { a: 1 } }));
       expect(r).toMatchObject({ ok: true, detail: `POST ${srv.url}/hook answered 201`, eventUpdate: { id: 'x1' } });

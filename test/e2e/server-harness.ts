@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { readServerSettings } from '../../src/config/env.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { request } from 'undici';
+import { testThreadEnv } from '../support/worker-threads.js';
 
 export interface Hit { url: string; headers: IncomingHttpHeaders; body: string; at: number }
 
@@ -48,7 +49,8 @@ export function tempDir(): string {
 export async function serve(dir: string, cfgText: string, env: Record<string, string> = {}): Promise<RunningServer> {
   const cfg = join(dir, 'cfg.yaml');
   writeFileSync(cfg, cfgText);
-  const all = { HOOKER_CFG: cfg, HOOKER_HTTP: '127.0.0.1:0', HOOKER_HTTPS: '', HOOKER_DB: join(dir, 'hooker.db'), HOOKER_ADMIN_TOKEN: 'adm', ...env };
+  // The worker threads as the test run asks (test/support/worker-threads.ts), unless the test sets them.
+  const all = { ...testThreadEnv(), HOOKER_CFG: cfg, HOOKER_HTTP: '127.0.0.1:0', HOOKER_HTTPS: '', HOOKER_DB: join(dir, 'hooker.db'), HOOKER_ADMIN_TOKEN: 'adm', ...env };
   return startServer({ settings: readServerSettings(all, { cfgPath: cfg }), env: all, watchConfig: false, log: () => {} });
 }
 

@@ -9,7 +9,7 @@
 // does read it fails with the parse error, and the others are unchanged.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { httpAction } from '../../src/actions/http.js';
 import type { Action } from '../../src/actions/types.js';
 import type { DeliveryRecord } from '../../src/delivery/scheduler.js';
@@ -52,10 +52,7 @@ function http(name: string, url: string): Action {
 
 describe('a claimed delivery\'s event', () => {
   // Both ways the SQLite store runs: its rows made into deliveries on the event loop either way (claimedOf).
-  it.each(['0', '1'])('is parsed only when read: a stored text no reader can parse fails only the delivery that reads it (HOOKER_SQLITE_THREAD=%s)', async (thread) => {
-    const was = process.env['HOOKER_SQLITE_THREAD'];
-    process.env['HOOKER_SQLITE_THREAD'] = thread;
-    onTestFinished(() => { if (was === undefined) delete process.env['HOOKER_SQLITE_THREAD']; else process.env['HOOKER_SQLITE_THREAD'] = was; });
+  it.each([false, true])('is parsed only when read: a stored text no reader can parse fails only the delivery that reads it (SQLite writer thread: %s)', async (sqliteThread) => {
     got.length = 0;
     // A directory of this test's own: closing the first engine (closeEngines) must leave the file.
     const dir = mkdtempSync(join(tmpdir(), 'hooker-claimed-event-'));
@@ -68,7 +65,7 @@ describe('a claimed delivery\'s event', () => {
     // lane holds nothing in memory), the way a lane that fell behind leaves them for its claims.
     const first = await engine(table(routes, () => ['plain', 'byId'], actions(), {
       plain: { rateLimit: { count: 1, perMs: 3_600_000 } }, byId: { rateLimit: { count: 1, perMs: 3_600_000 } },
-    }), file);
+    }), file, { sqliteThread });
     for (let n = 1; n <= 4; n++) await first.router.route({ n }, { hops: 0, firstAttempts: false }).committed;
     await until(() => got.length === 2); // the one attempt each lane may start
     await closeEngines();
@@ -80,7 +77,7 @@ describe('a claimed delivery\'s event', () => {
     got.length = 0;
 
     const records: DeliveryRecord[] = [];
-    const second = await engine(table(routes, () => ['plain', 'byId'], actions(), { byId: { retries: 0 } }), file, { onRecord: (r) => records.push(r) });
+    const second = await engine(table(routes, () => ['plain', 'byId'], actions(), { byId: { retries: 0 } }), file, { sqliteThread, onRecord: (r) => records.push(r) });
     await until(() => records.length === 6);
     const byRoute = (r: string) => records.filter((x) => x.routeName === r);
     // The plain action sent every stored text as it is, the damaged one too: no claim failed on it.

@@ -9,6 +9,7 @@ import { DEFAULT_DELIVERY_POLICY, type ActionConfig, type DeliveryPolicy, type R
 import type { RoutingTable } from '../../src/routing/event-router.js';
 import { createDeliveryEngine, type DeliveryEngine, type EngineOptions } from '../../src/server/delivery-engine.js';
 import type { TemplateRenderer } from '../../src/templates/template-renderer.js';
+import { testThreads } from '../support/worker-threads.js';
 
 export function route(name: string, actions: string[], extra: Partial<RouteConfig> = {}): RouteConfig {
   return { name, actions, inputFiles: [], template: 'tpl', serializeActions: false, plugins: {}, path: 'routes[0]', ...extra };
@@ -41,8 +42,9 @@ export function tempDbFile(prefix: string): string {
   dbDirs.push(d);
   return join(d, 'hooker.db');
 }
-export async function engine(t: RoutingTable | (() => RoutingTable), dbPath = ':memory:', extra: { leaseMs?: number; actionGuardMs?: number; onRecord?: EngineOptions['onRecord']; holdAhead?: number } = {}): Promise<DeliveryEngine> {
-  const e = await createDeliveryEngine({ dbPath, table: typeof t === 'function' ? t : () => t, ...extra });
+/** A delivery engine over `dbPath`, SQLite in the test run's mode (testThreads.sqlite) unless `extra.sqliteThread` says. */
+export async function engine(t: RoutingTable | (() => RoutingTable), dbPath = ':memory:', extra: { leaseMs?: number; actionGuardMs?: number; onRecord?: EngineOptions['onRecord']; holdAhead?: number; sqliteThread?: boolean } = {}): Promise<DeliveryEngine> {
+  const e = await createDeliveryEngine({ dbPath, table: typeof t === 'function' ? t : () => t, sqliteThread: testThreads.sqlite, ...extra });
   engines.push(e);
   return e;
 }

@@ -48,13 +48,7 @@ async function receiver(delayMs: number) {
 
 /** The http action `ship`, counting the deliveries the scheduler has handed it and not had back (`held`). */
 function shipAction(url: string, config: Record<string, unknown>, thread: boolean) {
-  process.env['HOOKER_HTTP_THREAD'] = thread ? '1' : '0';
-  let inner: Action;
-  try {
-    inner = httpAction.create({ name: 'ship', type: 'http', url, ...config }, {}).action!;
-  } finally {
-    delete process.env['HOOKER_HTTP_THREAD'];
-  }
+  const inner: Action = httpAction.create({ name: 'ship', type: 'http', url, ...config }, {}, { httpThread: thread }).action!;
   actions.push(inner);
   const seen = { held: 0, maxHeld: 0 };
   const act: Action = {
