@@ -371,7 +371,11 @@ export class DeliveryScheduler implements DeliveryQueue {
   /** Earliest time a rate-limited lane may start its next attempt. */
   private rateWakeAt = Infinity;
   private closed = false;
-  /** The time the last claim pass looked for due work. */
+  /**
+   * The time the last pump's claim passes looked for due work: its first
+   * pass's (each pass claims what was due at its start). A row due by then
+   * and still unclaimed waits for a full lane, which pumps when it frees.
+   */
   private claimedAt = 0;
   private pumping = false;
   private pumpDone: Promise<void> = Promise.resolve();
@@ -806,10 +810,14 @@ export class DeliveryScheduler implements DeliveryQueue {
 
   private async pumpLoop(): Promise<void> {
     try {
-      do {
+      // claimedAt is the first pass's time: a later pass (again) may skip an action the first one claimed, so
+      // only what was due by the first pass's time was looked at for every action (see arm).
+      this.claimedAt = this.now();
+      for (let now = this.claimedAt; ; now = this.now()) {
         this.again = false;
-        await this.claimAll(this.now());
-      } while (this.again && !this.closed);
+        await this.claimAll(now);
+        if (!this.again || this.closed) break;
+      }
       if (this.storeDown) { this.storeDown = false; this.opts.onStoreError?.(undefined); }
       await this.arm();
     } catch (e) {
@@ -830,7 +838,6 @@ export class DeliveryScheduler implements DeliveryQueue {
 
   private async claimAll(now: number): Promise<void> {
     this.rateWakeAt = Infinity;
-    this.claimedAt = now;
     const actions = new Set(this.pendingActions.keys());
     for (const [action, lane] of this.lanes) if (lane.ready.length) actions.add(action);
     for (const action of this.probing) actions.add(action);
