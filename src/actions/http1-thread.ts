@@ -3,11 +3,12 @@
 // loop) and takes its answer back, while the sockets, the kernel's send and
 // the answers' parsing cost the other thread.
 //
-// Opt-in (HOOKER_HTTP_THREAD=1, see actionClient in http-send.ts): in
-// bench:delivery the main thread's CPU per delivery fell by about a third,
-// but the process's rose and, on the idle 2-core machine shared with the
-// load generator and the receiver, the drain was slower than on the event
-// loop (BENCHMARKS.md, "Issue 12, session 6: wire").
+// On by default with 2 cores or more (HOOKER_HTTP_THREAD, see
+// src/config/worker-threads.ts; the server passes the choice to the actions,
+// ActionServices.httpThread): in bench:delivery the main thread's CPU per
+// delivery fell by about a third while the process's rose (BENCHMARKS.md,
+// "Issue 12, session 6: wire"); with the SQLite writer thread it is what
+// let bench:server hold 9,000 deliveries/s (session 18).
 //
 // One thread for all actions, started with the first request (nothing at
 // start-up). If it dies, the requests in flight fail (their deliveries are

@@ -12,7 +12,9 @@
 // of 37 ms and answered the 202 at 1,000 events/s with a p99 of 6 ms
 // (BENCHMARKS.md, "Issue 12, session 18: where the targets stand"). On one
 // core a thread only adds its hand-overs to the same core's work, so it is
-// off there. Unset means DEFAULT_SWITCH.
+// off there. Unset means DEFAULT_SWITCH: `auto`, so both threads are the
+// default on 2 cores or more; HOOKER_SQLITE_THREAD=0 / HOOKER_HTTP_THREAD=0
+// keep everything on the event loop, =1 forces a thread on even on 1 core.
 
 import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
@@ -21,7 +23,7 @@ import { readFileSync } from 'node:fs';
 export type ThreadSwitch = 'auto' | 'on' | 'off';
 
 /** What an unset (or empty) variable means. */
-export const DEFAULT_SWITCH: ThreadSwitch = 'off';
+export const DEFAULT_SWITCH: ThreadSwitch = 'auto';
 
 export interface WorkerThreads {
   /** SQLite statements run in the writer thread (HOOKER_SQLITE_THREAD). */

@@ -36,6 +36,16 @@ describe('worker threads: the auto choice', () => {
     expect(workerThreads({}, 1)).toMatchObject({ sqliteSwitch: DEFAULT_SWITCH, httpSwitch: DEFAULT_SWITCH });
   });
 
+  it('by default (unset) both threads run with 2 cores or more and neither on 1 core', () => {
+    expect(DEFAULT_SWITCH).toBe('auto');
+    const serverDir = temp();
+    expect(readServerSettings({}, { cfgPath: 'x', serverDir, cores: 2 }).workerThreads).toMatchObject({ sqlite: true, http: true, sqliteSwitch: 'auto', httpSwitch: 'auto' });
+    expect(readServerSettings({}, { cfgPath: 'x', serverDir, cores: 1 }).workerThreads).toMatchObject({ sqlite: false, http: false });
+    expect(readServerSettings({ HOOKER_SQLITE_THREAD: '', HOOKER_HTTP_THREAD: '' }, { cfgPath: 'x', serverDir, cores: 4 }).workerThreads).toMatchObject({ sqlite: true, http: true });
+    // The opt-out, one thread at a time.
+    expect(readServerSettings({ HOOKER_HTTP_THREAD: '0' }, { cfgPath: 'x', serverDir, cores: 2 }).workerThreads).toMatchObject({ sqlite: true, http: false });
+  });
+
   it('anything else is an error naming the variable', () => {
     expect(() => workerThreads({ sqlite: '2' }, 2)).toThrow(/HOOKER_SQLITE_THREAD must be 1 \(on\), 0 \(off\) or auto.*got "2"/);
     expect(() => workerThreads({ http: 'maybe' }, 2)).toThrow(/HOOKER_HTTP_THREAD .*got "maybe"/);
