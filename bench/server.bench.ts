@@ -49,6 +49,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import { freePort } from './free-port.js';
+import { workerThreads } from '../src/config/worker-threads.js';
 import { openLoop as rawOpenLoop, startReceiver } from './http1-load.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -1000,11 +1001,15 @@ async function main(): Promise<void> {
 
   const cpu = cpus();
   const machine = `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 1024 ** 3)} GiB, Node ${process.version}`;
+  // The servers inherit this process's environment: the mode they chose by the same rule (their start logs it too).
+  const threads = workerThreads({ sqlite: process.env['HOOKER_SQLITE_THREAD'], http: process.env['HOOKER_HTTP_THREAD'] });
+  const onOff = (on: boolean) => (on ? 'on' : 'off');
+  const mode = `SQLite writer thread ${onOff(threads.sqlite)}, HTTP client thread ${onOff(threads.http)} (HOOKER_SQLITE_THREAD ${threads.sqliteSwitch}, HOOKER_HTTP_THREAD ${threads.httpSwitch}, ${threads.cores} cores)`;
   const deliveriesPerS = sus.deliveriesPerS;
   const section = `<!-- bench:server start -->
 ## Server: POST / with 20 routes, durability on (\`npm run bench:server\`)
 
-Machine: ${machine}. Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC${QUICK ? ' (--quick: shorter phases)' : ''}; load average at the end ${loadavg()[0]!.toFixed(1)} (read ratios, not absolute figures, when it is above 2).
+Machine: ${machine}. Worker threads: ${mode}. Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC${QUICK ? ' (--quick: shorter phases)' : ''}; load average at the end ${loadavg()[0]!.toFixed(1)} (read ratios, not absolute figures, when it is above 2).
 
 Hooker runs as \`hooker serve\` (dist/) with the 20 routes below compiled into one wasm entrypoint (3 match a ${EVENT.length}-byte Tracee TRC-2 event), the bundled \`raw-json\` template and an \`http\` action (concurrency 16) to a receiver in its own process; every event is committed to SQLite (WAL, synchronous=NORMAL) before its 202. Load, receiver and servers share the machine's cores. The baseline is a bare Fastify handler that parses the JSON and answers 202, measured in the same run; for the sustained phase it is a bare relay: the same Fastify handler also POSTs the event 3 times to the same receiver with ${RELAY_CLIENT === 'undici' ? 'undici' : "raw keep-alive sockets (Hooker's HTTP/1.1 client as a library)"} (16 keep-alive connections), with no durability, evaluation or retry, answering 503 while more than ${RELAY_MAX_WAITING} of its sends wait — what the machine relays at all with the load generator and the receiver on its cores. The load side is bench/http1-load.ts: the generator offers events open loop over raw keep-alive sockets (latency from each request's scheduled send time), the receiver answers on raw sockets in its own process; their CPU is the "load CPU" row.
 
