@@ -10,9 +10,13 @@
 // "Issue 12, session 6: wire"); with the SQLite writer thread it is what
 // let bench:server hold 9,000 deliveries/s (session 18).
 //
-// One thread for all actions, started with the first request (nothing at
-// start-up). If it dies, the requests in flight fail (their deliveries are
-// retried) and the next request starts a new one.
+// One thread for all actions, started when the first client is made (as the
+// configuration's actions are built, before the server answers /ping), so
+// that its start (a new isolate, its modules loaded) runs on the other core
+// while the server starts, not in the first seconds of traffic beside the
+// event loop (issue 12, BENCHMARKS.md "session 19: threads"). If it dies,
+// the requests in flight fail (their deliveries are retried) and the next
+// request starts a new one.
 
 import { Worker } from 'node:worker_threads';
 import { abortReason, type Http1Answer, type Http1ClientOptions, type Http1Request } from './http1-client.js';
@@ -91,10 +95,12 @@ class WireThread {
       eval: true,
       workerData: { entry: new URL(`./http1-thread-worker.${fromSource ? 'ts' : 'js'}`, import.meta.url).href, tsx: fromSource },
     });
-    this.worker.unref();
     this.worker.on('message', (flat: FromThread) => this.answers(flat));
     this.worker.on('error', (e) => this.gone(e));
     this.worker.on('exit', (code) => this.gone(new Error(`exited with code ${code}`)));
+    // After the listeners: a 'message' listener refs the worker's port again, and an idle thread (started
+    // with the first client, before any request) must not keep the process up.
+    this.worker.unref();
     for (const [id, options] of opens) this.post(OPEN, id, options);
   }
 
@@ -233,6 +239,7 @@ export class ThreadedHttp1Client {
   constructor(opts: Http1ClientOptions) {
     options.set(this.id, opts);
     if (thread) thread.post(OPEN, this.id, opts);
+    else wire(); // started now, with this client open in it
   }
 
   request(req: Http1Request): Promise<Http1Answer> {
@@ -247,4 +254,9 @@ export class ThreadedHttp1Client {
     options.delete(this.id);
     thread?.post(CLOSE, this.id);
   }
+}
+
+/** Whether the client thread is running (started by the first client made; tests). */
+export function clientThreadStarted(): boolean {
+  return thread !== undefined;
 }
