@@ -49,7 +49,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import { freePort } from './free-port.js';
-import { workerThreads } from '../src/config/worker-threads.js';
+import { workerThreadsOf } from '../src/config/env.js';
+import { describeWorkerThreads } from '../src/config/worker-threads.js';
 import { openLoop as rawOpenLoop, startReceiver } from './http1-load.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -1002,9 +1003,7 @@ async function main(): Promise<void> {
   const cpu = cpus();
   const machine = `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 1024 ** 3)} GiB, Node ${process.version}`;
   // The servers inherit this process's environment: the mode they chose by the same rule (their start logs it too).
-  const threads = workerThreads({ sqlite: process.env['HOOKER_SQLITE_THREAD'], http: process.env['HOOKER_HTTP_THREAD'] });
-  const onOff = (on: boolean) => (on ? 'on' : 'off');
-  const mode = `SQLite writer thread ${onOff(threads.sqlite)}, HTTP client thread ${onOff(threads.http)} (HOOKER_SQLITE_THREAD ${threads.sqliteSwitch}, HOOKER_HTTP_THREAD ${threads.httpSwitch}, ${threads.cores} cores)`;
+  const mode = describeWorkerThreads(workerThreadsOf(process.env)).replace(/^hooker: /, '');
   const deliveriesPerS = sus.deliveriesPerS;
   const section = `<!-- bench:server start -->
 ## Server: POST / with 20 routes, durability on (\`npm run bench:server\`)

@@ -10,7 +10,7 @@
 // shared suite, the crash test's SQLite modes, sqlite-writer-thread) cover both
 // in `npm test` already; the crash test is here for the HTTP client thread.
 import { spawnSync } from 'node:child_process';
-import { workerThreads } from '../src/config/worker-threads.js';
+import { workerThreadsOf } from '../src/config/env.js';
 
 const OTHER_MODE_SUITES = [
   'test/routing',
@@ -23,7 +23,7 @@ const OTHER_MODE_SUITES = [
   'test/e2e/stored-native-message.test.ts',
 ];
 
-const ran = workerThreads({ sqlite: process.env['HOOKER_SQLITE_THREAD'], http: process.env['HOOKER_HTTP_THREAD'] });
+const ran = workerThreadsOf(process.env);
 const env = { ...process.env, HOOKER_SQLITE_THREAD: ran.sqlite ? '0' : '1', HOOKER_HTTP_THREAD: ran.http ? '0' : '1' };
 process.stderr.write(`test:other-mode: npm test ran with the SQLite writer thread ${ran.sqlite ? 'on' : 'off'} and the HTTP client thread ${ran.http ? 'on' : 'off'}; `
   + `now HOOKER_SQLITE_THREAD=${env.HOOKER_SQLITE_THREAD} HOOKER_HTTP_THREAD=${env.HOOKER_HTTP_THREAD}: ${OTHER_MODE_SUITES.join(' ')}\n`);

@@ -96,6 +96,14 @@ export const DEFAULT_CONNECTION_TIMEOUT_MS = 600_000;
 export const DEFAULT_MAX_CONNECTIONS = 1024;
 export const DEFAULT_HMAC_TOLERANCE_MS = 300_000;
 
+/**
+ * The worker threads `env` asks for (HOOKER_SQLITE_THREAD, HOOKER_HTTP_THREAD, or their POSTEE_ names) on `cores`
+ * (usableCores() when absent): the server's settings, and what tests and benches expect the servers they start to run.
+ */
+export function workerThreadsOf(env: NodeJS.ProcessEnv, cores?: number): WorkerThreads {
+  return workerThreads({ sqlite: envValue(env, 'SQLITE_THREAD'), http: envValue(env, 'HTTP_THREAD') }, cores);
+}
+
 /** HOOKER_<name>, else POSTEE_<name>; `undefined` when neither is set. */
 export function envValue(env: NodeJS.ProcessEnv, name: string): string | undefined {
   return env[`HOOKER_${name}`] ?? env[`POSTEE_${name}`];
@@ -236,7 +244,7 @@ export function readServerSettings(env: NodeJS.ProcessEnv, defaults: SettingsDef
     hmacRequireTimestamp: truthy(envValue(env, 'HMAC_REQUIRE_TIMESTAMP')),
     logLevel: logLevel(env),
     logFormat: logFormat(env),
-    workerThreads: workerThreads({ sqlite: envValue(env, 'SQLITE_THREAD'), http: envValue(env, 'HTTP_THREAD') }, defaults.cores),
+    workerThreads: workerThreadsOf(env, defaults.cores),
   };
 }
 

@@ -2,10 +2,7 @@
 // src/config/worker-threads.ts), passed in: the store opens in the SQLite
 // writer thread, the http action sends from the HTTP client thread, and the
 // start logs which mode runs, whatever the process's own environment says.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { readServerSettings } from '../../src/config/env.js';
@@ -13,26 +10,18 @@ import { createLogger } from '../../src/logging/logger.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { ThreadedSqliteStore } from '../../src/store/sqlite/threaded-store.js';
 import { ThreadedHttp1Client } from '../../src/actions/http1-thread.js';
-import { until } from '../e2e/server-harness.js';
+import { receiver, tempDir, until, type Receiver } from '../e2e/server-harness.js';
 
 const running: RunningServer[] = [];
-const servers: Server[] = [];
+const receivers: Receiver[] = [];
 afterEach(async () => {
   vi.restoreAllMocks();
   await Promise.all(running.splice(0).map((s) => s.close()));
-  for (const s of servers.splice(0)) { s.closeAllConnections(); await new Promise<void>((r) => s.close(() => r())); }
+  await Promise.all(receivers.splice(0).map((r) => r.close()));
 });
 
-async function receiver(): Promise<{ url: string; hits: () => number }> {
-  let hits = 0;
-  const server = createServer((req, res) => { req.resume(); req.on('end', () => { hits++; res.end('ok'); }); });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  servers.push(server);
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/in`, hits: () => hits };
-}
-
 async function start(threads: '0' | '1', url: string) {
-  const dir = mkdtempSync(join(tmpdir(), 'hooker-worker-threads-'));
+  const dir = tempDir();
   const cfg = join(dir, 'cfg.yaml');
   writeFileSync(cfg, `
 routes:
@@ -61,11 +50,12 @@ describe('the server runs the worker threads its settings chose', () => {
   it.each([['1', true], ['0', false]] as const)('HOOKER_SQLITE_THREAD=HOOKER_HTTP_THREAD=%s: threads %s', async (setting, on) => {
     const sent = vi.spyOn(ThreadedHttp1Client.prototype, 'request');
     const r = await receiver();
-    const { server, lines } = await start(setting, r.url);
+    receivers.push(r);
+    const { server, lines } = await start(setting, `${r.url}/in`);
     expect(server.engine.store instanceof ThreadedSqliteStore).toBe(on);
     const res = await fetch(`${server.httpUrl}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' });
     expect(res.status).toBe(202);
-    await until(() => r.hits() === 1);
+    await until(() => r.hits.length === 1);
     expect(sent.mock.calls.length).toBe(on ? 1 : 0);
     const line = lines.find((l) => String(l['msg']).startsWith('hooker: SQLite writer thread'));
     expect(line).toMatchObject({ level: 'info', sqliteThread: on, httpThread: on });

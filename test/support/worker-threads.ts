@@ -5,11 +5,11 @@
 // runs the durability and ordering suites again with both set the other way.
 // Spawned servers inherit the environment; in-process servers (the e2e
 // harness) and engines (the routing fixture) take the choice from here.
-import { workerThreads } from '../../src/config/worker-threads.js';
+import { workerThreadsOf } from '../../src/config/env.js';
 
 export const THREAD_VARIABLES = ['HOOKER_SQLITE_THREAD', 'HOOKER_HTTP_THREAD'] as const;
 
-export const testThreads = workerThreads({ sqlite: process.env['HOOKER_SQLITE_THREAD'], http: process.env['HOOKER_HTTP_THREAD'] });
+export const testThreads = workerThreadsOf(process.env);
 
 /** The two variables as the test process has them (only those set), for an in-process server's environment. */
 export function testThreadEnv(): Record<string, string> {
